@@ -1,0 +1,67 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+import { Module } from '../module.js';
+import type { ConvPadding } from './padding.js';
+import { heNormal } from './init.js';
+
+/** Options of a 2-D convolution. */
+export interface Conv2dOptions {
+  /** Stride in both directions (default 1). */
+  stride?: number;
+  /** Whether the layer has a bias (default true). */
+  bias?: boolean;
+  /** `same` (TF SAME, the default) or `symmetric` (`kernel // 2` on every side). */
+  padding?: ConvPadding;
+}
+
+/**
+ * A 2-D convolution over NHWC input.
+ *
+ * Parameters: `weight` (checkpoint layout `[out, in, k, k]`), optional `bias` `[out]`.
+ * `forward(x)`: `[N, H, W, in]` -> `[N, ceil(H/stride), ceil(W/stride), out]`; returns a new tensor the
+ * caller disposes.
+ */
+export class Conv2d extends Module {
+  readonly weight: tf.Variable;
+  readonly bias: tf.Variable | null;
+  readonly stride: number;
+  readonly padding: ConvPadding;
+
+  constructor(
+    readonly inChannels: number,
+    readonly outChannels: number,
+    readonly kernelSize: number,
+    options: Conv2dOptions = {},
+  ) {
+    super();
+    this.stride = options.stride ?? 1;
+    this.padding = options.padding ?? 'same';
+    this.weight = this.addParameter(
+      'weight',
+      heNormal([kernelSize, kernelSize, inChannels, outChannels], kernelSize * kernelSize * outChannels),
+      'conv',
+    );
+    this.bias = (options.bias ?? true) ? this.addParameter('bias', tf.zeros([outChannels])) : null;
+  }
+
+  forward(x: tf.Tensor4D): tf.Tensor4D {
+    return tf.tidy(() => {
+      const input = this.padding === 'symmetric' ? padSymmetric(x, this.kernelSize) : x;
+      const padMode = this.padding === 'symmetric' ? 'valid' : 'same';
+      let y = tf.conv2d(input, this.weight as tf.Tensor4D, this.stride, padMode);
+      if (this.bias) y = tf.add(y, this.bias);
+      return y;
+    });
+  }
+}
+
+/** Pads `kernel // 2` zeros on every spatial side (PyTorch's `padding=k//2`). */
+export function padSymmetric<T extends tf.Tensor4D>(x: T, kernel: number): T {
+  const p = Math.floor(kernel / 2);
+  return tf.pad(x, [
+    [0, 0],
+    [p, p],
+    [p, p],
+    [0, 0],
+  ]);
+}

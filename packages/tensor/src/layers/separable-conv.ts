@@ -1,0 +1,45 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+import { Module } from '../module.js';
+import { swish } from './activations.js';
+import { BatchNorm2d } from './batch-norm.js';
+import { NamedConv2d, NamedDepthwiseConv2d } from './static-same-conv.js';
+
+/** Options of a `SeparableConvBlock`. */
+export interface SeparableConvOptions {
+  /** Output channels (default: same as input). */
+  outChannels?: number;
+  /** Add a batch norm (`bn`) after the pointwise conv (default true). */
+  norm?: boolean;
+  /** Apply swish at the end (default false). */
+  activation?: boolean;
+}
+
+/**
+ * 3x3 depthwise conv (no bias) -> 1x1 pointwise conv (with bias) -> optional BN -> optional swish:
+ * the building block of the BiFPN and the heads. Children: `depthwise_conv`, `pointwise_conv`, `bn`.
+ * `forward(x)`: `[N, H, W, in]` -> `[N, H, W, out]`; the caller disposes the result.
+ */
+export class SeparableConvBlock extends Module {
+  readonly depthwiseConv: NamedDepthwiseConv2d;
+  readonly pointwiseConv: NamedConv2d;
+  readonly bn: BatchNorm2d | null;
+  readonly activation: boolean;
+
+  constructor(inChannels: number, options: SeparableConvOptions = {}) {
+    super();
+    const outChannels = options.outChannels ?? inChannels;
+    this.depthwiseConv = this.addModule('depthwise_conv', new NamedDepthwiseConv2d(inChannels, 3, { bias: false }));
+    this.pointwiseConv = this.addModule('pointwise_conv', new NamedConv2d(inChannels, outChannels, 1, { bias: true }));
+    this.bn = (options.norm ?? true) ? this.addModule('bn', new BatchNorm2d(outChannels)) : null;
+    this.activation = options.activation ?? false;
+  }
+
+  forward(x: tf.Tensor4D): tf.Tensor4D {
+    return tf.tidy(() => {
+      let y = this.pointwiseConv.forward(this.depthwiseConv.forward(x));
+      if (this.bn) y = this.bn.forward(y);
+      return this.activation ? swish(y) : y;
+    });
+  }
+}

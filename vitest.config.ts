@@ -1,0 +1,17 @@
+import { defineConfig } from 'vitest/config';
+
+import { workspaceAliases } from './tooling/vitest.preset.js';
+
+// One run covers every package and app; tests import workspace packages from source.
+export default defineConfig({
+  resolve: { alias: workspaceAliases(import.meta.dirname) },
+  test: {
+    setupFiles: ['tooling/test/setup-backend.ts'],
+    include: ['packages/*/test/**/*.test.ts', 'apps/*/test/**/*.test.ts'],
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+    pool: 'forks',
+    fileParallelism: true,
+    maxWorkers: 2,
+  },
+});
