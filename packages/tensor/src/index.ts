@@ -1,3 +1,6 @@
+// Registers the gradients tfjs-core's Node and ESM builds lack (side effect; see gradients/register.ts).
+import './gradients/register.js';
+
 export * from './errors.js';
 export * from './layout.js';
 export * from './module.js';
@@ -8,8 +11,11 @@ export * from './layers/depthwise-conv2d.js';
 export * from './layers/batch-norm.js';
 export * from './layers/activations.js';
 export * from './layers/pooling.js';
+export * from './layers/global-average-pool.js';
 export * from './layers/upsample.js';
 export * from './layers/linear.js';
 export * from './layers/static-same-conv.js';
 export * from './layers/separable-conv.js';
 export * from './backends.js';
+export * from './safetensors/index.js';
+export { registerGradients, EDET_GRADIENTS } from './gradients/register.js';

@@ -16,10 +16,10 @@ export function uniform(shape: number[], limit: number): tf.Tensor {
 let seedCounter: number | null = null;
 
 /**
- * Makes every initialisation that follows deterministic: the n-th initialised tensor after `seedInitializers(s)`
+ * Makes every initialisation that follows deterministic (`null` makes it random again): the n-th tensor after `seedInitializers(s)`
  * gets seed `s + n`. Without a call, initialisation is random.
  */
-export function seedInitializers(seed: number): void {
+export function seedInitializers(seed: number | null): void {
   seedCounter = seed;
 }
 

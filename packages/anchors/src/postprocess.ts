@@ -1,0 +1,129 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+import { InvalidArgumentError, formatShape } from '@edet/tensor';
+
+import { decodeBoxes } from './box-coding.js';
+import { clipBoxes } from './clip.js';
+import { nms, type NmsMode } from './nms.js';
+
+/** One detected object. */
+export interface Detection {
+  /** `[x1, y1, x2, y2]` in network-input pixels (use `mapToOriginal` for original-image pixels). */
+  box: [number, number, number, number];
+  /** The class probability (decayed by soft-NMS when that mode is used). */
+  score: number;
+  /** Index of the best class (the first one on ties), e.g. 0-89 for the 90 COCO slots. */
+  classId: number;
+}
+
+/** Options of `postprocess`; the defaults are the zylo117 ones. */
+export interface PostprocessOptions {
+  /** `[height, width]` of the network input, the frame boxes are clipped to. */
+  imageSize: readonly [number, number];
+  /** Keep an anchor when its best class score is strictly greater. Default 0.2. */
+  scoreThreshold?: number;
+  /** IoU above which hard NMS suppresses a box. Default 0.2. */
+  iouThreshold?: number;
+  /** Suppression mode. Default `per-class` (torchvision `batched_nms`). */
+  nms?: NmsMode;
+  /** At most this many detections per image, the best ones, after NMS. Default Infinity (no cap). */
+  maxDetections?: number;
+  /** Gaussian soft-NMS sigma: scores are multiplied by `exp(-iou^2 / sigma)`. Default 0.5. */
+  softNmsSigma?: number;
+}
+
+/**
+ * Turns head outputs into detections, as zylo117 `postprocess` does: decode the deltas against the anchors,
+ * clip to the input frame, score = best class probability, keep anchors scoring above the threshold, then
+ * NMS. Only what selection needs is read back: the `[N, A]` best scores, then the boxes and class ids of the
+ * anchors that pass the threshold (decoded on the backend after a gather).
+ *
+ * @param classification `[N, A, C]` class probabilities (after the sigmoid).
+ * @param regression `[N, A, 4]` deltas `(dy, dx, dh, dw)`.
+ * @param anchors `[A, 4]` (or `[1, A, 4]`) anchors `[y1, x1, y2, x2]`.
+ * @returns one list per image, best first (ties: lower anchor index first). The inputs are not disposed;
+ *   every intermediate tensor is.
+ */
+export async function postprocess(
+  classification: tf.Tensor,
+  regression: tf.Tensor,
+  anchors: tf.Tensor,
+  options: PostprocessOptions,
+): Promise<Detection[][]> {
+  const { imageSize, scoreThreshold = 0.2, iouThreshold = 0.2, nms: mode = 'per-class' } = options;
+  if (classification.rank !== 3) {
+    throw new InvalidArgumentError('classification', 'a [N, A, C] tensor', formatShape(classification.shape));
+  }
+  const [batch, count] = classification.shape;
+  const regressionShape = formatShape([batch, count, 4]);
+  if (formatShape(regression.shape) !== regressionShape) {
+    throw new InvalidArgumentError('regression', `shape ${regressionShape}`, formatShape(regression.shape));
+  }
+  const anchorShape = formatShape(anchors.shape);
+  if (anchorShape !== formatShape([count, 4]) && anchorShape !== formatShape([1, count, 4])) {
+    throw new InvalidArgumentError('anchors', `shape ${formatShape([count, 4])} or [1,${count},4]`, anchorShape);
+  }
+  if (!Array.isArray(imageSize) || imageSize.length !== 2) {
+    throw new InvalidArgumentError('imageSize', '[height, width]', String(imageSize));
+  }
+
+  const [bestScores, bestClasses] = tf.tidy(() => [tf.max(classification, 2), tf.argMax(classification, 2)]);
+  try {
+    const scores = (await bestScores.data()) as Float32Array;
+    // The reference compares float32 scores with the threshold cast to float32, so do the same.
+    const threshold = Math.fround(scoreThreshold);
+    const flatIndices: number[] = [];
+    const imageStarts: number[] = [];
+    for (let image = 0; image < batch; image++) {
+      imageStarts.push(flatIndices.length);
+      for (let anchor = 0, flat = image * count; anchor < count; anchor++, flat++) {
+        if (scores[flat] > threshold) flatIndices.push(flat);
+      }
+    }
+    imageStarts.push(flatIndices.length);
+    if (flatIndices.length === 0) return Array.from({ length: batch }, () => []);
+
+    const [candidateBoxes, candidateClasses] = tf.tidy(() => {
+      const flat = tf.tensor1d(flatIndices, 'int32');
+      const anchorIndices = tf.tensor1d(flatIndices.map((index) => index % count), 'int32');
+      const deltas = tf.gather(tf.reshape(regression, [batch * count, 4]), flat);
+      const anchorRows = tf.gather(tf.reshape(anchors, [count, 4]), anchorIndices);
+      const boxes = clipBoxes(decodeBoxes(deltas, anchorRows), imageSize);
+      return [boxes, tf.gather(tf.reshape(bestClasses, [batch * count]), flat)];
+    });
+    let boxes: Float32Array;
+    let classes: Int32Array;
+    try {
+      const read = await Promise.all([candidateBoxes.data(), candidateClasses.data()]);
+      [boxes, classes] = read as [Float32Array, Int32Array];
+    } finally {
+      tf.dispose([candidateBoxes, candidateClasses]);
+    }
+
+    const results: Detection[][] = [];
+    for (let image = 0; image < batch; image++) {
+      const start = imageStarts[image];
+      const end = imageStarts[image + 1];
+      const imageScores = Float32Array.from(flatIndices.slice(start, end), (flat) => scores[flat]);
+      const imageBoxes = boxes.subarray(start * 4, end * 4);
+      const imageClasses = classes.subarray(start, end);
+      const kept = nms(imageBoxes, imageScores, imageClasses, {
+        mode,
+        iouThreshold,
+        scoreThreshold: threshold,
+        softNmsSigma: options.softNmsSigma,
+        maxDetections: options.maxDetections,
+      });
+      results.push(
+        kept.indices.map((index, rank) => ({
+          box: Array.from(imageBoxes.subarray(index * 4, index * 4 + 4)) as Detection['box'],
+          score: kept.scores[rank],
+          classId: imageClasses[index],
+        })),
+      );
+    }
+    return results;
+  } finally {
+    tf.dispose([bestScores, bestClasses]);
+  }
+}

@@ -1,0 +1,128 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { describe, expect, it } from 'vitest';
+
+import { InvalidArgumentError } from '@edet/tensor';
+import { mapToOriginal, postprocess, resizeScale, scaleBoxes, type Detection } from '@edet/anchors';
+
+// Four anchors ([y1, x1, y2, x2]) and zero deltas, so each decoded box is its anchor as [x1, y1, x2, y2].
+// Anchor 1 lies inside anchor 0 (IoU 0.81); anchor 2 overlaps anchor 0 (IoU 1/3); anchor 3 pokes out at top-left.
+const anchorRows = [
+  [0, 0, 10, 10],
+  [1, 1, 10, 10],
+  [5, 0, 15, 10],
+  [-4, -6, 4, 6],
+];
+
+// Image 0: anchors 0 and 1 are class 1, anchor 2 is class 2 (ties with class 0 resolve to the first index,
+// so it is given 0.7 on class 2 alone), anchor 3 is class 0. Image 1: every score is at or below 0.2.
+const probabilities = [
+  [
+    [0.1, 0.9, 0.3],
+    [0.2, 0.8, 0.1],
+    [0.1, 0.1, 0.7],
+    [0.6, 0.6, 0.1],
+  ],
+  [
+    [0.2, 0.2, 0.2],
+    [0.1, 0.0, 0.0],
+    [0.0, 0.2, 0.0],
+    [0.05, 0.1, 0.15],
+  ],
+];
+
+async function run(options: Partial<Parameters<typeof postprocess>[3]> = {}, anchorShape: number[] = [4, 4]) {
+  const classification = tf.tensor3d(probabilities);
+  const regression = tf.zeros([2, 4, 4]);
+  const anchors = tf.tensor(anchorRows.flat(), anchorShape);
+  const before = tf.memory().numTensors;
+  try {
+    const result = await postprocess(classification, regression, anchors, { imageSize: [100, 200], ...options });
+    // Every intermediate is disposed; the inputs are left to the caller.
+    expect(tf.memory().numTensors).toBe(before);
+    return result;
+  } finally {
+    tf.dispose([classification, regression, anchors]);
+  }
+}
+
+function summary(detections: Detection[]): [number, number][] {
+  return detections.map((detection) => [detection.classId, Math.round(detection.score * 1000) / 1000]);
+}
+
+describe('postprocess', () => {
+  it('per-class: keeps the best box of each overlapping class, best first, clipped', async () => {
+    const [first, second] = await run();
+    expect(summary(first)).toEqual([
+      [1, 0.9],
+      [2, 0.7],
+      [0, 0.6],
+    ]);
+    expect(first[0].box).toEqual([0, 0, 10, 10]);
+    expect(first[1].box).toEqual([0, 5, 10, 15]);
+    // Anchor 3 decodes to [-6, -4, 6, 4]; x1 and y1 are clamped at 0.
+    expect(first[2].box).toEqual([0, 0, 6, 4]);
+    expect(first[0].score).toBe(Math.fround(0.9));
+    // 0.2 itself does not pass "score > 0.2".
+    expect(second).toEqual([]);
+  });
+
+  it('agnostic: overlapping boxes of other classes are suppressed too', async () => {
+    // At IoU 0.3 anchor 2 (IoU 1/3 with anchor 0) goes although its class differs; clipped anchor 3
+    // (IoU 24/100 with anchor 0) stays.
+    const [first] = await run({ nms: 'agnostic', iouThreshold: 0.3 });
+    expect(summary(first)).toEqual([
+      [1, 0.9],
+      [0, 0.6],
+    ]);
+  });
+
+  it('soft: decays overlapping scores within a class and drops those at or under the threshold', async () => {
+    const [first] = await run({ nms: 'soft', softNmsSigma: 0.5 });
+    // Anchor 1 decays to 0.8 * exp(-0.81^2 / 0.5) = 0.215 > 0.2 and stays, last.
+    expect(first.map((detection) => detection.classId)).toEqual([1, 2, 0, 1]);
+    expect(first[3].score).toBeCloseTo(Math.fround(0.8) * Math.exp(-(0.81 ** 2) / 0.5), 6);
+    const [strict] = await run({ nms: 'soft', scoreThreshold: 0.25 });
+    expect(strict.map((detection) => detection.classId)).toEqual([1, 2, 0]);
+  });
+
+  it('applies maxDetections after NMS, a lower score threshold and the IoU threshold', async () => {
+    expect(summary((await run({ maxDetections: 2 }))[0])).toEqual([
+      [1, 0.9],
+      [2, 0.7],
+    ]);
+    // With IoU threshold 0.9 anchor 1 survives next to anchor 0.
+    expect((await run({ iouThreshold: 0.9 }))[0]).toHaveLength(4);
+    // Threshold 0.19: image 1 keeps anchors 0 and 2 (0.2 each); anchor 0 wins the tie and its classes tie too.
+    const [, second] = await run({ scoreThreshold: 0.19 });
+    expect(summary(second)).toEqual([
+      [0, 0.2],
+      [1, 0.2],
+    ]);
+  });
+
+  it('accepts [1, A, 4] anchors and rejects mismatched shapes', async () => {
+    expect(summary((await run({}, [1, 4, 4]))[0])).toHaveLength(3);
+    const classification = tf.zeros([1, 4, 3]);
+    const regression = tf.zeros([1, 5, 4]);
+    const anchors = tf.zeros([4, 4]);
+    const options = { imageSize: [8, 8] as [number, number] };
+    await expect(postprocess(classification, regression, anchors, options)).rejects.toThrow(InvalidArgumentError);
+    await expect(postprocess(classification, anchors, regression, options)).rejects.toThrow(/regression/);
+    tf.dispose([classification, regression, anchors]);
+  });
+});
+
+describe('mapToOriginal and scaleBoxes', () => {
+  it('divides x by newW/oldW and y by newH/oldH; scaleBoxes multiplies', () => {
+    const detections: Detection[] = [{ box: [512, 382, 256, 191], score: 0.5, classId: 3 }];
+    const scale = resizeScale([374, 500], [382, 512]);
+    expect(scale).toEqual({ scaleX: 512 / 500, scaleY: 382 / 374 });
+    const [mapped] = mapToOriginal(detections, scale);
+    mapped.box.forEach((value, index) => expect(value).toBeCloseTo([500, 374, 250, 187][index], 10));
+    expect(mapped).toMatchObject({ score: 0.5, classId: 3 });
+    const [back] = scaleBoxes([mapped], scale);
+    expect(back.box.map((value) => Math.round(value * 1e6) / 1e6)).toEqual([512, 382, 256, 191]);
+    expect(detections[0].box).toEqual([512, 382, 256, 191]); // inputs untouched
+    expect(() => mapToOriginal(detections, { scaleX: 0, scaleY: 1 })).toThrow(InvalidArgumentError);
+  });
+});

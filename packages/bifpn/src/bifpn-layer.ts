@@ -1,0 +1,131 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { Module, SeparableConvBlock, maxPoolSameZeroPad, swish, upsampleNearest } from '@edet/tensor';
+
+import { LateralProjection } from './lateral-projection.js';
+import { type FusionInput, type FusionNode, bifpnTopology, convRegistrationOrder, fusionWeightShapes } from './topology.js';
+
+/** Options of one BiFPN layer. */
+export interface BiFpnLayerOptions {
+  /** BiFPN width (64 for D0). */
+  channels: number;
+  minLevel: number;
+  maxLevel: number;
+  /** Fast normalised fusion (`true`, D0-D5) or plain sums (`false`, D6+). */
+  weightedFusion: boolean;
+  /** Channels of C3, C4, C5 when this is the first layer (it then owns the lateral projections). */
+  backboneChannels?: readonly [number, number, number];
+}
+
+/** Added to the fusion-weight sum so that all-zero (ReLU-clamped) weights do not divide by zero. */
+const FUSION_EPSILON = 1e-4;
+
+/**
+ * One BiFPN layer: a top-down then a bottom-up pass of fusion nodes (see `bifpnTopology`). The first layer
+ * also projects the backbone maps C3..C5 and builds the extra levels. Children and parameters carry the
+ * official checkpoint names (`conv6_up`, `p6_w1`, `p5_down_channel`, ...).
+ */
+export class BiFpnLayer extends Module {
+  readonly nodes: FusionNode[];
+  private readonly convs = new Map<string, SeparableConvBlock>();
+  private readonly fusionWeights = new Map<string, tf.Variable>();
+  private readonly projections = new Map<string, LateralProjection>();
+  readonly isFirst: boolean;
+
+  constructor(readonly options: BiFpnLayerOptions) {
+    super();
+    const { channels, minLevel, maxLevel } = options;
+    this.nodes = bifpnTopology(minLevel, maxLevel);
+    this.isFirst = options.backboneChannels !== undefined;
+    for (const { name, length } of fusionWeightShapes()) this.fusionWeights.set(name, this.addParameter(name, tf.ones([length])));
+    for (const node of convRegistrationOrder(this.nodes)) {
+      this.convs.set(node.convName, this.addModule(node.convName, new SeparableConvBlock(channels)));
+    }
+    if (options.backboneChannels) {
+      const [c3, c4, c5] = options.backboneChannels;
+      const specs: [string, number][] = [
+        ['p5_down_channel', c5],
+        ['p4_down_channel', c4],
+        ['p3_down_channel', c3],
+        ['p5_to_p6', c5],
+        ['p4_down_channel_2', c4],
+        ['p5_down_channel_2', c5],
+      ];
+      for (const [name, inChannels] of specs) {
+        this.projections.set(name, this.addModule(name, new LateralProjection(inChannels, channels)));
+      }
+    }
+  }
+
+  /**
+   * First layer: `inputs` are the backbone maps `[C3, C4, C5]` (NHWC). Later layers: the previous layer's
+   * outputs `[P_min .. P_max]`. Returns `[P_min .. P_max]` outputs (NHWC, new tensors the caller disposes).
+   */
+  forward(inputs: readonly tf.Tensor4D[]): tf.Tensor4D[] {
+    return tf.tidy(() => {
+      const { minLevel, maxLevel } = this.options;
+      const levelInputs = new Map<number, tf.Tensor4D>();
+      const bottomUpInputs = new Map<number, tf.Tensor4D>();
+      if (this.isFirst) {
+        this.projectBackbone(inputs as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D], levelInputs, bottomUpInputs);
+      } else {
+        inputs.forEach((x, i) => levelInputs.set(minLevel + i, x));
+      }
+      const topDown = new Map<number, tf.Tensor4D>();
+      const outputs = new Map<number, tf.Tensor4D>();
+      for (const node of this.nodes) {
+        const read = (input: FusionInput): tf.Tensor4D => {
+          const source =
+            input.source === 'topDown'
+              ? topDown.get(input.level)
+              : input.source === 'output'
+                ? outputs.get(input.level)
+                : node.pass === 'bottomUp'
+                  ? (bottomUpInputs.get(input.level) ?? levelInputs.get(input.level))
+                  : levelInputs.get(input.level);
+          if (!source) throw new Error(`BiFPN wiring: no ${input.source} map at level ${input.level}`);
+          if (input.resample === 'up') return upsampleNearest(source);
+          if (input.resample === 'down') return maxPoolSameZeroPad(source);
+          return source;
+        };
+        const fused = this.fuse(node, node.inputs.map(read));
+        const result = (this.convs.get(node.convName) as SeparableConvBlock).forward(swish(fused));
+        (node.pass === 'topDown' ? topDown : outputs).set(node.level, result);
+      }
+      // The lowest level's top-down node is already its output.
+      outputs.set(minLevel, topDown.get(minLevel) as tf.Tensor4D);
+      const result: tf.Tensor4D[] = [];
+      for (let level = minLevel; level <= maxLevel; level++) result.push(outputs.get(level) as tf.Tensor4D);
+      return result;
+    });
+  }
+
+  /** Fast normalised fusion `sum_i w_i x_i` with `w = relu(p) / (sum relu(p) + 1e-4)`, or a plain sum. */
+  private fuse(node: FusionNode, maps: tf.Tensor4D[]): tf.Tensor4D {
+    const param = node.weightName ? this.fusionWeights.get(node.weightName) : undefined;
+    if (!this.options.weightedFusion || !param) return tf.addN(maps);
+    const clamped = tf.relu(param);
+    const weights = tf.div(clamped, tf.add(tf.sum(clamped), FUSION_EPSILON));
+    const parts = tf.unstack(weights);
+    return maps.reduce<tf.Tensor4D | null>((total, map, i) => {
+      const term = tf.mul(parts[i], map) as tf.Tensor4D;
+      return total ? tf.add(total, term) : term;
+    }, null) as tf.Tensor4D;
+  }
+
+  private projectBackbone(
+    [c3, c4, c5]: [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D],
+    levelInputs: Map<number, tf.Tensor4D>,
+    bottomUpInputs: Map<number, tf.Tensor4D>,
+  ): void {
+    const project = (name: string, x: tf.Tensor4D) => (this.projections.get(name) as LateralProjection).forward(x);
+    levelInputs.set(3, project('p3_down_channel', c3));
+    levelInputs.set(4, project('p4_down_channel', c4));
+    levelInputs.set(5, project('p5_down_channel', c5));
+    levelInputs.set(6, maxPoolSameZeroPad(project('p5_to_p6', c5)));
+    for (let level = 7; level <= this.options.maxLevel; level++) {
+      levelInputs.set(level, maxPoolSameZeroPad(levelInputs.get(level - 1) as tf.Tensor4D));
+    }
+    bottomUpInputs.set(4, project('p4_down_channel_2', c4));
+    bottomUpInputs.set(5, project('p5_down_channel_2', c5));
+  }
+}

@@ -1,0 +1,55 @@
+import type * as tf from '@tensorflow/tfjs-core';
+import { ModuleList } from '@edet/tensor';
+
+import { BiFpnLayer } from './bifpn-layer.js';
+
+/** Options of a BiFPN stack. */
+export interface BiFpnOptions {
+  /** Width of every level (64 for D0). */
+  channels: number;
+  /** Number of stacked layers (3 for D0). */
+  layers: number;
+  /** Channels of the backbone maps C3, C4, C5. */
+  backboneChannels: readonly [number, number, number];
+  /** Lowest and highest pyramid levels (3 and 7; 8 for D7x). */
+  minLevel?: number;
+  maxLevel?: number;
+  /** Fast normalised fusion (D0-D5) or plain sums (D6+). Default true. */
+  weightedFusion?: boolean;
+}
+
+/**
+ * The BiFPN feature network: `layers` stacked BiFPN layers named `0`, `1`, ... (official keys `bifpn.0.*`).
+ * `forward([C3, C4, C5])` (NHWC) returns `[P3 .. P_max]` at the BiFPN width; new tensors the caller disposes.
+ */
+export class BiFpn extends ModuleList<BiFpnLayer> {
+  readonly minLevel: number;
+  readonly maxLevel: number;
+
+  constructor(readonly options: BiFpnOptions) {
+    super();
+    this.minLevel = options.minLevel ?? 3;
+    this.maxLevel = options.maxLevel ?? 7;
+    for (let i = 0; i < options.layers; i++) {
+      this.push(
+        new BiFpnLayer({
+          channels: options.channels,
+          minLevel: this.minLevel,
+          maxLevel: this.maxLevel,
+          weightedFusion: options.weightedFusion ?? true,
+          backboneChannels: i === 0 ? options.backboneChannels : undefined,
+        }),
+      );
+    }
+  }
+
+  forward(features: readonly [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D]): tf.Tensor4D[] {
+    let maps: readonly tf.Tensor4D[] = features;
+    for (const layer of this.items) {
+      const next = layer.forward(maps);
+      if (maps !== features) for (const map of maps) map.dispose();
+      maps = next;
+    }
+    return maps as tf.Tensor4D[];
+  }
+}

@@ -1,0 +1,71 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { BatchNorm2d, Module, ModuleList, SeparableConvBlock, swish } from '@edet/tensor';
+
+/** Options shared by the class and box heads. */
+export interface HeadOptions {
+  /** BiFPN width (input channels of every level). */
+  channels: number;
+  /** Number of separable conv layers before the prediction layer (3 for D0). */
+  layers: number;
+  /** Number of pyramid levels (5; 6 for D7x): one set of batch norms per level. */
+  levels: number;
+  /** Anchors per location (9). */
+  anchorsPerLocation: number;
+}
+
+/**
+ * The shared part of both heads: `layers` separable convs whose weights are shared by every level, each
+ * followed by a batch norm of that level's own (`bn_list[level][layer]`) and swish, then the prediction
+ * sepconv (`header`) with no norm or activation. Keys: `conv_list.j.*`, `bn_list.level.j.*`, `header.*`.
+ */
+export class HeadTower extends Module {
+  readonly convList: ModuleList<SeparableConvBlock>;
+  readonly bnList: ModuleList<ModuleList<BatchNorm2d>>;
+  readonly header: SeparableConvBlock;
+
+  constructor(
+    readonly options: HeadOptions,
+    /** Values predicted per anchor (4 for boxes, the class count for classes). */
+    readonly valuesPerAnchor: number,
+  ) {
+    super();
+    const { channels, layers, levels, anchorsPerLocation } = options;
+    this.convList = this.addModule(
+      'conv_list',
+      new ModuleList(Array.from({ length: layers }, () => new SeparableConvBlock(channels, { norm: false }))),
+    );
+    this.bnList = this.addModule(
+      'bn_list',
+      new ModuleList(
+        Array.from({ length: levels }, () => new ModuleList(Array.from({ length: layers }, () => new BatchNorm2d(channels)))),
+      ),
+    );
+    this.header = this.addModule(
+      'header',
+      new SeparableConvBlock(channels, { outChannels: anchorsPerLocation * valuesPerAnchor, norm: false }),
+    );
+  }
+
+  /**
+   * `features`: `[P_min .. P_max]`, each `[N, H_l, W_l, channels]`. Returns the raw predictions of every
+   * level concatenated in anchor order: `[N, sum_l H_l*W_l*anchors, valuesPerAnchor]` (new tensor, caller disposes).
+   */
+  predict(features: readonly tf.Tensor4D[]): tf.Tensor3D {
+    if (features.length !== this.options.levels) {
+      throw new Error(`head expects ${this.options.levels} pyramid levels, got ${features.length}`);
+    }
+    return tf.tidy(() => {
+      const perLevel = features.map((feature, level) => {
+        let x = feature;
+        this.convList.items.forEach((conv, j) => {
+          x = swish(this.bnList.at(level).at(j).forward(conv.forward(x)));
+        });
+        const out = this.header.forward(x);
+        const [n, h, w] = out.shape;
+        // NHWC channel index is anchor * valuesPerAnchor + value: the official anchor order.
+        return tf.reshape(out, [n, h * w * this.options.anchorsPerLocation, this.valuesPerAnchor]);
+      });
+      return tf.concat(perLevel, 1) as tf.Tensor3D;
+    });
+  }
+}

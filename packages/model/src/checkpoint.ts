@@ -1,0 +1,65 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { FileFormatError, type Module, type StateDict, readSafetensors, writeSafetensors } from '@edet/tensor';
+
+import { type KeyLayout, detectKeyLayout, keyLayouts } from './key-layouts.js';
+
+/** Options of `loadCheckpoint`. */
+export interface LoadCheckpointOptions {
+  /** Name of the file, for error messages. */
+  source?: string;
+  /** Key layout of the file; by default detected from its keys. */
+  layout?: KeyLayout;
+}
+
+/** Options of `saveCheckpoint`. */
+export interface SaveCheckpointOptions {
+  /** Key layout to write (default `zylo117`, the official layout). */
+  layout?: KeyLayout;
+  /** Float precision on disk (default F32; F16 halves the size). */
+  dtype?: 'F32' | 'F16' | 'BF16';
+  /** Extra string metadata for the header. */
+  metadata?: Record<string, string>;
+}
+
+/**
+ * Loads a safetensors checkpoint into `model`. The key layout (official zylo117 or rwightman `tf_*`) is
+ * detected unless given. Throws `FileFormatError` for a corrupt file and `StateDictError` for missing,
+ * unexpected or mis-shaped keys; in either case the model is left exactly as it was.
+ * The caller keeps `bytes`; every tensor made while loading is freed before returning.
+ */
+export function loadCheckpoint(model: Module, bytes: Uint8Array, options: LoadCheckpointOptions = {}): { layout: KeyLayout } {
+  const source = options.source ?? 'checkpoint';
+  const { tensors } = readSafetensors(bytes, { source });
+  let state: StateDict | undefined;
+  try {
+    const layout = options.layout ?? detectKeyLayout(Object.keys(tensors));
+    if (layout === null) {
+      throw new FileFormatError(source, 'its keys match no known EfficientDet layout (zylo117 `bifpn.*`, rwightman `fpn.*`)');
+    }
+    state = keyLayouts[layout].fromFile(tensors, model);
+    model.loadStateDict(state);
+    return { layout };
+  } finally {
+    tf.dispose(Object.values(tensors));
+    if (state) tf.dispose(Object.values(state).filter((t) => !Object.values(tensors).includes(t)));
+  }
+}
+
+/**
+ * Serialises every parameter and buffer of `model` to safetensors bytes, keys in the model's (official)
+ * order. A load-then-save round trip in F32 reproduces every tensor exactly.
+ */
+export async function saveCheckpoint(model: Module, options: SaveCheckpointOptions = {}): Promise<Uint8Array> {
+  const layout = options.layout ?? 'zylo117';
+  const state = model.stateDict();
+  const fileState = keyLayouts[layout].toFile(state, model);
+  try {
+    return await writeSafetensors(fileState, {
+      dtype: options.dtype ?? 'F32',
+      metadata: { format: 'pt', layout, ...options.metadata },
+    });
+  } finally {
+    tf.dispose(Object.values(state));
+    tf.dispose(Object.values(fileState).filter((t) => !Object.values(state).includes(t)));
+  }
+}

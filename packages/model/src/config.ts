@@ -1,0 +1,90 @@
+import { InvalidArgumentError } from '@edet/tensor';
+
+import { D7X, type EfficientDetPreset, efficientDetPreset } from './presets.js';
+
+/**
+ * What `new EfficientDet(config)` takes. Only `compoundCoef` is required; every derived setting comes from
+ * the preset table and can be overridden field by field.
+ */
+export interface EfficientDetConfig extends Partial<EfficientDetPreset> {
+  /** 0..7 for D0..D7, or 8 (`D7X`) for D7x. */
+  compoundCoef: number;
+  /** Number of classes (default 90, the COCO label space of the official checkpoints). */
+  numClasses?: number;
+  /** Anchors per location (default 9 = 3 scales x 3 aspect ratios). */
+  numAnchors?: number;
+  /** Anchor octave scales (default `[2^0, 2^(1/3), 2^(2/3)]`). */
+  anchorScales?: number[];
+  /** Anchor aspect ratios as `[width, height]` multipliers (default `[[1,1],[1.4,0.7],[0.7,1.4]]`). */
+  anchorRatios?: [number, number][];
+  /** Lowest pyramid level (default 3). */
+  minLevel?: number;
+  /** Seed for parameter initialisation, for reproducible untrained models. */
+  seed?: number;
+}
+
+/** The configuration with every default resolved. */
+export interface ResolvedEfficientDetConfig extends EfficientDetPreset {
+  compoundCoef: number;
+  numClasses: number;
+  numAnchors: number;
+  anchorScales: number[];
+  anchorRatios: [number, number][];
+  minLevel: number;
+  seed: number | undefined;
+}
+
+const DEFAULT_SCALES = [2 ** 0, 2 ** (1 / 3), 2 ** (2 / 3)];
+const DEFAULT_RATIOS: [number, number][] = [
+  [1.0, 1.0],
+  [1.4, 0.7],
+  [0.7, 1.4],
+];
+
+function checkInteger(name: string, value: unknown, min: number, max = Infinity): void {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    const range = max === Infinity ? `>= ${min}` : `in ${min}..${max}`;
+    throw new InvalidArgumentError(`config.${name}`, `an integer ${range}`, String(value));
+  }
+}
+
+/** Merges the preset of `config.compoundCoef` with the overrides and validates the result. */
+export function resolveConfig(config: EfficientDetConfig): ResolvedEfficientDetConfig {
+  if (config === null || typeof config !== 'object') {
+    throw new InvalidArgumentError('config', 'an object like { compoundCoef: 0 }', String(config));
+  }
+  checkInteger('compoundCoef', config.compoundCoef, 0, D7X);
+  const preset = efficientDetPreset(config.compoundCoef);
+  const defined = Object.fromEntries(Object.entries(config).filter(([, value]) => value !== undefined));
+  const resolved: ResolvedEfficientDetConfig = {
+    ...preset,
+    numClasses: 90,
+    anchorScales: DEFAULT_SCALES,
+    anchorRatios: DEFAULT_RATIOS,
+    minLevel: 3,
+    seed: undefined,
+    ...defined,
+    compoundCoef: config.compoundCoef,
+    numAnchors: 0,
+  } as ResolvedEfficientDetConfig;
+  resolved.numAnchors = resolved.anchorScales.length * resolved.anchorRatios.length;
+  if (config.numAnchors !== undefined && config.numAnchors !== resolved.numAnchors) {
+    throw new InvalidArgumentError(
+      'config.numAnchors',
+      `anchorScales.length x anchorRatios.length = ${resolved.numAnchors} (pass anchorScales / anchorRatios to change it)`,
+      String(config.numAnchors),
+    );
+  }
+  checkInteger('numClasses', resolved.numClasses, 1);
+  checkInteger('backboneVariant', resolved.backboneVariant, 0, 7);
+  checkInteger('fpnChannels', resolved.fpnChannels, 1);
+  checkInteger('fpnLayers', resolved.fpnLayers, 1);
+  checkInteger('headLayers', resolved.headLayers, 1);
+  checkInteger('minLevel', resolved.minLevel, 3, 3);
+  checkInteger('maxLevel', resolved.maxLevel, 6, 8);
+  const stride = 2 ** resolved.maxLevel;
+  if (!Number.isInteger(resolved.inputSize) || resolved.inputSize <= 0 || resolved.inputSize % stride !== 0) {
+    throw new InvalidArgumentError('config.inputSize', `a positive multiple of ${stride} (2^maxLevel)`, String(resolved.inputSize));
+  }
+  return resolved;
+}

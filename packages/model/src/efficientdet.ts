@@ -1,0 +1,178 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { EfficientNetBackbone } from '@edet/backbone-efficientnet';
+import { BiFpn } from '@edet/bifpn';
+import { BoxHead, ClassHead } from '@edet/heads';
+import { type AnchorSet, generateAnchors, postprocess, type Detection, type PostprocessOptions } from '@edet/anchors';
+import { InvalidArgumentError, Module, seedInitializers } from '@edet/tensor';
+
+import { type EfficientDetConfig, type ResolvedEfficientDetConfig, resolveConfig } from './config.js';
+import { checkImageBatch } from './input-check.js';
+import { type RgbImage, boxToOriginal, letterboxImage } from './preprocess.js';
+
+/** Options of `forward` and `extractFeatures`. */
+export interface ForwardOptions {
+  /** `x` is `[N, H, W, 3]` (tfjs's usual layout) instead of `[N, 3, H, W]`. Default false. */
+  channelsLast?: boolean;
+}
+
+/** Options of `predict` and `detect`: thresholds and NMS (see `PostprocessOptions` in `@edet/anchors`). */
+export type PredictOptions = Omit<PostprocessOptions, 'imageSize'> & ForwardOptions;
+
+/** Intermediate maps, NHWC: backbone `[C3, C4, C5]` and BiFPN outputs `[P3 .. P7]`. */
+export interface EfficientDetFeatures {
+  backbone: tf.Tensor4D[];
+  fpn: tf.Tensor4D[];
+}
+
+/** Holds the backbone under the child name `model`, as the official checkpoints key it (`backbone_net.model.*`). */
+class BackboneHolder extends Module {
+  readonly model: EfficientNetBackbone;
+
+  constructor(variant: ResolvedEfficientDetConfig['backboneVariant']) {
+    super();
+    this.model = this.addModule('model', new EfficientNetBackbone({ variant }));
+  }
+}
+
+/**
+ * EfficientDet (Tan, Pang, Le 2020): EfficientNet backbone -> BiFPN -> shared class and box heads over
+ * pyramid levels P3..P7, with the official numerics so that zylo117 checkpoints load and reproduce their
+ * outputs. Children are named as the official checkpoint (`bifpn`, `regressor`, `classifier`, `backbone_net`).
+ *
+ * Ownership: the model owns its variables (`dispose()` frees them). Every method that returns tensors
+ * returns new ones that the caller disposes; inputs are never disposed.
+ */
+export class EfficientDet extends Module {
+  readonly config: ResolvedEfficientDetConfig;
+  readonly bifpn: BiFpn;
+  readonly regressor: BoxHead;
+  readonly classifier: ClassHead;
+  private readonly backboneNet: BackboneHolder;
+  private readonly anchorCache = new Map<string, AnchorSet>();
+
+  constructor(config: EfficientDetConfig) {
+    super();
+    this.config = resolveConfig(config);
+    const c = this.config;
+    if (c.seed !== undefined) seedInitializers(c.seed);
+    try {
+      const backboneNet = new BackboneHolder(c.backboneVariant);
+      const channels = backboneNet.model.featureInfo.map((info) => info.channels) as [number, number, number];
+      const levels = c.maxLevel - c.minLevel + 1;
+      const head = { channels: c.fpnChannels, layers: c.headLayers, levels, anchorsPerLocation: c.numAnchors };
+      // Registration order is the official checkpoint order: bifpn, regressor, classifier, backbone last.
+      this.bifpn = this.addModule(
+        'bifpn',
+        new BiFpn({
+          channels: c.fpnChannels,
+          layers: c.fpnLayers,
+          backboneChannels: channels,
+          minLevel: c.minLevel,
+          maxLevel: c.maxLevel,
+          weightedFusion: c.weightedFusion,
+        }),
+      );
+      this.regressor = this.addModule('regressor', new BoxHead(head));
+      this.classifier = this.addModule('classifier', new ClassHead(head, c.numClasses));
+      this.backboneNet = this.addModule('backbone_net', backboneNet);
+    } finally {
+      if (c.seed !== undefined) seedInitializers(null);
+    }
+  }
+
+  /** The truncated EfficientNet; its `stages` take weights one by one. */
+  get backbone(): EfficientNetBackbone {
+    return this.backboneNet.model;
+  }
+
+  /** Backbone and BiFPN maps for `x` (NCHW unless `channelsLast`). The caller disposes every returned tensor. */
+  extractFeatures(x: tf.Tensor4D, options: ForwardOptions = {}): EfficientDetFeatures {
+    const channelsLast = options.channelsLast ?? false;
+    checkImageBatch(x, 'x', 2 ** this.config.maxLevel, channelsLast);
+    return tf.tidy(() => {
+      const input = channelsLast ? x : (tf.transpose(x, [0, 2, 3, 1]) as tf.Tensor4D);
+      const backbone = this.backbone.forward(input);
+      const fpn = this.bifpn.forward(backbone as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D]);
+      return { backbone, fpn } as unknown as tf.TensorContainerObject;
+    }) as unknown as EfficientDetFeatures;
+  }
+
+  /**
+   * Runs the network on a batch of images.
+   * @param x `[N, 3, H, W]` normalised images (or `[N, H, W, 3]` with `channelsLast`); H and W multiples of 128.
+   * @returns `[classification, regression, anchors]`: per-anchor class probabilities `[N, A, numClasses]`
+   *   (after the sigmoid), box deltas `[N, A, 4]` as `(dy, dx, dh, dw)`, and anchors `[A, 4]` as
+   *   `[y1, x1, y2, x2]` in input pixels. New tensors; the caller disposes them.
+   */
+  forward(x: tf.Tensor4D, options: ForwardOptions = {}): [tf.Tensor3D, tf.Tensor3D, tf.Tensor2D] {
+    const { fpn, backbone } = this.extractFeatures(x, options);
+    try {
+      const regression = this.regressor.forward(fpn);
+      const classification = this.classifier.forward(fpn);
+      const [height, width] = options.channelsLast ? x.shape.slice(1, 3) : x.shape.slice(2, 4);
+      const anchors = this.anchorsFor(height, width);
+      return [classification, regression, tf.tensor2d(anchors.boxes, [anchors.count, 4], 'float32')];
+    } finally {
+      tf.dispose([...fpn, ...backbone]);
+    }
+  }
+
+  /**
+   * Detections for a batch of network inputs: boxes decoded from the regression and anchors, clipped to the
+   * input, filtered by score and suppressed by NMS.
+   * @param x as in `forward`.
+   * @returns for every image, detections `{ box: [x1, y1, x2, y2], score, classId }` in input pixels,
+   *   by descending score. Reads results back to JS; `x` is not disposed.
+   */
+  async predict(x: tf.Tensor4D, options: PredictOptions = {}): Promise<Detection[][]> {
+    const { channelsLast = false, ...postprocessOptions } = options;
+    const [classification, regression, anchors] = this.forward(x, { channelsLast });
+    try {
+      const [height, width] = channelsLast ? x.shape.slice(1, 3) : x.shape.slice(2, 4);
+      return await postprocess(classification, regression, anchors, { ...postprocessOptions, imageSize: [height, width] });
+    } finally {
+      tf.dispose([classification, regression, anchors]);
+    }
+  }
+
+  /**
+   * The convenience path for real images: each image is letterboxed to `config.inputSize`, normalised, run
+   * through the network, and its boxes are mapped back to original-image pixels.
+   * @param images decoded RGB or RGBA pixels of any size.
+   */
+  async detect(images: RgbImage | readonly RgbImage[], options: PredictOptions = {}): Promise<Detection[][]> {
+    const list = Array.isArray(images) ? (images as readonly RgbImage[]) : [images as RgbImage];
+    if (list.length === 0) throw new InvalidArgumentError('images', 'at least one image', 'an empty list');
+    const size = this.config.inputSize;
+    const results: Detection[][] = [];
+    // One image at a time keeps peak memory at one input whatever the list length.
+    for (const image of list) {
+      const { input, letterbox } = letterboxImage(image, size);
+      try {
+        const [detections] = await this.predict(input, { ...options, channelsLast: true });
+        results.push(detections.map((d) => ({ ...d, box: boxToOriginal(d.box, letterbox) })));
+      } finally {
+        input.dispose();
+      }
+    }
+    return results;
+  }
+
+  /** Anchors of an input size, computed once per size. */
+  private anchorsFor(height: number, width: number): AnchorSet {
+    const key = `${height}x${width}`;
+    let anchors = this.anchorCache.get(key);
+    if (!anchors) {
+      anchors = generateAnchors({
+        imageSize: [height, width],
+        minLevel: this.config.minLevel,
+        maxLevel: this.config.maxLevel,
+        anchorScale: this.config.anchorScale,
+        scales: this.config.anchorScales,
+        ratios: this.config.anchorRatios,
+      });
+      this.anchorCache.set(key, anchors);
+    }
+    return anchors;
+  }
+}

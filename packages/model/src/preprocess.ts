@@ -1,0 +1,93 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { InvalidArgumentError } from '@edet/tensor';
+
+/** Decoded pixels of one image: interleaved rows, `channels` bytes per pixel (RGB or RGBA). */
+export interface RgbImage {
+  data: Uint8Array | Uint8ClampedArray;
+  width: number;
+  height: number;
+  channels: 3 | 4;
+}
+
+/** ImageNet statistics the official models were trained with. */
+export const IMAGENET_MEAN = [0.485, 0.456, 0.406] as const;
+export const IMAGENET_STD = [0.229, 0.224, 0.225] as const;
+
+/** How a letterboxed image relates to the original. */
+export interface Letterbox {
+  /** Original size. */
+  width: number;
+  height: number;
+  /** Size of the resized image inside the square canvas (top-left aligned). */
+  resizedWidth: number;
+  resizedHeight: number;
+}
+
+/**
+ * The official aspect-preserving resize: the long side becomes `size`, the short side
+ * `int(size / long * short)` (truncated, with the same float operations as the reference).
+ */
+export function letterboxGeometry(width: number, height: number, size: number): Letterbox {
+  if (width > height) return { width, height, resizedWidth: size, resizedHeight: Math.trunc((size / width) * height) };
+  return { width, height, resizedWidth: Math.trunc((size / height) * width), resizedHeight: size };
+}
+
+/** Checks an `RgbImage` and names what is wrong with it. */
+export function checkImage(image: RgbImage, argument: string): void {
+  if (image === null || typeof image !== 'object' || !(image.data instanceof Uint8Array || image.data instanceof Uint8ClampedArray)) {
+    throw new InvalidArgumentError(argument, '{ data: Uint8Array, width, height, channels: 3 | 4 }', String(image));
+  }
+  const { width, height, channels, data } = image;
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
+    throw new InvalidArgumentError(`${argument}.width/height`, 'positive integers', `${width}x${height}`);
+  }
+  if (channels !== 3 && channels !== 4) throw new InvalidArgumentError(`${argument}.channels`, '3 (RGB) or 4 (RGBA)', String(channels));
+  if (data.length !== width * height * channels) {
+    throw new InvalidArgumentError(`${argument}.data`, `${width}x${height}x${channels} = ${width * height * channels} bytes`, `${data.length} bytes`);
+  }
+}
+
+/**
+ * Letterboxes one image into the network input, as the official `preprocess` does: RGB 0-255 floats resized
+ * bilinearly (half-pixel centres, no antialiasing) so the long side is `size`, normalised with the ImageNet
+ * mean/std, and pasted top-left on a `size x size` canvas of zeros (the mean colour).
+ * Returns `[1, size, size, 3]` (NHWC, a new tensor the caller disposes) and the geometry to map boxes back.
+ */
+export function letterboxImage(image: RgbImage, size: number): { input: tf.Tensor4D; letterbox: Letterbox } {
+  checkImage(image, 'image');
+  const letterbox = letterboxGeometry(image.width, image.height, size);
+  const input = tf.tidy(() => {
+    const rgb = tf.tensor3d(rgbFloats(image), [image.height, image.width, 3], 'float32');
+    // Resizing the 0-255 floats and normalising afterwards equals normalising first (the map is affine).
+    const resized = tf.image.resizeBilinear(rgb, [letterbox.resizedHeight, letterbox.resizedWidth], false, true);
+    const normalised = tf.div(tf.sub(tf.div(resized, 255), IMAGENET_MEAN as unknown as number[]), IMAGENET_STD as unknown as number[]);
+    const padded = tf.pad(normalised, [
+      [0, size - letterbox.resizedHeight],
+      [0, size - letterbox.resizedWidth],
+      [0, 0],
+    ]);
+    return tf.expandDims(padded, 0) as tf.Tensor4D;
+  });
+  return { input, letterbox };
+}
+
+/** Maps a box from network pixels back to original-image pixels (x by width ratio, y by height ratio). */
+export function boxToOriginal(box: readonly number[], letterbox: Letterbox): [number, number, number, number] {
+  const scaleX = letterbox.resizedWidth / letterbox.width;
+  const scaleY = letterbox.resizedHeight / letterbox.height;
+  return [box[0] / scaleX, box[1] / scaleY, box[2] / scaleX, box[3] / scaleY];
+}
+
+/** The RGB channels of an image as 0-255 floats, interleaved `[height, width, 3]`. */
+function rgbFloats(image: RgbImage): Float32Array {
+  const { data, channels } = image;
+  if (channels === 3) return Float32Array.from(data);
+  const pixels = image.width * image.height;
+  const out = new Float32Array(pixels * 3);
+  for (let i = 0; i < pixels; i++) {
+    out[i * 3] = data[i * 4];
+    out[i * 3 + 1] = data[i * 4 + 1];
+    out[i * 3 + 2] = data[i * 4 + 2];
+  }
+  return out;
+}
