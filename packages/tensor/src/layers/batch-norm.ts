@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import { Module } from '../module.js';
+import { globalAveragePool } from './global-average-pool.js';
 
 /**
  * Batch normalisation over the channel axis of NHWC input, with PyTorch parameter names
@@ -38,21 +39,24 @@ export class BatchNorm2d extends Module {
       // Folded into one scale and shift: two broadcast ops instead of four.
       const scale = tf.mul(this.weight, tf.rsqrt(tf.add(this.runningVar, this.eps)));
       const shift = tf.sub(this.bias, tf.mul(this.runningMean, scale));
-      return tf.add(tf.mul(x, scale), shift);
+      return tf.add(tf.mul(x, scale), shift) as tf.Tensor4D;
     });
   }
 
   private forwardTraining(x: tf.Tensor4D): tf.Tensor4D {
-    const { mean, variance } = tf.moments(x, [0, 1, 2]);
+    // Statistics reduce width, height, then batch: one float32 pass over every cell drifts on wasm.
+    const mean = tf.tidy(() => tf.mean(globalAveragePool(x), 0, true));
+    const variance = tf.tidy(() => tf.mean(globalAveragePool(tf.square(tf.sub(x, mean)) as tf.Tensor4D), 0, true));
     const count = x.size / this.channels;
     tf.tidy(() => {
-      const unbiased = tf.mul(variance, count / Math.max(count - 1, 1));
-      this.runningMean.assign(tf.add(tf.mul(this.runningMean, 1 - this.momentum), tf.mul(mean, this.momentum)));
+      const unbiased = tf.mul(tf.reshape(variance, [this.channels]), count / Math.max(count - 1, 1));
+      const batchMean = tf.reshape(mean, [this.channels]);
+      this.runningMean.assign(tf.add(tf.mul(this.runningMean, 1 - this.momentum), tf.mul(batchMean, this.momentum)));
       this.runningVar.assign(tf.add(tf.mul(this.runningVar, 1 - this.momentum), tf.mul(unbiased, this.momentum)));
     });
     const y = tf.tidy(() => {
       const normalised = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, this.eps)));
-      return tf.add(tf.mul(normalised, this.weight), this.bias);
+      return tf.add(tf.mul(normalised, this.weight), this.bias) as tf.Tensor4D;
     });
     mean.dispose();
     variance.dispose();

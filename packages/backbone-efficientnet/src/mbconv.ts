@@ -1,0 +1,71 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+import { BatchNorm2d, Module, NamedConv2d, NamedDepthwiseConv2d, globalAveragePool, swish } from '@edet/tensor';
+
+import { dropConnect } from './drop-connect.js';
+import type { MBConvConfig } from './plan.js';
+import type { RandomSource } from './random.js';
+
+/**
+ * Mobile inverted bottleneck with squeeze-and-excitation, named as efficientnet-pytorch / zylo117 checkpoints
+ * name it (children in checkpoint order):
+ *
+ * - `_expand_conv` (1x1, no bias) + `_bn0` + swish: `inChannels` -> `E`; absent when the expand ratio is 1;
+ * - `_depthwise_conv` (k x k, stride on this conv, no bias; checkpoint `[E,1,k,k]`) + `_bn1` + swish;
+ * - `_se_reduce` (1x1 + bias, `E` -> `S`) + swish, `_se_expand` (1x1 + bias, `S` -> `E`) + sigmoid, applied
+ *   as a per-channel gate on the global average;
+ * - `_project_conv` (1x1, no bias) + `_bn2`, no activation: `E` -> `outChannels`;
+ * - identity skip when `config.residual`, with drop-connect on the branch in training mode only.
+ *
+ * `forward(x)`: `[N, H, W, inChannels]` -> `[N, ceil(H/stride), ceil(W/stride), outChannels]`; returns a new
+ * tensor the caller disposes. The block owns its variables.
+ */
+export class MBConvBlock extends Module {
+  readonly expandConv: NamedConv2d | null;
+  readonly bn0: BatchNorm2d | null;
+  readonly depthwiseConv: NamedDepthwiseConv2d;
+  readonly bn1: BatchNorm2d;
+  readonly seReduce: NamedConv2d | null;
+  readonly seExpand: NamedConv2d | null;
+  readonly projectConv: NamedConv2d;
+  readonly bn2: BatchNorm2d;
+
+  /**
+   * @param config the scaled block (see `planEfficientNet`).
+   * @param random draws the drop-connect masks; shared by all blocks of a network so one seed fixes them all.
+   */
+  constructor(
+    readonly config: MBConvConfig,
+    private readonly random: RandomSource,
+  ) {
+    super();
+    const { inChannels, expandedChannels: expanded, outChannels, kernelSize, stride, seChannels } = config;
+    this.expandConv = config.hasExpand
+      ? this.addModule('_expand_conv', new NamedConv2d(inChannels, expanded, 1, { bias: false }))
+      : null;
+    this.bn0 = config.hasExpand ? this.addModule('_bn0', new BatchNorm2d(expanded)) : null;
+    this.depthwiseConv = this.addModule('_depthwise_conv', new NamedDepthwiseConv2d(expanded, kernelSize, { stride, bias: false }));
+    this.bn1 = this.addModule('_bn1', new BatchNorm2d(expanded));
+    this.seReduce = seChannels > 0 ? this.addModule('_se_reduce', new NamedConv2d(expanded, seChannels, 1)) : null;
+    this.seExpand = seChannels > 0 ? this.addModule('_se_expand', new NamedConv2d(seChannels, expanded, 1)) : null;
+    this.projectConv = this.addModule('_project_conv', new NamedConv2d(expanded, outChannels, 1, { bias: false }));
+    this.bn2 = this.addModule('_bn2', new BatchNorm2d(outChannels));
+  }
+
+  forward(x: tf.Tensor4D): tf.Tensor4D {
+    return tf.tidy(() => {
+      let h = x;
+      if (this.expandConv && this.bn0) h = swish(this.bn0.forward(this.expandConv.forward(h)));
+      h = swish(this.bn1.forward(this.depthwiseConv.forward(h)));
+      if (this.seReduce && this.seExpand) {
+        const squeezed = globalAveragePool(h);
+        const gate = tf.sigmoid(this.seExpand.forward(swish(this.seReduce.forward(squeezed))));
+        h = tf.mul(h, gate);
+      }
+      h = this.bn2.forward(this.projectConv.forward(h));
+      if (!this.config.residual) return h;
+      if (this.training && this.config.dropConnectRate > 0) h = dropConnect(h, this.config.dropConnectRate, this.random);
+      return tf.add(h, x);
+    });
+  }
+}

@@ -1,0 +1,157 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { afterAll, describe, expect, it } from 'vitest';
+
+import { InvalidArgumentError } from '@edet/tensor';
+
+import { EfficientNet, EfficientNetBackbone, createRandom, dropConnect } from '../src/index.js';
+
+function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): number {
+  return tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]);
+}
+
+describe('forward (B0)', () => {
+  const baseline = tf.memory().numTensors;
+  const backbone = new EfficientNetBackbone({ variant: 0, seed: 1 });
+  const classifier = new EfficientNet({ variant: 0, numClasses: 10, seed: 1 });
+  const x = tf.randomNormal([2, 64, 64, 3], 0, 1, 'float32', 7) as tf.Tensor4D;
+  afterAll(() => {
+    x.dispose();
+    backbone.dispose();
+    classifier.dispose();
+    expect(tf.memory().numTensors).toBe(baseline);
+  });
+
+  it('backbone returns C3/C4/C5 at 1/8, 1/16, 1/32 (TF SAME: sizes round up)', () => {
+    const before = tf.memory().numTensors;
+    const pyramid = backbone.forward(x);
+    expect(pyramid.map((t) => t.shape)).toEqual([
+      [2, 8, 8, 40],
+      [2, 4, 4, 112],
+      [2, 2, 2, 320],
+    ]);
+    tf.dispose(pyramid);
+    const odd = tf.zeros([1, 65, 65, 3]) as tf.Tensor4D;
+    const oddPyramid = backbone.forward(odd);
+    expect(oddPyramid.map((t) => t.shape.slice(1, 3))).toEqual([
+      [9, 9],
+      [5, 5],
+      [3, 3],
+    ]);
+    tf.dispose([...oddPyramid, odd]);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('classifier returns logits [N, numClasses] and head features [N, H/32, W/32, 1280]', () => {
+    const before = tf.memory().numTensors;
+    const logits = classifier.forward(x);
+    const features = classifier.extractFeatures(x);
+    expect(logits.shape).toEqual([2, 10]);
+    expect(features.shape).toEqual([2, 2, 2, 1280]);
+    expect(logits.dataSync().every(Number.isFinite)).toBe(true);
+    tf.dispose([logits, features]);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('training mode uses batch statistics and updates running stats; eval does neither', () => {
+    const before = tf.memory().numTensors;
+    const runningMean = () => Array.from(backbone.bn0.runningMean.dataSync());
+    const initial = runningMean();
+    const evalOut = backbone.forward(x);
+    expect(runningMean()).toEqual(initial);
+    backbone.train();
+    const trainOut = backbone.forward(x);
+    backbone.eval();
+    expect(runningMean()).not.toEqual(initial);
+    expect(maxAbsDiff(evalOut[0], trainOut[0])).toBeGreaterThan(1e-3);
+    tf.dispose([...evalOut, ...trainOut]);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('drop-connect is on only in training and follows the seed', () => {
+    const before = tf.memory().numTensors;
+    // Four backbones with the same weights: two share a seed, one differs; a fourth has drop-connect off.
+    // Narrow and shallow (same code path as B0) so that four builds stay cheap.
+    const make = (seed: number, dropConnectRate: number) =>
+      new EfficientNetBackbone({ variant: 0, widthCoefficient: 0.25, depthCoefficient: 0.5, seed, dropConnectRate });
+    const nets = [make(11, 0.9), make(11, 0.9), make(12, 0.9), make(12, 0)];
+    const state = nets[0].stateDict();
+    for (const net of nets.slice(1)) net.loadStateDict(state);
+    tf.dispose(Object.values(state));
+    const c5 = (net: EfficientNetBackbone) => {
+      const [c3, c4, out] = net.forward(x);
+      tf.dispose([c3, c4]);
+      return out;
+    };
+    const evalOutputs = nets.map(c5);
+    expect(maxAbsDiff(evalOutputs[0], evalOutputs[2])).toBe(0);
+    for (const net of nets) net.train();
+    const trainOutputs = nets.map(c5);
+    expect(maxAbsDiff(trainOutputs[0], trainOutputs[1])).toBe(0); // same seed, same masks
+    expect(maxAbsDiff(trainOutputs[0], trainOutputs[2])).toBeGreaterThan(1e-3); // other seed, other masks
+    expect(maxAbsDiff(trainOutputs[0], trainOutputs[3])).toBeGreaterThan(1e-3); // drop-connect changes the output
+    tf.dispose([...evalOutputs, ...trainOutputs]);
+    for (const net of nets) net.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('dropout before _fc is on only in training and follows the seed', () => {
+    const before = tf.memory().numTensors;
+    const make = (seed: number, dropoutRate: number) =>
+      new EfficientNet({ variant: 0, widthCoefficient: 0.25, depthCoefficient: 0.5, numClasses: 5, seed, dropoutRate, dropConnectRate: 0 });
+    const nets = [make(21, 0.5), make(22, 0.5), make(22, 0)];
+    const state = nets[0].stateDict();
+    for (const net of nets.slice(1)) net.loadStateDict(state);
+    tf.dispose(Object.values(state));
+    const evalOutputs = nets.map((net) => net.forward(x));
+    expect(maxAbsDiff(evalOutputs[0], evalOutputs[1])).toBe(0);
+    for (const net of nets) net.train();
+    const trainOutputs = nets.map((net) => net.forward(x));
+    expect(maxAbsDiff(trainOutputs[0], trainOutputs[1])).toBeGreaterThan(1e-4);
+    expect(maxAbsDiff(trainOutputs[1], trainOutputs[2])).toBeGreaterThan(1e-4);
+    tf.dispose([...evalOutputs, ...trainOutputs]);
+    for (const net of nets) net.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('dropConnect drops whole samples and rescales the kept ones by 1/keep', () => {
+    const ones = tf.ones([200, 2, 2, 3]) as tf.Tensor4D;
+    const dropped = dropConnect(ones, 0.25, createRandom(5));
+    const values = dropped.dataSync();
+    const perSample = Array.from({ length: 200 }, (_, n) => values.slice(n * 12, n * 12 + 12));
+    for (const sample of perSample) {
+      expect(new Set(sample).size).toBe(1);
+      expect([0, Math.fround(4 / 3)]).toContain(sample[0]);
+    }
+    const keptFraction = perSample.filter((sample) => sample[0] !== 0).length / 200;
+    expect(keptFraction).toBeGreaterThan(0.6);
+    expect(keptFraction).toBeLessThan(0.9);
+    tf.dispose([ones, dropped]);
+  });
+
+  it('state dict round trips keep the output and leak nothing', () => {
+    const before = tf.memory().numTensors;
+    const first = classifier.forward(x);
+    for (let i = 0; i < 2; i++) {
+      const state = classifier.stateDict();
+      classifier.loadStateDict(state);
+      tf.dispose(Object.values(state));
+    }
+    const second = classifier.forward(x);
+    expect(maxAbsDiff(first, second)).toBe(0);
+    tf.dispose([first, second]);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('rejects bad input with InvalidArgumentError naming x', () => {
+    const before = tf.memory().numTensors;
+    const bad = [tf.zeros([64, 64, 3]), tf.zeros([1, 64, 64, 4]), tf.zeros([1, 64, 64, 1]), tf.zeros([1, 64, 64, 3], 'int32')];
+    for (const input of bad) {
+      expect(() => backbone.forward(input as tf.Tensor4D)).toThrow(InvalidArgumentError);
+      expect(() => classifier.forward(input as tf.Tensor4D)).toThrow(/^x: expected a float32 \[N, H, W, 3\] tensor/);
+    }
+    expect(() => backbone.forward(bad[1] as tf.Tensor4D)).toThrow(/got 4 channels/);
+    expect(() => backbone.forward(bad[0] as tf.Tensor4D)).toThrow(/got rank 3/);
+    tf.dispose(bad);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});

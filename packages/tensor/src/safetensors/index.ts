@@ -1,0 +1,15 @@
+// safetensors reading and writing on plain bytes (Uint8Array), for Node and browsers alike.
+export { type SafetensorsDtype, SAFETENSORS_DTYPE_SIZES } from './dtypes.js';
+export {
+  type SafetensorsEntry,
+  type SafetensorsHeader,
+  type ReadSafetensorsOptions,
+  readSafetensorsHeader,
+} from './header.js';
+export { type SafetensorsContents, readSafetensors } from './read.js';
+export {
+  type SafetensorsInput,
+  type WriteSafetensorsOptions,
+  writeSafetensors,
+  writeSafetensorsSync,
+} from './write.js';
