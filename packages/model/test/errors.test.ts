@@ -1,0 +1,71 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { afterAll, describe, expect, it } from 'vitest';
+
+import { EfficientDet } from '@edet/model';
+import { InvalidArgumentError } from '@edet/tensor';
+
+// Every bad input of the spec gets an InvalidArgumentError that names the argument, what was expected and
+// what was given; none of them leaks a tensor.
+describe('bad inputs', () => {
+  const model = new EfficientDet({ compoundCoef: 0, numClasses: 3, fpnLayers: 1, headLayers: 1 });
+  afterAll(() => model.dispose());
+
+  const cases: [string, () => tf.Tensor, RegExp][] = [
+    ['wrong rank', () => tf.zeros([3, 128, 128]), /^x: expected a rank-4 tensor \[N, 3, H, W\], got shape \[3,128,128\]$/],
+    ['wrong channel count', () => tf.zeros([1, 4, 128, 128]), /^x: expected 3 channels on axis 1 \[N, 3, H, W\], got shape \[1,4,128,128\]$/],
+    ['channels last given as channels first', () => tf.zeros([1, 128, 128, 3]), /x: expected 3 channels on axis 1/],
+    ['size not a multiple of 128', () => tf.zeros([1, 3, 200, 128]), /^x: expected a non-empty batch with height and width multiples of 128, got shape \[1,3,200,128\] \(200x128\)$/],
+    ['empty batch', () => tf.zeros([0, 3, 128, 128]), /non-empty batch/],
+    ['NaN', () => tf.fill([1, 3, 128, 128], NaN), /^x: expected finite values, got NaN or Infinity$/],
+    ['integer dtype', () => tf.zeros([1, 3, 128, 128], 'int32'), /^x: expected dtype float32, got dtype int32$/],
+  ];
+
+  it.each(cases)('%s', (_, make, message) => {
+    const x = make();
+    const start = tf.memory().numTensors;
+    expect(() => model.forward(x as tf.Tensor4D)).toThrow(InvalidArgumentError);
+    expect(() => model.forward(x as tf.Tensor4D)).toThrow(message);
+    expect(tf.memory().numTensors).toBe(start);
+    x.dispose();
+  });
+
+  it('predict rejects the same inputs without leaking', async () => {
+    const x = tf.zeros([1, 3, 100, 100]);
+    const start = tf.memory().numTensors;
+    await expect(model.predict(x as tf.Tensor4D)).rejects.toThrow(/multiples of 128/);
+    expect(tf.memory().numTensors).toBe(start);
+    x.dispose();
+  });
+
+  it('not a tensor', () => {
+    expect(() => model.forward([[1]] as unknown as tf.Tensor4D)).toThrow(/^x: expected a tf\.Tensor \[N, 3, H, W\], got an array$/);
+  });
+
+  it('channelsLast accepts [N, H, W, 3] and rejects [N, 3, H, W]', () => {
+    const x = tf.zeros([1, 128, 128, 3]) as tf.Tensor4D;
+    const outputs = model.forward(x, { channelsLast: true });
+    expect(outputs[0].shape).toEqual([1, 9 * (16 * 16 + 8 * 8 + 4 * 4 + 2 * 2 + 1), 3]);
+    tf.dispose([x, ...outputs]);
+    const y = tf.zeros([1, 3, 128, 128]) as tf.Tensor4D;
+    expect(() => model.forward(y, { channelsLast: true })).toThrow(/3 channels on axis 3/);
+    y.dispose();
+  });
+
+  it('detect: images that are not decoded pixels', async () => {
+    await expect(model.detect([])).rejects.toThrow(/^images: expected at least one image, got an empty list$/);
+    const image = { data: new Uint8Array(10), width: 2, height: 2, channels: 3 as const };
+    await expect(model.detect(image)).rejects.toThrow(/^image\.data: expected 2x2x3 = 12 bytes, got 10 bytes$/);
+    await expect(model.detect({ ...image, channels: 2 as 3 })).rejects.toThrow(/image\.channels: expected 3 \(RGB\) or 4 \(RGBA\), got 2/);
+  });
+
+  it.each([
+    [{ compoundCoef: 9 }, /^config\.compoundCoef: expected an integer in 0\.\.8, got 9$/],
+    [{ compoundCoef: 0, numClasses: 0 }, /^config\.numClasses: expected an integer >= 1, got 0$/],
+    [{ compoundCoef: 0, numAnchors: 6 }, /^config\.numAnchors: expected anchorScales\.length x anchorRatios\.length = 9/],
+    [{ compoundCoef: 0, inputSize: 500 }, /^config\.inputSize: expected a positive multiple of 128 \(2\^maxLevel\), got 500$/],
+  ])('config %j', (config, message) => {
+    const start = tf.memory().numTensors;
+    expect(() => new EfficientDet(config)).toThrow(message);
+    expect(tf.memory().numTensors).toBe(start);
+  });
+});
