@@ -106,10 +106,9 @@ export class BiFpnLayer extends Module {
     const clamped = tf.relu(param);
     const weights = tf.div(clamped, tf.add(tf.sum(clamped), FUSION_EPSILON));
     const parts = tf.unstack(weights);
-    return maps.reduce<tf.Tensor4D | null>((total, map, i) => {
-      const term = tf.mul(parts[i], map) as tf.Tensor4D;
-      return total ? tf.add(total, term) : term;
-    }, null) as tf.Tensor4D;
+    let total = tf.mul(parts[0], maps[0]) as tf.Tensor4D;
+    for (let i = 1; i < maps.length; i++) total = tf.add(total, tf.mul(parts[i], maps[i]));
+    return total;
   }
 
   private projectBackbone(

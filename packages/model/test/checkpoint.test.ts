@@ -63,7 +63,7 @@ describe('checkpoints (official zylo117 layout)', () => {
   });
 
   describe('a failed load changes nothing', () => {
-    const snapshot = (m: EfficientDet) => m.classifier.header.pointwiseConv.conv.bias.dataSync().slice();
+    const snapshot = (m: EfficientDet) => (m.classifier.header.pointwiseConv.conv.bias as tf.Variable).dataSync().slice();
 
     function rewrite(edit: (tensors: Record<string, tf.Tensor>) => void): Uint8Array {
       const { tensors } = readSafetensors(bytes);

@@ -1,0 +1,35 @@
+#!/usr/bin/env node
+// One entry point for a fresh machine with only Node 20 and npm:
+//   npm start  -> install, build, run `edet detect` on the bundled samples
+//   npm test   -> install, build, run every test suite
+// pnpm comes from the npm registry through npx at the version pinned in package.json.
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const { packageManager } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+
+function run(command, args) {
+  console.log(`\n> ${command} ${args.join(' ')}`);
+  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', shell: process.platform === 'win32' });
+  if (result.status !== 0) process.exit(result.status ?? 1);
+}
+
+const pnpm = (...args) => run('npx', ['--yes', packageManager, ...args]);
+
+const task = process.argv[2];
+if (task !== 'start' && task !== 'test') {
+  console.error('usage: bootstrap.mjs start|test');
+  process.exit(2);
+}
+
+pnpm('install', '--frozen-lockfile');
+pnpm('exec', 'turbo', 'run', 'build', '--output-logs=errors-only');
+if (task === 'start') {
+  pnpm('edet', 'detect', ...process.argv.slice(3));
+} else {
+  pnpm('exec', 'turbo', 'run', 'typecheck', '--output-logs=errors-only');
+  pnpm('exec', 'vitest', 'run', ...process.argv.slice(3));
+}
