@@ -6,3 +6,4 @@ export * from './iou.js';
 export * from './nms.js';
 export * from './postprocess.js';
 export * from './map-to-original.js';
+export * from './assign.js';
