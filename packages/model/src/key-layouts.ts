@@ -1,5 +1,9 @@
 import type { Module, StateDict } from '@edet/tensor';
 
+import { rwightmanLayout } from './rwightman-layout.js';
+
+export { type RwightmanKeyMap, type RwightmanKeyPair, rwightmanKeyMap, rwightmanLayout } from './rwightman-layout.js';
+
 /** Checkpoint key layouts edet reads and writes. */
 export type KeyLayout = 'zylo117' | 'rwightman';
 
@@ -16,7 +20,8 @@ const identity: KeyLayoutAdapter = { fromFile: (state) => state, toFile: (state)
 /** Adapters by layout. */
 export const keyLayouts: Record<KeyLayout, KeyLayoutAdapter> = {
   zylo117: identity,
-  rwightman: identity,
+  /** rwightman/efficientdet-pytorch `tf_efficientdet_d*` (see CHECKPOINTS.md). */
+  rwightman: rwightmanLayout,
 };
 
 /** Guesses the layout of a file from its keys, or null when none fits. */
