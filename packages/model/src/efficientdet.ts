@@ -6,7 +6,11 @@ import { type AnchorSet, generateAnchors, postprocess, type Detection, type Post
 import { InvalidArgumentError, Module, seedInitializers } from '@edet/tensor';
 
 import { type EfficientDetConfig, type ResolvedEfficientDetConfig, resolveConfig } from './config.js';
+import { type LoadCheckpointOptions, type SaveCheckpointOptions, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
+import type { KeyLayout } from './key-layouts.js';
+import { type LossOptions, type LossParts, detectionLoss } from './detection-loss.js';
 import { checkImageBatch } from './input-check.js';
+import { checkTargets } from './targets-check.js';
 import { type RgbImage, boxToOriginal, letterboxImage } from './preprocess.js';
 
 /** Options of `forward` and `extractFeatures`. */
@@ -156,6 +160,56 @@ export class EfficientDet extends Module {
       }
     }
     return results;
+  }
+
+  /**
+   * The training loss and its parts for a batch: focal loss over all non-ignored anchors plus the box loss
+   * over positive anchors, normalised by the batch's positive-anchor count (see `detectionLoss`).
+   * Batch norm uses batch statistics (and updates its running statistics) only in training mode: call
+   * `model.train()` first when training.
+   * @param x `[N, 3, H, W]` (or `[N, H, W, 3]` with `channelsLast`).
+   * @param targets one `[Ni, 5]` tensor per image, rows `[x1, y1, x2, y2, classId]` in absolute input pixels;
+   *   `Ni` may be 0. Not disposed.
+   * @returns scalars `{ loss, classificationLoss, boxLoss }`, new tensors the caller disposes.
+   */
+  computeLoss(x: tf.Tensor4D, targets: readonly tf.Tensor2D[], options: LossOptions & ForwardOptions = {}): LossParts {
+    const { channelsLast = false, ...lossOptions } = options;
+    checkImageBatch(x, 'x', 2 ** this.config.maxLevel, channelsLast);
+    checkTargets(targets, x.shape[0], this.config.numClasses);
+    const { fpn, backbone } = this.extractFeatures(x, { channelsLast });
+    try {
+      return tf.tidy(() => {
+        const regression = this.regressor.forward(fpn);
+        const logits = this.classifier.forwardLogits(fpn);
+        const [height, width] = channelsLast ? x.shape.slice(1, 3) : x.shape.slice(2, 4);
+        const anchorSet = this.anchorsFor(height, width);
+        const anchors = tf.tensor2d(anchorSet.boxes, [anchorSet.count, 4], 'float32');
+        const parts = detectionLoss(logits, regression, anchors, targets, this.config.numClasses, lossOptions);
+        return parts as unknown as tf.TensorContainerObject;
+      }) as unknown as LossParts;
+    } finally {
+      tf.dispose([...fpn, ...backbone]);
+    }
+  }
+
+  /** The scalar training loss of `computeLoss` (its parts are freed). The caller disposes the result. */
+  getLoss(x: tf.Tensor4D, targets: readonly tf.Tensor2D[], options: LossOptions & ForwardOptions = {}): tf.Scalar {
+    const { loss, classificationLoss, boxLoss } = this.computeLoss(x, targets, options);
+    tf.dispose([classificationLoss, boxLoss]);
+    return loss;
+  }
+
+  /**
+   * Loads a safetensors checkpoint (official zylo117 or rwightman `tf_*` key layout, detected from the keys).
+   * Atomic: on `FileFormatError` or `StateDictError` the model is unchanged. The caller keeps `bytes`.
+   */
+  loadSafetensors(bytes: Uint8Array, options: LoadCheckpointOptions = {}): { layout: KeyLayout } {
+    return loadCheckpoint(this, bytes, options);
+  }
+
+  /** Serialises the weights to safetensors bytes (official key layout and F32 unless told otherwise). */
+  saveSafetensors(options: SaveCheckpointOptions = {}): Promise<Uint8Array> {
+    return saveCheckpoint(this, options);
   }
 
   /** Anchors of an input size, computed once per size. */

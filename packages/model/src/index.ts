@@ -7,3 +7,6 @@ export * from './efficientdet.js';
 export * from './checkpoint.js';
 export * from './key-layouts.js';
 export type { Detection, PostprocessOptions, NmsMode } from '@edet/anchors';
+export * from './detection-loss.js';
+export * from './targets-check.js';
+export * from './train-step.js';

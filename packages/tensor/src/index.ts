@@ -19,3 +19,4 @@ export * from './layers/separable-conv.js';
 export * from './backends.js';
 export * from './safetensors/index.js';
 export { registerGradients, EDET_GRADIENTS } from './gradients/register.js';
+export * from './optim/adamw.js';

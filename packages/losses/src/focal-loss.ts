@@ -1,0 +1,50 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+import { checkSameShape, checkNumber } from './validation.js';
+import { checkReduction, checkWeights, reduceLoss, type ReductionOptions } from './reduction.js';
+
+/** Options of `sigmoidFocalLoss`. */
+export interface FocalLossOptions extends ReductionOptions {
+  /** Weight of positive targets; negatives get `1 - alpha`. In [0, 1]. Default 0.25. */
+  alpha?: number;
+  /** Focusing exponent, >= 0 (0 gives alpha-weighted cross-entropy). Default 2.0; official training uses 1.5. */
+  gamma?: number;
+}
+
+/**
+ * Sigmoid focal loss (Lin et al., 2017), `FL = -alpha_t (1 - p_t)^gamma log(p_t)` with `p = sigmoid(logit)`,
+ * `p_t = p` where the target is 1 and `1 - p` where it is 0, and `alpha_t = alpha` / `1 - alpha` likewise.
+ *
+ * Computed from logits, never from probabilities, so it stays finite and exact for any logit (±1e4 included):
+ * with the margin `z = logit` for positives and `-logit` for negatives,
+ * `-log(p_t) = softplus(-z)` and `(1 - p_t)^gamma = exp(-gamma * softplus(z))`. No log of 0, no `pow` at a
+ * zero base, so no NaN gradients for any gamma > 0 (1.5 included) even where `p_t` rounds to 1.
+ *
+ * Targets must be 0 or 1 (one-hot); soft labels are not supported, because the margin form above is exact only
+ * for hard labels.
+ *
+ * @param logits `[...]` raw classification outputs, e.g. `[N, A, C]`. Not disposed.
+ * @param targets `[...]` same shape, 0/1 (float or int). Not disposed.
+ * @returns a new tensor the caller disposes: the scalar sum (default) or mean, or `[...]` per element with
+ *   `reduction: 'none'`. Weighted by `options.weights` when given.
+ */
+export function sigmoidFocalLoss(logits: tf.Tensor, targets: tf.Tensor, options: FocalLossOptions = {}): tf.Tensor {
+  const { alpha = 0.25, gamma = 2.0, reduction = 'sum', weights } = options;
+  checkSameShape('logits', logits, 'targets', targets);
+  checkNumber('alpha', alpha, 'a number in [0, 1]', (value) => value >= 0 && value <= 1);
+  checkNumber('gamma', gamma, 'a number >= 0', (value) => value >= 0);
+  checkReduction(reduction);
+  checkWeights(weights, logits.shape);
+  return tf.tidy(() => {
+    const target = tf.cast(targets, 'float32');
+    // 2t - 1 is +1 for positives and -1 for negatives: the margin z is large when the prediction is right.
+    const margin = tf.mul(logits, tf.sub(tf.mul(target, 2), 1));
+    const crossEntropy = tf.softplus(tf.neg(margin)); // -log(p_t)
+    const modulation = gamma === 0 ? null : tf.exp(tf.mul(tf.softplus(margin), -gamma)); // (1 - p_t)^gamma
+    // alpha_t = t * alpha + (1 - t) * (1 - alpha)
+    const alphaT = tf.add(tf.mul(target, 2 * alpha - 1), 1 - alpha);
+    const weighted = tf.mul(alphaT, crossEntropy);
+    const elementLoss = modulation == null ? weighted : tf.mul(weighted, modulation);
+    return reduceLoss(elementLoss, reduction, weights);
+  });
+}
