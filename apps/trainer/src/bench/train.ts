@@ -1,0 +1,117 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { EfficientDet } from '@edet/model';
+import { AdamW } from '@edet/tensor';
+
+import { summarizeTimings, type TimingSummary } from './statistics.js';
+
+/** What to time: one training step of one EfficientDet variant at one input size and batch. */
+export interface TrainBenchmarkOptions {
+  coef: number;
+  /** Square input side in pixels; default the variant's own input size (512 for D0). */
+  size?: number;
+  batch: number;
+  runs: number;
+  warmup: number;
+}
+
+/** Step timings and their breakdown, medians in milliseconds. */
+export interface TrainBenchmarkResult extends TimingSummary {
+  backend: string;
+  coef: number;
+  size: number;
+  batch: number;
+  runs: number;
+  warmup: number;
+  /** Median of the parts: forward + loss, backward, optimizer update (they add up to one step). */
+  breakdown: { forwardMs: number; backwardMs: number; updateMs: number };
+  /** The peer in the same process: median inference forward pass (eval mode) on the same input. */
+  inferenceForwardMs: number;
+  /** Every timed step, in order. */
+  timesMs: number[];
+}
+
+/** Boxes spread over the image, two per image, as `[x1, y1, x2, y2, classId]`. */
+function syntheticTargets(batch: number, size: number, numClasses: number): tf.Tensor2D[] {
+  return Array.from({ length: batch }, (_, i) => {
+    const s = size / 8;
+    return tf.tensor2d([
+      [s, s * (1 + i), s * 4, s * (3 + i), i % numClasses],
+      [s * 4, s * 3, s * 7, s * 7, (i + 1) % numClasses],
+    ]);
+  });
+}
+
+/**
+ * Times full training steps on the active backend: forward, focal + smooth-L1 box loss, backward, AdamW
+ * update, each timed until its results are read back. The forward part is timed by a separate loss-only
+ * pass per run, so `backward = forward-and-backward - forward`. Builds and disposes its own model.
+ */
+export async function runTrainBenchmark(options: TrainBenchmarkOptions): Promise<TrainBenchmarkResult> {
+  const model = new EfficientDet({ compoundCoef: options.coef, numClasses: 90, seed: 42 });
+  const size = options.size ?? model.config.inputSize;
+  const input = tf.randomNormal([options.batch, 3, size, size], 0, 1, 'float32', 7) as tf.Tensor4D;
+  const targets = syntheticTargets(options.batch, size, model.config.numClasses);
+  const optimizer = new AdamW({ learningRate: 1e-4, weightDecay: 1e-2 });
+  const variables = model.namedParameters();
+  const variableList = [...variables.values()];
+  const runOnce = async () => {
+    model.train();
+    let start = performance.now();
+    const loss = model.getLoss(input, targets);
+    await loss.data();
+    loss.dispose();
+    const forwardMs = performance.now() - start;
+
+    start = performance.now();
+    const { value, grads } = tf.variableGrads(() => model.getLoss(input, targets), variableList);
+    await Promise.all([value.data(), ...Object.values(grads).map((g) => g.data())]);
+    const gradientMs = performance.now() - start;
+
+    start = performance.now();
+    const byName: Record<string, tf.Tensor> = {};
+    for (const [name, variable] of variables) byName[name] = grads[variable.name];
+    optimizer.applyGradients(variables, byName);
+    await variableList[variableList.length - 1].data();
+    const updateMs = performance.now() - start;
+    tf.dispose([value, ...Object.values(grads)]);
+    return { stepMs: gradientMs + updateMs, forwardMs, backwardMs: Math.max(0, gradientMs - forwardMs), updateMs };
+  };
+  const inferenceOnce = async () => {
+    model.eval();
+    const start = performance.now();
+    const outputs = model.forward(input);
+    await Promise.all(outputs.map((output) => output.data()));
+    tf.dispose(outputs);
+    return performance.now() - start;
+  };
+  try {
+    for (let run = 0; run < options.warmup; run++) await runOnce();
+    const runs = [];
+    for (let run = 0; run < options.runs; run++) runs.push(await runOnce());
+    await inferenceOnce();
+    const inference = [];
+    for (let run = 0; run < Math.max(3, Math.min(options.runs, 5)); run++) inference.push(await inferenceOnce());
+    const median = (values: number[]) => summarizeTimings(values).medianMs;
+    const timesMs = runs.map((r) => r.stepMs);
+    return {
+      backend: tf.getBackend(),
+      coef: options.coef,
+      size,
+      batch: options.batch,
+      runs: options.runs,
+      warmup: options.warmup,
+      ...summarizeTimings(timesMs),
+      breakdown: {
+        forwardMs: median(runs.map((r) => r.forwardMs)),
+        backwardMs: median(runs.map((r) => r.backwardMs)),
+        updateMs: median(runs.map((r) => r.updateMs)),
+      },
+      inferenceForwardMs: median(inference),
+      timesMs,
+    };
+  } finally {
+    tf.dispose([input, ...targets]);
+    optimizer.dispose();
+    model.dispose();
+  }
+}

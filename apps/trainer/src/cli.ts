@@ -1,0 +1,21 @@
+#!/usr/bin/env node
+import { CommanderError } from 'commander';
+
+import { oneLineMessage } from './errors.js';
+import { processIo } from './io.js';
+import { createProgram } from './program.js';
+
+// The process entry point: every failure ends as one `edet: <message>` line on stderr and a non-zero exit
+// code, never a stack trace (set EDET_DEBUG=1 to see one).
+try {
+  await createProgram(processIo).parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) {
+    // Commander has printed its message (or the help text) already.
+    process.exitCode = error.exitCode;
+  } else {
+    process.stderr.write(`edet: ${oneLineMessage(error)}\n`);
+    if (process.env.EDET_DEBUG) process.stderr.write(`${error instanceof Error ? error.stack : ''}\n`);
+    process.exitCode = 1;
+  }
+}

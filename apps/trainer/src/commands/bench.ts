@@ -1,0 +1,132 @@
+import { Option, type Command } from 'commander';
+
+import { NODE_BACKENDS, startBackend, type NodeBackend } from '../backend.js';
+import { runInferBenchmark, type InferBenchmarkResult } from '../bench/infer.js';
+import { runTrainBenchmark } from '../bench/train.js';
+import { describeRatio, speedRatio } from '../bench/ratio.js';
+import { CliError, oneLineMessage } from '../errors.js';
+import type { CommandIo } from '../io.js';
+import { integerParser, parseInputSize } from '../options.js';
+
+/** What `--mode` can name. */
+const BENCH_MODES = ['infer', 'train'] as const;
+
+/** The parsed options of `edet bench`. */
+export interface BenchOptions {
+  mode: (typeof BENCH_MODES)[number];
+  coef: number;
+  size?: number;
+  batch: number;
+  runs: number;
+  warmup: number;
+  cpuRuns: number;
+  cpuWarmup: number;
+  backend?: NodeBackend;
+  json: boolean;
+}
+
+/** One benchmark mode: runs with the parsed options and writes its report. */
+type BenchRunner = (options: BenchOptions, io: CommandIo) => Promise<void>;
+
+// Each --mode maps to its runner.
+const RUNNERS: Record<BenchOptions['mode'], BenchRunner> = {
+  infer: benchInference,
+  train: benchTraining,
+};
+
+/** Adds `edet bench` to the program. */
+export function registerBenchCommand(program: Command, io: CommandIo): void {
+  program
+    .command('bench')
+    .description('time the model on each Node backend')
+    .addOption(new Option('--mode <mode>', 'what to time: infer (forward pass) or train').choices(BENCH_MODES).default('infer'))
+    .option('--coef <n>', 'EfficientDet variant, 0 for D0', integerParser(0), 0)
+    .option('--size <pixels>', "square input side, a multiple of 128 (default: the variant's, 512 for D0)", parseInputSize)
+    .option('--batch <n>', 'images per forward pass', integerParser(1), 1)
+    .option('--runs <n>', 'timed runs', integerParser(1), 10)
+    .option('--warmup <n>', 'untimed runs before timing', integerParser(0), 2)
+    .option('--cpu-runs <n>', 'timed runs on cpu when comparing backends (cpu is slow)', integerParser(1), 3)
+    .option('--cpu-warmup <n>', 'untimed runs on cpu when comparing backends', integerParser(0), 1)
+    .addOption(new Option('--backend <name>', 'time one backend (default: every Node backend, compared)').choices(NODE_BACKENDS))
+    .option('--json', 'print the results as JSON', false)
+    .action(async (options: BenchOptions) => {
+      await RUNNERS[options.mode](options, io);
+    });
+}
+
+/**
+ * Times the forward pass on one backend, or on every Node backend in turn (the same process, a fresh
+ * model each) followed by their speed ratio. cpu gets its own, smaller run count when comparing.
+ */
+async function benchInference(options: BenchOptions, io: CommandIo): Promise<void> {
+  const backends: readonly NodeBackend[] = options.backend === undefined ? NODE_BACKENDS : [options.backend];
+  const comparing = backends.length > 1;
+  const results: InferBenchmarkResult[] = [];
+  for (const backend of backends) {
+    try {
+      await startBackend(backend);
+    } catch (error) {
+      if (!comparing) throw error;
+      io.err(`edet: skipping ${backend}: ${oneLineMessage(error)}\n`);
+      continue;
+    }
+    const onCpu = comparing && backend === 'cpu';
+    const result = await runInferBenchmark({
+      coef: options.coef,
+      size: options.size,
+      batch: options.batch,
+      runs: onCpu ? options.cpuRuns : options.runs,
+      warmup: onCpu ? options.cpuWarmup : options.warmup,
+    });
+    results.push(result);
+    if (!options.json) {
+      if (results.length === 1) io.out(`EfficientDet-D${result.coef} forward, ${result.size}x${result.size}, batch ${result.batch}\n`);
+      io.out(`${describeResult(result, onCpu)}\n`);
+    }
+  }
+  if (results.length === 0) throw new CliError(`no backend could be started (tried ${backends.join(', ')})`);
+  const ratio = results.length >= 2 ? speedRatio(results[0], results[1]) : undefined;
+  if (options.json) {
+    const report = comparing ? { results: results.map(jsonResult), ratio: ratio ?? null } : jsonResult(results[0]);
+    io.out(`${JSON.stringify(report, null, 2)}\n`);
+  } else if (ratio !== undefined) {
+    io.out(`${describeRatio(ratio)} (median latency)\n`);
+  }
+}
+
+/** The JSON form of one result: the documented summary fields first, then the detail. */
+function jsonResult(result: InferBenchmarkResult) {
+  const { medianMs, minMs, maxMs, backend, coef, size, batch, runs, ...detail } = result;
+  return { medianMs, minMs, maxMs, backend, coef, size, batch, runs, ...detail };
+}
+
+/** `wasm: median 120.3 ms (min 118.0, max 131.9) over 10 runs after 2 warm-up; 8.3 images/s; first run 410.2 ms` */
+function describeResult(result: InferBenchmarkResult, reducedRuns: boolean): string {
+  const runs = `${result.runs} run${result.runs === 1 ? '' : 's'}${reducedRuns ? ' (--cpu-runs)' : ''}`;
+  const first = result.firstRunMs === undefined ? '' : `; first run ${result.firstRunMs.toFixed(1)} ms`;
+  return (
+    `${result.backend}: median ${result.medianMs.toFixed(1)} ms (min ${result.minMs.toFixed(1)}, max ${result.maxMs.toFixed(1)})` +
+    ` over ${runs} after ${result.warmup} warm-up; ${result.imagesPerSecond.toFixed(2)} images/s${first}`
+  );
+}
+
+/**
+ * Times training steps on one backend (default wasm: a cpu step takes minutes). The peer, in the same
+ * process and on the same input, is the inference forward pass: the step is reported as a multiple of it.
+ */
+async function benchTraining(options: BenchOptions, io: CommandIo): Promise<void> {
+  const backend = options.backend ?? 'wasm';
+  await startBackend(backend);
+  const result = await runTrainBenchmark({ coef: options.coef, size: options.size, batch: options.batch, runs: options.runs, warmup: options.warmup });
+  const ratio = result.medianMs / result.inferenceForwardMs;
+  if (options.json) {
+    const { medianMs, minMs, maxMs, ...rest } = result;
+    io.out(`${JSON.stringify({ medianMs, minMs, maxMs, ...rest, stepToForwardRatio: ratio }, null, 2)}\n`);
+    return;
+  }
+  const { forwardMs, backwardMs, updateMs } = result.breakdown;
+  io.out(`EfficientDet-D${result.coef} training step (forward, focal + box loss, backward, AdamW), ${result.size}x${result.size}, batch ${result.batch}\n`);
+  io.out(`${result.backend}: median ${result.medianMs.toFixed(1)} ms (min ${result.minMs.toFixed(1)}, max ${result.maxMs.toFixed(1)}) over ${result.runs} steps after ${result.warmup} warm-up\n`);
+  io.out(`  forward + loss ${forwardMs.toFixed(1)} ms, backward ${backwardMs.toFixed(1)} ms, update ${updateMs.toFixed(1)} ms\n`);
+  io.out(`  peer: inference forward ${result.inferenceForwardMs.toFixed(1)} ms; a step costs ${ratio.toFixed(2)}x a forward pass\n`);
+}

@@ -1,0 +1,117 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { relative, resolve } from 'node:path';
+
+import { Option, type Command } from 'commander';
+import type { PredictOptions } from '@edet/model';
+
+import { NODE_BACKENDS, startBackend, type NodeBackend } from '../backend.js';
+import { labeller, loadClassNames } from '../classes.js';
+import { clipToImage } from '../clip-boxes.js';
+import { CliError, oneLineMessage } from '../errors.js';
+import { annotateImage } from '../draw/annotate.js';
+import { readInputFile } from '../files.js';
+import { formatJsonReport, toImageReport, type ImageReport } from '../format/json.js';
+import { formatDetectionTable } from '../format/table.js';
+import { decodeImage } from '../image/decode.js';
+import { encodeCanvas } from '../image/encode.js';
+import type { CommandIo } from '../io.js';
+import { createDetector } from '../model.js';
+import { integerParser, parseFraction, parseLimit } from '../options.js';
+import { OutputNames } from '../output-names.js';
+import { sampleImages } from '../samples.js';
+
+/** NMS variants of `--nms`, as `PredictOptions.nms` names them. */
+const NMS_MODES = ['per-class', 'agnostic', 'soft'] as const;
+
+/** The parsed options of `edet detect`. */
+export interface DetectOptions {
+  weights?: string;
+  classes: string;
+  coef: number;
+  scoreThreshold: number;
+  iouThreshold: number;
+  nms: (typeof NMS_MODES)[number];
+  /** Per-image cap; `Infinity` for none. */
+  maxDetections: number;
+  backend?: NodeBackend;
+  json: boolean;
+  out: string;
+}
+
+/** Adds `edet detect` to the program. */
+export function registerDetectCommand(program: Command, io: CommandIo): void {
+  program
+    .command('detect')
+    .description('detect objects in JPEG/PNG images; print a table (or JSON) and write annotated copies')
+    .argument('[images...]', 'JPEG or PNG files (default: the bundled sample images)')
+    .option('--weights <file>', 'safetensors checkpoint, zylo117 or rwightman keys (default: untrained weights)')
+    .option('--classes <list>', 'class names: coco90, or a file (JSON array, or one name per line)', 'coco90')
+    .option('--coef <n>', 'EfficientDet variant, 0 for D0 (must match the weights)', integerParser(0), 0)
+    .option('--score-threshold <s>', 'keep detections scoring above this', parseFraction, 0.2)
+    .option('--iou-threshold <t>', 'NMS overlap threshold', parseFraction, 0.2)
+    .addOption(new Option('--nms <mode>', 'non-maximum suppression').choices(NMS_MODES).default('per-class'))
+    // A cap by default: untrained or badly thresholded weights can pass thousands of boxes per image.
+    .option('--max-detections <k>', 'keep at most this many detections per image, or "all"', parseLimit, 100)
+    .addOption(new Option('--backend <name>', 'tfjs backend (default: wasm, falling back to cpu)').choices(NODE_BACKENDS))
+    .option('--json', 'print one JSON array on stdout instead of tables', false)
+    .option('--out <dir>', 'folder for annotated images', 'out')
+    .action(async (images: string[], options: DetectOptions) => {
+      await runDetect(images, options, io);
+    });
+}
+
+/**
+ * Runs detection on each image and reports it. Every input is read and decoded, and the output folder made,
+ * before the model is built, so a bad file fails fast; then images go through the model one at a time to bound memory.
+ */
+export async function runDetect(images: readonly string[], options: DetectOptions, io: CommandIo): Promise<ImageReport[]> {
+  const files = images.length > 0 ? [...images] : sampleImages();
+  const names = await loadClassNames(options.classes);
+  const labelOf = labeller(names);
+  const decoded = [];
+  for (const file of files) decoded.push({ file, ...(await decodeImage(await readInputFile(file), file)) });
+
+  const outputDirectory = resolve(options.out);
+  try {
+    await mkdir(outputDirectory, { recursive: true });
+  } catch (error) {
+    throw new CliError(`cannot create the output folder ${options.out} (${oneLineMessage(error)})`);
+  }
+  const outputNames = new OutputNames(outputDirectory);
+
+  const backend = await startBackend(options.backend);
+  const notice = (line: string) => io.err(`edet: ${line}\n`);
+  const model = await createDetector({
+    compoundCoef: options.coef,
+    numClasses: names.length,
+    weightsFile: options.weights,
+    notice,
+  });
+  const predictOptions: PredictOptions = {
+    scoreThreshold: options.scoreThreshold,
+    iouThreshold: options.iouThreshold,
+    nms: options.nms,
+    maxDetections: options.maxDetections,
+  };
+
+  // With --json, stdout carries the JSON array alone; progress goes to stderr.
+  const progress = options.json ? io.err : io.out;
+  const reports: ImageReport[] = [];
+  try {
+    if (!options.json) io.out(`backend: ${backend}, model: D${options.coef}, ${names.length} classes\n`);
+    for (const { file, image, format } of decoded) {
+      const [raw] = await model.detect([image], predictOptions);
+      const detections = clipToImage(raw, image.width, image.height);
+      reports.push(toImageReport(file, detections, labelOf));
+      if (!options.json) io.out(`${formatDetectionTable(file, detections, labelOf)}\n`);
+      const output = outputNames.next(file, format);
+      const canvas = annotateImage(image, detections, { labelOf });
+      await writeFile(output.path, await encodeCanvas(canvas, output.format));
+      progress(`annotated: ${relative(process.cwd(), output.path) || output.path}\n`);
+    }
+  } finally {
+    model.dispose();
+  }
+  if (options.json) io.out(`${formatJsonReport(reports)}\n`);
+  return reports;
+}

@@ -1,0 +1,24 @@
+// The trainer app's library face: the pieces behind the `edet` command line, for tests and other tools.
+export { createProgram } from './program.js';
+export { runDetect, type DetectOptions } from './commands/detect.js';
+export { startBackend, NODE_BACKENDS, type NodeBackend } from './backend.js';
+export { BUILTIN_CLASS_LISTS, labeller, loadClassNames, parseClassNames } from './classes.js';
+export { annotateImage, type AnnotateOptions } from './draw/annotate.js';
+export { classColour, cssColour, type Rgb } from './draw/palette.js';
+export { labelFontFamily } from './draw/fonts.js';
+export { decodeImage, type DecodedImage } from './image/decode.js';
+export { encodeCanvas } from './image/encode.js';
+export { rgbaToRgb, toRgba } from './image/pixels.js';
+export { formatFromExtension, sniffImageFormat, type ImageFormat } from './image/sniff.js';
+export { formatDetectionTable } from './format/table.js';
+export { formatJsonReport, toImageReport, type ImageReport } from './format/json.js';
+export { runInferBenchmark, type InferBenchmarkOptions, type InferBenchmarkResult } from './bench/infer.js';
+export { summarizeTimings, type TimingSummary } from './bench/statistics.js';
+export { describeRatio, speedRatio, type SpeedRatio } from './bench/ratio.js';
+export { createDetector, DEFAULT_SEED, type DetectorOptions } from './model.js';
+export { CliError, oneLineMessage } from './errors.js';
+export { clipToImage } from './clip-boxes.js';
+export { OutputNames } from './output-names.js';
+export { sampleImages, SAMPLES_DIRECTORY } from './samples.js';
+export { safetensorsMetadata, isMarkedUntrained } from './weights-metadata.js';
+export type { CommandIo } from './io.js';

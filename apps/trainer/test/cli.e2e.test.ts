@@ -1,0 +1,98 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { beforeAll, describe, expect, it } from 'vitest';
+
+import { decodeImage } from '../src/image/decode.js';
+import { readInputFile } from '../src/files.js';
+import { SAMPLES_DIRECTORY } from '../src/samples.js';
+
+// These tests run the BUILT command line, as a user would, in a scratch folder. Each detect run costs a
+// process start plus ~1-2 s per D0 forward on wasm, so there are few of them.
+
+const appRoot = dirname(dirname(fileURLToPath(import.meta.url)));
+const repositoryRoot = dirname(dirname(appRoot));
+const cli = join(appRoot, 'dist', 'cli.js');
+
+beforeAll(() => {
+  if (existsSync(cli) && existsSync(join(repositoryRoot, 'packages', 'model', 'dist', 'index.js'))) return;
+  const build = spawnSync('npx', ['pnpm@10.34.8', '--filter', '@edet/trainer...', 'build'], {
+    cwd: repositoryRoot,
+    encoding: 'utf8',
+  });
+  if (build.status !== 0) throw new Error(`building the CLI failed:\n${build.stdout}\n${build.stderr}`);
+}, 300_000);
+
+/** Runs `edet ...args` in a fresh folder. */
+function edet(args: string[], cwd = mkdtempSync(join(tmpdir(), 'edet-cli-'))) {
+  const result = spawnSync(process.execPath, [cli, ...args], { cwd, encoding: 'utf8', env: { ...process.env, EDET_DEBUG: '' } });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr, cwd };
+}
+
+/** Asserts a failed run: non-zero exit, and stderr is exactly one `edet: ` line. */
+function expectOneLineFailure(result: ReturnType<typeof edet>, message: string | RegExp) {
+  expect(result.status).not.toBe(0);
+  expect(result.stdout).toBe('');
+  const lines = result.stderr.split('\n').filter((line) => line !== '');
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toMatch(/^edet: /);
+  expect(lines[0]).toMatch(message);
+}
+
+describe('edet detect (built CLI)', () => {
+  it('runs on the bundled samples by default: JSON on stdout, annotated files in out/', async () => {
+    const result = edet(['detect', '--json']);
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/^edet: note: no --weights given.*untrained.*meaningless$/m);
+
+    const report = JSON.parse(result.stdout) as { image: string; detections: { box: number[]; score: number; classId: number; label: string }[] }[];
+    const samples = readdirSync(SAMPLES_DIRECTORY).filter((name) => /\.(jpe?g|png)$/i.test(name)).sort();
+    expect(report.map((entry) => entry.image.split('/').pop())).toEqual(samples);
+    for (const entry of report) {
+      const { image } = await decodeImage(await readInputFile(entry.image), entry.image);
+      for (const detection of entry.detections) {
+        expect(Object.keys(detection).sort()).toEqual(['box', 'classId', 'label', 'score']);
+        const [x1, y1, x2, y2] = detection.box;
+        expect(0 <= x1 && x1 <= x2 && x2 <= image.width).toBe(true);
+        expect(0 <= y1 && y1 <= y2 && y2 <= image.height).toBe(true);
+        expect(detection.score).toBeGreaterThan(0.2);
+        expect(detection.score).toBeLessThanOrEqual(1);
+      }
+    }
+    expect(readdirSync(join(result.cwd, 'out')).sort()).toEqual(samples);
+  });
+
+  it('prints a table for a named image and keeps the JPEG extension', () => {
+    const image = join(SAMPLES_DIRECTORY, '000000000136.jpg');
+    const result = edet(['detect', image, '--score-threshold', '0.05', '--max-detections', '5', '--out', 'annotated']);
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout).toContain(`${image}: `);
+    expect(result.stdout).toMatch(/annotated: annotated\/000000000136\.jpg/);
+    expect(readdirSync(join(result.cwd, 'annotated'))).toEqual(['000000000136.jpg']);
+  });
+
+  it('fails in one line for a missing file', () => {
+    expectOneLineFailure(edet(['detect', 'no-such-image.jpg']), /^edet: no-such-image\.jpg: no such file$/);
+  });
+
+  it('fails in one line for a text file passed as an image', () => {
+    const folder = mkdtempSync(join(tmpdir(), 'edet-cli-'));
+    writeFileSync(join(folder, 'notes.jpg'), 'these are not pixels\n');
+    expectOneLineFailure(edet(['detect', 'notes.jpg'], folder), /^edet: notes\.jpg: not a JPEG or PNG image$/);
+  });
+
+  it('fails in one line for a corrupt weights file', () => {
+    const folder = mkdtempSync(join(tmpdir(), 'edet-cli-'));
+    writeFileSync(join(folder, 'broken.safetensors'), new Uint8Array([200, 0, 0, 0, 0, 0, 0, 0, 123, 34]));
+    const result = edet(['detect', join(SAMPLES_DIRECTORY, '000000000136.jpg'), '--weights', 'broken.safetensors'], folder);
+    expectOneLineFailure(result, /^edet: broken\.safetensors: /);
+  });
+
+  it('fails in one line for a bad option value', () => {
+    expectOneLineFailure(edet(['detect', '--iou-threshold', 'high']), /argument 'high' is invalid/);
+    expectOneLineFailure(edet(['bench', '--size', '100']), /^edet: .*128/);
+  });
+});
