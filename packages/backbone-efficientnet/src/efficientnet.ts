@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 
-import { BatchNorm2d, Linear, NamedConv2d, globalAveragePool, swish } from '@edet/tensor';
+import { BatchNorm2d, Linear, NamedConv2d, globalAveragePool } from '@edet/tensor';
 
 import { dropout } from './drop-connect.js';
 import type { EfficientNetOptions } from './options.js';
@@ -36,7 +36,7 @@ export class EfficientNet extends EfficientNetTrunk {
   extractFeatures(x: tf.Tensor4D): tf.Tensor4D {
     return tf.tidy(() => {
       const [last] = this.runTrunk(x, [this.plan.blocks.length - 1]);
-      return swish(this.bn1.forward(this.convHead.forward(last)));
+      return this.bn1.forwardSwish(this.convHead.forward(last));
     });
   }
 

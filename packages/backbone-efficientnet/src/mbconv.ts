@@ -55,8 +55,8 @@ export class MBConvBlock extends Module {
   forward(x: tf.Tensor4D): tf.Tensor4D {
     return tf.tidy(() => {
       let h = x;
-      if (this.expandConv && this.bn0) h = swish(this.bn0.forward(this.expandConv.forward(h)));
-      h = swish(this.bn1.forward(this.depthwiseConv.forward(h)));
+      if (this.expandConv && this.bn0) h = this.bn0.forwardSwish(this.expandConv.forward(h));
+      h = this.bn1.forwardSwish(this.depthwiseConv.forward(h));
       if (this.seReduce && this.seExpand) {
         const squeezed = globalAveragePool(h);
         const gate = tf.sigmoid(this.seExpand.forward(swish(this.seReduce.forward(squeezed))));

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 
-import { type BatchNorm2d, Module, type NamedConv2d, swish } from '@edet/tensor';
+import { type BatchNorm2d, Module, type NamedConv2d } from '@edet/tensor';
 
 import type { MBConvBlock } from './mbconv.js';
 
@@ -36,7 +36,7 @@ export class StemStage extends EfficientNetStage {
   }
 
   forward(x: tf.Tensor4D): tf.Tensor4D {
-    return tf.tidy(() => swish(this.bn0.forward(this.convStem.forward(x))));
+    return tf.tidy(() => this.bn0.forwardSwish(this.convStem.forward(x)));
   }
 }
 

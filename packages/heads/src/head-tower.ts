@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { BatchNorm2d, Module, ModuleList, SeparableConvBlock, swish } from '@edet/tensor';
+import { BatchNorm2d, Module, ModuleList, SeparableConvBlock } from '@edet/tensor';
 
 /** Options shared by the class and box heads. */
 export interface HeadOptions {
@@ -58,7 +58,7 @@ export class HeadTower extends Module {
       const perLevel = features.map((feature, level) => {
         let x = feature;
         this.convList.items.forEach((conv, j) => {
-          x = swish(this.bnList.at(level).at(j).forward(conv.forward(x)));
+          x = this.bnList.at(level).at(j).forwardSwish(conv.forward(x));
         });
         const out = this.header.forward(x);
         const [n, h, w] = out.shape;

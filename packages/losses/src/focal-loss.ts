@@ -37,14 +37,40 @@ export function sigmoidFocalLoss(logits: tf.Tensor, targets: tf.Tensor, options:
   checkWeights(weights, logits.shape);
   return tf.tidy(() => {
     const target = tf.cast(targets, 'float32');
+    const elementLoss = focalElementLoss(alpha, gamma)(logits, target);
+    return reduceLoss(elementLoss, reduction, weights);
+  });
+}
+
+/**
+ * The per-element focal loss as one op with its gradient written out, so the tape keeps only the logits and
+ * targets instead of every intermediate of the [N, anchors, classes] computation. With margin z = x (2t - 1):
+ * loss = alpha_t softplus(-z) exp(-gamma softplus(z)), i.e. -alpha_t (1 - p_t)^gamma log p_t, and
+ * d loss / dz = alpha_t (1 - p_t)^gamma (gamma p_t log p_t - (1 - p_t)). Targets get no gradient.
+ */
+function focalElementLoss(alpha: number, gamma: number) {
+  const alphaFor = (target: tf.Tensor) => tf.add(tf.mul(target, 2 * alpha - 1), 1 - alpha); // alpha_t
+  return tf.customGrad(((logits: tf.Tensor, target: tf.Tensor, save: tf.GradSaveFunc) => {
+    save([logits, target]);
     // 2t - 1 is +1 for positives and -1 for negatives: the margin z is large when the prediction is right.
     const margin = tf.mul(logits, tf.sub(tf.mul(target, 2), 1));
     const crossEntropy = tf.softplus(tf.neg(margin)); // -log(p_t)
-    const modulation = gamma === 0 ? null : tf.exp(tf.mul(tf.softplus(margin), -gamma)); // (1 - p_t)^gamma
-    // alpha_t = t * alpha + (1 - t) * (1 - alpha)
-    const alphaT = tf.add(tf.mul(target, 2 * alpha - 1), 1 - alpha);
-    const weighted = tf.mul(alphaT, crossEntropy);
-    const elementLoss = modulation == null ? weighted : tf.mul(weighted, modulation);
-    return reduceLoss(elementLoss, reduction, weights);
-  });
+    const weighted = tf.mul(alphaFor(target), crossEntropy);
+    const value = gamma === 0 ? weighted : tf.mul(weighted, tf.exp(tf.mul(tf.softplus(margin), -gamma)));
+    return {
+      value,
+      gradFunc: (dy: tf.Tensor, [x, t]: tf.Tensor[]) => {
+        const sign = tf.sub(tf.mul(t, 2), 1);
+        const z = tf.mul(x, sign);
+        const oneMinusPt = tf.sigmoid(tf.neg(z));
+        let dz = tf.neg(oneMinusPt);
+        if (gamma !== 0) {
+          const logPt = tf.neg(tf.softplus(tf.neg(z)));
+          const modulation = tf.exp(tf.mul(tf.softplus(z), -gamma)); // (1 - p_t)^gamma
+          dz = tf.mul(modulation, tf.sub(tf.mul(tf.mul(tf.sigmoid(z), logPt), gamma), oneMinusPt));
+        }
+        return [tf.mul(tf.mul(dy, tf.mul(alphaFor(t), dz)), sign), tf.zerosLike(t)];
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
 }

@@ -9,6 +9,7 @@ export * from './layers/init.js';
 export * from './layers/conv2d.js';
 export * from './layers/depthwise-conv2d.js';
 export * from './layers/batch-norm.js';
+export * from './layers/fused-batch-norm.js';
 export * from './layers/activations.js';
 export * from './layers/pooling.js';
 export * from './layers/global-average-pool.js';

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import { Module } from '../module.js';
-import { globalAveragePool } from './global-average-pool.js';
+import { swish } from './activations.js';
+import { fusedBatchNormTraining } from './fused-batch-norm.js';
 
 /**
  * Batch normalisation over the channel axis of NHWC input, with PyTorch parameter names
@@ -31,7 +32,12 @@ export class BatchNorm2d extends Module {
   }
 
   forward(x: tf.Tensor4D): tf.Tensor4D {
-    return this.training ? this.forwardTraining(x) : this.forwardInference(x);
+    return this.training ? this.forwardTraining(x, 'none') : this.forwardInference(x);
+  }
+
+  /** `swish(forward(x))`, fused into one op in training mode (see `fusedBatchNormTraining`). */
+  forwardSwish(x: tf.Tensor4D): tf.Tensor4D {
+    return this.training ? this.forwardTraining(x, 'swish') : tf.tidy(() => swish(this.forwardInference(x)));
   }
 
   private forwardInference(x: tf.Tensor4D): tf.Tensor4D {
@@ -43,23 +49,15 @@ export class BatchNorm2d extends Module {
     });
   }
 
-  private forwardTraining(x: tf.Tensor4D): tf.Tensor4D {
-    // Statistics reduce width, height, then batch: one float32 pass over every cell drifts on wasm.
-    const mean = tf.tidy(() => tf.mean(globalAveragePool(x), 0, true));
-    const variance = tf.tidy(() => tf.mean(globalAveragePool(tf.square(tf.sub(x, mean)) as tf.Tensor4D), 0, true));
+  private forwardTraining(x: tf.Tensor4D, activation: 'none' | 'swish'): tf.Tensor4D {
+    const { y, statistics } = fusedBatchNormTraining(x, this.weight as tf.Tensor1D, this.bias as tf.Tensor1D, this.eps, activation);
     const count = x.size / this.channels;
     tf.tidy(() => {
-      const unbiased = tf.mul(tf.reshape(variance, [this.channels]), count / Math.max(count - 1, 1));
-      const batchMean = tf.reshape(mean, [this.channels]);
-      this.runningMean.assign(tf.add(tf.mul(this.runningMean, 1 - this.momentum), tf.mul(batchMean, this.momentum)));
+      const unbiased = tf.mul(statistics.variance, count / Math.max(count - 1, 1));
+      this.runningMean.assign(tf.add(tf.mul(this.runningMean, 1 - this.momentum), tf.mul(statistics.mean, this.momentum)));
       this.runningVar.assign(tf.add(tf.mul(this.runningVar, 1 - this.momentum), tf.mul(unbiased, this.momentum)));
     });
-    const y = tf.tidy(() => {
-      const normalised = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, this.eps)));
-      return tf.add(tf.mul(normalised, this.weight), this.bias) as tf.Tensor4D;
-    });
-    mean.dispose();
-    variance.dispose();
+    tf.dispose([statistics.mean, statistics.variance]);
     return y;
   }
 }
