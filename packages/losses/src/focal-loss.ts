@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 
+import { releaseAfterBackward } from '@edet/tensor';
+
 import { checkSameShape, checkNumber } from './validation.js';
 import { checkReduction, checkWeights, reduceLoss, type ReductionOptions } from './reduction.js';
 
@@ -59,7 +61,8 @@ function focalElementLoss(alpha: number, gamma: number) {
     const value = gamma === 0 ? weighted : tf.mul(weighted, tf.exp(tf.mul(tf.softplus(margin), -gamma)));
     return {
       value,
-      gradFunc: (dy: tf.Tensor, [x, t]: tf.Tensor[]) => {
+      // tfjs runs a custom gradient outside any tidy scope; this one frees the temporaries at once.
+      gradFunc: (dy: tf.Tensor, [x, t]: tf.Tensor[]) => tf.tidy(() => {
         const sign = tf.sub(tf.mul(t, 2), 1);
         const z = tf.mul(x, sign);
         const oneMinusPt = tf.sigmoid(tf.neg(z));
@@ -69,8 +72,10 @@ function focalElementLoss(alpha: number, gamma: number) {
           const modulation = tf.exp(tf.mul(tf.softplus(z), -gamma)); // (1 - p_t)^gamma
           dz = tf.mul(modulation, tf.sub(tf.mul(tf.mul(tf.sigmoid(z), logPt), gamma), oneMinusPt));
         }
-        return [tf.mul(tf.mul(dy, tf.mul(alphaFor(t), dz)), sign), tf.zerosLike(t)];
-      },
+        const dx = tf.mul(tf.mul(dy, tf.mul(alphaFor(t), dz)), sign);
+        releaseAfterBackward(dy, [x, t]);
+        return [dx, tf.zerosLike(t)];
+      }),
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]);
 }

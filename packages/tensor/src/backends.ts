@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import { EdetError } from './errors.js';
+import { registerWasmTrainingKernels } from './kernels/index.js';
 
 /** The tfjs backends edet knows how to load. */
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
@@ -31,6 +32,8 @@ const loaders: Record<BackendName, (options: UseBackendOptions) => Promise<void>
   wasm: async (options) => {
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
     if (options.wasmPaths !== undefined) wasm.setWasmPaths(options.wasmPaths as string);
+    // The backend ships without several backward kernels (and with some wrong or slow ones): training needs these.
+    registerWasmTrainingKernels();
   },
   webgl: async () => {
     await import(/* @vite-ignore */ '@tensorflow/tfjs-backend-' + 'webgl');

@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 
+import { isEdetKernel } from '../kernels/index.js';
+
 import { defineGradient, placeAxis, single, spreadAxis } from './util.js';
 
 /**
@@ -124,7 +126,11 @@ export const maxPoolGradient = defineGradient<PoolAttrs>({
   inputsToSave: ['x'],
   outputsToSave: [true],
   gradFunc: (dy, [x, y], attrs) => ({
-    x: () => maxPoolGradFromOps(single(dy) as tf.Tensor4D, x as tf.Tensor4D, y as tf.Tensor4D, attrs),
+    // edet's own wasm MaxPoolGrad is right (and ~300x faster than the ops); tfjs's kernels are not trusted.
+    x: () =>
+      isEdetKernel('MaxPoolGrad', tf.getBackend())
+        ? tf.engine().runKernel('MaxPoolGrad', { dy: single(dy), input: x, output: y }, attrs as unknown as tf.NamedAttrMap)
+        : maxPoolGradFromOps(single(dy) as tf.Tensor4D, x as tf.Tensor4D, y as tf.Tensor4D, attrs),
   }),
 });
 

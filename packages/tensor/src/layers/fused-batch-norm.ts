@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import { globalAveragePool } from './global-average-pool.js';
+import { releaseAfterBackward } from './release-after-backward.js';
 
 /** Per-channel mean over N, H, W of `[N, H, W, C]` -> `[1, 1, 1, C]`, reducing in short passes (see globalAveragePool). */
 function channelMean(x: tf.Tensor4D): tf.Tensor4D {
@@ -46,7 +47,9 @@ export function fusedBatchNormTraining(
     save([x4, scale, shift, mean, invStd]);
     return {
       value,
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      // tfjs runs a custom gradient outside any tidy scope: without this one, every temporary below would live
+      // until the whole backward pass ends.
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.tidy(() => {
         const [xs, g, b, m, s] = saved;
         const xHat = tf.mul(tf.sub(xs, m), s);
         let dz = dy;
@@ -62,8 +65,9 @@ export function fusedBatchNormTraining(
         const meanDz = channelMean(dz as tf.Tensor4D);
         const meanDzXHat = channelMean(tf.mul(dz, xHat) as tf.Tensor4D);
         const dx = tf.mul(tf.mul(g, s), tf.sub(tf.sub(dz, meanDz), tf.mul(xHat, meanDzXHat)));
+        releaseAfterBackward(dy, saved);
         return [dx, dGamma, dBeta];
-      },
+      }),
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]);
   const y = op(x, gamma, beta) as tf.Tensor4D;

@@ -1,0 +1,96 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter.js';
+import { conv2dBackpropInputConfig } from './conv2d-backprop-input.js';
+import { depthwiseBackpropFilterConfig } from './depthwise-backprop-filter.js';
+import { depthwiseBackpropInputConfig } from './depthwise-backprop-input.js';
+import { maxPoolGradConfig } from './max-pool-grad.js';
+import { meanConfig, sumConfig } from './reductions.js';
+import { tileConfig } from './tile.js';
+import { unsortedSegmentSumConfig } from './unsorted-segment-sum.js';
+
+/**
+ * Training kernels for tfjs's wasm backend (4.22).
+ *
+ * Added (the backend has none): `Conv2DBackpropFilter`, `DepthwiseConv2dNativeBackpropFilter`,
+ * `DepthwiseConv2dNativeBackpropInput`, `UnsortedSegmentSum`.
+ *
+ * Replaced: `Conv2DBackpropInput` (a scalar loop 5-15x slower than the forward conv), `MaxPoolGrad` (wrong
+ * for batch > 1 and for 'same' padding), `Sum` / `Mean` (transpose first when the reduced axes are not
+ * innermost) and `Tile` (per-element loop; also behind `broadcastTo`). Each replacement hands the cases it
+ * does not cover to the backend's own kernel.
+ */
+
+/** The kernels the backend lacks, added here. */
+export const ADDED_KERNELS: readonly string[] = [
+  'Conv2DBackpropFilter',
+  'DepthwiseConv2dNativeBackpropFilter',
+  'DepthwiseConv2dNativeBackpropInput',
+  'UnsortedSegmentSum',
+];
+
+/** The backend's kernels replaced here. */
+export const REPLACED_KERNELS: readonly string[] = ['Conv2DBackpropInput', 'MaxPoolGrad', 'Sum', 'Mean', 'Tile'];
+
+/** Every kernel this module registers. */
+export const WASM_TRAINING_KERNELS: readonly string[] = [...ADDED_KERNELS, ...REPLACED_KERNELS];
+
+// The kernel functions we registered, to recognise them on a later call.
+const ours = new Set<tf.KernelFunc>();
+
+/** Builds the replacement for one kernel, given the backend's own kernel function. */
+const replacements: Record<string, (original: tf.KernelFunc) => tf.KernelConfig> = {
+  Conv2DBackpropInput: conv2dBackpropInputConfig,
+  MaxPoolGrad: () => maxPoolGradConfig,
+  Sum: sumConfig,
+  Mean: meanConfig,
+  Tile: tileConfig,
+};
+
+function install(config: tf.KernelConfig, replaced?: tf.KernelConfig): void {
+  // Unregister first: registering over an existing kernel works but logs a warning.
+  if (replaced !== undefined) tf.unregisterKernel(config.kernelName, 'wasm');
+  // Keep the replaced kernel's setup and teardown: our fallbacks call its kernel function, whose wasm
+  // bindings that setup creates when the backend starts.
+  tf.registerKernel({ ...config, setupFunc: replaced?.setupFunc, disposeFunc: replaced?.disposeFunc });
+  ours.add(config.kernelFunc);
+}
+
+/**
+ * Registers the training kernels for the backend named 'wasm' and returns the names registered by this
+ * call (empty when all were in place already). Safe to call any number of times, before or after the
+ * backend is initialised (kernels are looked up by backend name when they run).
+ *
+ * The replacements need the backend's own kernels to fall back on, so they are only installed once
+ * `@tensorflow/tfjs-backend-wasm` has been imported (its import registers them); call this after that
+ * import, e.g. right after `useBackend`. Called earlier, it adds the four missing kernels only, and a
+ * later call completes the set.
+ */
+export function registerWasmTrainingKernels(): string[] {
+  const registered: string[] = [];
+  const added = [
+    conv2dBackpropFilterConfig,
+    depthwiseBackpropFilterConfig,
+    depthwiseBackpropInputConfig,
+    unsortedSegmentSumConfig,
+  ];
+  for (const config of added) {
+    const current = tf.getKernel(config.kernelName, 'wasm');
+    if (current != null && ours.has(current.kernelFunc)) continue;
+    install(config, current ?? undefined);
+    registered.push(config.kernelName);
+  }
+  for (const [name, make] of Object.entries(replacements)) {
+    const current = tf.getKernel(name, 'wasm');
+    if (current == null || ours.has(current.kernelFunc)) continue;
+    install(make(current.kernelFunc), current);
+    registered.push(name);
+  }
+  return registered;
+}
+
+/** True when `kernelName` on `backendName` is one of the kernels registered here (and so known to be right). */
+export function isEdetKernel(kernelName: string, backendName: string): boolean {
+  const kernel = tf.getKernel(kernelName, backendName);
+  return kernel != null && ours.has(kernel.kernelFunc);
+}

@@ -1,0 +1,303 @@
+/**
+ * A minimal WebAssembly assembler: just enough of the binary format (types, one imported memory, functions,
+ * exports, i32 / f32 / v128 instructions and structured control flow) to write the SIMD loops of the
+ * training kernels in TypeScript and instantiate them at run time, with no build step and no dependency.
+ *
+ * Code is written as expression trees (`Expr`): a function that emits the instructions computing one value
+ * onto the stack. Plain numbers stand for `i32.const`. Statements (`set`, `store`, loops) emit directly.
+ */
+
+/** Value types (their binary codes). */
+export const I32 = 0x7f as const;
+export const F32 = 0x7d as const;
+export const V128 = 0x7b as const;
+export type ValType = typeof I32 | typeof F32 | typeof V128;
+
+/** A local variable or parameter of the function being built. */
+export interface Local {
+  readonly index: number;
+  readonly type: ValType;
+}
+
+/** Emits the code of one value onto the stack; a number is an i32 constant. */
+export type Expr = ((f: FunctionBuilder) => void) | number;
+
+/** Unsigned LEB128. */
+export function uleb(value: number): number[] {
+  const out: number[] = [];
+  let v = value >>> 0;
+  do {
+    let byte = v & 0x7f;
+    v >>>= 7;
+    if (v !== 0) byte |= 0x80;
+    out.push(byte);
+  } while (v !== 0);
+  return out;
+}
+
+/** Signed LEB128 (32-bit). */
+export function sleb(value: number): number[] {
+  const out: number[] = [];
+  let v = value | 0;
+  for (;;) {
+    const byte = v & 0x7f;
+    v >>= 7;
+    const done = (v === 0 && (byte & 0x40) === 0) || (v === -1 && (byte & 0x40) !== 0);
+    out.push(done ? byte : byte | 0x80);
+    if (done) return out;
+  }
+}
+
+function utf8(text: string): number[] {
+  const bytes = Array.from(new TextEncoder().encode(text));
+  return [...uleb(bytes.length), ...bytes];
+}
+
+/** A vector (length-prefixed) of already-encoded items. */
+function vec(items: number[][]): number[] {
+  return [...uleb(items.length), ...items.flat()];
+}
+
+function section(id: number, body: number[]): number[] {
+  return [id, ...uleb(body.length), ...body];
+}
+
+// 0xfd-prefixed SIMD opcodes used by the kernels.
+const SIMD = {
+  load: 0x00,
+  load32Splat: 0x09,
+  store: 0x0b,
+  shuffle: 0x0d,
+  f32x4Splat: 0x13,
+  f32x4Eq: 0x41,
+  and: 0x4e,
+  andNot: 0x4f,
+  or: 0x50,
+  f32x4Add: 0xe4,
+  f32x4Mul: 0xe6,
+  f32x4Pmax: 0xeb,
+} as const;
+
+/** Builds the body of one function. */
+export class FunctionBuilder {
+  readonly code: number[] = [];
+  private readonly localTypes: ValType[] = [];
+  private readonly paramLocals: Local[];
+
+  constructor(
+    readonly name: string,
+    readonly params: readonly ValType[],
+    readonly results: readonly ValType[] = [],
+  ) {
+    this.paramLocals = params.map((type, index) => ({ index, type }));
+  }
+
+  /** The parameters, in order. */
+  get args(): Local[] {
+    return this.paramLocals;
+  }
+
+  /** Declares a new local. */
+  local(type: ValType = I32): Local {
+    this.localTypes.push(type);
+    return { index: this.params.length + this.localTypes.length - 1, type };
+  }
+
+  /** Emits raw bytes. */
+  emit(...bytes: number[]): this {
+    this.code.push(...bytes);
+    return this;
+  }
+
+  /** Emits an expression. */
+  expr(e: Expr | Local): this {
+    if (typeof e === 'number') this.emit(0x41, ...sleb(e));
+    else if (typeof e === 'object') this.emit(0x20, ...uleb(e.index));
+    else e(this);
+    return this;
+  }
+
+  private simd(op: number, ...immediates: number[]): this {
+    return this.emit(0xfd, ...uleb(op), ...immediates);
+  }
+
+  // ---- statements ----
+
+  /** `local = value`. */
+  set(local: Local, value: Expr | Local): this {
+    return this.expr(value).emit(0x21, ...uleb(local.index));
+  }
+
+  /** 32-bit float store at byte address `addr`. */
+  storeF32(addr: Expr | Local, value: Expr | Local, offset = 0): this {
+    return this.expr(addr).expr(value).emit(0x38, 2, ...uleb(offset));
+  }
+
+  /** 128-bit store at byte address `addr`. */
+  storeV128(addr: Expr | Local, value: Expr | Local, offset = 0): this {
+    this.expr(addr).expr(value);
+    return this.simd(SIMD.store, 4, ...uleb(offset));
+  }
+
+  /** `if (cond) then() [else otherwise()]`. */
+  if(cond: Expr | Local, then: () => void, otherwise?: () => void): this {
+    this.expr(cond).emit(0x04, 0x40);
+    then();
+    if (otherwise) {
+      this.emit(0x05);
+      otherwise();
+    }
+    return this.emit(0x0b);
+  }
+
+  /**
+   * `for (i = start; i < end; i += step) body()` (signed compare; `end` is re-read at every test, so pass a
+   * local or a constant). The body runs zero times when `start >= end`.
+   */
+  for(i: Local, start: Expr | Local, end: Expr | Local, step: Expr | Local, body: () => void): this {
+    this.set(i, start);
+    this.emit(0x02, 0x40); // block: the exit target
+    this.expr(i).expr(end).emit(0x4e, 0x0d, 0); // i >= end: br_if 0 leaves the block
+    this.emit(0x03, 0x40); // loop: the continue target
+    body();
+    this.set(i, add(i, step));
+    this.expr(i).expr(end).emit(0x48, 0x0d, 0); // i < end: br_if 0 jumps back to the loop start
+    return this.emit(0x0b, 0x0b); // end loop, end block
+  }
+
+  /** The encoded function body (locals and code). */
+  body(): number[] {
+    const groups: number[][] = [];
+    let i = 0;
+    while (i < this.localTypes.length) {
+      let j = i;
+      while (j < this.localTypes.length && this.localTypes[j] === this.localTypes[i]) j++;
+      groups.push([...uleb(j - i), this.localTypes[i]]);
+      i = j;
+    }
+    const bytes = [...vec(groups), ...this.code, 0x0b];
+    return [...uleb(bytes.length), ...bytes];
+  }
+}
+
+// ---- expressions ----
+
+/** Reads a local. */
+export function get(local: Local): Expr {
+  return (f) => f.emit(0x20, ...uleb(local.index));
+}
+
+function asExpr(e: Expr | Local): Expr {
+  return typeof e === 'object' ? get(e) : e;
+}
+
+function binary(opcode: number) {
+  return (a: Expr | Local, b: Expr | Local): Expr =>
+    (f) => f.expr(asExpr(a)).expr(asExpr(b)).emit(opcode);
+}
+
+function simdBinary(op: number) {
+  return (a: Expr | Local, b: Expr | Local): Expr =>
+    (f) => f.expr(asExpr(a)).expr(asExpr(b)).emit(0xfd, ...uleb(op));
+}
+
+/** i32 arithmetic and comparisons (comparisons are signed and give 0 or 1). */
+export const add = binary(0x6a);
+export const sub = binary(0x6b);
+export const mul = binary(0x6c);
+export const divS = binary(0x6d);
+export const and = binary(0x71);
+export const lt = binary(0x48);
+export const gt = binary(0x4a);
+
+/** `cond ? a : b` on i32 (both sides are evaluated). */
+export function select(a: Expr | Local, b: Expr | Local, cond: Expr | Local): Expr {
+  return (f) => f.expr(asExpr(a)).expr(asExpr(b)).expr(asExpr(cond)).emit(0x1b);
+}
+
+/** Signed i32 max / min. */
+export function max(a: Expr | Local, b: Expr | Local): Expr {
+  return select(a, b, gt(a, b));
+}
+export function min(a: Expr | Local, b: Expr | Local): Expr {
+  return select(a, b, lt(a, b));
+}
+
+/** f32 arithmetic. */
+export const fadd = binary(0x92);
+export const fmul = binary(0x94);
+
+/** f32 load at byte address `addr`. */
+export function loadF32(addr: Expr | Local, offset = 0): Expr {
+  return (f) => f.expr(asExpr(addr)).emit(0x2a, 2, ...uleb(offset));
+}
+
+/** f32 constant. */
+export function f32(value: number): Expr {
+  const bytes = new Uint8Array(4);
+  new DataView(bytes.buffer).setFloat32(0, value, true); // wasm immediates are little-endian
+  return (f) => f.emit(0x43, ...bytes);
+}
+
+/** v128 load at byte address `addr` (no alignment assumed). */
+export function loadV128(addr: Expr | Local, offset = 0): Expr {
+  return (f) => f.expr(asExpr(addr)).emit(0xfd, ...uleb(SIMD.load), 0, ...uleb(offset));
+}
+
+/** `v128.load32_splat`: the f32 at byte address `addr` in all 4 lanes. */
+export function loadSplat(addr: Expr | Local, offset = 0): Expr {
+  return (f) => f.expr(asExpr(addr)).emit(0xfd, ...uleb(SIMD.load32Splat), 2, ...uleb(offset));
+}
+
+/** `f32x4.splat(value)`. */
+export function splat(value: Expr | Local): Expr {
+  return (f) => f.expr(asExpr(value)).emit(0xfd, ...uleb(SIMD.f32x4Splat));
+}
+
+/** f32x4 / v128 lane-wise operations. */
+export const vadd = simdBinary(SIMD.f32x4Add);
+export const vmul = simdBinary(SIMD.f32x4Mul);
+/** `b > a ? b : a` lane-wise: a NaN in `b` leaves `a`. */
+export const vpmax = simdBinary(SIMD.f32x4Pmax);
+export const veq = simdBinary(SIMD.f32x4Eq);
+export const vand = simdBinary(SIMD.and);
+export const vor = simdBinary(SIMD.or);
+/** `a & ~b`. */
+export const vandNot = simdBinary(SIMD.andNot);
+
+/**
+ * `i8x16.shuffle` with the lanes given as f32 lane indices (0-3 from `a`, 4-7 from `b`): picks 4 of the 8
+ * floats of `a` and `b`.
+ */
+export function shuffle32(a: Expr | Local, b: Expr | Local, lanes: [number, number, number, number]): Expr {
+  const bytes = lanes.flatMap((lane) => [4 * lane, 4 * lane + 1, 4 * lane + 2, 4 * lane + 3]);
+  return (f) => f.expr(asExpr(a)).expr(asExpr(b)).emit(0xfd, ...uleb(SIMD.shuffle), ...bytes);
+}
+
+/** Assembles functions into a module that imports its memory as `env.memory` and exports every function. */
+export function assembleModule(functions: readonly FunctionBuilder[], sharedMemory: boolean): Uint8Array<ArrayBuffer> {
+  const typeKeys: string[] = [];
+  const types: number[][] = [];
+  const typeIndex = functions.map((fn) => {
+    const encoded = [0x60, ...vec(fn.params.map((t) => [t])), ...vec(fn.results.map((t) => [t]))];
+    const key = encoded.join(',');
+    let index = typeKeys.indexOf(key);
+    if (index < 0) {
+      index = typeKeys.push(key) - 1;
+      types.push(encoded);
+    }
+    return index;
+  });
+  // A shared memory must be imported as shared, with a maximum (the wasm32 limit of 65536 pages).
+  const limits = sharedMemory ? [0x03, 0, ...uleb(65536)] : [0x00, 0];
+  const memoryImport = [...utf8('env'), ...utf8('memory'), 0x02, ...limits];
+  const bytes = [
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...section(1, vec(types)),
+    ...section(2, vec([memoryImport])),
+    ...section(3, vec(typeIndex.map((i) => uleb(i)))),
+    ...section(7, vec(functions.map((fn, i) => [...utf8(fn.name), 0x00, ...uleb(i)]))),
+    ...section(10, vec(functions.map((fn) => fn.body()))),
+  ];
+  return new Uint8Array(bytes);
+}

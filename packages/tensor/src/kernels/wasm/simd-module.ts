@@ -1,0 +1,65 @@
+import { assembleModule } from './assembler.js';
+import { depthwiseFilterGradProgram, depthwiseInputGradProgram } from './depthwise-programs.js';
+import { gemmTnProgram } from './gemm-tn-program.js';
+import { maxPoolGradProgram } from './max-pool-grad-program.js';
+import { col2imProgram, im2colProgram } from './patch-programs.js';
+import { reduceProgram } from './reduce-program.js';
+import { transposeProgram } from './transpose-program.js';
+
+/**
+ * The SIMD kernels, assembled once and instantiated on the wasm backend's own memory, so they read and
+ * write tensors in place (a tensor's data is at `backend.dataIdMap.get(dataId).memoryOffset`).
+ */
+
+type Fn = (...args: number[]) => void;
+
+/** The exported functions. Pointers are byte offsets into the backend's memory. */
+export interface SimdKernels {
+  depthwiseFilterGrad: Fn;
+  depthwiseInputGrad: Fn;
+  transpose2d: Fn;
+  im2col: Fn;
+  col2im: Fn;
+  reduceMiddle: Fn;
+  matmulTN: Fn;
+  maxPoolGrad: Fn;
+}
+
+// Compiled modules, for an unshared and a shared memory (only the memory import differs).
+const modules = new Map<boolean, WebAssembly.Module>();
+const instances = new WeakMap<WebAssembly.Memory, SimdKernels>();
+
+function compiled(shared: boolean): WebAssembly.Module {
+  let module = modules.get(shared);
+  if (module === undefined) {
+    const programs = [
+      depthwiseFilterGradProgram(),
+      depthwiseInputGradProgram(),
+      transposeProgram(),
+      im2colProgram(),
+      col2imProgram(),
+      reduceProgram(),
+      gemmTnProgram(),
+      maxPoolGradProgram(),
+    ];
+    module = new WebAssembly.Module(assembleModule(programs, shared));
+    modules.set(shared, module);
+  }
+  return module;
+}
+
+/**
+ * The kernels bound to `memory` (the wasm backend's `backend.wasm.asm.memory`). Compiles synchronously on
+ * first use: fine in Node and in workers (browsers refuse synchronous compiles of large modules on the main
+ * thread).
+ */
+export function simdKernels(memory: WebAssembly.Memory): SimdKernels {
+  let kernels = instances.get(memory);
+  if (kernels === undefined) {
+    const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+    const instance = new WebAssembly.Instance(compiled(shared), { env: { memory } });
+    kernels = instance.exports as unknown as SimdKernels;
+    instances.set(memory, kernels);
+  }
+  return kernels;
+}

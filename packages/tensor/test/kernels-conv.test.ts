@@ -1,0 +1,224 @@
+/**
+ * The wasm training kernels for convolutions against the cpu backend's kernels: Conv2DBackpropFilter,
+ * Conv2DBackpropInput, DepthwiseConv2dNativeBackpropFilter and DepthwiseConv2dNativeBackpropInput over
+ * batch 1 and 2, odd and even sizes, kernels 1/3/5, strides 1/2, 'same' / 'valid' / explicit padding and
+ * 1, 3, 8, 40 channels.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+import { registerWasmTrainingKernels } from '../src/kernels/index.js';
+import { type KernelCase, expectMatchesCpu, randomValues } from './kernels-reference.js';
+
+type Pad = 'same' | 'valid' | tf.backend_util.ExplicitPadding;
+
+const PADS: Pad[] = [
+  'same',
+  'valid',
+  [
+    [0, 0],
+    [1, 2],
+    [0, 1],
+    [0, 0],
+  ],
+];
+const SIZES: [number, number][] = [
+  [7, 7],
+  [8, 6],
+  [6, 9],
+];
+const CHANNELS = [1, 3, 8, 40];
+const KERNELS = [1, 3, 5];
+const STRIDES = [1, 2];
+
+interface Geometry {
+  label: string;
+  xShape: [number, number, number, number];
+  k: number;
+  stride: number;
+  pad: Pad;
+  channels: number;
+  /** Conv2D output channels / depthwise multiplier. */
+  second: number;
+}
+
+/** Every (channels, kernel, stride, pad) combination, with batch, size and the second channel count cycling. */
+function geometries(seconds: number[]): Geometry[] {
+  const out: Geometry[] = [];
+  let i = 0;
+  for (const channels of CHANNELS) {
+    for (const k of KERNELS) {
+      for (const stride of STRIDES) {
+        for (const pad of PADS) {
+          const [h, w] = SIZES[i % SIZES.length];
+          const batch = 1 + (i % 2);
+          const second = seconds[Math.floor(i / 2) % seconds.length];
+          i++;
+          const padLabel = typeof pad === 'string' ? pad : 'explicit';
+          out.push({
+            label: `b${batch} ${h}x${w}x${channels} k${k} s${stride} ${padLabel} x${second}`,
+            xShape: [batch, h, w, channels],
+            k,
+            stride,
+            pad,
+            channels,
+            second,
+          });
+        }
+      }
+    }
+  }
+  return out;
+}
+
+function outShape(g: Geometry, filterShape: [number, number, number, number], depthwise: boolean, dilation = 1) {
+  return tf.backend_util.computeConv2DInfo(g.xShape, filterShape, g.stride, dilation, g.pad, undefined, depthwise).outShape;
+}
+
+beforeAll(() => {
+  registerWasmTrainingKernels();
+});
+
+describe('Conv2D backward kernels on wasm match cpu', () => {
+  const cases = geometries([1, 3, 8, 40]);
+
+  it('Conv2DBackpropFilter', async () => {
+    await expectMatchesCpu(
+      cases.map((g, i): KernelCase => {
+        const filterShape: [number, number, number, number] = [g.k, g.k, g.channels, g.second];
+        return {
+          label: g.label,
+          kernel: 'Conv2DBackpropFilter',
+          inputs: { x: randomValues(g.xShape, 10 + i), dy: randomValues(outShape(g, filterShape, false), 500 + i) },
+          attrs: { strides: g.stride, pad: g.pad, dataFormat: 'NHWC', filterShape },
+        };
+      }),
+    );
+  });
+
+  it('Conv2DBackpropInput', async () => {
+    await expectMatchesCpu(
+      cases.map((g, i): KernelCase => {
+        const filterShape: [number, number, number, number] = [g.k, g.k, g.channels, g.second];
+        return {
+          label: g.label,
+          kernel: 'Conv2DBackpropInput',
+          inputs: { dy: randomValues(outShape(g, filterShape, false), 20 + i), filter: randomValues(filterShape, 600 + i) },
+          attrs: { strides: g.stride, pad: g.pad, dataFormat: 'NHWC', inputShape: g.xShape },
+        };
+      }),
+    );
+  });
+
+  it('Conv2DBackpropFilter and Input at a stem-like and a pointwise shape', async () => {
+    const stem: Geometry = { label: 'stem 3->32 s2', xShape: [2, 34, 34, 3], k: 3, stride: 2, pad: 'same', channels: 3, second: 32 };
+    const pointwise: Geometry = { label: '1x1 40->24', xShape: [2, 16, 16, 40], k: 1, stride: 1, pad: 'same', channels: 40, second: 24 };
+    const cases: KernelCase[] = [];
+    for (const g of [stem, pointwise]) {
+      const filterShape: [number, number, number, number] = [g.k, g.k, g.channels, g.second];
+      const dy = randomValues(outShape(g, filterShape, false), 7);
+      cases.push({
+        label: `${g.label} filter`,
+        kernel: 'Conv2DBackpropFilter',
+        inputs: { x: randomValues(g.xShape, 8), dy },
+        attrs: { strides: g.stride, pad: g.pad, dataFormat: 'NHWC', filterShape },
+      });
+      cases.push({
+        label: `${g.label} input`,
+        kernel: 'Conv2DBackpropInput',
+        inputs: { dy, filter: randomValues(filterShape, 9) },
+        attrs: { strides: g.stride, pad: g.pad, dataFormat: 'NHWC', inputShape: g.xShape },
+      });
+    }
+    await expectMatchesCpu(cases);
+  });
+});
+
+describe('depthwise backward kernels on wasm match cpu', () => {
+  // Multiplier 1 throughout (EfficientDet's case), and 2 for a quarter of the cases.
+  const cases = geometries([1, 1, 2, 1]);
+  function filterCase(g: Geometry, i: number, dilation = 1): KernelCase {
+    const filterShape: [number, number, number, number] = [g.k, g.k, g.channels, g.second];
+    return {
+      label: g.label,
+      kernel: 'DepthwiseConv2dNativeBackpropFilter',
+      inputs: { x: randomValues(g.xShape, 30 + i), dy: randomValues(outShape(g, filterShape, true, dilation), 700 + i) },
+      attrs: { strides: g.stride, pad: g.pad, dilations: dilation, filterShape },
+    };
+  }
+
+  function inputCase(g: Geometry, i: number, dilation = 1): KernelCase {
+    const filterShape: [number, number, number, number] = [g.k, g.k, g.channels, g.second];
+    return {
+      label: g.label,
+      kernel: 'DepthwiseConv2dNativeBackpropInput',
+      inputs: { dy: randomValues(outShape(g, filterShape, true, dilation), 40 + i), filter: randomValues(filterShape, 800 + i) },
+      attrs: { strides: g.stride, pad: g.pad, dilations: dilation, inputShape: g.xShape },
+    };
+  }
+
+  it('DepthwiseConv2dNativeBackpropFilter', async () => {
+    await expectMatchesCpu(cases.map((g, i) => filterCase(g, i)));
+  });
+
+  it('DepthwiseConv2dNativeBackpropInput', async () => {
+    await expectMatchesCpu(cases.map((g, i) => inputCase(g, i)));
+  });
+
+  // The cpu kernels ignore dilation (tfjs's own depthwise gradient refuses it), so dilated cases are checked
+  // against the forward conv instead: both backward kernels are adjoints of it,
+  // <dy, conv(x, w)> = <backpropFilter(x, dy), w> = <backpropInput(dy, w), x>.
+  it.each([
+    { label: 'dilation 2 k3 same', xShape: [2, 9, 8, 8], k: 3, pad: 'same', multiplier: 1 },
+    { label: 'dilation 2 k3 valid m2', xShape: [1, 9, 10, 3], k: 3, pad: 'valid', multiplier: 2 },
+  ] as const)('dilated: $label (adjoint of the forward conv)', ({ xShape, k, pad, multiplier }) => {
+    tf.tidy(() => {
+      const filterShape: [number, number, number, number] = [k, k, xShape[3], multiplier];
+      const x = tf.tensor(randomValues([...xShape], 1).values, [...xShape]) as tf.Tensor4D;
+      const w = tf.tensor(randomValues(filterShape, 2).values, filterShape) as tf.Tensor4D;
+      const y = tf.depthwiseConv2d(x, w, 1, pad, 'NHWC', 2);
+      const dy = tf.tensor(randomValues(y.shape, 3).values, y.shape);
+      const attrs = { strides: 1, pad, dilations: 2 };
+      const dw = tf.engine().runKernel('DepthwiseConv2dNativeBackpropFilter', { x, dy }, { ...attrs, filterShape }) as tf.Tensor;
+      const dx = tf.engine().runKernel('DepthwiseConv2dNativeBackpropInput', { dy, filter: w }, { ...attrs, inputShape: [...xShape] }) as tf.Tensor;
+      const forward = tf.sum(tf.mul(dy, y)).dataSync()[0];
+      expect(tf.sum(tf.mul(dw, w)).dataSync()[0]).toBeCloseTo(forward, 3);
+      expect(tf.sum(tf.mul(dx, x)).dataSync()[0]).toBeCloseTo(forward, 3);
+    });
+  });
+
+  it('at EfficientNet-like shapes (3x3 s1, 3x3 s2, 5x5 s2 on TF-SAME, 40 channels)', async () => {
+    const shapes: Geometry[] = [
+      { label: 'dw3 s1 32x32x40', xShape: [2, 32, 32, 40], k: 3, stride: 1, pad: 'same', channels: 40, second: 1 },
+      { label: 'dw3 s2 32x32x40', xShape: [2, 32, 32, 40], k: 3, stride: 2, pad: 'same', channels: 40, second: 1 },
+      { label: 'dw5 s2 17x17x40', xShape: [2, 17, 17, 40], k: 5, stride: 2, pad: 'same', channels: 40, second: 1 },
+    ];
+    await expectMatchesCpu([...shapes.map((g, i) => filterCase(g, i)), ...shapes.map((g, i) => inputCase(g, i))]);
+  });
+});
+
+describe('gradients through the registered kernels', () => {
+  it('tf.grads of conv2d and depthwiseConv2d on wasm match cpu', async () => {
+    const x = randomValues([2, 9, 8, 8], 1);
+    const w = randomValues([3, 3, 8, 16], 2);
+    const dw = randomValues([5, 5, 8, 1], 3);
+    const grads = () =>
+      tf.tidy(() => {
+        const f = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => {
+          const y = tf.depthwiseConv2d(a as tf.Tensor4D, c as tf.Tensor4D, 2, 'same');
+          return tf.sum(tf.square(tf.conv2d(y, b as tf.Tensor4D, 1, 'same')));
+        };
+        const [ga, gb, gc] = tf.grads(f)([tf.tensor(x.values, x.shape), tf.tensor(w.values, w.shape), tf.tensor(dw.values, dw.shape)]);
+        return [ga.dataSync(), gb.dataSync(), gc.dataSync()].map((v) => new Float32Array(v));
+      });
+    await tf.setBackend('wasm');
+    const got = grads();
+    await tf.setBackend('cpu');
+    const want = grads();
+    await tf.setBackend('wasm');
+    for (let i = 0; i < 3; i++) {
+      const scale = Math.max(...want[i].map(Math.abs));
+      got[i].forEach((v, j) => expect(Math.abs(v - want[i][j])).toBeLessThanOrEqual(1e-4 * Math.max(1, scale)));
+    }
+  });
+});

@@ -1,0 +1,106 @@
+#!/usr/bin/env node
+// Checks that each published package works when installed alone: packs every package as it would be
+// published (pnpm rewrites workspace:* to versions), installs one package at a time into an empty npm project
+// together with the tarballs of its @edet dependencies (as a registry would provide them), and runs a small
+// plain-Node ESM program against it. Needs built packages (dist/) and the npm registry for tfjs.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const { packageManager } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+const work = mkdtempSync(join(tmpdir(), 'edet-standalone-'));
+
+// What each package must do on its own, in plain Node ESM.
+const programs = {
+  '@edet/tensor': `import * as tf from '@tensorflow/tfjs-core';
+    import { Conv2d, useBackend, readSafetensors, writeSafetensorsSync } from '@edet/tensor';
+    await useBackend(['wasm']);
+    const conv = new Conv2d(3, 4, 3, { stride: 2 });
+    const g = tf.grad((x) => tf.sum(conv.forward(x)))(tf.ones([1, 8, 8, 3]));
+    const bytes = writeSafetensorsSync(conv.stateDict());
+    if (g.shape.join() !== '1,8,8,3' || Object.keys(readSafetensors(bytes).tensors).length !== 2) throw new Error('tensor');`,
+  '@edet/backbone-efficientnet': `import * as tf from '@tensorflow/tfjs-core';
+    import { EfficientNetBackbone } from '@edet/backbone-efficientnet';
+    import { useBackend } from '@edet/tensor';
+    await useBackend(['wasm']);
+    const net = new EfficientNetBackbone({ variant: 0 });
+    const [c3, c4, c5] = net.forward(tf.zeros([1, 64, 64, 3]));
+    if (c5.shape.join() !== '1,2,2,320' || net.parameterCount() !== 3595388) throw new Error('backbone');`,
+  '@edet/bifpn': `import * as tf from '@tensorflow/tfjs-core';
+    import { BiFpn } from '@edet/bifpn';
+    import { useBackend } from '@edet/tensor';
+    await useBackend(['cpu']);
+    const fpn = new BiFpn({ channels: 16, layers: 2, backboneChannels: [8, 8, 8] });
+    const maps = fpn.forward([tf.zeros([1, 16, 16, 8]), tf.zeros([1, 8, 8, 8]), tf.zeros([1, 4, 4, 8])]);
+    if (maps.length !== 5 || maps[4].shape.join() !== '1,1,1,16') throw new Error('bifpn');`,
+  '@edet/heads': `import * as tf from '@tensorflow/tfjs-core';
+    import { ClassHead } from '@edet/heads';
+    import { useBackend } from '@edet/tensor';
+    await useBackend(['cpu']);
+    const head = new ClassHead({ channels: 8, layers: 1, levels: 2, anchorsPerLocation: 9 }, 3);
+    const out = head.forward([tf.zeros([1, 4, 4, 8]), tf.zeros([1, 2, 2, 8])]);
+    if (out.shape.join() !== '1,180,3') throw new Error('heads');`,
+  '@edet/anchors': `import { anchorCount, nms } from '@edet/anchors';
+    const kept = nms([[0, 0, 10, 10], [1, 1, 10, 10], [20, 20, 30, 30]], [0.9, 0.8, 0.7], undefined, { mode: 'agnostic', iouThreshold: 0.5 });
+    if (anchorCount([512, 512]) !== 49104 || kept.indices.join() !== '0,2') throw new Error('anchors');`,
+  '@edet/losses': `import * as tf from '@tensorflow/tfjs-core';
+    import { sigmoidFocalLoss } from '@edet/losses';
+    import { useBackend } from '@edet/tensor';
+    await useBackend(['cpu']);
+    const g = tf.grad((x) => sigmoidFocalLoss(x, tf.tensor1d([1, 0])))(tf.tensor1d([0.3, -2]));
+    if (!g.dataSync().every(Number.isFinite)) throw new Error('losses');`,
+  '@edet/model': `import * as tf from '@tensorflow/tfjs-core';
+    import { EfficientDet } from '@edet/model';
+    import { useBackend } from '@edet/tensor';
+    await useBackend(['wasm']);
+    const model = new EfficientDet({ compoundCoef: 0 });
+    const [cls] = model.forward(tf.zeros([1, 3, 128, 128]));
+    if (model.parameterCount() !== 3880067 || cls.shape.join() !== '1,3069,90') throw new Error('model');`,
+};
+
+const packageDirs = readdirSync(join(root, 'packages'));
+const tarballs = {};
+for (const dir of packageDirs) {
+  const { name } = JSON.parse(readFileSync(join(root, 'packages', dir, 'package.json'), 'utf8'));
+  const output = execFileSync('npx', ['--yes', packageManager, 'pack', '--pack-destination', work], {
+    cwd: join(root, 'packages', dir),
+    encoding: 'utf8',
+  });
+  tarballs[name] = output.trim().split('\n').pop();
+}
+
+function edetDependencies(name, seen = new Set()) {
+  const dir = packageDirs.find((d) => JSON.parse(readFileSync(join(root, 'packages', d, 'package.json'), 'utf8')).name === name);
+  const { dependencies = {} } = JSON.parse(readFileSync(join(root, 'packages', dir, 'package.json'), 'utf8'));
+  for (const dependency of Object.keys(dependencies).filter((d) => d.startsWith('@edet/'))) {
+    if (!seen.has(dependency)) {
+      seen.add(dependency);
+      edetDependencies(dependency, seen);
+    }
+  }
+  return seen;
+}
+
+const failures = [];
+for (const [name, program] of Object.entries(programs)) {
+  const project = mkdtempSync(join(work, 'project-'));
+  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
+  const needed = [name, ...edetDependencies(name)].map((n) => tarballs[n]);
+  try {
+    execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...needed, '@tensorflow/tfjs-core@4.22.0'], {
+      cwd: project,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    writeFileSync(join(project, 'check.mjs'), program);
+    execFileSync('node', ['check.mjs'], { cwd: project, stdio: ['ignore', 'ignore', 'pipe'] });
+    console.log(`ok ${name} (installed with ${needed.length - 1} @edet dependencies)`);
+  } catch (error) {
+    failures.push(name);
+    console.log(`FAILED ${name}: ${String(error.stderr ?? error.message).trim().split('\n').slice(-3).join(' | ')}`);
+  }
+}
+rmSync(work, { recursive: true, force: true });
+if (failures.length > 0) process.exit(1);
