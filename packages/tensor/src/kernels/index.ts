@@ -4,6 +4,7 @@ import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter.js';
 import { conv2dBackpropInputConfig } from './conv2d-backprop-input.js';
 import { depthwiseBackpropFilterConfig } from './depthwise-backprop-filter.js';
 import { depthwiseBackpropInputConfig } from './depthwise-backprop-input.js';
+import { identityConfig } from './identity.js';
 import { maxPoolGradConfig } from './max-pool-grad.js';
 import { meanConfig, sumConfig } from './reductions.js';
 import { tileConfig } from './tile.js';
@@ -18,7 +19,7 @@ import { unsortedSegmentSumConfig } from './unsorted-segment-sum.js';
  * Replaced: `Conv2DBackpropInput` (a scalar loop 5-15x slower than the forward conv), `MaxPoolGrad` (wrong
  * for batch > 1 and for 'same' padding), `Sum` / `Mean` (transpose first when the reduced axes are not
  * innermost) and `Tile` (per-element loop; also behind `broadcastTo`). Each replacement hands the cases it
- * does not cover to the backend's own kernel.
+ * does not cover to the backend's own kernel. `Identity` shares its input's data instead of copying it.
  */
 
 /** The kernels the backend lacks, added here. */
@@ -30,7 +31,7 @@ export const ADDED_KERNELS: readonly string[] = [
 ];
 
 /** The backend's kernels replaced here. */
-export const REPLACED_KERNELS: readonly string[] = ['Conv2DBackpropInput', 'MaxPoolGrad', 'Sum', 'Mean', 'Tile'];
+export const REPLACED_KERNELS: readonly string[] = ['Conv2DBackpropInput', 'MaxPoolGrad', 'Sum', 'Mean', 'Tile', 'Identity'];
 
 /** Every kernel this module registers. */
 export const WASM_TRAINING_KERNELS: readonly string[] = [...ADDED_KERNELS, ...REPLACED_KERNELS];
@@ -45,6 +46,7 @@ const replacements: Record<string, (original: tf.KernelFunc) => tf.KernelConfig>
   Sum: sumConfig,
   Mean: meanConfig,
   Tile: tileConfig,
+  Identity: identityConfig,
 };
 
 function install(config: tf.KernelConfig, replaced?: tf.KernelConfig): void {
