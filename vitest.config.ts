@@ -7,7 +7,7 @@ export default defineConfig({
   resolve: { alias: workspaceAliases(import.meta.dirname) },
   test: {
     setupFiles: ['tooling/test/setup-backend.ts'],
-    include: ['packages/*/test/**/*.test.ts', 'apps/*/test/**/*.test.ts'],
+    include: ['packages/*/test/**/*.test.ts', 'apps/*/test/**/*.test.ts', 'tooling/test/**/*.test.ts'],
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
