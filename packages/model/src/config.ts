@@ -21,6 +21,8 @@ export interface EfficientDetConfig extends Partial<EfficientDetPreset> {
   minLevel?: number;
   /** Seed for parameter initialisation, for reproducible untrained models. */
   seed?: number;
+  /** Backbone stochastic depth in training mode (default 0.2, the official value; 0 disables it). */
+  dropConnectRate?: number;
 }
 
 /** The configuration with every default resolved. */
@@ -32,6 +34,7 @@ export interface ResolvedEfficientDetConfig extends EfficientDetPreset {
   anchorRatios: [number, number][];
   minLevel: number;
   seed: number | undefined;
+  dropConnectRate: number;
 }
 
 const DEFAULT_SCALES = [2 ** 0, 2 ** (1 / 3), 2 ** (2 / 3)];
@@ -63,6 +66,7 @@ export function resolveConfig(config: EfficientDetConfig): ResolvedEfficientDetC
     anchorRatios: DEFAULT_RATIOS,
     minLevel: 3,
     seed: undefined,
+    dropConnectRate: 0.2,
     ...defined,
     compoundCoef: config.compoundCoef,
     numAnchors: 0,

@@ -32,9 +32,9 @@ export interface EfficientDetFeatures {
 class BackboneHolder extends Module {
   readonly model: EfficientNetBackbone;
 
-  constructor(variant: ResolvedEfficientDetConfig['backboneVariant']) {
+  constructor(variant: ResolvedEfficientDetConfig['backboneVariant'], dropConnectRate: number, seed: number | undefined) {
     super();
-    this.model = this.addModule('model', new EfficientNetBackbone({ variant }));
+    this.model = this.addModule('model', new EfficientNetBackbone({ variant, dropConnectRate, seed }));
   }
 }
 
@@ -60,7 +60,7 @@ export class EfficientDet extends Module {
     const c = this.config;
     if (c.seed !== undefined) seedInitializers(c.seed);
     try {
-      const backboneNet = new BackboneHolder(c.backboneVariant);
+      const backboneNet = new BackboneHolder(c.backboneVariant, c.dropConnectRate, c.seed);
       const channels = backboneNet.model.featureInfo.map((info) => info.channels) as [number, number, number];
       const levels = c.maxLevel - c.minLevel + 1;
       const head = { channels: c.fpnChannels, layers: c.headLayers, levels, anchorsPerLocation: c.numAnchors };
