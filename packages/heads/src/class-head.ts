@@ -19,7 +19,7 @@ export class ClassHead extends HeadTower {
   ) {
     super(options, numClasses);
     const bias = this.header.pointwiseConv.conv.bias as tf.Variable;
-    bias.assign(tf.fill(bias.shape, -Math.log((1 - CLASS_PRIOR_PROBABILITY) / CLASS_PRIOR_PROBABILITY)));
+    tf.tidy(() => bias.assign(tf.fill(bias.shape, -Math.log((1 - CLASS_PRIOR_PROBABILITY) / CLASS_PRIOR_PROBABILITY))));
   }
 
   forwardLogits(features: readonly tf.Tensor4D[]): tf.Tensor3D {
