@@ -1,0 +1,161 @@
+import { writeFile } from 'node:fs/promises';
+
+import { Option, type Command } from 'commander';
+
+import { NODE_BACKENDS, startBackend, type NodeBackend } from '../backend.js';
+import { CliError, oneLineMessage } from '../errors.js';
+import type { CommandIo } from '../io.js';
+import { createDetector } from '../model.js';
+import { integerParser, parseFraction } from '../options.js';
+import { categoryMap } from '../eval/category-map.js';
+import { readCocoDataset, readCocoDetections } from '../eval/coco-files.js';
+import type { CocoDataset, CocoDetection } from '../eval/coco-format.js';
+import { openDatasetFolder } from '../eval/dataset-folder.js';
+import { evaluateCoco } from '../eval/evaluate.js';
+import { detectDataset, EVAL_PREDICT_OPTIONS } from '../eval/model-detections.js';
+import { countObjects, formatEvalTables, toEvalReport, type EvalReport } from '../eval/report.js';
+
+/** The parsed options of `edet eval`. */
+export interface EvalOptions {
+  /** Ground-truth COCO JSON (with `dets`). */
+  gt?: string;
+  /** COCO results JSON (with `gt`). */
+  dets?: string;
+  /** Dataset folder, `images/` + `instances_<split>.json` (instead of `gt` and `dets`). */
+  data?: string;
+  split?: string;
+  weights?: string;
+  coef?: number;
+  scoreThreshold?: number;
+  batch?: number;
+  backend?: NodeBackend;
+  /** With `data`: also write the model's detections here, as a COCO results file. */
+  saveDetections?: string;
+  json?: boolean;
+}
+
+/** Options that only mean something when the model runs, i.e. with `--data`. */
+const MODEL_OPTIONS = ['split', 'weights', 'coef', 'scoreThreshold', 'batch', 'backend', 'saveDetections'] as const;
+const FLAG_NAMES: Record<(typeof MODEL_OPTIONS)[number], string> = {
+  split: '--split',
+  weights: '--weights',
+  coef: '--coef',
+  scoreThreshold: '--score-threshold',
+  batch: '--batch',
+  backend: '--backend',
+  saveDetections: '--save-detections',
+};
+
+/** Adds `edet eval` to the program. */
+export function registerEvalCommand(program: Command, io: CommandIo): void {
+  program
+    .command('eval')
+    .description('COCO bbox evaluation (AP, AP50, ..., AR100 as pycocotools): of a results file, or of the model on a dataset')
+    .option('--gt <file>', 'ground-truth COCO JSON (with --dets)')
+    .option('--dets <file>', 'COCO results JSON, [{image_id, category_id, bbox: [x, y, w, h], score}] (with --gt)')
+    .option('--data <dir>', 'dataset folder (images/ + instances_<split>.json): run the model over it and evaluate')
+    .option('--split <name>', 'with --data: which instances_<split>.json (default: val)')
+    .option('--weights <file>', 'with --data: safetensors checkpoint (default: untrained weights)')
+    .option('--coef <n>', 'with --data: EfficientDet variant, 0 for D0 (default: 0)', integerParser(0))
+    .option('--score-threshold <s>', `with --data: keep detections scoring above this (default: ${EVAL_PREDICT_OPTIONS.scoreThreshold})`, parseFraction)
+    .option('--batch <n>', 'with --data: images decoded and run at a time (default: 8)', integerParser(1))
+    .addOption(new Option('--backend <name>', 'with --data: tfjs backend (default: wasm, falling back to cpu)').choices(NODE_BACKENDS))
+    .option('--save-detections <file>', 'with --data: also write the detections as a COCO results file (for --dets)')
+    .option('--json', 'print one JSON object ({stats, statNames, perClass, images, detections}) instead of tables', false)
+    .action(async (options: EvalOptions) => {
+      await runEval(options, io);
+    });
+}
+
+/** Checks which of the two forms was asked for; anything else is a usage error. */
+function checkForm(options: EvalOptions): 'files' | 'data' {
+  if (options.data !== undefined) {
+    if (options.gt !== undefined || options.dets !== undefined) throw new CliError('--data runs the model; it does not go with --gt/--dets');
+    return 'data';
+  }
+  if (options.gt === undefined || options.dets === undefined) {
+    throw new CliError('give --gt GT.json with --dets DETS.json, or --data DIR to run the model on a dataset');
+  }
+  const stray = MODEL_OPTIONS.find((key) => options[key] !== undefined);
+  if (stray !== undefined) throw new CliError(`${FLAG_NAMES[stray]} only applies with --data`);
+  return 'files';
+}
+
+/** Writes a COCO results file, one detection per line. */
+async function saveDetections(path: string, detections: readonly CocoDetection[]): Promise<void> {
+  const text = detections.length === 0 ? '[]\n' : `[\n${detections.map((detection) => JSON.stringify(detection)).join(',\n')}\n]\n`;
+  try {
+    await writeFile(path, text);
+  } catch (error) {
+    throw new CliError(`cannot write ${path} (${oneLineMessage(error)})`);
+  }
+}
+
+/** Evaluates, naming the file at fault when the detections do not fit the ground truth. */
+function evaluateFiles(dataset: CocoDataset, detections: CocoDetection[], gtFile: string, detsFile: string) {
+  try {
+    return evaluateCoco(dataset, detections);
+  } catch (error) {
+    const message = oneLineMessage(error);
+    if (message.startsWith('groundTruth.')) throw new CliError(`${gtFile}: ${message.slice('groundTruth.'.length)}`);
+    throw new CliError(`${detsFile}: ${message}`);
+  }
+}
+
+/**
+ * `edet eval`: either scores a COCO results file against a ground-truth file, or runs the model over every
+ * image of a dataset folder's split (low score threshold, per-class NMS at 0.5, 100 per image) and scores
+ * that. Prints the 12 standard numbers and per-category AP/AP50, or one JSON object with `--json`.
+ * @returns the report printed
+ */
+export async function runEval(options: EvalOptions, io: CommandIo): Promise<EvalReport> {
+  const form = checkForm(options);
+  // With --json, stdout carries the JSON object alone; progress goes to stderr.
+  const progress = options.json ? io.err : io.out;
+  let dataset: CocoDataset;
+  let detections: CocoDetection[];
+  let gtFile: string;
+  let detsFile: string;
+
+  if (form === 'files') {
+    gtFile = options.gt!;
+    detsFile = options.dets!;
+    dataset = await readCocoDataset(gtFile);
+    detections = await readCocoDetections(detsFile);
+  } else {
+    const folder = await openDatasetFolder(options.data!, options.split ?? 'val');
+    dataset = folder.dataset;
+    gtFile = folder.annotationsFile;
+    detsFile = 'the model detections';
+    // Check the ground truth before spending minutes on the model.
+    evaluateFiles(dataset, [], gtFile, detsFile);
+    const categories = categoryMap(dataset.categories);
+    const coef = options.coef ?? 0;
+    const backend = await startBackend(options.backend);
+    const model = await createDetector({
+      compoundCoef: coef,
+      numClasses: categories.size,
+      weightsFile: options.weights,
+      notice: (line) => io.err(`edet: ${line}\n`),
+    });
+    try {
+      progress(`backend: ${backend}, model: D${coef}, ${categories.size} classes, ${dataset.images.length} images\n`);
+      const started = performance.now();
+      detections = await detectDataset(model, dataset, categories, {
+        imageFiles: folder.imageFiles,
+        predict: { scoreThreshold: options.scoreThreshold ?? EVAL_PREDICT_OPTIONS.scoreThreshold },
+        batch: options.batch ?? 8,
+        progress: (done, total) => progress(`detected ${done}/${total} images\n`),
+      });
+      progress(`${detections.length} detections in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+      if (options.saveDetections !== undefined) await saveDetections(options.saveDetections, detections);
+    } finally {
+      model.dispose();
+    }
+  }
+
+  const result = evaluateFiles(dataset, detections, gtFile, detsFile);
+  const report = toEvalReport(result, detections.length);
+  io.out(options.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatEvalTables(report, countObjects(dataset))}\n`);
+  return report;
+}
