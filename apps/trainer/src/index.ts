@@ -22,3 +22,5 @@ export { OutputNames } from './output-names.js';
 export { sampleImages, SAMPLES_DIRECTORY } from './samples.js';
 export { safetensorsMetadata, isMarkedUntrained } from './weights-metadata.js';
 export type { CommandIo } from './io.js';
+export { runTrain, type TrainOptions } from './commands/train.js';
+export * from './eval/index.js';

@@ -3,6 +3,8 @@ import { Command } from 'commander';
 import packageJson from '../package.json' with { type: 'json' };
 import { registerBenchCommand } from './commands/bench.js';
 import { registerDetectCommand } from './commands/detect.js';
+import { registerEvalCommand } from './commands/eval.js';
+import { registerTrainCommand } from './commands/train.js';
 import { oneLineMessage } from './errors.js';
 import type { CommandIo } from './io.js';
 
@@ -24,5 +26,7 @@ export function createProgram(io: CommandIo): Command {
   // Subcommands copy the settings above when they are created, so they must come after them.
   registerDetectCommand(program, io);
   registerBenchCommand(program, io);
+  registerEvalCommand(program, io);
+  registerTrainCommand(program, io);
   return program;
 }

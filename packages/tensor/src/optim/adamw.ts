@@ -79,7 +79,7 @@ export class AdamW {
   private momentsFor(name: string, variable: tf.Variable): Moments {
     let moments = this.moments.get(name);
     if (!moments) {
-      moments = { m: tf.variable(tf.zerosLike(variable), false), v: tf.variable(tf.zerosLike(variable), false) };
+      moments = { m: zeroVariable(variable), v: zeroVariable(variable) };
       this.moments.set(name, moments);
     }
     return moments;
@@ -102,7 +102,7 @@ export class AdamW {
     for (const [key, tensor] of Object.entries(state.tensors)) {
       const slash = key.lastIndexOf('/');
       const name = key.slice(0, slash);
-      const moments = this.moments.get(name) ?? { m: tf.variable(tf.zerosLike(tensor), false), v: tf.variable(tf.zerosLike(tensor), false) };
+      const moments = this.moments.get(name) ?? { m: zeroVariable(tensor), v: zeroVariable(tensor) };
       (key.endsWith('/m') ? moments.m : moments.v).assign(tensor);
       this.moments.set(name, moments);
     }
@@ -113,4 +113,9 @@ export class AdamW {
     for (const { m, v } of this.moments.values()) tf.dispose([m, v]);
     this.moments.clear();
   }
+}
+
+/** A non-trainable all-zero variable shaped like `like` (the temporary zeros tensor is freed). */
+function zeroVariable(like: tf.Tensor): tf.Variable {
+  return tf.tidy(() => tf.variable(tf.zerosLike(like), false));
 }

@@ -1,0 +1,230 @@
+import { writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+
+import { CommanderError, InvalidArgumentError, Option, type Command } from 'commander';
+import { efficientDetPreset } from '@edet/model';
+
+import { NODE_BACKENDS, startBackend, type NodeBackend } from '../backend.js';
+import { BUNDLED_DATASET, DATASET_FORMATS, type DatasetFormat, detectFormat } from '../data/load.js';
+import { displayPath } from '../data/files.js';
+import { randomSeed } from '../data/rng.js';
+import { CliError, oneLineMessage } from '../errors.js';
+import { processIo, type CommandIo } from '../io.js';
+import { integerParser, parseInputSize } from '../options.js';
+import { CHECKPOINT_FILE, WEIGHTS_FILE, latestRun, readCheckpointJson, resolveCheckpointPath } from '../train/checkpoint.js';
+import { readLog } from '../train/log.js';
+import { OPTIMIZERS, defaultWeightDecay, type OptimizerName } from '../train/optimizer.js';
+import { PLOT_FILE, plotTrainingLog } from '../train/plot.js';
+import { defaultMicroBatch } from '../train/micro-batch.js';
+import { formatDuration } from '../train/progress.js';
+import { type TrainResult, runTraining } from '../train/trainer.js';
+
+/** The parsed options of `edet train`. */
+export interface TrainOptions {
+  data?: string;
+  format?: DatasetFormat;
+  split: string;
+  valSplit: string;
+  coef: number;
+  size?: number;
+  batch: number;
+  microBatch?: number;
+  epochs: number;
+  lr: number;
+  optimizer: OptimizerName;
+  weightDecay?: number;
+  warmupSteps?: number;
+  clip: number;
+  /** `true` for the default decay. */
+  ema?: boolean | number;
+  seed?: number;
+  out?: string;
+  /** `true` for the latest run (or `--out`). */
+  resume?: boolean | string;
+  weights?: string;
+  maxSteps?: number;
+  backend?: NodeBackend;
+  augment: boolean;
+  evalEvery: number;
+  plot?: string;
+}
+
+/** EMA decay when `--ema` has no value (the official EfficientDet value). */
+export const DEFAULT_EMA_DECAY = 0.9998;
+/** Folder of the default run folders. */
+export const RUNS_FOLDER = 'runs';
+
+/** A positive finite number (`1e-3`). */
+function parsePositive(value: string): number {
+  const number = Number(value);
+  if (value.trim() === '' || !Number.isFinite(number) || number <= 0) throw new InvalidArgumentError('expected a positive number.');
+  return number;
+}
+
+/** A finite number >= 0. */
+function parseNonNegative(value: string): number {
+  const number = Number(value);
+  if (value.trim() === '' || !Number.isFinite(number) || number < 0) throw new InvalidArgumentError('expected a number >= 0.');
+  return number;
+}
+
+/** An EMA decay in (0, 1). */
+function parseDecay(value: string): number {
+  const number = Number(value);
+  if (value.trim() === '' || !(number > 0 && number < 1)) throw new InvalidArgumentError('expected a decay between 0 and 1 (e.g. 0.9998).');
+  return number;
+}
+
+/** `runs/2025-01-31T12-00-00` (UTC), a name that sorts by time. */
+export function defaultRunFolder(now = new Date()): string {
+  return join(RUNS_FOLDER, now.toISOString().slice(0, 19).replace(/:/g, '-'));
+}
+
+/** Adds `edet train` to the program. */
+export function registerTrainCommand(program: Command, io: CommandIo): void {
+  program
+    .command('train')
+    .description('train EfficientDet on a COCO or Pascal VOC dataset (default: the bundled BCCD blood-cell set)')
+    .option('--data <dir>', 'dataset folder: COCO (instances_<split>.json + images/) or VOC (Annotations/ + JPEGImages/)')
+    .addOption(new Option('--format <format>', 'dataset format (default: detected)').choices(DATASET_FORMATS))
+    .option('--split <name>', 'training split', 'train')
+    .option('--val-split <name>', 'validation split (skipped when the dataset has none)', 'val')
+    .option('--coef <n>', 'EfficientDet variant, 0 for D0', integerParser(0), 0)
+    .option('--size <pixels>', "square input side, a multiple of 128 (default: the variant's, 512 for D0)", parseInputSize)
+    .option('--batch <n>', 'images per step', integerParser(1), 4)
+    .option('--micro-batch <n>', 'images per forward/backward pass; gradients of the passes are averaged (default: what fits the backend, 2 for D0 at 512 on wasm)', integerParser(1))
+    .option('--epochs <n>', 'passes over the training split', integerParser(1), 30)
+    .option('--lr <rate>', 'peak learning rate', parsePositive, 1e-3)
+    .addOption(new Option('--optimizer <name>', 'optimizer').choices(OPTIMIZERS).default('adamw'))
+    .option('--weight-decay <w>', 'weight decay of conv kernels (default 0.01 for adamw, 4e-5 for sgd)', parseNonNegative)
+    .option('--warmup-steps <n>', 'linear warm-up steps before the cosine decay (default 5% of the run, at most 500)', integerParser(0))
+    .option('--clip <norm>', 'clip the global gradient norm; 0 for no clipping', parseNonNegative, 10)
+    .option('--ema [decay]', `keep an exponential moving average of the weights, evaluated and saved (default decay ${DEFAULT_EMA_DECAY})`, parseDecay)
+    .option('--seed <n>', 'seed of shuffling, augmentation and initialisation (default: random, recorded)', integerParser(0))
+    .option('--out <dir>', `run folder for checkpoints, log and plot (default: ${RUNS_FOLDER}/<time>)`)
+    .option('--resume [dir]', `continue a run from its checkpoint (a run folder or its ${CHECKPOINT_FILE}; default: --out or the latest run)`)
+    .option('--weights <file>', 'start from these weights (safetensors); a different class count re-initialises the class layer')
+    .option('--max-steps <n>', 'stop (with a checkpoint) once the run has made this many steps', integerParser(1))
+    .addOption(new Option('--backend <name>', 'tfjs backend (default: wasm, falling back to cpu)').choices(NODE_BACKENDS))
+    .option('--no-augment', 'no flips, scale/crop or colour jitter')
+    .option('--eval-every <n>', 'validate every n epochs (and after the last); 0 never', integerParser(0), 1)
+    .option('--plot <logfile>', 'only draw the loss/mAP plot of a log.jsonl (as training.png next to it) and exit')
+    .action(async (options: TrainOptions, command: Command) => {
+      const explicit = (name: string) => command.getOptionValueSource(name) === 'cli';
+      await runTrain(options, io, { explicit, tty: io === processIo && process.stderr.isTTY === true });
+    });
+}
+
+/** How `runTrain` was called: which options the user typed, and whether stderr is a terminal. */
+export interface TrainContext {
+  explicit: (option: string) => boolean;
+  tty: boolean;
+}
+
+// Options a resumed run takes from the command line; the others come from the checkpoint.
+const RESUME_OVERRIDES = new Set(['epochs', 'maxSteps', 'evalEvery', 'backend', 'out', 'resume', 'plot']);
+
+/** Writes the plot of a log file and says where. */
+async function plotOnly(logFile: string, options: TrainOptions, io: CommandIo): Promise<void> {
+  const records = await readLog(logFile);
+  if (records.length === 0) throw new CliError(`${logFile}: no log records`);
+  const target = join(options.out ?? dirname(logFile), PLOT_FILE);
+  try {
+    await writeFile(target, await plotTrainingLog(records));
+  } catch (error) {
+    throw new CliError(`cannot write ${target} (${oneLineMessage(error)})`);
+  }
+  io.out(`plot: ${displayPath(target)}\n`);
+}
+
+/** The checkpoint a `--resume` means. */
+async function resumeTarget(options: TrainOptions): Promise<string> {
+  if (typeof options.resume === 'string') return resolveCheckpointPath(options.resume);
+  if (options.out !== undefined) return resolveCheckpointPath(options.out);
+  const latest = await latestRun(RUNS_FOLDER);
+  if (latest === undefined) throw new CliError(`--resume: no run with a ${CHECKPOINT_FILE} under ${RUNS_FOLDER}/; name one (--resume runs/<time>)`);
+  return join(latest, CHECKPOINT_FILE);
+}
+
+/**
+ * Runs `edet train`: checks the options, starts the backend, trains (or resumes), and prints where the
+ * results are. A Ctrl-C ends with a saved checkpoint, a line saying how to resume, and exit code 130.
+ */
+export async function runTrain(options: TrainOptions, io: CommandIo, context: TrainContext): Promise<TrainResult | undefined> {
+  if (options.plot !== undefined) {
+    await plotOnly(options.plot, options, io);
+    return undefined;
+  }
+  let result: TrainResult;
+  if (options.resume !== undefined && options.resume !== false) {
+    const file = await resumeTarget(options);
+    const json = await readCheckpointJson(file);
+    const ignored = Object.keys(options).filter((key) => context.explicit(key) && !RESUME_OVERRIDES.has(key));
+    if (ignored.length > 0) {
+      const flags = ignored.map((key) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
+      io.err(`edet: note: resuming with the checkpoint's settings; ignored ${flags.join(', ')}\n`);
+    }
+    await startBackend(options.backend);
+    result = await runTraining({
+      resume: { file, json, epochs: context.explicit('epochs') ? options.epochs : undefined },
+      out: options.out === undefined ? dirname(file) : resolve(options.out),
+      maxSteps: options.maxSteps,
+      evalEvery: options.evalEvery,
+      io,
+      tty: context.tty,
+    });
+  } else {
+    if (options.coef > 8) throw new CliError(`--coef ${options.coef}: EfficientDet variants are 0..7 (8 for D7x)`);
+    const size = options.size ?? efficientDetPreset(options.coef).inputSize;
+    const data = resolve(options.data ?? BUNDLED_DATASET);
+    const format = options.format ?? detectFormat(data, options.split);
+    const backend = await startBackend(options.backend);
+    result = await runTraining({
+      config: {
+        data,
+        format,
+        split: options.split,
+        valSplit: options.valSplit,
+        coef: options.coef,
+        size,
+        batch: options.batch,
+        microBatch: Math.min(options.batch, options.microBatch ?? defaultMicroBatch(backend, options.coef, size, options.batch)),
+        epochs: options.epochs,
+        lr: options.lr,
+        optimizer: options.optimizer,
+        weightDecay: options.weightDecay ?? defaultWeightDecay(options.optimizer),
+        warmupSteps: options.warmupSteps,
+        clip: options.clip,
+        ema: options.ema === undefined || options.ema === false ? null : options.ema === true ? DEFAULT_EMA_DECAY : options.ema,
+        seed: options.seed ?? randomSeed(),
+        augment: options.augment,
+        weights: options.weights === undefined ? null : resolve(options.weights),
+        model: {},
+      },
+      out: resolve(options.out ?? defaultRunFolder()),
+      maxSteps: options.maxSteps,
+      evalEvery: options.evalEvery,
+      io,
+      tty: context.tty,
+    });
+  }
+  reportResult(result, io);
+  if (result.stopped === 'interrupt') throw new CommanderError(130, 'edet.interrupted', 'interrupted');
+  return result;
+}
+
+/** Prints what the run did and where its files are. */
+export function reportResult(result: TrainResult, io: CommandIo): void {
+  const out = displayPath(result.out);
+  const how = result.stopped === 'complete' ? 'finished' : result.stopped === 'interrupt' ? 'interrupted' : 'stopped at --max-steps';
+  const times = [...result.stepSeconds].sort((a, b) => a - b);
+  const median = times.length > 0 ? times[Math.floor(times.length / 2)] : undefined;
+  const speed = median === undefined ? '' : `; ${median.toFixed(2)} s/step (median of ${times.length}), ${formatDuration(times.reduce((a, b) => a + b, 0))} of steps`;
+  io.out(`${how}: step ${result.step}, ${result.epochs}/${result.config.epochs} epochs${speed}\n`);
+  if (result.last) io.out(`last loss ${result.last.loss.toFixed(4)} (cls ${result.last.classificationLoss.toFixed(4)}, box ${result.last.boxLoss.toFixed(4)})\n`);
+  if (result.checkpoint !== undefined) {
+    io.out(`weights: ${join(out, WEIGHTS_FILE)} (edet detect --weights ${join(out, WEIGHTS_FILE)} --classes ${join(out, 'classes.json')})\n`);
+    if (result.stopped !== 'complete') io.out(`resume: edet train --resume ${out}\n`);
+  }
+  io.out(`log: ${join(out, 'log.jsonl')}${result.plot ? `, plot: ${displayPath(result.plot)}` : ''}\n`);
+}

@@ -1,0 +1,76 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { type EfficientDet, type KeyLayout, detectKeyLayout, keyLayouts, rwightmanKeyMap } from '@edet/model';
+import { FileFormatError, type StateDict, readSafetensors } from '@edet/tensor';
+
+import { readInputFile } from '../files.js';
+
+/** The class head's prediction layer: the only part whose shape depends on the number of classes. */
+export const CLASS_LAYER_PREFIX = 'classifier.header.pointwise_conv.';
+
+/** What `loadInitialWeights` did. */
+export interface InitialWeights {
+  layout: KeyLayout;
+  /** Classes of the file's class head, when it differs from the model's (its last layer was not loaded). */
+  fileClasses?: number;
+}
+
+/** The file keys of the model keys under `CLASS_LAYER_PREFIX`, in the file's layout. */
+function classLayerFileKeys(model: EfficientDet, layout: KeyLayout): Map<string, string> {
+  const modelKeys = model
+    .namedEntries()
+    .map((entry) => entry.name)
+    .filter((name) => name.startsWith(CLASS_LAYER_PREFIX));
+  if (layout === 'zylo117') return new Map(modelKeys.map((key) => [key, key]));
+  const pairs = rwightmanKeyMap(model).pairs.filter((pair) => pair.model.startsWith(CLASS_LAYER_PREFIX));
+  return new Map(pairs.map((pair) => [pair.model, pair.file]));
+}
+
+/**
+ * Loads a safetensors checkpoint (zylo117 or rwightman keys) as the starting point of training. When only
+ * the class head's last layer differs in shape (a checkpoint trained on another number of classes, such as
+ * the 90 COCO ones), every other weight is loaded and that layer keeps the model's fresh initialisation
+ * (the prior bias, so the head starts predicting ~1%), and `fileClasses` says so. Any other mismatch fails
+ * as `loadSafetensors` does, leaving the model unchanged.
+ * @throws FileFormatError / StateDictError
+ */
+export async function loadInitialWeights(model: EfficientDet, file: string): Promise<InitialWeights> {
+  const bytes = await readInputFile(file);
+  const { tensors } = readSafetensors(bytes, { source: file });
+  const made: tf.Tensor[] = [];
+  try {
+    const layout = detectKeyLayout(Object.keys(tensors));
+    if (layout === null) throw new FileFormatError(file, 'its keys match no known EfficientDet layout (zylo117 `bifpn.*`, rwightman `fpn.*`)');
+    const adapter = keyLayouts[layout];
+    const classKeys = classLayerFileKeys(model, layout);
+    const fresh: StateDict = {};
+    const modelState = model.stateDict();
+    made.push(...Object.values(modelState));
+    const fileState = adapter.toFile(modelState, model);
+    made.push(...Object.values(fileState).filter((t) => !made.includes(t)));
+    const differing = [...classKeys.values()].filter((key) => tensors[key] !== undefined && fileState[key] !== undefined && !tf.util.arraysEqual(tensors[key].shape, fileState[key].shape));
+    let fileClasses: number | undefined;
+    if (differing.length > 0) {
+      const weightKey = [...classKeys.values()].find((key) => key.endsWith('bias')) ?? differing[0];
+      const outputs = tensors[weightKey]?.shape[0] ?? 0;
+      fileClasses = outputs / model.config.numAnchors;
+      for (const key of classKeys.values()) if (fileState[key] !== undefined) fresh[key] = fileState[key];
+    }
+    const merged = { ...tensors, ...fresh };
+    const state = adapter.fromFile(merged, model);
+    made.push(...Object.values(state).filter((t) => !made.includes(t) && !Object.values(tensors).includes(t)));
+    model.loadStateDict(state);
+    return fileClasses === undefined ? { layout } : { layout, fileClasses };
+  } finally {
+    tf.dispose(Object.values(tensors));
+    tf.dispose(made);
+  }
+}
+
+/** The notice for a class-count change: `note: w.safetensors has a 90-class head; this dataset has 3 classes: ...`. */
+export function classChangeNotice(file: string, fileClasses: number, classes: number): string {
+  const count = Number.isInteger(fileClasses) ? `a ${fileClasses}-class head` : 'a class head of another size';
+  return (
+    `note: ${file} has ${count} and this dataset ${classes} class${classes === 1 ? '' : 'es'}: loaded every weight except ` +
+    `the class head's last layer (${CLASS_LAYER_PREFIX}*), which starts fresh`
+  );
+}

@@ -1,0 +1,42 @@
+import type { DatasetFormat } from '../data/load.js';
+import type { OptimizerName } from './optimizer.js';
+
+/** Architecture overrides for small test models (not command-line options). */
+export interface ModelOverrides {
+  fpnLayers?: number;
+  headLayers?: number;
+  fpnChannels?: number;
+}
+
+/**
+ * Everything that decides what a run computes, resolved (no defaults left open). It is saved in every
+ * checkpoint; a resumed run takes it from there, so the continuation computes what the uninterrupted run
+ * would have.
+ */
+export interface RunConfig {
+  /** Absolute dataset path. */
+  data: string;
+  format: DatasetFormat;
+  split: string;
+  valSplit: string;
+  coef: number;
+  size: number;
+  batch: number;
+  /** Images per forward/backward pass; a larger batch is split and its gradients averaged. */
+  microBatch: number;
+  epochs: number;
+  lr: number;
+  optimizer: OptimizerName;
+  weightDecay: number;
+  /** Warm-up steps of the schedule. */
+  warmupSteps: number;
+  /** Global gradient-norm clip; 0 for none. */
+  clip: number;
+  /** EMA decay, or null without EMA. */
+  ema: number | null;
+  seed: number;
+  augment: boolean;
+  /** Initial weights file, if any (absolute). */
+  weights: string | null;
+  model: ModelOverrides;
+}

@@ -1,0 +1,94 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { EfficientDet } from '@edet/model';
+
+import type { DetectionDataset } from '../data/dataset.js';
+import { streamEpoch } from '../data/pipeline.js';
+import { oneLineMessage } from '../errors.js';
+import { evaluateCoco } from '../eval/evaluate.js';
+import { EVAL_PREDICT_OPTIONS } from '../eval/model-detections.js';
+import { batchTensors } from './batch-tensors.js';
+
+/** Detection settings of the validation mAP: those of `edet eval`, so the numbers agree. */
+export const VALIDATION_PREDICT = EVAL_PREDICT_OPTIONS;
+
+/** What validating once gives. */
+export interface ValidationResult {
+  /** Mean loss over the validation batches (inference mode: running batch-norm statistics). */
+  valLoss: number;
+  /** COCO mAP@[.5:.95] and mAP@.5, when the evaluator ran. */
+  map?: number;
+  map50?: number;
+  /** Why there is no mAP, when the evaluator failed. */
+  mapError?: string;
+  seconds: number;
+}
+
+/** One COCO result entry. */
+interface CocoResult {
+  image_id: number;
+  category_id: number;
+  bbox: [number, number, number, number];
+  score: number;
+}
+
+/**
+ * Runs the model (inference mode) over the validation split: the loss of each batch, and detections mapped
+ * back to image pixels (the inverse of the letterbox, clipped to the image) scored with the COCO evaluator
+ * of `src/eval` (a failure there is reported in `mapError`, never thrown).
+ */
+export async function validate(model: EfficientDet, dataset: DetectionDataset, options: { size: number; batch: number }): Promise<ValidationResult> {
+  const start = performance.now();
+  model.eval();
+  let lossSum = 0;
+  let images = 0;
+  const results: CocoResult[] = [];
+  const stream = streamEpoch(dataset.samples, 0, 0, {
+    size: options.size,
+    batchSize: options.batch,
+    seed: 0,
+    augment: false,
+    shuffle: false,
+    dropLast: false,
+  });
+  for await (const batch of stream) {
+    const { x, targets } = batchTensors(batch);
+    try {
+      const loss = model.getLoss(x, targets, { channelsLast: true });
+      lossSum += (await loss.data())[0] * batch.samples.length;
+      loss.dispose();
+      images += batch.samples.length;
+      const detections = await model.predict(x, { ...VALIDATION_PREDICT, channelsLast: true });
+      detections.forEach((boxes, i) => {
+        const sample = batch.samples[i];
+        const { width, height, resizedWidth, resizedHeight } = batch.placements[i];
+        const sx = resizedWidth / width;
+        const sy = resizedHeight / height;
+        for (const detection of boxes) {
+          const x1 = Math.min(width, Math.max(0, detection.box[0] / sx));
+          const y1 = Math.min(height, Math.max(0, detection.box[1] / sy));
+          const x2 = Math.min(width, Math.max(0, detection.box[2] / sx));
+          const y2 = Math.min(height, Math.max(0, detection.box[3] / sy));
+          if (x2 <= x1 || y2 <= y1) continue;
+          results.push({
+            image_id: sample.imageId,
+            category_id: dataset.categoryIds[detection.classId],
+            bbox: [x1, y1, x2 - x1, y2 - y1],
+            score: detection.score,
+          });
+        }
+      });
+    } finally {
+      tf.dispose([x, ...targets]);
+    }
+  }
+  const result: ValidationResult = { valLoss: lossSum / Math.max(1, images), seconds: 0 };
+  try {
+    const evaluation = evaluateCoco(dataset.groundTruth as Parameters<typeof evaluateCoco>[0], results);
+    result.map = Math.max(0, evaluation.stats[0]);
+    result.map50 = Math.max(0, evaluation.stats[1]);
+  } catch (error) {
+    result.mapError = oneLineMessage(error);
+  }
+  result.seconds = (performance.now() - start) / 1000;
+  return result;
+}
