@@ -33,7 +33,7 @@ export async function createDetector(options: DetectorOptions): Promise<Efficien
   });
   if (bytes === undefined) {
     options.notice(
-      `note: no --weights given, so the model has untrained weights (seed ${DEFAULT_SEED}); its detections are meaningless`,
+      `note: no --weights given, so the model has untrained weights (seed ${DEFAULT_SEED}): scores sit near the 1% class prior and boxes are meaningless (try --score-threshold 0.005 to see them)`,
     );
     return model;
   }

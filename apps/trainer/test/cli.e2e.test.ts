@@ -46,7 +46,7 @@ describe('edet detect (built CLI)', () => {
   it('runs on the bundled samples by default: JSON on stdout, annotated files in out/', async () => {
     const result = edet(['detect', '--json']);
     expect(result.status, result.stderr).toBe(0);
-    expect(result.stderr).toMatch(/^edet: note: no --weights given.*untrained.*meaningless$/m);
+    expect(result.stderr).toMatch(/^edet: note: no --weights given.*untrained.*meaningless/m);
 
     const report = JSON.parse(result.stdout) as { image: string; detections: { box: number[]; score: number; classId: number; label: string }[] }[];
     const samples = readdirSync(SAMPLES_DIRECTORY).filter((name) => /\.(jpe?g|png)$/i.test(name)).sort();
