@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // One entry point for a fresh machine with only Node 20 and npm:
 //   npm start  -> install, build, run `edet detect` on the bundled samples
-//   npm test   -> install, build, run every test suite
+//   npm test   -> install, build, typecheck, make sure Debian's Chromium is there (for the browser tests),
+//                 then every suite: Node (including the demo driven in Chromium) and browser mode
 // pnpm comes from the npm registry through npx at the version pinned in package.json.
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -31,5 +32,8 @@ if (task === 'start') {
   pnpm('edet', 'detect', ...process.argv.slice(3));
 } else {
   pnpm('exec', 'turbo', 'run', 'typecheck', '--output-logs=errors-only');
+  run('node', ['tooling/scripts/ensure-chromium.mjs']);
   pnpm('exec', 'vitest', 'run', ...process.argv.slice(3));
+  // The model packages' suites again, in headless Chromium on WebGL and WebGPU.
+  if (process.argv.length <= 3) pnpm('exec', 'vitest', 'run', '--config', 'vitest.browser.config.ts');
 }

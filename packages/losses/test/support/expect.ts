@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { expect } from 'vitest';
 
+import { relativeTolerance } from '../../../../tooling/test/tolerance.js';
+
 /** The values of `tensor` as plain numbers; disposes it. */
 export function values(tensor: tf.Tensor): number[] {
   const out = Array.from(tensor.dataSync());
@@ -8,11 +10,15 @@ export function values(tensor: tf.Tensor): number[] {
   return out;
 }
 
-/** Asserts `|actual - expected| <= atol + rtol |expected|` element-wise, naming the first index that fails. */
+/**
+ * Asserts `|actual - expected| <= atol + rtol |expected|` element-wise, naming the first index that fails.
+ * `rtol` applies as given on cpu and wasm; in browser runs on WebGL or WebGPU it is at least 1e-3.
+ */
 export function expectClose(actual: readonly number[], expected: readonly number[], rtol: number, atol = 0): void {
   expect(actual.length).toBe(expected.length);
+  const relative = relativeTolerance(rtol, tf.getBackend());
   for (let i = 0; i < actual.length; i++) {
-    const bound = atol + rtol * Math.abs(expected[i]);
+    const bound = atol + relative * Math.abs(expected[i]);
     if (!(Math.abs(actual[i] - expected[i]) <= bound)) {
       expect.fail(`index ${i}: got ${actual[i]}, expected ${expected[i]} (within ${bound})`);
     }

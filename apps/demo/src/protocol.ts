@@ -1,0 +1,88 @@
+/**
+ * The messages between the page and the inference worker. Every request carries an `id` and gets exactly
+ * one reply with the same `id`: its result, or `error`.
+ */
+import type { BackendName } from '@edet/tensor';
+
+/** What the page needs to know about the loaded model. */
+export interface ModelInfo {
+  /** A short name: `untrained D0 (seed 42)`, the manifest's name, or the loaded file's name. */
+  name: string;
+  /** False for the seeded stand-in and for weights that say they are untrained: their detections mean nothing. */
+  trained: boolean;
+  /** True for the seeded stand-in used while no trained model is bundled. */
+  standIn: boolean;
+  compoundCoef: number;
+  numClasses: number;
+  inputSize: number;
+  /** One name per class id ('' for unused ids). */
+  labels: string[];
+}
+
+/** The backend the worker started and why any earlier choice was passed over. */
+export interface BackendInfo {
+  requested: BackendName;
+  active: BackendName;
+  /** One entry per backend that failed before `active` started. */
+  failures: { backend: string; reason: string }[];
+}
+
+/**
+ * The network's candidates for one image, best first (ties: lower anchor index first), before NMS:
+ * every anchor scoring above `CANDIDATE_SCORE_THRESHOLD`, at most `MAX_CANDIDATES`.
+ */
+export interface Candidates {
+  /** `[x1, y1, x2, y2]` per candidate in network-input pixels (clipped to the input): NMS works on these. */
+  boxes: Float32Array;
+  /** The same boxes in original-image pixels, as `model.detect` reports them. */
+  originalBoxes: Float64Array;
+  scores: Float32Array;
+  classIds: Int32Array;
+  /** True when more anchors passed the candidate threshold than were kept. */
+  capped: boolean;
+}
+
+/** Milliseconds spent in each stage of one detection, measured in the worker. */
+export interface StageTimings {
+  /** Pixels out of the bitmap, letterbox, normalise, until the input tensor exists on the backend. */
+  preprocessMs: number;
+  /** The forward pass, until both head outputs have been computed (a value is read back to be sure). */
+  networkMs: number;
+  /** Best class per anchor, read back, threshold, decode the boxes, sort, map to the original image. */
+  postprocessMs: number;
+  totalMs: number;
+}
+
+/** The reply to `detect`. */
+export interface DetectResult {
+  candidates: Candidates;
+  imageWidth: number;
+  imageHeight: number;
+  timings: StageTimings;
+  /** 1 for the backend's first (warm-up) run, which compiles kernels; then 2, 3, ... */
+  run: number;
+  /** Live tensors in the worker after the run: stays flat from run to run unless something leaks. */
+  tensors: number;
+}
+
+/** Page -> worker. */
+export type WorkerRequest =
+  | {
+      type: 'init';
+      id: number;
+      /** Backends to try, in order (the requested one first). */
+      preferences: BackendName[];
+      /** Absolute URL of the folder with tfjs's `.wasm` files. */
+      wasmPaths: string;
+      /** Absolute URL of the bundled model's manifest (`MODEL_MANIFEST_PATH`). */
+      manifestUrl: string;
+    }
+  | { type: 'load-weights'; id: number; bytes: ArrayBuffer; name: string }
+  | { type: 'detect'; id: number; image: ImageBitmap };
+
+/** Worker -> page. */
+export type WorkerReply =
+  | { type: 'ready'; id: number; backend: BackendInfo; model: ModelInfo; notice?: string }
+  | { type: 'weights-loaded'; id: number; model: ModelInfo }
+  | { type: 'detected'; id: number; result: DetectResult }
+  | { type: 'error'; id: number; name: string; message: string };

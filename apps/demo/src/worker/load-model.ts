@@ -1,0 +1,62 @@
+import { COCO90_LABELS, EfficientDet } from '@edet/model';
+import { FileFormatError } from '@edet/tensor';
+
+import { UNTRAINED_MODEL } from '../config.js';
+import type { ModelInfo } from '../protocol.js';
+import { fetchManifest } from './model-manifest.js';
+import { isMarkedUntrained } from './weights-metadata.js';
+
+/** A model ready to run and what the page shows about it. The caller disposes `model`. */
+export interface LoadedModel {
+  model: EfficientDet;
+  info: ModelInfo;
+  /** Something the user should read (e.g. why the bundled weights were not used). */
+  notice?: string;
+}
+
+/** The model's description for the page. */
+export function describeModel(model: EfficientDet, name: string, trained: boolean, labels: readonly string[], standIn = false): ModelInfo {
+  const { compoundCoef, numClasses, inputSize } = model.config;
+  return { name, trained, standIn, compoundCoef, numClasses, inputSize, labels: [...labels] };
+}
+
+/** The seeded stand-in: same weights on every backend and in Node (`new EfficientDet(UNTRAINED_MODEL)`). */
+export function untrainedModel(notice?: string): LoadedModel {
+  const model = new EfficientDet({ ...UNTRAINED_MODEL });
+  const name = `untrained D${UNTRAINED_MODEL.compoundCoef} (seed ${UNTRAINED_MODEL.seed})`;
+  return { model, info: describeModel(model, name, false, COCO90_LABELS, true), notice };
+}
+
+/**
+ * The bundled model: the weights named by the manifest at `manifestUrl` when it exists, else the untrained
+ * stand-in. A manifest or weights file that is present but broken does not stop the demo: it falls back to
+ * the stand-in and says why in `notice`.
+ */
+export async function loadBundledModel(manifestUrl: string): Promise<LoadedModel> {
+  let manifest;
+  try {
+    manifest = await fetchManifest(manifestUrl);
+  } catch (error) {
+    return untrainedModel(`the bundled model could not be used: ${messageOf(error)}`);
+  }
+  if (manifest === null) return untrainedModel();
+
+  const weightsUrl = new URL(manifest.weights, manifestUrl).href;
+  let model: EfficientDet | undefined;
+  try {
+    const response = await fetch(weightsUrl);
+    if (!response.ok) throw new FileFormatError(weightsUrl, `HTTP ${response.status}`);
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    model = new EfficientDet({ compoundCoef: manifest.compoundCoef, numClasses: manifest.labels.length });
+    model.loadSafetensors(bytes, { source: manifest.weights });
+    const trained = (manifest.trained ?? true) && !isMarkedUntrained(bytes);
+    return { model, info: describeModel(model, manifest.name, trained, manifest.labels) };
+  } catch (error) {
+    model?.dispose();
+    return untrainedModel(`the bundled model could not be used: ${messageOf(error)}`);
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,76 @@
+/**
+ * The inference worker (a module worker): owns the tfjs backend and the model, so that the page stays
+ * responsive while the network runs. Requests are handled one at a time, in order.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { EfficientDet } from '@edet/model';
+
+import type { WorkerReply, WorkerRequest } from '../protocol.js';
+import { detectCandidates } from './detect-candidates.js';
+import { describeModel, loadBundledModel } from './load-model.js';
+import { startBackend } from './start-backend.js';
+import { isMarkedUntrained } from './weights-metadata.js';
+
+/** The parts of `DedicatedWorkerGlobalScope` used here (the DOM typings this project compiles with lack it). */
+interface WorkerScope {
+  onmessage: ((event: MessageEvent<WorkerRequest>) => void) | null;
+  postMessage(message: WorkerReply, transfer: Transferable[]): void;
+}
+const scope = self as unknown as WorkerScope;
+
+let model: EfficientDet | undefined;
+let labels: string[] = [];
+let runs = 0;
+
+async function handle(request: WorkerRequest): Promise<WorkerReply> {
+  switch (request.type) {
+    case 'init': {
+      const backend = await startBackend(request.preferences, request.wasmPaths);
+      const loaded = await loadBundledModel(request.manifestUrl);
+      model?.dispose();
+      model = loaded.model;
+      labels = loaded.info.labels;
+      return { type: 'ready', id: request.id, backend, model: loaded.info, notice: loaded.notice };
+    }
+    case 'load-weights': {
+      const current = requireModel();
+      const bytes = new Uint8Array(request.bytes);
+      // Atomic: on FileFormatError or StateDictError the model keeps its old weights.
+      current.loadSafetensors(bytes, { source: request.name });
+      return { type: 'weights-loaded', id: request.id, model: describeModel(current, request.name, !isMarkedUntrained(bytes), labels) };
+    }
+    case 'detect': {
+      const detection = await detectCandidates(requireModel(), request.image);
+      runs += 1;
+      return { type: 'detected', id: request.id, result: { ...detection, run: runs, tensors: tf.memory().numTensors } };
+    }
+  }
+}
+
+function requireModel(): EfficientDet {
+  if (model === undefined) throw new Error('the worker has no model yet (send init first)');
+  return model;
+}
+
+function transferables(reply: WorkerReply): Transferable[] {
+  if (reply.type !== 'detected') return [];
+  const { boxes, originalBoxes, scores, classIds } = reply.result.candidates;
+  return [boxes.buffer, originalBoxes.buffer, scores.buffer, classIds.buffer];
+}
+
+// A chain, so a detect sent while weights load waits for them instead of interleaving with the load.
+let queue: Promise<void> = Promise.resolve();
+
+scope.onmessage = (event) => {
+  const request = event.data;
+  queue = queue.then(async () => {
+    let reply: WorkerReply;
+    try {
+      reply = await handle(request);
+    } catch (error) {
+      const name = error instanceof Error ? error.name : 'Error';
+      reply = { type: 'error', id: request.id, name, message: error instanceof Error ? error.message : String(error) };
+    }
+    scope.postMessage(reply, transferables(reply));
+  });
+};

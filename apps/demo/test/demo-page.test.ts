@@ -1,0 +1,163 @@
+import { rmSync } from 'node:fs';
+
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EfficientDet } from '@edet/model';
+
+import { CHROMIUM_ARGS, CHROMIUM_PATH, QUIET_FLAGS, assertChromium } from '../../../tooling/test/chromium.js';
+import { artifactPath } from './support/artifacts.js';
+import { buildDemo } from './support/build-demo.js';
+import { compareDetections } from './support/compare-detections.js';
+import { contrastWeights } from './support/contrast-weights.js';
+import { activeBackend, openDemo, pageDetections, runCount, setSlider, uploadWeights, waitForRuns } from './support/demo-page.js';
+import { decodeSample, nodeDetections } from './support/node-reference.js';
+import { type StaticServer, serveDirectory } from './support/static-server.js';
+
+// The page's behaviour, on WASM (the fast backend): the bundled untrained model, sliders that refilter
+// without a network run, refused weights files, backend fallback and the webcam.
+
+const SAMPLE = '000000000136.jpg';
+const WASM_RUN_MS = 30_000;
+
+let browser: Browser | undefined;
+let server: StaticServer | undefined;
+let outDir: string | undefined;
+
+beforeAll(async () => {
+  assertChromium();
+  outDir = await buildDemo();
+  server = await serveDirectory(outDir);
+  browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS], headless: true });
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+  if (outDir) rmSync(outDir, { recursive: true, force: true });
+});
+
+describe('the demo page', () => {
+  it('runs the untrained stand-in model on the first sample and says that it is untrained', async () => {
+    const { page, errors } = await openDemo(browser!, server!.url, { backend: 'wasm', score: '0.01' });
+    try {
+      await waitForRuns(page, 1, WASM_RUN_MS);
+      expect(await page.textContent('#model-name')).toContain('untrained D0 (seed 42)');
+      expect(await page.isVisible('#untrained-notice')).toBe(true);
+      expect(await page.getAttribute('#result-canvas', 'data-image')).toBe(SAMPLE);
+      const detections = await pageDetections(page);
+      // Every score of an untrained head is about 0.01, so at 0.01 the 100-row cap is reached.
+      expect(detections).toHaveLength(100);
+      for (const detection of detections) {
+        expect(detection.score).toBeGreaterThan(0.01);
+        expect(detection.score).toBeLessThan(0.0102);
+        expect(detection.label).not.toBe('');
+        expect(detection.box[2]).toBeGreaterThan(detection.box[0]);
+        expect(detection.box[3]).toBeGreaterThan(detection.box[1]);
+      }
+      await page.screenshot({ path: artifactPath('untrained-wasm.png'), fullPage: true });
+      expect(errors).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  }, 60_000);
+
+  it('refilters with the sliders without running the network again, as model.detect would', async () => {
+    const weights = await contrastWeights();
+    const image = await decodeSample(SAMPLE);
+    const settings = [
+      { scoreThreshold: 0.3, iouThreshold: 0.5 },
+      { scoreThreshold: 0.35, iouThreshold: 0.5 },
+      { scoreThreshold: 0.35, iouThreshold: 0.2 },
+    ];
+    const references = await nodeDetections(weights, image, settings.map((setting) => ({ ...setting, maxDetections: 100 })));
+    const { page, errors } = await openDemo(browser!, server!.url, { backend: 'wasm', sample: 'none', score: '0.3', iou: '0.5' });
+    try {
+      await activeBackend(page);
+      await uploadWeights(page, weights, 'contrast.safetensors');
+      await page.waitForSelector('#model-name:has-text("contrast.safetensors")');
+      // The test weights say of themselves that they are synthetic.
+      expect(await page.textContent('#untrained-notice')).toContain('contrast.safetensors says it is not trained');
+      await page.click(`.sample-button[data-sample="${SAMPLE}"]`);
+      await waitForRuns(page, 1, WASM_RUN_MS);
+      const tensorsAfterFirstRun = await page.getAttribute('#timings', 'data-tensors');
+
+      for (const [index, setting] of settings.entries()) {
+        await setSlider(page, 'score-threshold', setting.scoreThreshold);
+        await setSlider(page, 'iou-threshold', setting.iouThreshold);
+        const comparison = compareDetections(await pageDetections(page), references[index], { box: 1e-3, score: 1e-5 }, setting.scoreThreshold);
+        expect(comparison.problems, `score > ${setting.scoreThreshold}, IoU ${setting.iouThreshold}`).toEqual([]);
+        expect(comparison.matched).toBe(references[index].length);
+      }
+      expect(references[1].length).toBeLessThan(references[0].length);
+      expect(await runCount(page)).toBe(1);
+
+      // A second run of the same image leaves the worker's tensor count where the first left it.
+      await page.click(`.sample-button[data-sample="${SAMPLE}"]`);
+      await waitForRuns(page, 2, WASM_RUN_MS);
+      expect(await page.getAttribute('#timings', 'data-tensors')).toBe(tensorsAfterFirstRun);
+      expect(errors).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  }, 90_000);
+
+  it('refuses a corrupt or mismatched weights file with a clear message and keeps the old weights', async () => {
+    const { page } = await openDemo(browser!, server!.url, { backend: 'wasm', sample: 'none' });
+    const threeClasses = new EfficientDet({ compoundCoef: 0, numClasses: 3, seed: 1 });
+    const mismatched = await threeClasses.saveSafetensors();
+    threeClasses.dispose();
+    try {
+      await activeBackend(page);
+      const modelName = await page.textContent('#model-name');
+
+      await uploadWeights(page, new TextEncoder().encode('this is not a safetensors file'), 'broken.safetensors');
+      await page.waitForSelector('#message:has-text("Could not load broken.safetensors")');
+      expect(await page.textContent('#message')).toContain('The previous weights are still in use');
+
+      await uploadWeights(page, mismatched, 'three-classes.safetensors');
+      await page.waitForSelector('#message:has-text("Could not load three-classes.safetensors")');
+      expect(await page.textContent('#message')).toMatch(/shape/i);
+      expect(await page.textContent('#model-name')).toBe(modelName);
+
+      // The model still works.
+      await page.click(`.sample-button[data-sample="${SAMPLE}"]`);
+      await waitForRuns(page, 1, WASM_RUN_MS);
+      expect(await page.textContent('#status')).toBe('ready');
+    } finally {
+      await page.close();
+    }
+  }, 60_000);
+
+  it('falls back, visibly, when the chosen backend cannot start; and runs on webcam frames', async () => {
+    // Without --enable-unsafe-webgpu, Chromium on Linux offers no WebGPU adapter. A fake camera stands in
+    // for the webcam (its frames are a generated test pattern).
+    const plain = await chromium.launch({
+      executablePath: CHROMIUM_PATH,
+      args: [...QUIET_FLAGS, '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'],
+      headless: true,
+    });
+    try {
+      const page = await plain.newPage();
+      await page.goto(`${server!.url}?backend=webgpu&sample=none`);
+      expect(await activeBackend(page)).toBe('webgl');
+      expect(await page.isVisible('#backend-message')).toBe(true);
+      expect(await page.textContent('#backend-message')).toMatch(/^webgpu is not available here \(webgpu: .+\)\. Using webgl instead\.$/);
+      expect(await page.inputValue('#backend-select')).toBe('webgl');
+
+      // Switching backends in the picker starts a new worker and updates the URL.
+      await page.selectOption('#backend-select', 'wasm');
+      await page.waitForSelector('#active-backend[data-backend="wasm"]');
+      expect(new URL(page.url()).searchParams.get('backend')).toBe('wasm');
+      expect(await page.isHidden('#backend-message')).toBe(true);
+
+      // Frames follow each other without a pause, so the page is never idle: wait for the count alone.
+      await page.click('#webcam-toggle');
+      await page.waitForFunction(() => Number(document.querySelector('#timings')?.getAttribute('data-runs')) >= 2, null, { timeout: 2 * WASM_RUN_MS });
+      expect(await page.getAttribute('#result-canvas', 'data-image')).toBe('webcam');
+      await page.click('#webcam-toggle');
+      expect(await page.textContent('#webcam-toggle')).toBe('Start webcam');
+    } finally {
+      await plain.close();
+    }
+  }, 120_000);
+});

@@ -1,0 +1,29 @@
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+
+import { defineConfig } from 'vite';
+
+import { workspaceAliases } from '../../tooling/vitest.preset.js';
+import { staticDirectories } from './vite/static-directories.js';
+
+const appRoot = import.meta.dirname;
+const repositoryRoot = join(appRoot, '..', '..');
+const wasmDist = dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'));
+
+export default defineConfig({
+  root: appRoot,
+  // Relative URLs, so the built folder works from any path (a sub-folder of a static host included).
+  base: './',
+  // The workspace packages are bundled from their sources, as the tests run them: no build step first.
+  resolve: { alias: workspaceAliases(repositoryRoot) },
+  plugins: [
+    staticDirectories([
+      // Must match WASM_PATH and SAMPLES_PATH in src/config.ts.
+      { url: 'tfjs-wasm/', directory: wasmDist, include: (name) => name.endsWith('.wasm') },
+      { url: 'samples/', directory: join(repositoryRoot, 'apps', 'trainer', 'assets', 'samples'), include: () => true },
+    ]),
+  ],
+  // ES module workers can import lazily (the WebGL and WebGPU backends load only when chosen).
+  worker: { format: 'es' },
+  build: { target: 'es2022', outDir: 'dist', emptyOutDir: true, chunkSizeWarningLimit: 2048 },
+});

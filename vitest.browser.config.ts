@@ -1,0 +1,69 @@
+import { playwright } from '@vitest/browser-playwright';
+import { defineConfig } from 'vitest/config';
+
+import { CHROMIUM_ARGS, CHROMIUM_PATH, assertChromium } from './tooling/test/chromium.js';
+import { workspaceAliases } from './tooling/vitest.preset.js';
+
+// The model packages' own test files, run in headless Chromium on WebGL and on WebGPU (SwiftShader where
+// there is no GPU): `npx pnpm@10.34.8 test:browser`. Tolerances are the Node ones on cpu/wasm and at least
+// 1e-3 relative on the GPU backends (tooling/test/tolerance.ts). Files are excluded per backend only with a
+// reason, as tfjs's own per-backend test setups do; everything here needs nothing from Node (no files,
+// no child processes, no Buffer).
+
+assertChromium();
+
+/** Run on both backends. */
+const SHARED = [
+  'packages/anchors/test/assign.test.ts',
+  'packages/anchors/test/box-coding.test.ts',
+  'packages/anchors/test/nms.test.ts',
+  'packages/anchors/test/postprocess.test.ts',
+  'packages/losses/test/*.test.ts',
+  'packages/tensor/test/fused-batch-norm.test.ts',
+  'packages/tensor/test/gradients-indexing.test.ts',
+  'packages/tensor/test/gradients-shape.test.ts',
+  'packages/tensor/test/safetensors-{bytes,float16,roundtrip,validation}.test.ts',
+  'packages/backbone-efficientnet/test/plan.test.ts',
+  'packages/model/test/errors.test.ts',
+];
+
+/**
+ * WebGL only. WebGPU on SwiftShader runs a D0-sized forward pass ~5x slower than WebGL (backbone forward
+ * 68 s, model memory > 120 s), and two tfjs-backend-webgpu 4.22 gaps: NonMaxSuppressionV4 has no webgpu
+ * kernel (gradients-elementwise), and the Prod, Cumsum (exclusive/reverse) and FusedBatchNorm gradient checks
+ * fail there, after which the device is lost (gradients-reduction).
+ */
+const WEBGL_ONLY = [
+  'packages/tensor/test/gradients-elementwise.test.ts',
+  'packages/tensor/test/gradients-reduction.test.ts',
+  'packages/backbone-efficientnet/test/forward.test.ts',
+  'packages/model/test/loss.test.ts',
+  'packages/model/test/memory.test.ts',
+];
+
+// Not in browser mode, on either backend:
+// - anchors.test.ts (uses Node's Buffer), *-golden / checkpoint / jpeg-path / rwightman-layout /
+//   backbone checkpoint-keys and stages / safetensors-shared / gradients-node (read files or spawn Node),
+//   smoke.test.ts (asserts the Node default backend, wasm), model-gradients.test.ts (wasm by design),
+//   kernels-*.test.ts (wasm kernels), presets.test.ts (D0-D7x: minutes on SwiftShader).
+// - gradients-conv, gradients-pooling, gradients-training: tfjs-backend-webgl's stride-2 backprop shaders
+//   fail to compile on SwiftShader, and it has no packed transpose above rank 6.
+
+export default defineConfig({
+  resolve: { alias: workspaceAliases(import.meta.dirname) },
+  test: {
+    setupFiles: ['tooling/test/setup-browser-backend.ts'],
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+    browser: {
+      enabled: true,
+      headless: true,
+      screenshotFailures: false,
+      provider: playwright({ launchOptions: { executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS] } }),
+      instances: [
+        { browser: 'chromium', name: 'webgl', provide: { backend: 'webgl' }, include: [...SHARED, ...WEBGL_ONLY] },
+        { browser: 'chromium', name: 'webgpu', provide: { backend: 'webgpu' }, include: SHARED },
+      ],
+    },
+  },
+});
