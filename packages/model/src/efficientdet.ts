@@ -9,7 +9,7 @@ import { type EfficientDetConfig, type ResolvedEfficientDetConfig, resolveConfig
 import { type LoadCheckpointOptions, type SaveCheckpointOptions, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import type { KeyLayout } from './key-layouts.js';
 import { type LossOptions, type LossParts, detectionLoss } from './detection-loss.js';
-import { checkImageBatch } from './input-check.js';
+import { checkFiniteAsync, checkImageBatch } from './input-check.js';
 import { checkTargets } from './targets-check.js';
 import { type RgbImage, boxToOriginal, letterboxImage } from './preprocess.js';
 
@@ -130,6 +130,8 @@ export class EfficientDet extends Module {
    */
   async predict(x: tf.Tensor4D, options: PredictOptions = {}): Promise<Detection[][]> {
     const { channelsLast = false, ...postprocessOptions } = options;
+    checkImageBatch(x, 'x', 2 ** this.config.maxLevel, channelsLast, false);
+    await checkFiniteAsync(x, 'x');
     const [classification, regression, anchors] = this.forward(x, { channelsLast });
     try {
       const [height, width] = channelsLast ? x.shape.slice(1, 3) : x.shape.slice(2, 4);

@@ -1,13 +1,23 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError, formatShape } from '@edet/tensor';
 
+/** Backends whose synchronous read-back is cheap; on GPU backends it stalls the pipeline (or fails). */
+const SYNC_READ_BACKENDS = new Set(['cpu', 'wasm']);
+
 /**
  * Validates a batch of images for the network: a float32 rank-4 tensor with 3 channels (axis 1 for NCHW,
  * axis 3 for NHWC), spatial sizes that are positive multiples of `stride` (the network halves them down to
  * the top pyramid level), and finite values. Throws `InvalidArgumentError` naming `argument`.
- * Reads one boolean back from the backend (the finiteness check).
+ * The finiteness check reads one boolean back; it runs here only on cpu and wasm (or when `checkFinite` is
+ * forced), and `checkFiniteAsync` does it on any backend for the async paths (`predict`, `detect`).
  */
-export function checkImageBatch(x: unknown, argument: string, stride: number, channelsLast: boolean): asserts x is tf.Tensor4D {
+export function checkImageBatch(
+  x: unknown,
+  argument: string,
+  stride: number,
+  channelsLast: boolean,
+  checkFinite: boolean = SYNC_READ_BACKENDS.has(tf.getBackend()),
+): asserts x is tf.Tensor4D {
   const layout = channelsLast ? '[N, H, W, 3]' : '[N, 3, H, W]';
   if (!(x instanceof tf.Tensor)) throw new InvalidArgumentError(argument, `a tf.Tensor ${layout}`, describe(x));
   if (x.isDisposed) throw new InvalidArgumentError(argument, `a live tensor ${layout}`, 'a disposed tensor');
@@ -24,7 +34,16 @@ export function checkImageBatch(x: unknown, argument: string, stride: number, ch
       `shape ${formatShape(x.shape)} (${height}x${width})`,
     );
   }
+  if (!checkFinite) return;
   const finite = tf.tidy(() => tf.all(tf.isFinite(x)).dataSync()[0]);
+  if (!finite) throw new InvalidArgumentError(argument, 'finite values', 'NaN or Infinity');
+}
+
+/** The finiteness check of `checkImageBatch`, reading back asynchronously (fine on every backend). */
+export async function checkFiniteAsync(x: tf.Tensor, argument: string): Promise<void> {
+  const all = tf.tidy(() => tf.all(tf.isFinite(x)));
+  const [finite] = await all.data();
+  all.dispose();
   if (!finite) throw new InvalidArgumentError(argument, 'finite values', 'NaN or Infinity');
 }
 
