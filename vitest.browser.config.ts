@@ -51,6 +51,9 @@ const WEBGL_ONLY = [
 
 export default defineConfig({
   resolve: { alias: workspaceAliases(import.meta.dirname) },
+  // Pre-bundle only what these files reach: a cold scan of the whole repository also finds the Node-only
+  // tests and tries to bundle @napi-rs/canvas's native binary.
+  optimizeDeps: { entries: [...SHARED, ...WEBGL_ONLY, 'tooling/test/setup-browser-backend.ts'], exclude: ['@napi-rs/canvas'] },
   test: {
     setupFiles: ['tooling/test/setup-browser-backend.ts'],
     testTimeout: 120_000,
