@@ -53,8 +53,11 @@ export function trainStep(
   return { loss, classificationLoss, boxLoss };
 }
 
-/** Scales every gradient in place (replacing the entries) so their global L2 norm is at most `maxNorm`. */
-function clipByGlobalNorm(gradients: Record<string, tf.Tensor>, maxNorm: number): void {
+/**
+ * Scales every gradient (replacing the entries, disposing the old tensors) so that their global L2 norm is
+ * at most `maxNorm`. Reads the norm back: one scalar.
+ */
+export function clipByGlobalNorm(gradients: Record<string, tf.Tensor>, maxNorm: number): void {
   const norm = tf.tidy(() => tf.sqrt(tf.addN(Object.values(gradients).map((g) => tf.sum(tf.square(g))))).dataSync()[0]);
   if (!(norm > maxNorm)) return;
   const scale = maxNorm / norm;

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { type EfficientDet, type NamedVariableOptimizer, type TrainStepOptions, type TrainStepResult, trainStep } from '@edet/model';
+import { type EfficientDet, type NamedVariableOptimizer, type TrainStepOptions, type TrainStepResult, clipByGlobalNorm, trainStep } from '@edet/model';
 
 /**
  * Images a forward/backward pass can hold on the wasm backend, whose heap is capped at 4 GiB: a D0
@@ -63,15 +63,4 @@ export function microBatchTrainStep(
   const [loss, classificationLoss, boxLoss] = lossSums!.dataSync();
   tf.dispose([lossSums!, ...Object.values(sums)]);
   return { loss, classificationLoss, boxLoss };
-}
-
-/** Scales every gradient in place so their global L2 norm is at most `maxNorm` (as `trainStep` does). */
-function clipByGlobalNorm(gradients: Record<string, tf.Tensor>, maxNorm: number): void {
-  const norm = tf.tidy(() => tf.sqrt(tf.addN(Object.values(gradients).map((g) => tf.sum(tf.square(g))))).dataSync()[0]);
-  if (!(norm > maxNorm)) return;
-  const scale = maxNorm / norm;
-  for (const [name, gradient] of Object.entries(gradients)) {
-    gradients[name] = tf.mul(gradient, scale);
-    gradient.dispose();
-  }
 }
