@@ -12,7 +12,7 @@ import { categoryMap } from '../src/eval/category-map.js';
 import type { CocoDataset } from '../src/eval/coco-format.js';
 import { detectDataset, EVAL_PREDICT_OPTIONS } from '../src/eval/model-detections.js';
 import { createDetector } from '../src/model.js';
-import { createProgram } from '../src/program.js';
+import { runProgram } from './support/run-program.js';
 
 // `edet eval` in-process: both forms, the output contract and one-line errors.
 
@@ -21,15 +21,8 @@ const edges = (file: string) => join(fixtures, 'edges', file);
 
 /** Runs `edet ...args` in-process; a thrown error is what cli.ts would print as `edet: <message>`. */
 async function edet(args: string[]): Promise<{ out: string; err: string; error?: string }> {
-  let out = '';
-  let err = '';
-  const program = createProgram({ out: (text) => void (out += text), err: (text) => void (err += text) });
-  try {
-    await program.parseAsync(args, { from: 'user' });
-    return { out, err };
-  } catch (error) {
-    return { out, err, error: oneLineMessage(error) };
-  }
+  const { out, err, error } = await runProgram(args);
+  return error === undefined ? { out, err } : { out, err, error: oneLineMessage(error) };
 }
 
 function scratch(files: Record<string, unknown>): string {

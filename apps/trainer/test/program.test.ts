@@ -1,20 +1,10 @@
 import { CommanderError } from 'commander';
 import { describe, expect, it } from 'vitest';
 
-import { createProgram } from '../src/program.js';
+import { runProgram } from './support/run-program.js';
 
 /** Runs the program in-process on `args`, capturing what it writes. */
-async function run(args: string[]): Promise<{ out: string; err: string; error?: unknown }> {
-  let out = '';
-  let err = '';
-  const program = createProgram({ out: (text) => void (out += text), err: (text) => void (err += text) });
-  try {
-    await program.parseAsync(args, { from: 'user' });
-    return { out, err };
-  } catch (error) {
-    return { out, err, error };
-  }
-}
+const run = runProgram;
 
 describe('edet program', () => {
   it('reports a bad option value as one edet: line and exit code 1', async () => {

@@ -7,25 +7,15 @@ import { describe, expect, it } from 'vitest';
 
 import { defaultRunFolder } from '../src/commands/train.js';
 import { CliError } from '../src/errors.js';
-import { createProgram } from '../src/program.js';
 import { CHECKPOINT_FILE, readCheckpointJson } from '../src/train/checkpoint.js';
 import { DropConnectRandom } from '../src/train/drop-connect.js';
 import { defaultMicroBatch } from '../src/train/micro-batch.js';
 import { ProgressBar, formatDuration } from '../src/train/progress.js';
 import { temporaryFolder, tinyCocoDataset } from './train-fixtures.js';
+import { runProgram } from './support/run-program.js';
 
 /** Runs the program in-process on `args`, capturing what it writes. */
-async function run(args: string[]): Promise<{ out: string; err: string; error?: unknown }> {
-  let out = '';
-  let err = '';
-  const program = createProgram({ out: (text) => void (out += text), err: (text) => void (err += text) });
-  try {
-    await program.parseAsync(args, { from: 'user' });
-    return { out, err };
-  } catch (error) {
-    return { out, err, error };
-  }
-}
+const run = runProgram;
 
 describe('edet train options', () => {
   it('rejects an input size the model cannot take before doing anything', async () => {
