@@ -93,6 +93,11 @@ export class EfficientDet extends Module {
   extractFeatures(x: tf.Tensor4D, options: ForwardOptions = {}): EfficientDetFeatures {
     const channelsLast = options.channelsLast ?? false;
     checkImageBatch(x, 'x', 2 ** this.config.maxLevel, channelsLast);
+    return this.features(x, channelsLast);
+  }
+
+  /** `extractFeatures` without the input checks, for callers that have done them. */
+  private features(x: tf.Tensor4D, channelsLast: boolean): EfficientDetFeatures {
     return tf.tidy(() => {
       const input = channelsLast ? x : (tf.transpose(x, [0, 2, 3, 1]) as tf.Tensor4D);
       const backbone = this.backbone.forward(input);
@@ -109,11 +114,18 @@ export class EfficientDet extends Module {
    *   `[y1, x1, y2, x2]` in input pixels. New tensors; the caller disposes them.
    */
   forward(x: tf.Tensor4D, options: ForwardOptions = {}): [tf.Tensor3D, tf.Tensor3D, tf.Tensor2D] {
-    const { fpn, backbone } = this.extractFeatures(x, options);
+    const channelsLast = options.channelsLast ?? false;
+    checkImageBatch(x, 'x', 2 ** this.config.maxLevel, channelsLast);
+    return this.outputs(x, channelsLast);
+  }
+
+  /** `forward` without the input checks, for callers that have done them. */
+  private outputs(x: tf.Tensor4D, channelsLast: boolean): [tf.Tensor3D, tf.Tensor3D, tf.Tensor2D] {
+    const { fpn, backbone } = this.features(x, channelsLast);
     try {
       const regression = this.regressor.forward(fpn);
       const classification = this.classifier.forward(fpn);
-      const [height, width] = options.channelsLast ? x.shape.slice(1, 3) : x.shape.slice(2, 4);
+      const [height, width] = channelsLast ? x.shape.slice(1, 3) : x.shape.slice(2, 4);
       const anchors = this.anchorsFor(height, width);
       return [classification, regression, tf.tensor2d(anchors.boxes, [anchors.count, 4], 'float32')];
     } finally {
@@ -132,7 +144,7 @@ export class EfficientDet extends Module {
     const { channelsLast = false, ...postprocessOptions } = options;
     checkImageBatch(x, 'x', 2 ** this.config.maxLevel, channelsLast, false);
     await checkFiniteAsync(x, 'x');
-    const [classification, regression, anchors] = this.forward(x, { channelsLast });
+    const [classification, regression, anchors] = this.outputs(x, channelsLast);
     try {
       const [height, width] = channelsLast ? x.shape.slice(1, 3) : x.shape.slice(2, 4);
       return await postprocess(classification, regression, anchors, { ...postprocessOptions, imageSize: [height, width] });
@@ -178,7 +190,7 @@ export class EfficientDet extends Module {
     const { channelsLast = false, ...lossOptions } = options;
     checkImageBatch(x, 'x', 2 ** this.config.maxLevel, channelsLast);
     checkTargets(targets, x.shape[0], this.config.numClasses);
-    const { fpn, backbone } = this.extractFeatures(x, { channelsLast });
+    const { fpn, backbone } = this.features(x, channelsLast);
     try {
       return tf.tidy(() => {
         const regression = this.regressor.forward(fpn);
