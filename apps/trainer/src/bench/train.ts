@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { EfficientDet } from '@edet/model';
 import { AdamW } from '@edet/tensor';
 
+import { GradientWorkers } from '../parallel/gradient-workers.js';
 import { summarizeTimings, type TimingSummary } from './statistics.js';
 
 /** What to time: one training step of one EfficientDet variant at one input size and batch. */
@@ -12,6 +13,11 @@ export interface TrainBenchmarkOptions {
   batch: number;
   runs: number;
   warmup: number;
+  /**
+   * Worker threads computing the passes of a step in parallel (1: the step runs in this thread). The batch
+   * is split into `ceil(batch / workers)`-image passes, one per worker.
+   */
+  workers?: number;
 }
 
 /** Step timings and their breakdown, medians in milliseconds. */
@@ -26,6 +32,15 @@ export interface TrainBenchmarkResult extends TimingSummary {
   breakdown: { forwardMs: number; backwardMs: number; updateMs: number };
   /** The peer in the same process: median inference forward pass (eval mode) on the same input. */
   inferenceForwardMs: number;
+  /** Worker threads of the timed steps (1: this thread). */
+  workers: number;
+  /** Images per pass of the timed steps. */
+  microBatch: number;
+  /**
+   * With workers: the second peer, the median of the same step computed in this thread on the whole batch
+   * (as many runs as the timed steps); null without workers.
+   */
+  singleThreadMs: number | null;
   /** Every timed step, in order. */
   timesMs: number[];
 }
@@ -44,7 +59,9 @@ function syntheticTargets(batch: number, size: number, numClasses: number): tf.T
 /**
  * Times full training steps on the active backend: forward, focal + smooth-L1 box loss, backward, AdamW
  * update, each timed until its results are read back. The forward part is timed by a separate loss-only
- * pass per run, so `backward = forward-and-backward - forward`. Builds and disposes its own model.
+ * pass per run, so `backward = forward-and-backward - forward`. With `workers`, the passes of each step run
+ * on worker threads (see `GradientWorkers`) and the same step in this thread is timed as a second peer.
+ * Builds and disposes its own model (and workers).
  */
 export async function runTrainBenchmark(options: TrainBenchmarkOptions): Promise<TrainBenchmarkResult> {
   const model = new EfficientDet({ compoundCoef: options.coef, numClasses: 90, seed: 42 });
@@ -76,6 +93,31 @@ export async function runTrainBenchmark(options: TrainBenchmarkOptions): Promise
     tf.dispose([value, ...Object.values(grads)]);
     return { stepMs: gradientMs + updateMs, forwardMs, backwardMs: Math.max(0, gradientMs - forwardMs), updateMs };
   };
+  const workerCount = Math.max(1, Math.min(options.workers ?? 1, options.batch));
+  const microBatch = Math.ceil(options.batch / workerCount);
+  const workers = workerCount > 1 ? await GradientWorkers.start(model, { count: workerCount }) : undefined;
+  // The same step with the passes on the workers: the loss of every pass (timed alone, as above), then
+  // losses and gradients, then the update here.
+  const runParallelOnce = async (pool: GradientWorkers) => {
+    model.train();
+    let start = performance.now();
+    await pool.run(input, targets, { microBatch, step: 0, gradients: false, loss: {} });
+    const forwardMs = performance.now() - start;
+
+    start = performance.now();
+    await pool.run(input, targets, { microBatch, step: 0, gradients: true, loss: {} });
+    const gradientMs = performance.now() - start;
+
+    start = performance.now();
+    const gradients = pool.sumGradients();
+    optimizer.applyGradients(variables, gradients);
+    pool.averageStatistics();
+    await variableList[variableList.length - 1].data();
+    const updateMs = performance.now() - start;
+    tf.dispose(Object.values(gradients));
+    return { stepMs: gradientMs + updateMs, forwardMs, backwardMs: Math.max(0, gradientMs - forwardMs), updateMs };
+  };
+  const timedStep = workers === undefined ? runOnce : () => runParallelOnce(workers);
   const inferenceOnce = async () => {
     model.eval();
     const start = performance.now();
@@ -85,9 +127,16 @@ export async function runTrainBenchmark(options: TrainBenchmarkOptions): Promise
     return performance.now() - start;
   };
   try {
-    for (let run = 0; run < options.warmup; run++) await runOnce();
+    for (let run = 0; run < options.warmup; run++) await timedStep();
     const runs = [];
-    for (let run = 0; run < options.runs; run++) runs.push(await runOnce());
+    for (let run = 0; run < options.runs; run++) runs.push(await timedStep());
+    let singleThreadMs: number | null = null;
+    if (workers !== undefined) {
+      for (let run = 0; run < options.warmup; run++) await runOnce();
+      const single = [];
+      for (let run = 0; run < options.runs; run++) single.push((await runOnce()).stepMs);
+      singleThreadMs = summarizeTimings(single).medianMs;
+    }
     await inferenceOnce();
     const inference = [];
     for (let run = 0; run < Math.max(3, Math.min(options.runs, 5)); run++) inference.push(await inferenceOnce());
@@ -107,9 +156,13 @@ export async function runTrainBenchmark(options: TrainBenchmarkOptions): Promise
         updateMs: median(runs.map((r) => r.updateMs)),
       },
       inferenceForwardMs: median(inference),
+      workers: workerCount,
+      microBatch: workers === undefined ? options.batch : microBatch,
+      singleThreadMs,
       timesMs,
     };
   } finally {
+    await workers?.close();
     tf.dispose([input, ...targets]);
     optimizer.dispose();
     model.dispose();

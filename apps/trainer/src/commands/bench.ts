@@ -1,3 +1,5 @@
+import { availableParallelism } from 'node:os';
+
 import { Option, type Command } from 'commander';
 
 import { NODE_BACKENDS, startBackend, type NodeBackend } from '../backend.js';
@@ -22,6 +24,8 @@ export interface BenchOptions {
   cpuRuns: number;
   cpuWarmup: number;
   backend?: NodeBackend;
+  /** Train mode: worker threads (default: one per core, at most one per image). */
+  workers?: number;
   json: boolean;
 }
 
@@ -48,6 +52,7 @@ export function registerBenchCommand(program: Command, io: CommandIo): void {
     .option('--cpu-runs <n>', 'timed runs on cpu when comparing backends (cpu is slow)', integerParser(1), 3)
     .option('--cpu-warmup <n>', 'untimed runs on cpu when comparing backends', integerParser(0), 1)
     .addOption(new Option('--backend <name>', 'time one backend (default: every Node backend, compared)').choices(NODE_BACKENDS))
+    .option('--workers <n>', 'train mode: worker threads sharing each step, 1 for this thread only (default: one per core, at most one per image)', integerParser(1))
     .option('--json', 'print the results as JSON', false)
     .action(async (options: BenchOptions) => {
       await RUNNERS[options.mode](options, io);
@@ -117,16 +122,22 @@ function describeResult(result: InferBenchmarkResult, reducedRuns: boolean): str
 async function benchTraining(options: BenchOptions, io: CommandIo): Promise<void> {
   const backend = options.backend ?? 'wasm';
   await startBackend(backend);
-  const result = await runTrainBenchmark({ coef: options.coef, size: options.size, batch: options.batch, runs: options.runs, warmup: options.warmup });
+  const workers = options.workers ?? Math.min(availableParallelism(), options.batch);
+  const result = await runTrainBenchmark({ coef: options.coef, size: options.size, batch: options.batch, runs: options.runs, warmup: options.warmup, workers });
   const ratio = result.medianMs / result.inferenceForwardMs;
+  const parallelSpeedup = result.singleThreadMs === null ? null : result.singleThreadMs / result.medianMs;
   if (options.json) {
     const { medianMs, minMs, maxMs, ...rest } = result;
-    io.out(`${JSON.stringify({ medianMs, minMs, maxMs, ...rest, stepToForwardRatio: ratio }, null, 2)}\n`);
+    io.out(`${JSON.stringify({ medianMs, minMs, maxMs, ...rest, stepToForwardRatio: ratio, parallelSpeedup }, null, 2)}\n`);
     return;
   }
   const { forwardMs, backwardMs, updateMs } = result.breakdown;
   io.out(`EfficientDet-D${result.coef} training step (forward, focal + box loss, backward, AdamW), ${result.size}x${result.size}, batch ${result.batch}\n`);
-  io.out(`${result.backend}: median ${result.medianMs.toFixed(1)} ms (min ${result.minMs.toFixed(1)}, max ${result.maxMs.toFixed(1)}) over ${result.runs} steps after ${result.warmup} warm-up\n`);
+  const threads = result.workers > 1 ? `, ${result.workers} worker threads with ${result.microBatch} image${result.microBatch === 1 ? '' : 's'} each` : '';
+  io.out(`${result.backend}${threads}: median ${result.medianMs.toFixed(1)} ms (min ${result.minMs.toFixed(1)}, max ${result.maxMs.toFixed(1)}) over ${result.runs} steps after ${result.warmup} warm-up\n`);
   io.out(`  forward + loss ${forwardMs.toFixed(1)} ms, backward ${backwardMs.toFixed(1)} ms, update ${updateMs.toFixed(1)} ms\n`);
   io.out(`  peer: inference forward ${result.inferenceForwardMs.toFixed(1)} ms; a step costs ${ratio.toFixed(2)}x a forward pass\n`);
+  if (result.singleThreadMs !== null && parallelSpeedup !== null) {
+    io.out(`  peer: the same step in one thread ${result.singleThreadMs.toFixed(1)} ms; the workers are ${parallelSpeedup.toFixed(2)}x faster\n`);
+  }
 }

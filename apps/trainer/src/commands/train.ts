@@ -1,4 +1,5 @@
 import { writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 
 import { CommanderError, InvalidArgumentError, Option, type Command } from 'commander';
@@ -44,6 +45,7 @@ export interface TrainOptions {
   weights?: string;
   maxSteps?: number;
   backend?: NodeBackend;
+  workers?: number;
   augment: boolean;
   evalEvery: number;
   plot?: string;
@@ -92,7 +94,7 @@ export function registerTrainCommand(program: Command, io: CommandIo): void {
     .option('--coef <n>', 'EfficientDet variant, 0 for D0', integerParser(0), 0)
     .option('--size <pixels>', "square input side, a multiple of 128 (default: the variant's, 512 for D0)", parseInputSize)
     .option('--batch <n>', 'images per step', integerParser(1), 4)
-    .option('--micro-batch <n>', 'images per forward/backward pass; gradients of the passes are averaged (default: what fits the backend, 2 for D0 at 512 on wasm)', integerParser(1))
+    .option('--micro-batch <n>', 'images per forward/backward pass; gradients of the passes are averaged (default: batch / workers, at most what fits the backend: 2 for D0 at 512 on wasm)', integerParser(1))
     .option('--epochs <n>', 'passes over the training split', integerParser(1), 30)
     .option('--lr <rate>', 'peak learning rate', parsePositive, 1e-3)
     .addOption(new Option('--optimizer <name>', 'optimizer').choices(OPTIMIZERS).default('adamw'))
@@ -106,6 +108,7 @@ export function registerTrainCommand(program: Command, io: CommandIo): void {
     .option('--weights <file>', 'start from these weights (safetensors); a different class count re-initialises the class layer')
     .option('--max-steps <n>', 'stop (with a checkpoint) once the run has made this many steps', integerParser(1))
     .addOption(new Option('--backend <name>', 'tfjs backend (default: wasm, falling back to cpu)').choices(NODE_BACKENDS))
+    .option('--workers <n>', "worker threads computing a step's passes in parallel, 1 for this thread only (default: one per core, at most one per pass)", integerParser(1))
     .option('--no-augment', 'no flips, scale/crop or colour jitter')
     .option('--eval-every <n>', 'validate every n epochs (and after the last); 0 never', integerParser(0), 1)
     .option('--plot <logfile>', 'only draw the loss/mAP plot of a log.jsonl (as training.png next to it) and exit')
@@ -122,7 +125,7 @@ export interface TrainContext {
 }
 
 // Options a resumed run takes from the command line; the others come from the checkpoint.
-const RESUME_OVERRIDES = new Set(['epochs', 'maxSteps', 'evalEvery', 'backend', 'out', 'resume', 'plot']);
+const RESUME_OVERRIDES = new Set(['epochs', 'maxSteps', 'evalEvery', 'backend', 'workers', 'out', 'resume', 'plot']);
 
 /** Writes the plot of a log file and says where. */
 async function plotOnly(logFile: string, options: TrainOptions, io: CommandIo): Promise<void> {
@@ -169,6 +172,7 @@ export async function runTrain(options: TrainOptions, io: CommandIo, context: Tr
       resume: { file, json, epochs: context.explicit('epochs') ? options.epochs : undefined },
       out: options.out === undefined ? dirname(file) : resolve(options.out),
       maxSteps: options.maxSteps,
+      workers: options.workers ?? availableParallelism(),
       evalEvery: options.evalEvery,
       io,
       tty: context.tty,
@@ -179,6 +183,7 @@ export async function runTrain(options: TrainOptions, io: CommandIo, context: Tr
     const data = resolve(options.data ?? BUNDLED_DATASET);
     const format = options.format ?? detectFormat(data, options.split);
     const backend = await startBackend(options.backend);
+    const workers = options.workers ?? availableParallelism();
     result = await runTraining({
       config: {
         data,
@@ -188,7 +193,7 @@ export async function runTrain(options: TrainOptions, io: CommandIo, context: Tr
         coef: options.coef,
         size,
         batch: options.batch,
-        microBatch: Math.min(options.batch, options.microBatch ?? defaultMicroBatch(backend, options.coef, size, options.batch)),
+        microBatch: Math.min(options.batch, options.microBatch ?? Math.min(defaultMicroBatch(backend, options.coef, size, options.batch), Math.ceil(options.batch / workers))),
         epochs: options.epochs,
         lr: options.lr,
         optimizer: options.optimizer,
@@ -203,6 +208,7 @@ export async function runTrain(options: TrainOptions, io: CommandIo, context: Tr
       },
       out: resolve(options.out ?? defaultRunFolder()),
       maxSteps: options.maxSteps,
+      workers,
       evalEvery: options.evalEvery,
       io,
       tty: context.tty,

@@ -34,8 +34,12 @@ export class DropConnectRandom {
     this.blocks = blocks;
   }
 
-  /** Restarts the masks' stream for training step `step`. */
-  reseed(step: number): void {
-    this.current = createRandom(deriveSeed(this.seed, 'drop-connect', step));
+  /**
+   * Restarts the masks' stream for training step `step`; `pass` gives each micro-batch of a step computed
+   * on its own (by a gradient worker) a stream of its own.
+   */
+  reseed(step: number, pass?: number): void {
+    const key = pass === undefined ? deriveSeed(this.seed, 'drop-connect', step) : deriveSeed(this.seed, 'drop-connect', step, pass);
+    this.current = createRandom(key);
   }
 }

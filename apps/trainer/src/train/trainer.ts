@@ -22,6 +22,8 @@ import { registerTrainingKernels } from './kernels.js';
 import { type EpochRecord, JsonLinesLog, LOG_FILE, readLog } from './log.js';
 import { checkFiniteLoss } from './nan-guard.js';
 import { microBatchTrainStep } from './micro-batch.js';
+import { GradientWorkers } from '../parallel/gradient-workers.js';
+import { parallelTrainStep } from '../parallel/parallel-step.js';
 import { createOptimizer } from './optimizer.js';
 import { PLOT_FILE, plotTrainingLog } from './plot.js';
 import { ProgressBar } from './progress.js';
@@ -52,11 +54,16 @@ export interface StepInfo extends StepLosses {
   interrupt: () => void;
 }
 
+/** One training step as the loop calls it (in this thread, or spread over gradient workers). */
+export type StepFunction = (
+  ...args: Parameters<typeof microBatchTrainStep>
+) => ReturnType<typeof microBatchTrainStep> | Promise<ReturnType<typeof microBatchTrainStep>>;
+
 /** Hooks for tests and tools. */
 export interface TrainHooks {
   onStep?: (info: StepInfo) => void;
   /** Replaces the training step (tests inject a failing one). */
-  step?: typeof microBatchTrainStep;
+  step?: StepFunction;
 }
 
 /** What `runTraining` is asked to do. */
@@ -69,6 +76,11 @@ export interface TrainRequest {
   out: string;
   /** Stop when the run has made this many updates in all (a checkpoint is written). */
   maxSteps?: number;
+  /**
+   * Worker threads that compute a step's passes in parallel (default 1: every pass in this thread). More
+   * than the passes of a step (`batch / microBatch`) would idle.
+   */
+  workers?: number;
   /** Validate every this many epochs (and after the last); 0 never. */
   evalEvery: number;
   io: CommandIo;
@@ -170,6 +182,7 @@ export async function runTraining(request: TrainRequest): Promise<TrainResult> {
   });
   const optimizer = createOptimizer(config.optimizer, config.lr, config.weightDecay);
   let ema: WeightEma | undefined;
+  let workers: GradientWorkers | undefined;
   const stop = new StopSignal();
   const progressBar = new ProgressBar(io.err, request.tty, undefined, request.tty ? process.stderr.columns : undefined);
   const interrupt = interruptHandler(stop, (line) => progressBar.message(`edet: ${line}`));
@@ -242,7 +255,18 @@ export async function runTraining(request: TrainRequest): Promise<TrainResult> {
     let last: StepLosses | undefined;
     let validation: ValidationResult | undefined;
     let stopped: TrainResult['stopped'] = 'complete';
-    const step = request.hooks?.step ?? microBatchTrainStep;
+    const passes = Math.ceil(config.batch / config.microBatch);
+    const workerCount = Math.min(request.workers ?? 1, passes);
+    if (workerCount > 1 && request.hooks?.step === undefined) {
+      workers = await GradientWorkers.start(model, { count: workerCount, dropConnectSeed: config.seed });
+      io.err(`workers: ${workerCount} threads, ${Math.ceil(passes / workerCount)} pass${passes > workerCount ? 'es' : ''} of ${config.microBatch} each per step\n`);
+    }
+    const pool = workers;
+    const step: StepFunction =
+      request.hooks?.step ??
+      (pool === undefined
+        ? microBatchTrainStep
+        : (stepModel, stepOptimizer, x, targets, options) => parallelTrainStep(pool, stepModel, stepOptimizer, x, targets, { ...options, step: progress.step }));
     const stepTimes: number[] = [];
 
     if (progress.epoch >= config.epochs) io.err(`edet: the run has finished its ${config.epochs} epochs; pass a larger --epochs to train on\n`);
@@ -267,7 +291,7 @@ export async function runTraining(request: TrainRequest): Promise<TrainResult> {
       const { x, targets } = batchTensors(batch);
       let losses: StepLosses;
       try {
-        losses = step(model, optimizer, x, targets, {
+        losses = await step(model, optimizer, x, targets, {
           channelsLast: true,
           clipGradientNorm: config.clip > 0 ? config.clip : undefined,
           microBatch: config.microBatch,
@@ -358,6 +382,7 @@ export async function runTraining(request: TrainRequest): Promise<TrainResult> {
     return { out, step: progress.step, epochs: progress.epoch, stopped, config, checkpoint: checkpointFile, last, validation, plot, stepSeconds: stepTimes };
   } finally {
     removeHandler();
+    await workers?.close();
     ema?.dispose();
     optimizer.dispose();
     model.dispose();

@@ -1,0 +1,159 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { EfficientDet, type NamedVariableOptimizer } from '@edet/model';
+import { AdamW } from '@edet/tensor';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { GradientWorkers } from '../src/parallel/gradient-workers.js';
+import { parallelTrainStep } from '../src/parallel/parallel-step.js';
+import { microBatchTrainStep } from '../src/train/micro-batch.js';
+
+// Runs the built worker script (apps/trainer/dist/gradient-worker.js): `npm test` builds first.
+
+// A small D0 without drop-connect, so that both paths draw no random numbers.
+const MODEL = { compoundCoef: 0, fpnLayers: 1, headLayers: 1, inputSize: 128, numClasses: 3, seed: 5, dropConnectRate: 0 } as const;
+
+function batch(): { x: tf.Tensor4D; targets: tf.Tensor2D[] } {
+  const x = tf.randomNormal([2, 128, 128, 3], 0, 1, 'float32', 11) as tf.Tensor4D;
+  const targets = [
+    tf.tensor2d([[10, 12, 60, 70, 0], [70, 20, 120, 90, 2]]),
+    tf.tensor2d([[30, 30, 100, 110, 1]]),
+  ];
+  return { x, targets };
+}
+
+/**
+ * Plain gradient descent: the update is linear in the gradients, so the two paths' weights differ by the
+ * learning rate times their gradients' rounding differences (Adam would amplify near-zero gradients).
+ */
+class GradientDescent implements NamedVariableOptimizer {
+  constructor(private readonly learningRate: number) {}
+  applyGradients(variables: ReadonlyMap<string, tf.Variable>, gradients: Readonly<Record<string, tf.Tensor>>): void {
+    for (const [name, variable] of variables) tf.tidy(() => variable.assign(tf.sub(variable, tf.mul(gradients[name], this.learningRate))));
+  }
+}
+
+function snapshot(model: EfficientDet): Map<string, Float32Array> {
+  return new Map(model.namedEntries().map((entry) => [entry.name, entry.variable.dataSync() as Float32Array]));
+}
+
+function maxDifference(a: Float32Array, b: Float32Array): number {
+  let max = 0;
+  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i] - b[i]));
+  return max;
+}
+
+/** Copies every entry (weights and running statistics) of `from` into `to`. */
+function copyEntries(from: EfficientDet, to: EfficientDet): void {
+  const source = new Map(from.namedEntries().map((entry) => [entry.name, entry.variable]));
+  for (const entry of to.namedEntries()) entry.variable.assign(source.get(entry.name)!);
+}
+
+describe('parallelTrainStep on gradient workers', () => {
+  let workers: GradientWorkers;
+  let model: EfficientDet;
+
+  beforeAll(async () => {
+    model = new EfficientDet(MODEL);
+    workers = await GradientWorkers.start(model, { count: 2 });
+  }, 120_000);
+
+  afterAll(async () => {
+    await workers.close();
+    model.dispose();
+  });
+
+  it('makes the update microBatchTrainStep makes, with one pass per worker', async () => {
+    const { x, targets } = batch();
+    const inThread = new EfficientDet(MODEL);
+    copyEntries(model, inThread);
+    const optimizerA = new GradientDescent(1e-2);
+    const optimizerB = new GradientDescent(1e-2);
+    const options = { channelsLast: true, microBatch: 1, clipGradientNorm: 10 };
+
+    const results = [];
+    for (let step = 0; step < 2; step++) {
+      const expected = microBatchTrainStep(inThread, optimizerA, x, targets, options);
+      const before = tf.memory().numTensors;
+      const actual = await parallelTrainStep(workers, model, optimizerB, x, targets, { ...options, step });
+      expect(tf.memory().numTensors).toBe(before);
+      results.push({ expected, actual });
+    }
+    // Same arithmetic on other threads (their own backends): float32 rounding only (relative 2e-5).
+    const relative = (a: number, b: number) => Math.abs(a - b) / Math.max(Math.abs(b), 1e-6);
+    for (const { expected, actual } of results) {
+      expect(relative(actual.loss, expected.loss)).toBeLessThan(2e-5);
+      expect(relative(actual.classificationLoss, expected.classificationLoss)).toBeLessThan(2e-5);
+      expect(relative(actual.boxLoss, expected.boxLoss)).toBeLessThan(2e-5);
+    }
+    const weightsA = snapshot(inThread);
+    const weightsB = snapshot(model);
+    let worst = 0;
+    for (const name of model.namedParameters().keys()) worst = Math.max(worst, maxDifference(weightsA.get(name)!, weightsB.get(name)!));
+    // The gradients agree to float32 rounding; times the learning rate, far below 1e-6.
+    expect(worst).toBeLessThan(1e-6);
+    tf.dispose([x, ...targets]);
+    inThread.dispose();
+  }, 120_000);
+
+  it('sets the running statistics to the mean of what each pass gives', async () => {
+    const { x, targets } = batch();
+    const start = new EfficientDet(MODEL);
+    copyEntries(model, start);
+    const optimizer = new AdamW({ learningRate: 1e-3 });
+    await parallelTrainStep(workers, model, optimizer, x, targets, { channelsLast: true, microBatch: 1, step: 0 });
+
+    // Each image alone through a copy of the starting model in training mode: its running statistics after one pass.
+    const perImage = [0, 1].map((i) => {
+      const single = new EfficientDet(MODEL);
+      copyEntries(start, single);
+      single.train();
+      const image = tf.slice(x, [i, 0, 0, 0], [1, -1, -1, -1]) as tf.Tensor4D;
+      tf.dispose(Object.values(single.computeLoss(image, [targets[i]], { channelsLast: true })));
+      const stats = snapshot(single);
+      image.dispose();
+      single.dispose();
+      return stats;
+    });
+    const actual = snapshot(model);
+    const buffers = model.namedEntries().filter((entry) => !entry.trainable);
+    expect(buffers.length).toBeGreaterThan(100);
+    let worst = 0;
+    let moved = 0;
+    for (const { name } of buffers) {
+      const [a, b] = perImage.map((stats) => stats.get(name)!);
+      const mean = a.map((value, i) => (value + b[i]) / 2);
+      worst = Math.max(worst, maxDifference(actual.get(name)!, mean));
+      moved = Math.max(moved, maxDifference(actual.get(name)!, start.namedEntries().find((e) => e.name === name)!.variable.dataSync() as Float32Array));
+    }
+    expect(moved).toBeGreaterThan(1e-3);
+    expect(worst).toBeLessThan(1e-5);
+    tf.dispose([x, ...targets]);
+    optimizer.dispose();
+    start.dispose();
+  }, 120_000);
+
+  it("reports a worker's error with its message and leaves the model as it was", async () => {
+    const { x, targets } = batch();
+    const optimizer = new AdamW({ learningRate: 1e-3 });
+    const bad = [targets[0], tf.tensor2d([[30, 30, 100, 110, 7]])];
+    const before = snapshot(model);
+    await expect(parallelTrainStep(workers, model, optimizer, x, bad, { channelsLast: true, microBatch: 1, step: 0 })).rejects.toThrow(/class/i);
+    const after = snapshot(model);
+    for (const [name, values] of before) expect(maxDifference(values, after.get(name)!)).toBe(0);
+    // The pool still works.
+    const result = await parallelTrainStep(workers, model, optimizer, x, targets, { channelsLast: true, microBatch: 1, step: 1 });
+    expect(Number.isFinite(result.loss)).toBe(true);
+    tf.dispose([x, ...targets, bad[1]]);
+    optimizer.dispose();
+  }, 120_000);
+
+  it('refuses a model the workers were not started for', async () => {
+    const { x, targets } = batch();
+    const other = new EfficientDet(MODEL);
+    const optimizer = new AdamW({ learningRate: 1e-3 });
+    await expect(parallelTrainStep(workers, other, optimizer, x, targets, { channelsLast: true, microBatch: 1, step: 0 })).rejects.toThrow(/another model/);
+    tf.dispose([x, ...targets]);
+    optimizer.dispose();
+    other.dispose();
+  });
+});
