@@ -1,6 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 
-import { releaseAfterBackward } from '@edet/tensor';
+import {
+  FOCAL_LOSS_GRAD_KERNEL,
+  FOCAL_LOSS_KERNEL,
+  type FocalLossKernelAttrs,
+  focalLossKernelTakesWeights,
+  releaseAfterBackward,
+} from '@edet/tensor';
 
 import { checkSameShape, checkNumber } from './validation.js';
 import { checkReduction, checkWeights, reduceLoss, type ReductionOptions } from './reduction.js';
@@ -25,6 +31,11 @@ export interface FocalLossOptions extends ReductionOptions {
  * Targets must be 0 or 1 (one-hot); soft labels are not supported, because the margin form above is exact only
  * for hard labels.
  *
+ * On the wasm backend, once `registerWasmTrainingKernels` (from `@edet/tensor`) has run, the weighted per-element
+ * loss and its gradient are one fused kernel each (in float64, ~2x faster over D0's class logits); other backends
+ * compose it from tfjs ops. Either way only the logits get a gradient; there the targets and weights are
+ * constants (masks), not differentiable inputs.
+ *
  * @param logits `[...]` raw classification outputs, e.g. `[N, A, C]`. Not disposed.
  * @param targets `[...]` same shape, 0/1 (float or int). Not disposed.
  * @returns a new tensor the caller disposes: the scalar sum (default) or mean, or `[...]` per element with
@@ -38,10 +49,59 @@ export function sigmoidFocalLoss(logits: tf.Tensor, targets: tf.Tensor, options:
   checkReduction(reduction);
   checkWeights(weights, logits.shape);
   return tf.tidy(() => {
-    const target = tf.cast(targets, 'float32');
+    // Cast only when needed: the wasm backend's Cast copies even float32 to float32 (17 MB per D0 image here).
+    const target = asFloat32(targets);
+    if (canFuse(logits, weights)) {
+      // The weights go into the kernel, which saves a full-size Multiply forward and backward.
+      const kernelWeights = weights == null ? undefined : asFloat32(weights);
+      return reduceLoss(fusedElementLoss({ alpha, gamma }, target, kernelWeights)(logits), reduction);
+    }
     const elementLoss = focalElementLoss(alpha, gamma)(logits, target);
     return reduceLoss(elementLoss, reduction, weights);
   });
+}
+
+/** `x` itself when float32, else a float32 copy (owned by the caller's tidy). */
+function asFloat32(x: tf.Tensor): tf.Tensor {
+  return x.dtype === 'float32' ? x : tf.cast(x, 'float32');
+}
+
+/**
+ * True when the active backend has the fused focal-loss kernels of `@edet/tensor` (wasm, once
+ * `registerWasmTrainingKernels` has run) and they take these inputs (float32 logits; weights, if any, of the
+ * logits' shape or that with a last axis of 1). Elsewhere the loss is composed of tfjs ops.
+ */
+function canFuse(logits: tf.Tensor, weights: tf.Tensor | undefined): boolean {
+  const backend = tf.getBackend();
+  return (
+    tf.getKernel(FOCAL_LOSS_KERNEL, backend) != null &&
+    tf.getKernel(FOCAL_LOSS_GRAD_KERNEL, backend) != null &&
+    logits.dtype === 'float32' &&
+    (weights == null || focalLossKernelTakesWeights(weights.shape, logits.shape))
+  );
+}
+
+/**
+ * `focalElementLoss` times the weights, as one kernel forward and one backward. Only the logits are an input
+ * of the op: the targets and weights are constants saved for the backward pass, so no zero gradient the size
+ * of the targets is made for them.
+ */
+function fusedElementLoss(attrs: FocalLossKernelAttrs, target: tf.Tensor, weights: tf.Tensor | undefined) {
+  const constants: tf.NamedTensorMap = weights == null ? { targets: target } : { targets: target, weights };
+  return tf.customGrad(((logits: tf.Tensor, save: tf.GradSaveFunc) => {
+    save(weights == null ? [logits, target] : [logits, target, weights]);
+    const value = tf.engine().runKernel(FOCAL_LOSS_KERNEL, { logits, ...constants }, { ...attrs }) as tf.Tensor;
+    return {
+      value,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [x, t, w] = saved;
+        const inputs: tf.NamedTensorMap = w === undefined ? { dy, logits: x, targets: t } : { dy, logits: x, targets: t, weights: w };
+        const dx = tf.engine().runKernel(FOCAL_LOSS_GRAD_KERNEL, inputs, { ...attrs }) as tf.Tensor;
+        releaseAfterBackward(dy, saved);
+        return [dx];
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
 }
 
 /**

@@ -23,3 +23,9 @@ export * from './safetensors/index.js';
 export { registerGradients, EDET_GRADIENTS } from './gradients/register.js';
 export * from './optim/adamw.js';
 export { registerWasmTrainingKernels, isEdetKernel, WASM_TRAINING_KERNELS } from './kernels/index.js';
+export {
+  FOCAL_LOSS_KERNEL,
+  FOCAL_LOSS_GRAD_KERNEL,
+  focalLossKernelTakesWeights,
+  type FocalLossKernelAttrs,
+} from './kernels/focal-loss.js';

@@ -1,12 +1,19 @@
 import * as tf from '@tensorflow/tfjs-core';
 
+import { adamWUpdateConfig } from './adamw-update.js';
+import { batchNormTrainConfig, batchNormTrainGradConfig } from './batch-norm-train.js';
+import { concatConfig } from './concat.js';
 import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter.js';
 import { conv2dBackpropInputConfig } from './conv2d-backprop-input.js';
 import { depthwiseBackpropFilterConfig } from './depthwise-backprop-filter.js';
 import { depthwiseBackpropInputConfig } from './depthwise-backprop-input.js';
+import { focalLossConfig, focalLossGradConfig } from './focal-loss.js';
 import { identityConfig } from './identity.js';
 import { maxPoolGradConfig } from './max-pool-grad.js';
 import { meanConfig, sumConfig } from './reductions.js';
+import { sliceConfig } from './slice.js';
+import { splitVConfig } from './split-v.js';
+import { swishConfig, swishGradConfig } from './swish.js';
 import { tileConfig } from './tile.js';
 import { unsortedSegmentSumConfig } from './unsorted-segment-sum.js';
 
@@ -14,11 +21,16 @@ import { unsortedSegmentSumConfig } from './unsorted-segment-sum.js';
  * Training kernels for tfjs's wasm backend (4.22).
  *
  * Added (the backend has none): `Conv2DBackpropFilter`, `DepthwiseConv2dNativeBackpropFilter`,
- * `DepthwiseConv2dNativeBackpropInput`, `UnsortedSegmentSum`.
+ * `DepthwiseConv2dNativeBackpropInput`, `UnsortedSegmentSum`; and fused kernels of our own, which the layers
+ * run when they are registered for the active backend: `EdetBatchNormTrain` / `EdetBatchNormTrainGrad`
+ * (training-mode batch norm + swish), `EdetSwish` / `EdetSwishGrad` and `EdetSigmoidFocalLoss` /
+ * `EdetSigmoidFocalLossGrad` (the classification loss, one pass each), and `EdetAdamWUpdate` (one AdamW
+ * update of a variable).
  *
  * Replaced: `Conv2DBackpropInput` (a scalar loop 5-15x slower than the forward conv), `MaxPoolGrad` (wrong
  * for batch > 1 and for 'same' padding), `Sum` / `Mean` (transpose first when the reduced axes are not
- * innermost) and `Tile` (per-element loop; also behind `broadcastTo`). Each replacement hands the cases it
+ * innermost), `Tile` (per-element loop; also behind `broadcastTo`) and `Slice` / `SplitV` / `Concat` (they
+ * copied the whole input out of the heap, or one short run per call). Each replacement hands the cases it
  * does not cover to the backend's own kernel. `Identity` shares its input's data instead of copying it.
  */
 
@@ -28,10 +40,27 @@ export const ADDED_KERNELS: readonly string[] = [
   'DepthwiseConv2dNativeBackpropFilter',
   'DepthwiseConv2dNativeBackpropInput',
   'UnsortedSegmentSum',
+  'EdetBatchNormTrain',
+  'EdetBatchNormTrainGrad',
+  'EdetSwish',
+  'EdetSwishGrad',
+  'EdetSigmoidFocalLoss',
+  'EdetSigmoidFocalLossGrad',
+  'EdetAdamWUpdate',
 ];
 
 /** The backend's kernels replaced here. */
-export const REPLACED_KERNELS: readonly string[] = ['Conv2DBackpropInput', 'MaxPoolGrad', 'Sum', 'Mean', 'Tile', 'Identity'];
+export const REPLACED_KERNELS: readonly string[] = [
+  'Conv2DBackpropInput',
+  'MaxPoolGrad',
+  'Sum',
+  'Mean',
+  'Tile',
+  'Identity',
+  'Slice',
+  'SplitV',
+  'Concat',
+];
 
 /** Every kernel this module registers. */
 export const WASM_TRAINING_KERNELS: readonly string[] = [...ADDED_KERNELS, ...REPLACED_KERNELS];
@@ -47,6 +76,9 @@ const replacements: Record<string, (original: tf.KernelFunc) => tf.KernelConfig>
   Mean: meanConfig,
   Tile: tileConfig,
   Identity: identityConfig,
+  Slice: sliceConfig,
+  SplitV: splitVConfig,
+  Concat: concatConfig,
 };
 
 function install(config: tf.KernelConfig, replaced?: tf.KernelConfig): void {
@@ -65,7 +97,7 @@ function install(config: tf.KernelConfig, replaced?: tf.KernelConfig): void {
  *
  * The replacements need the backend's own kernels to fall back on, so they are only installed once
  * `@tensorflow/tfjs-backend-wasm` has been imported (its import registers them); call this after that
- * import, e.g. right after `useBackend`. Called earlier, it adds the four missing kernels only, and a
+ * import, e.g. right after `useBackend`. Called earlier, it adds the missing kernels only, and a
  * later call completes the set.
  */
 export function registerWasmTrainingKernels(): string[] {
@@ -75,6 +107,13 @@ export function registerWasmTrainingKernels(): string[] {
     depthwiseBackpropFilterConfig,
     depthwiseBackpropInputConfig,
     unsortedSegmentSumConfig,
+    batchNormTrainConfig,
+    batchNormTrainGradConfig,
+    swishConfig,
+    swishGradConfig,
+    focalLossConfig,
+    focalLossGradConfig,
+    adamWUpdateConfig,
   ];
   for (const config of added) {
     const current = tf.getKernel(config.kernelName, 'wasm');

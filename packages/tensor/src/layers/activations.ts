@@ -1,17 +1,26 @@
 import * as tf from '@tensorflow/tfjs-core';
 
+import { SWISH, SWISH_GRAD } from '../kernels/swish.js';
 import { releaseAfterBackward } from './release-after-backward.js';
+import { canUseFusedKernel } from './fused-kernel.js';
 
 // Swish as one op with a written-out gradient: the tape keeps only x instead of x, sigmoid(x) and the product.
+// Forward and backward are one pass each where the backend has the fused kernels (`EdetSwish` /
+// `EdetSwishGrad` on wasm), tfjs ops elsewhere.
 const swishOp = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
   save([x]);
   return {
-    value: tf.mul(x, tf.sigmoid(x)),
+    value: canUseFusedKernel(SWISH, [x]) ? (tf.engine().runKernel(SWISH, { x }) as tf.Tensor) : tf.mul(x, tf.sigmoid(x)),
     // tfjs runs a custom gradient outside any tidy scope; this one frees the temporaries at once.
     gradFunc: (dy: tf.Tensor, [input]: tf.Tensor[]) => tf.tidy(() => {
-      const sig = tf.sigmoid(input);
-      // d/dx [x * sigmoid(x)] = sigmoid(x) * (1 + x * (1 - sigmoid(x)))
-      const dx = tf.mul(dy, tf.mul(sig, tf.add(1, tf.mul(input, tf.sub(1, sig)))));
+      let dx: tf.Tensor;
+      if (canUseFusedKernel(SWISH_GRAD, [dy, input])) {
+        dx = tf.engine().runKernel(SWISH_GRAD, { dy, x: input }) as tf.Tensor;
+      } else {
+        const sig = tf.sigmoid(input);
+        // d/dx [x * sigmoid(x)] = sigmoid(x) * (1 + x * (1 - sigmoid(x)))
+        dx = tf.mul(dy, tf.mul(sig, tf.add(1, tf.mul(input, tf.sub(1, sig)))));
+      }
       releaseAfterBackward(dy, [input]);
       return [dx];
     }),

@@ -1,7 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 
+import { BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD } from '../kernels/batch-norm-train.js';
 import { globalAveragePool } from './global-average-pool.js';
 import { releaseAfterBackward } from './release-after-backward.js';
+import { canUseFusedKernel } from './fused-kernel.js';
 
 /** Per-channel mean over N, H, W of `[N, H, W, C]` -> `[1, 1, 1, C]`, reducing in short passes (see globalAveragePool). */
 function channelMean(x: tf.Tensor4D): tf.Tensor4D {
@@ -16,11 +18,48 @@ export interface BatchStatistics {
   variance: tf.Tensor1D;
 }
 
+/** The forward pass from tfjs ops (backends without the fused kernel). Saves mean and invStd as `[1, 1, 1, C]`. */
+function composedForward(x4: tf.Tensor4D, scale: tf.Tensor, shift: tf.Tensor, eps: number, activation: 'none' | 'swish', save: tf.GradSaveFunc) {
+  const mean = channelMean(x4);
+  const centred = tf.sub(x4, mean);
+  const variance = channelMean(tf.square(centred) as tf.Tensor4D);
+  const invStd = tf.rsqrt(tf.add(variance, eps));
+  const normalised = tf.mul(centred, invStd);
+  const z = tf.add(tf.mul(normalised, scale), shift);
+  const value = activation === 'swish' ? tf.mul(z, tf.sigmoid(z)) : z;
+  save([x4, scale, shift, mean, invStd]);
+  return { value, mean: tf.reshape(mean, [-1]), variance: tf.reshape(variance, [-1]) };
+}
+
+/** The backward pass from tfjs ops, from what either forward saved (mean and invStd `[C]` or `[1, 1, 1, C]`). */
+function composedBackward(dy: tf.Tensor, saved: tf.Tensor[], activation: 'none' | 'swish'): tf.Tensor[] {
+  const [xs, g, b, m, s] = saved;
+  const xHat = tf.mul(tf.sub(xs, m), s);
+  let dz = dy;
+  if (activation === 'swish') {
+    const zs = tf.add(tf.mul(xHat, g), b);
+    const sig = tf.sigmoid(zs);
+    // d/dz [z * sigmoid(z)] = sigmoid(z) * (1 + z * (1 - sigmoid(z)))
+    dz = tf.mul(dy, tf.mul(sig, tf.add(1, tf.mul(zs, tf.sub(1, sig)))));
+  }
+  const dBeta = tf.reshape(tf.sum(dz, [0, 1, 2]), [-1]);
+  const dGamma = tf.reshape(tf.sum(tf.mul(dz, xHat), [0, 1, 2]), [-1]);
+  // dx = gamma * invStd * (dz - mean(dz) - xHat * mean(dz * xHat))
+  const meanDz = channelMean(dz as tf.Tensor4D);
+  const meanDzXHat = channelMean(tf.mul(dz, xHat) as tf.Tensor4D);
+  const dx = tf.mul(tf.mul(g, s), tf.sub(tf.sub(dz, meanDz), tf.mul(xHat, meanDzXHat)));
+  return [dx, dGamma, dBeta];
+}
+
 /**
  * Training-mode batch norm, optionally followed by swish, as one differentiable op whose backward pass is
  * written out (the standard batch-norm gradient through batch statistics). Built from separate ops, the
  * tape would keep five or six full-size intermediates per layer; this keeps only the input, which is what
  * lets a D0 training step at 512x512 fit in the wasm heap, and it is faster.
+ *
+ * Where the active backend has the fused kernels (`EdetBatchNormTrain` / `EdetBatchNormTrainGrad`, which
+ * `registerWasmTrainingKernels` adds to wasm), forward and backward are each a few passes over the tensor;
+ * elsewhere they are composed from tfjs ops.
  *
  * @param x `[N, H, W, C]`. @param gamma, beta `[C]`.
  * @returns the normalised (and activated) output `[N, H, W, C]` and the batch statistics; all new tensors
@@ -36,37 +75,33 @@ export function fusedBatchNormTraining(
   let statistics: BatchStatistics | undefined;
   const op = tf.customGrad(((input: tf.Tensor, scale: tf.Tensor, shift: tf.Tensor, save: tf.GradSaveFunc) => {
     const x4 = input as tf.Tensor4D;
-    const mean = channelMean(x4);
-    const centred = tf.sub(x4, mean);
-    const variance = channelMean(tf.square(centred) as tf.Tensor4D);
-    const invStd = tf.rsqrt(tf.add(variance, eps));
-    const normalised = tf.mul(centred, invStd);
-    const z = tf.add(tf.mul(normalised, scale), shift);
-    const value = activation === 'swish' ? tf.mul(z, tf.sigmoid(z)) : z;
-    statistics = { mean: tf.keep(tf.reshape(mean, [-1])) as tf.Tensor1D, variance: tf.keep(tf.reshape(variance, [-1])) as tf.Tensor1D };
-    save([x4, scale, shift, mean, invStd]);
+    let value: tf.Tensor;
+    let mean: tf.Tensor;
+    let variance: tf.Tensor;
+    if (canUseFusedKernel(BATCH_NORM_TRAIN, [x4, scale, shift])) {
+      let invStd: tf.Tensor;
+      [value, mean, variance, invStd] = tf.engine().runKernel(BATCH_NORM_TRAIN, { x: x4, gamma: scale, beta: shift }, { eps, activation }) as tf.Tensor[];
+      save([x4, scale, shift, mean, invStd]);
+    } else {
+      ({ value, mean, variance } = composedForward(x4, scale, shift, eps, activation, save));
+    }
+    statistics = { mean: tf.keep(mean) as tf.Tensor1D, variance: tf.keep(variance) as tf.Tensor1D };
     return {
       value,
       // tfjs runs a custom gradient outside any tidy scope: without this one, every temporary below would live
       // until the whole backward pass ends.
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.tidy(() => {
         const [xs, g, b, m, s] = saved;
-        const xHat = tf.mul(tf.sub(xs, m), s);
-        let dz = dy;
-        if (activation === 'swish') {
-          const zs = tf.add(tf.mul(xHat, g), b);
-          const sig = tf.sigmoid(zs);
-          // d/dz [z * sigmoid(z)] = sigmoid(z) * (1 + z * (1 - sigmoid(z)))
-          dz = tf.mul(dy, tf.mul(sig, tf.add(1, tf.mul(zs, tf.sub(1, sig)))));
+        let grads: tf.Tensor[];
+        if (canUseFusedKernel(BATCH_NORM_TRAIN_GRAD, [dy, ...saved])) {
+          // The kernel takes the statistics as `[C]`, whichever forward saved them.
+          const inputs = { dy, x: xs, gamma: g, beta: b, mean: tf.reshape(m, [-1]), invStd: tf.reshape(s, [-1]) };
+          grads = tf.engine().runKernel(BATCH_NORM_TRAIN_GRAD, inputs, { activation }) as tf.Tensor[];
+        } else {
+          grads = composedBackward(dy, saved, activation);
         }
-        const dBeta = tf.reshape(tf.sum(dz, [0, 1, 2]), [-1]);
-        const dGamma = tf.reshape(tf.sum(tf.mul(dz, xHat), [0, 1, 2]), [-1]);
-        // dx = gamma * invStd * (dz - mean(dz) - xHat * mean(dz * xHat))
-        const meanDz = channelMean(dz as tf.Tensor4D);
-        const meanDzXHat = channelMean(tf.mul(dz, xHat) as tf.Tensor4D);
-        const dx = tf.mul(tf.mul(g, s), tf.sub(tf.sub(dz, meanDz), tf.mul(xHat, meanDzXHat)));
         releaseAfterBackward(dy, saved);
-        return [dx, dGamma, dBeta];
+        return grads;
       }),
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]);

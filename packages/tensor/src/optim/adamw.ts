@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import { InvalidArgumentError } from '../errors.js';
+import { ADAMW_UPDATE_KERNEL, type AdamWUpdateAttrs } from '../kernels/adamw-update.js';
 
 /** Options of `AdamW`. */
 export interface AdamWOptions {
@@ -57,20 +58,30 @@ export class AdamW {
     const correction2 = 1 - this.beta2 ** this.step;
     // Bias corrections folded into the step size: lr * sqrt(c2) / c1.
     const stepSize = (this.learningRate * Math.sqrt(correction2)) / correction1;
+    const epsilon = this.epsilon * Math.sqrt(correction2);
+    // The fused kernel (one pass per variable) where the backend has it; the same arithmetic in ops elsewhere.
+    const fused = tf.getKernel(ADAMW_UPDATE_KERNEL, tf.getBackend()) != null;
     for (const [name, variable] of variables) {
       const gradient = gradients[name];
       if (!gradient) continue;
       const moments = this.momentsFor(name, variable);
+      const decay = this.weightDecay > 0 && this.decayFilter(name, variable) ? this.learningRate * this.weightDecay : 0;
       tf.tidy(() => {
+        if (fused) {
+          const attrs: AdamWUpdateAttrs = { beta1: this.beta1, beta2: this.beta2, stepSize, epsilon, decay };
+          const inputs = { variable, m: moments.m, v: moments.v, gradient };
+          const [w, m, v] = tf.engine().runKernel(ADAMW_UPDATE_KERNEL, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
+          moments.m.assign(m);
+          moments.v.assign(v);
+          variable.assign(w);
+          return;
+        }
         const m = tf.add(tf.mul(moments.m, this.beta1), tf.mul(gradient, 1 - this.beta1));
         const v = tf.add(tf.mul(moments.v, this.beta2), tf.mul(tf.square(gradient), 1 - this.beta2));
         moments.m.assign(m);
         moments.v.assign(v);
-        const epsilon = this.epsilon * Math.sqrt(correction2);
         let updated = tf.sub(variable, tf.mul(tf.div(m, tf.add(tf.sqrt(v), epsilon)), stepSize));
-        if (this.weightDecay > 0 && this.decayFilter(name, variable)) {
-          updated = tf.sub(updated, tf.mul(variable, this.learningRate * this.weightDecay));
-        }
+        if (decay > 0) updated = tf.sub(updated, tf.mul(variable, decay));
         variable.assign(updated);
       });
     }

@@ -67,15 +67,36 @@ const SIMD = {
   load: 0x00,
   load32Splat: 0x09,
   store: 0x0b,
+  const: 0x0c,
   shuffle: 0x0d,
+  i32x4Splat: 0x11,
   f32x4Splat: 0x13,
   f32x4Eq: 0x41,
+  f32x4Lt: 0x43,
+  f32x4Gt: 0x44,
   and: 0x4e,
   andNot: 0x4f,
   or: 0x50,
+  bitselect: 0x52,
+  f32x4Floor: 0x68,
+  f32x4Nearest: 0x6a,
+  i32x4Shl: 0xab,
+  i32x4ShrS: 0xac,
+  i32x4Add: 0xae,
+  i32x4Sub: 0xb1,
+  f32x4Abs: 0xe0,
+  f32x4Neg: 0xe1,
+  f32x4Sqrt: 0xe3,
   f32x4Add: 0xe4,
+  f32x4Sub: 0xe5,
   f32x4Mul: 0xe6,
+  f32x4Div: 0xe7,
+  f32x4Min: 0xe8,
+  f32x4Max: 0xe9,
+  f32x4Pmin: 0xea,
   f32x4Pmax: 0xeb,
+  i32x4TruncSatF32x4S: 0xf8,
+  f32x4ConvertI32x4S: 0xfa,
 } as const;
 
 /** Builds the body of one function. */
@@ -196,9 +217,19 @@ function binary(opcode: number) {
     (f) => f.expr(asExpr(a)).expr(asExpr(b)).emit(opcode);
 }
 
+function unary(...opcode: number[]) {
+  return (a: Expr | Local): Expr =>
+    (f) => f.expr(asExpr(a)).emit(...opcode);
+}
+
 function simdBinary(op: number) {
   return (a: Expr | Local, b: Expr | Local): Expr =>
     (f) => f.expr(asExpr(a)).expr(asExpr(b)).emit(0xfd, ...uleb(op));
+}
+
+function simdUnary(op: number) {
+  return (a: Expr | Local): Expr =>
+    (f) => f.expr(asExpr(a)).emit(0xfd, ...uleb(op));
 }
 
 /** i32 arithmetic and comparisons (comparisons are signed and give 0 or 1). */
@@ -207,6 +238,9 @@ export const sub = binary(0x6b);
 export const mul = binary(0x6c);
 export const divS = binary(0x6d);
 export const and = binary(0x71);
+export const shl = binary(0x74);
+/** Arithmetic (sign-filling) shift right. */
+export const shrS = binary(0x75);
 export const lt = binary(0x48);
 export const gt = binary(0x4a);
 
@@ -223,9 +257,24 @@ export function min(a: Expr | Local, b: Expr | Local): Expr {
   return select(a, b, lt(a, b));
 }
 
-/** f32 arithmetic. */
+/** f32 arithmetic. `fmin` / `fmax` return NaN when either side is NaN. */
 export const fadd = binary(0x92);
+export const fsub = binary(0x93);
 export const fmul = binary(0x94);
+export const fdiv = binary(0x95);
+export const fmin = binary(0x96);
+export const fmax = binary(0x97);
+export const fabs = unary(0x8b);
+export const fneg = unary(0x8c);
+export const fsqrt = unary(0x91);
+/** Round to the nearest integer, ties to even. */
+export const fnearest = unary(0x90);
+
+/** Conversions: `i32.trunc_sat_f32_s` (NaN gives 0, out of range saturates), `f32.convert_i32_s`, bit casts. */
+export const i32TruncSatF32 = unary(0xfc, 0x00);
+export const f32ConvertI32 = unary(0xb2);
+export const i32ReinterpretF32 = unary(0xbc);
+export const f32ReinterpretI32 = unary(0xbe);
 
 /** f32 load at byte address `addr`. */
 export function loadF32(addr: Expr | Local, offset = 0): Expr {
@@ -254,16 +303,66 @@ export function splat(value: Expr | Local): Expr {
   return (f) => f.expr(asExpr(value)).emit(0xfd, ...uleb(SIMD.f32x4Splat));
 }
 
-/** f32x4 / v128 lane-wise operations. */
+/** `v128.const` with the same f32 in all 4 lanes. */
+export function vconst(value: number): Expr {
+  const bytes = new Uint8Array(16);
+  const view = new DataView(bytes.buffer);
+  for (let lane = 0; lane < 4; lane++) view.setFloat32(4 * lane, value, true);
+  return (f) => f.emit(0xfd, ...uleb(SIMD.const), ...bytes);
+}
+
+/** `v128.const` with the same i32 in all 4 lanes. */
+export function iconst4(value: number): Expr {
+  const bytes = new Uint8Array(16);
+  const view = new DataView(bytes.buffer);
+  for (let lane = 0; lane < 4; lane++) view.setInt32(4 * lane, value, true);
+  return (f) => f.emit(0xfd, ...uleb(SIMD.const), ...bytes);
+}
+
+/** `i32x4.splat(value)`. */
+export function isplat4(value: Expr | Local): Expr {
+  return (f) => f.expr(asExpr(value)).emit(0xfd, ...uleb(SIMD.i32x4Splat));
+}
+
+/** f32x4 / v128 lane-wise operations. `vmin` / `vmax` return NaN in a lane where either side is NaN. */
 export const vadd = simdBinary(SIMD.f32x4Add);
+export const vsub = simdBinary(SIMD.f32x4Sub);
 export const vmul = simdBinary(SIMD.f32x4Mul);
+export const vdiv = simdBinary(SIMD.f32x4Div);
+export const vmin = simdBinary(SIMD.f32x4Min);
+export const vmax = simdBinary(SIMD.f32x4Max);
+export const vabs = simdUnary(SIMD.f32x4Abs);
+export const vneg = simdUnary(SIMD.f32x4Neg);
+export const vsqrt = simdUnary(SIMD.f32x4Sqrt);
+export const vfloor = simdUnary(SIMD.f32x4Floor);
+/** Round to the nearest integer, ties to even. */
+export const vnearest = simdUnary(SIMD.f32x4Nearest);
+/** Lane-wise comparisons: all ones where true, zero where false. */
+export const vlt = simdBinary(SIMD.f32x4Lt);
+export const vgt = simdBinary(SIMD.f32x4Gt);
+/** `i32x4` lane-wise integer operations. */
+export const i32x4Add = simdBinary(SIMD.i32x4Add);
+export const i32x4Sub = simdBinary(SIMD.i32x4Sub);
+/** Shifts every lane of `a` by the i32 `bits` (`i32x4.shl`, `i32x4.shr_s`). */
+export const i32x4Shl = simdBinary(SIMD.i32x4Shl);
+export const i32x4ShrS = simdBinary(SIMD.i32x4ShrS);
+/** `i32x4.trunc_sat_f32x4_s`: NaN gives 0, out-of-range values saturate. */
+export const i32x4TruncSatF32x4 = simdUnary(SIMD.i32x4TruncSatF32x4S);
+export const f32x4ConvertI32x4 = simdUnary(SIMD.f32x4ConvertI32x4S);
 /** `b > a ? b : a` lane-wise: a NaN in `b` leaves `a`. */
 export const vpmax = simdBinary(SIMD.f32x4Pmax);
+/** `b < a ? b : a` lane-wise: a NaN in `b` leaves `a`. */
+export const vpmin = simdBinary(SIMD.f32x4Pmin);
 export const veq = simdBinary(SIMD.f32x4Eq);
 export const vand = simdBinary(SIMD.and);
 export const vor = simdBinary(SIMD.or);
 /** `a & ~b`. */
 export const vandNot = simdBinary(SIMD.andNot);
+
+/** `v128.bitselect`: the bits of `a` where `mask` is 1, of `b` where it is 0. */
+export function vbitselect(a: Expr | Local, b: Expr | Local, mask: Expr | Local): Expr {
+  return (f) => f.expr(asExpr(a)).expr(asExpr(b)).expr(asExpr(mask)).emit(0xfd, ...uleb(SIMD.bitselect));
+}
 
 /**
  * `i8x16.shuffle` with the lanes given as f32 lane indices (0-3 from `a`, 4-7 from `b`): picks 4 of the 8

@@ -1,9 +1,16 @@
 import { assembleModule } from './assembler.js';
+import {
+  batchNormApplyProgram,
+  batchNormGradApplyProgram,
+  batchNormGradReduceProgram,
+  batchNormVarianceProgram,
+} from './batch-norm-programs.js';
 import { depthwiseFilterGradProgram, depthwiseInputGradProgram } from './depthwise-programs.js';
 import { gemmTnProgram } from './gemm-tn-program.js';
 import { maxPoolGradProgram } from './max-pool-grad-program.js';
 import { col2imProgram, im2colProgram } from './patch-programs.js';
 import { reduceProgram } from './reduce-program.js';
+import { swishGradProgram, swishProgram } from './swish-program.js';
 import { transposeProgram } from './transpose-program.js';
 
 /**
@@ -23,6 +30,14 @@ export interface SimdKernels {
   reduceMiddle: Fn;
   matmulTN: Fn;
   maxPoolGrad: Fn;
+  batchNormVariance: Fn;
+  batchNormApplyNone: Fn;
+  batchNormApplySwish: Fn;
+  batchNormGradReduceNone: Fn;
+  batchNormGradReduceSwish: Fn;
+  batchNormGradApply: Fn;
+  swish: Fn;
+  swishGrad: Fn;
 }
 
 // Compiled modules, for an unshared and a shared memory (only the memory import differs).
@@ -41,6 +56,14 @@ function compiled(shared: boolean): WebAssembly.Module {
       reduceProgram(),
       gemmTnProgram(),
       maxPoolGradProgram(),
+      batchNormVarianceProgram(),
+      batchNormApplyProgram('none'),
+      batchNormApplyProgram('swish'),
+      batchNormGradReduceProgram('none'),
+      batchNormGradReduceProgram('swish'),
+      batchNormGradApplyProgram(),
+      swishProgram(),
+      swishGradProgram(),
     ];
     module = new WebAssembly.Module(assembleModule(programs, shared));
     modules.set(shared, module);

@@ -1,0 +1,102 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+import { type Activation } from './wasm/batch-norm-programs.js';
+import { type KernelArgs, allocate, floatView, pointer, release, simd } from './wasm-backend.js';
+
+/**
+ * Training-mode batch norm (+ swish) for the wasm backend, forward and backward, each a few SIMD passes
+ * over the tensor instead of a chain of ten or so full-size tfjs ops (each a pass and an allocation).
+ * Kernels of our own (tfjs has no such kernel); `fusedBatchNormTraining` runs them when they are
+ * registered for the active backend. Statistics are per channel over every other axis of a float32
+ * channels-last tensor (`[N, H, W, C]`).
+ */
+
+/** Kernel names. */
+export const BATCH_NORM_TRAIN = 'EdetBatchNormTrain';
+export const BATCH_NORM_TRAIN_GRAD = 'EdetBatchNormTrainGrad';
+
+/** Attributes of `EdetBatchNormTrain`. */
+export interface BatchNormTrainAttrs {
+  eps: number;
+  activation: Activation;
+}
+
+/** `[rows, channels]` of a channels-last tensor, after checking the per-channel inputs against it. */
+function layout(kernel: string, x: tf.TensorInfo, perChannel: Record<string, tf.TensorInfo>): [number, number] {
+  const channels = x.shape[x.shape.length - 1];
+  if (x.dtype !== 'float32') throw new Error(`${kernel}: x must be float32, got ${x.dtype}`);
+  for (const [name, info] of Object.entries(perChannel)) {
+    if (info.dtype !== 'float32' || info.shape.length !== 1 || info.shape[0] !== channels) {
+      throw new Error(`${kernel}: ${name} must be float32 [${channels}], got ${info.dtype} [${info.shape}]`);
+    }
+  }
+  return [tf.util.sizeFromShape(x.shape) / channels, channels];
+}
+
+/**
+ * `EdetBatchNormTrain`: inputs x `[..., C]`, gamma and beta `[C]`; attrs eps, activation.
+ * Outputs `[y, mean, variance, invStd]`: y like x, `y = act((x - mean) * invStd * gamma + beta)`; the batch
+ * mean, the biased batch variance, and `1 / sqrt(variance + eps)`, all `[C]`.
+ */
+function batchNormTrain({ inputs, backend, attrs }: KernelArgs<BatchNormTrainAttrs>): tf.TensorInfo[] {
+  const { x, gamma, beta } = inputs;
+  const [rows, channels] = layout(BATCH_NORM_TRAIN, x, { gamma, beta });
+  const y = allocate(backend, x.shape, false);
+  const mean = allocate(backend, [channels], false);
+  const variance = allocate(backend, [channels], false);
+  const invStd = allocate(backend, [channels], false);
+  const scratch = allocate(backend, [channels], false);
+  const kernels = simd(backend);
+  const at = (info: tf.TensorInfo) => pointer(backend, info);
+  kernels.reduceMiddle(at(x), at(mean), 1, rows, channels, 1 / rows);
+  kernels.batchNormVariance(at(x), at(mean), at(variance), at(scratch), rows, channels, 1 / rows);
+  release(backend, scratch);
+  // C values: in float64 here, rounded once.
+  const varianceValues = floatView(backend, variance);
+  const invStdValues = floatView(backend, invStd);
+  for (let c = 0; c < channels; c++) invStdValues[c] = 1 / Math.sqrt(varianceValues[c] + attrs.eps);
+  const apply = attrs.activation === 'swish' ? kernels.batchNormApplySwish : kernels.batchNormApplyNone;
+  apply(at(x), at(mean), at(invStd), at(gamma), at(beta), at(y), rows, channels);
+  return [y, mean, variance, invStd];
+}
+
+/**
+ * `EdetBatchNormTrainGrad`: inputs dy (like x), x, gamma, beta, mean and invStd (`[C]`, as the forward
+ * kernel returned them); attr activation. Outputs `[dx, dGamma, dBeta]`.
+ *
+ * Two passes: the first finds `dz` (dy through the activation, recomputed from x; written into dx) and the
+ * per-channel sums of `dz` and `dz * xHat`, which are dBeta and dGamma; the second turns dz into dx in place.
+ */
+function batchNormTrainGrad({ inputs, backend, attrs }: KernelArgs<{ activation: Activation }>): tf.TensorInfo[] {
+  const { dy, x, gamma, beta, mean, invStd } = inputs;
+  const [rows, channels] = layout(BATCH_NORM_TRAIN_GRAD, x, { gamma, beta, mean, invStd });
+  if (dy.dtype !== 'float32' || !tf.util.arraysEqual(dy.shape, x.shape)) {
+    throw new Error(`${BATCH_NORM_TRAIN_GRAD}: dy must be float32 [${x.shape}], got ${dy.dtype} [${dy.shape}]`);
+  }
+  const dx = allocate(backend, x.shape, false);
+  const dGamma = allocate(backend, [channels], false);
+  const dBeta = allocate(backend, [channels], false);
+  const scratch = allocate(backend, [2, channels], false);
+  const kernels = simd(backend);
+  const at = (info: tf.TensorInfo) => pointer(backend, info);
+  const swish = attrs.activation === 'swish';
+  const reduce = swish ? kernels.batchNormGradReduceSwish : kernels.batchNormGradReduceNone;
+  reduce(at(dy), at(x), at(mean), at(invStd), at(gamma), at(beta), at(dx), at(dBeta), at(dGamma), at(scratch), rows, channels);
+  release(backend, scratch);
+  // Without an activation dz is dy, read where it is.
+  const dz = swish ? dx : dy;
+  kernels.batchNormGradApply(at(dz), at(x), at(mean), at(invStd), at(gamma), at(dBeta), at(dGamma), at(dx), rows, channels, 1 / rows);
+  return [dx, dGamma, dBeta];
+}
+
+export const batchNormTrainConfig: tf.KernelConfig = {
+  kernelName: BATCH_NORM_TRAIN,
+  backendName: 'wasm',
+  kernelFunc: batchNormTrain as unknown as tf.KernelFunc,
+};
+
+export const batchNormTrainGradConfig: tf.KernelConfig = {
+  kernelName: BATCH_NORM_TRAIN_GRAD,
+  backendName: 'wasm',
+  kernelFunc: batchNormTrainGrad as unknown as tf.KernelFunc,
+};

@@ -1,0 +1,181 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+import { type KernelArgs, floatView } from './wasm-backend.js';
+
+/**
+ * Sigmoid focal loss and its gradient for the wasm backend, each one pass over the data in JavaScript.
+ *
+ * Built from tfjs ops, the loss over D0's `[N, 49104, 90]` class logits is a chain of ~20 full-size
+ * elementwise ops whose transcendental ones (`Softplus`, `Exp`) are scalar in the wasm backend: ~500 ms
+ * per image for the forward and backward passes. Here each element costs one `exp`, one `log1p` (both as
+ * short polynomials, accurate to 1e-10) and a few arithmetic operations, in float64, with the weights (e.g.
+ * the mask of ignored anchors) folded in.
+ *
+ * With the margin `z = x (2t - 1)` (large when the prediction is right) and `e = exp(-|z|)`:
+ * - `-log p_t = softplus(-z) = max(-z, 0) + log1p(e)`,
+ * - `p_t = sigmoid(z)` and `1 - p_t = sigmoid(-z)` are `1 / (1 + e)` and `e / (1 + e)`, one or the other by
+ *   the sign of z, so neither is computed as `1 - something` (no cancellation),
+ * - `loss = alpha_t (1 - p_t)^gamma (-log p_t)`,
+ * - `d loss / dz = alpha_t (1 - p_t)^gamma (gamma p_t log p_t - (1 - p_t))`, and `d z / dx = 2t - 1`.
+ * No log of 0 and no `pow` at a zero base with a negative exponent, so every logit (±1e4 included) gives a
+ * finite loss and gradient. The formulas are exact for 0/1 targets only (soft labels are not supported).
+ */
+
+/** Name of the forward kernel. Inputs: `logits`, `targets`, optional `weights`; attrs `FocalLossKernelAttrs`. */
+export const FOCAL_LOSS_KERNEL = 'EdetSigmoidFocalLoss';
+
+/** Name of the gradient kernel. Inputs: `dy`, `logits`, `targets`, optional `weights`; the same attrs. */
+export const FOCAL_LOSS_GRAD_KERNEL = 'EdetSigmoidFocalLossGrad';
+
+/** Attributes of both focal-loss kernels. */
+export interface FocalLossKernelAttrs {
+  /** Weight of positive targets; negatives get `1 - alpha`. */
+  alpha: number;
+  /** Focusing exponent, >= 0. */
+  gamma: number;
+}
+
+/**
+ * True when `weightsShape` is a shape the kernels take for `logitsShape`: the same, or the same with a last
+ * axis of 1 (one weight per row, e.g. per anchor). Other broadcasts are the caller's to apply.
+ */
+export function focalLossKernelTakesWeights(weightsShape: readonly number[], logitsShape: readonly number[]): boolean {
+  if (weightsShape.length !== logitsShape.length || logitsShape.length === 0) return false;
+  const last = logitsShape.length - 1;
+  return weightsShape.every((size, i) => size === logitsShape[i] || (i === last && size === 1));
+}
+
+/** Checks the inputs and returns how many consecutive elements share one weight (all of them without weights). */
+function weightRun(name: string, inputs: Record<string, tf.TensorInfo>, dy?: tf.TensorInfo): number {
+  const { logits, targets, weights } = inputs;
+  const fail = (what: string): never => {
+    throw new Error(`${name}: ${what}`);
+  };
+  const same = (info: tf.TensorInfo) => tf.util.arraysEqual(info.shape, logits.shape);
+  for (const info of [logits, targets, weights, dy]) {
+    if (info !== undefined && info.dtype !== 'float32') fail(`every input must be float32, got ${info.dtype}`);
+  }
+  if (!same(targets)) fail(`targets ${JSON.stringify(targets.shape)} must have the logits' shape ${JSON.stringify(logits.shape)}`);
+  if (dy !== undefined && !same(dy)) fail(`dy ${JSON.stringify(dy.shape)} must have the logits' shape ${JSON.stringify(logits.shape)}`);
+  const size = tf.util.sizeFromShape(logits.shape);
+  if (weights === undefined) return Math.max(size, 1);
+  if (!focalLossKernelTakesWeights(weights.shape, logits.shape)) {
+    fail(`weights ${JSON.stringify(weights.shape)} must have the logits' shape ${JSON.stringify(logits.shape)}, or it with a last axis of 1`);
+  }
+  return size / Math.max(tf.util.sizeFromShape(weights.shape), 1);
+}
+
+// exp(-a) = 2^(-k/16) exp(r) with k = round(16 a / ln 2) and |r| <= ln 2 / 32: a table lookup and a degree-4
+// Taylor polynomial (error < r^5 / 120 < 4e-11 relative), about half the cost of Math.exp. Margins are
+// clamped at 120: beyond it e (< 8e-53) only enters the results as a term below float32's smallest value or
+// beside one >= 120, so every float32 result is the same.
+const EXP_STEPS = 16;
+const MAX_MARGIN = 120;
+const EXP_TABLE = Float64Array.from({ length: Math.ceil((MAX_MARGIN * EXP_STEPS) / Math.LN2) + 1 }, (_, k) => 2 ** (-k / EXP_STEPS));
+
+/** `exp(-a)` for `a >= 0` (NaN stays NaN). */
+function expNegative(a: number): number {
+  const clamped = a > MAX_MARGIN ? MAX_MARGIN : a;
+  const k = (clamped * (EXP_STEPS / Math.LN2) + 0.5) | 0;
+  const r = k * (Math.LN2 / EXP_STEPS) - clamped;
+  return EXP_TABLE[k] * (1 + r * (1 + r * (1 / 2 + r * (1 / 6 + r * (1 / 24)))));
+}
+
+/**
+ * `log1p(e)` for `e` in [0, 1], given `s = e / (2 + e)` (in [0, 1/3]): `log1p(e) = 2 atanh(s)`, and
+ * `atanh(s) / s` is a polynomial in `s^2` fitted by least squares on Chebyshev nodes of [0, 1/9] (max relative
+ * error 1e-10, far below float32's 6e-8; checked against Math.log1p in the tests). Half the cost of Math.log1p.
+ */
+function log1pFromHalfRatio(s: number): number {
+  const s2 = s * s;
+  return (
+    2 * s * (0.9999999999020052 + s2 * (0.3333333962664737 + s2 * (0.19999347406044968 + s2 * (0.14310311700671272 + s2 * (0.10697133718801825 + s2 * 0.1220470168292354)))))
+  );
+}
+
+/** `q^gamma` for `q` in [0, 1], without `pow` for the usual exponents (2 by default, 1.5 in official training). */
+function power(q: number, gamma: number): number {
+  if (gamma === 2) return q * q;
+  if (gamma === 1.5) return q * Math.sqrt(q);
+  if (gamma === 1) return q;
+  if (gamma === 0) return 1;
+  return Math.pow(q, gamma);
+}
+
+// Both loops below share this per-element start: with the margin z and e = exp(-|z|), one division gives
+// r = 1 / (1 + e) and s = e / (2 + e), so p_t, 1 - p_t and -log p_t cost no further division or log.
+
+/** Output: the per-element weighted loss, the logits' shape. */
+function focalLoss({ inputs, backend, attrs }: KernelArgs<FocalLossKernelAttrs>): tf.TensorInfo {
+  const run = weightRun(FOCAL_LOSS_KERNEL, inputs);
+  const out = backend.makeOutput([...inputs.logits.shape], 'float32');
+  // Views after the allocation, which may grow (and move) the heap.
+  const x = floatView(backend, inputs.logits);
+  const t = floatView(backend, inputs.targets);
+  const w = inputs.weights === undefined ? null : floatView(backend, inputs.weights);
+  const loss = floatView(backend, out);
+  const { alpha, gamma } = attrs;
+  // alpha_t = t (2 alpha - 1) + (1 - alpha), the same expression as the op path (alpha for t = 1, 1 - alpha for 0).
+  const alphaSlope = 2 * alpha - 1;
+  const alphaBase = 1 - alpha;
+  for (let start = 0, row = 0; start < x.length; start += run, row++) {
+    const weight = w === null ? 1 : w[row];
+    for (let i = start; i < start + run; i++) {
+      const target = t[i];
+      const z = x[i] * (2 * target - 1);
+      const e = expNegative(Math.abs(z));
+      const d = 1 / ((1 + e) * (2 + e));
+      const r = (2 + e) * d;
+      const minusLogPt = (z < 0 ? -z : 0) + log1pFromHalfRatio(e * (1 + e) * d); // softplus(-z)
+      const q = z < 0 ? r : e * r; // 1 - p_t
+      loss[i] = weight * (target * alphaSlope + alphaBase) * power(q, gamma) * minusLogPt;
+    }
+  }
+  return out;
+}
+
+/** Output: `dy * d loss / d logits`, the logits' shape (the targets and weights get no gradient). */
+function focalLossGrad({ inputs, backend, attrs }: KernelArgs<FocalLossKernelAttrs>): tf.TensorInfo {
+  const run = weightRun(FOCAL_LOSS_GRAD_KERNEL, inputs, inputs.dy);
+  const out = backend.makeOutput([...inputs.logits.shape], 'float32');
+  const dy = floatView(backend, inputs.dy);
+  const x = floatView(backend, inputs.logits);
+  const t = floatView(backend, inputs.targets);
+  const w = inputs.weights === undefined ? null : floatView(backend, inputs.weights);
+  const dx = floatView(backend, out);
+  const { alpha, gamma } = attrs;
+  const alphaSlope = 2 * alpha - 1;
+  const alphaBase = 1 - alpha;
+  for (let start = 0, row = 0; start < x.length; start += run, row++) {
+    const weight = w === null ? 1 : w[row];
+    for (let i = start; i < start + run; i++) {
+      const target = t[i];
+      const sign = 2 * target - 1;
+      const z = x[i] * sign;
+      const e = expNegative(Math.abs(z));
+      const d = 1 / ((1 + e) * (2 + e));
+      const r = (2 + e) * d;
+      const q = z < 0 ? r : e * r; // 1 - p_t
+      let dz = -q; // gamma 0: the slope of softplus(-z); also avoids 0 * Infinity at infinite logits
+      if (gamma !== 0) {
+        const pt = z < 0 ? e * r : r;
+        const minusLogPt = (z < 0 ? -z : 0) + log1pFromHalfRatio(e * (1 + e) * d);
+        dz = power(q, gamma) * (-gamma * pt * minusLogPt - q);
+      }
+      dx[i] = dy[i] * weight * (target * alphaSlope + alphaBase) * dz * sign;
+    }
+  }
+  return out;
+}
+
+export const focalLossConfig: tf.KernelConfig = {
+  kernelName: FOCAL_LOSS_KERNEL,
+  backendName: 'wasm',
+  kernelFunc: focalLoss as unknown as tf.KernelFunc,
+};
+
+export const focalLossGradConfig: tf.KernelConfig = {
+  kernelName: FOCAL_LOSS_GRAD_KERNEL,
+  backendName: 'wasm',
+  kernelFunc: focalLossGrad as unknown as tf.KernelFunc,
+};

@@ -1,0 +1,199 @@
+import {
+  type Expr,
+  type FunctionBuilder,
+  type Local,
+  type ValType,
+  I32,
+  V128,
+  add,
+  f32,
+  f32ReinterpretI32,
+  fdiv,
+  fmax,
+  fmin,
+  fneg,
+  fsub,
+  get,
+  i32ReinterpretF32,
+  i32x4Add,
+  i32x4Shl,
+  i32x4ShrS,
+  i32x4Sub,
+  shl,
+  shrS,
+  sub,
+  vconst,
+  vdiv,
+  vneg,
+  vpmax,
+  vpmin,
+  vsub,
+} from './assembler.js';
+import { type Lanes, SCALAR, VECTOR } from './conv-loops.js';
+
+/**
+ * Float math for the SIMD programs, written once over a lane width (`MathLanes`: 4 floats in a v128, or
+ * one f32 for the elements left over), so the vector loop and its scalar tail compute bit-identical
+ * results: `exp`, `sigmoid` and the swish derivative.
+ */
+
+/** `Lanes` plus what the math below needs: more float ops, and integer lanes of the same width. */
+export interface MathLanes extends Lanes {
+  /** The type of an integer value of this width (v128 holds i32x4; the scalar width uses i32). */
+  readonly intType: ValType;
+  /** A float constant in every lane. */
+  constant(value: number): Expr;
+  sub(a: Expr | Local, b: Expr | Local): Expr;
+  div(a: Expr | Local, b: Expr | Local): Expr;
+  /** `a` clamped to `[low, high]`; a NaN in `a` stays NaN. */
+  clamp(a: Expr | Local, low: Expr | Local, high: Expr | Local): Expr;
+  neg(a: Expr | Local): Expr;
+  /** The bits of float lanes as integer lanes, and back. */
+  bits(a: Expr | Local): Expr;
+  fromBits(a: Expr | Local): Expr;
+  intAdd(a: Expr | Local, b: Expr | Local): Expr;
+  intSub(a: Expr | Local, b: Expr | Local): Expr;
+  shiftLeft(a: Expr | Local, count: number): Expr;
+  /** Arithmetic (sign-filling) shift right. */
+  shiftRight(a: Expr | Local, count: number): Expr;
+}
+
+function asIs(a: Expr | Local): Expr {
+  return typeof a === 'object' ? get(a) : a;
+}
+
+export const VECTOR_MATH: MathLanes = {
+  ...VECTOR,
+  intType: V128,
+  constant: vconst,
+  sub: vsub,
+  div: vdiv,
+  // pmin / pmax are one instruction each on x86 (min / max are several, for NaN and -0 rules); with the
+  // value first they return it when it is NaN.
+  clamp: (a, low, high) => vpmin(vpmax(a, low), high),
+  neg: vneg,
+  // A v128 is untyped: integer lanes are the float bits as they stand.
+  bits: asIs,
+  fromBits: asIs,
+  intAdd: i32x4Add,
+  intSub: i32x4Sub,
+  shiftLeft: i32x4Shl,
+  shiftRight: i32x4ShrS,
+};
+
+export const SCALAR_MATH: MathLanes = {
+  ...SCALAR,
+  intType: I32,
+  constant: f32,
+  sub: fsub,
+  div: fdiv,
+  clamp: (a, low, high) => fmin(fmax(a, low), high),
+  neg: fneg,
+  bits: i32ReinterpretF32,
+  fromBits: f32ReinterpretI32,
+  intAdd: add,
+  intSub: sub,
+  shiftLeft: shl,
+  shiftRight: shrS,
+};
+
+// Cody-Waite split of ln 2: LN2_HI has 9 significant bits, so n * LN2_HI is exact for |n| < 2^15.
+const LOG2E = 1.4426950408889634;
+const LN2_HI = 0.693359375;
+const LN2_LO = -2.12194440e-4;
+// Minimax polynomial for (e^r - 1 - r) / r^2 on [-ln2/2, ln2/2] (Cephes expf).
+const EXP_POLY = [1.9875691500e-4, 1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1];
+// e^x is +Infinity in float32 above ~88.72 and 0 below ~-103.97: clamping to a range a little wider keeps
+// 2^n (|n| <= 174) in the two-factor form below and still gives Infinity / 0 at the ends. NaN stays NaN.
+const EXP_CLAMP = 120;
+// 1.5 * 2^23: adding it to |v| < 2^22 rounds v to an integer (ties to even) held in the low mantissa bits.
+const ROUNDER = 12582912;
+
+/**
+ * The math above for one lane width, with its constants in locals: `new LaneMath(f, m)` emits their set-up
+ * where it is called, so call it before a loop, not in it: the loop then reads locals instead of building
+ * each of the 13 `v128.const`s where it is used, on every iteration.
+ *
+ * Every call of `exp`, `sigmoid`, ... uses fresh temporaries, so results of several calls can be combined.
+ */
+export class LaneMath {
+  private readonly constants = new Map<number, Local>();
+
+  constructor(
+    private readonly f: FunctionBuilder,
+    readonly m: MathLanes,
+  ) {
+    for (const value of [-EXP_CLAMP, EXP_CLAMP, LOG2E, LN2_HI, LN2_LO, ROUNDER, ...EXP_POLY, 1]) this.constant(value);
+  }
+
+  /** A float constant in every lane (a local set up by the constructor, or a new one set up here). */
+  constant(value: number): Local {
+    let local = this.constants.get(value);
+    if (local === undefined) {
+      local = this.f.local(this.m.type);
+      this.f.set(local, this.m.constant(value));
+      this.constants.set(value, local);
+    }
+    return local;
+  }
+
+  /**
+   * Emits `e^x` into new locals and returns it: relative error below 1e-7 where the result is a normal
+   * float32 (7e-8 measured), denormals within one unit below, 0 below ~-103.9, +Infinity above ~88.72,
+   * NaN for NaN.
+   *
+   * `x = n ln2 + r` with `n = round(x / ln2)` and `|r| <= ln2 / 2`; `e^r` from a degree-7 polynomial; `2^n`
+   * from exponent bits. `n` comes from the 1.5 * 2^23 rounding trick, which leaves it both as a float and
+   * as the low bits of the sum's integer lanes (no conversion instruction). `2^n` is applied as two
+   * factors `2^(n >> 1) * 2^(n - (n >> 1))`, each a normal float, so denormal results and the overflow to
+   * Infinity come out of the final multiply, rounded once, instead of wrapping the exponent field.
+   */
+  exp(x: Expr | Local): Expr {
+    const { f, m } = this;
+    const k = (value: number) => this.constant(value);
+    const xc = f.local(m.type);
+    const shifted = f.local(m.type);
+    const n = f.local(m.type);
+    const r = f.local(m.type);
+    const p = f.local(m.type);
+    const ni = f.local(m.intType);
+    const half = f.local(m.intType);
+    f.set(xc, m.clamp(x, k(-EXP_CLAMP), k(EXP_CLAMP)));
+    f.set(shifted, m.add(m.mul(xc, k(LOG2E)), k(ROUNDER)));
+    f.set(n, m.sub(shifted, k(ROUNDER)));
+    f.set(r, m.sub(m.sub(xc, m.mul(n, k(LN2_HI))), m.mul(n, k(LN2_LO))));
+    // Horner: p = ((((c0 r + c1) r + c2) r + c3) r + c4) r + c5, then e^r = p r^2 + r + 1.
+    let poly: Expr = get(k(EXP_POLY[0]));
+    for (const c of EXP_POLY.slice(1)) poly = m.add(m.mul(poly, r), k(c));
+    f.set(p, m.add(m.add(m.mul(poly, m.mul(r, r)), r), k(1)));
+    // The sum's bits minus the rounder's are n; 1.0's bits are 127 << 23, the exponent bias in place.
+    f.set(ni, m.intSub(m.bits(shifted), m.bits(k(ROUNDER))));
+    f.set(half, m.shiftRight(ni, 1));
+    const pow2 = (e: Expr | Local) => m.fromBits(m.intAdd(m.shiftLeft(e, 23), m.bits(k(1))));
+    return m.mul(m.mul(p, pow2(half)), pow2(m.intSub(ni, half)));
+  }
+
+  /**
+   * Emits `sigmoid(x) = 1 / (1 + e^-x)` and returns it in a new local. In [0, 1] for every non-NaN input:
+   * e^-x overflows to +Infinity for x below ~-88.7, and 1 / Infinity is 0.
+   */
+  sigmoid(x: Expr | Local): Local {
+    const out = this.f.local(this.m.type);
+    const one = this.constant(1);
+    this.f.set(out, this.m.div(one, this.m.add(one, this.exp(this.m.neg(x)))));
+    return out;
+  }
+
+  /** Returns `z * sigmoid(z)` (swish); `z` is read twice, so pass a local. */
+  swish(z: Local): Expr {
+    return this.m.mul(z, this.sigmoid(z));
+  }
+
+  /** Returns `d/dz swish(z) = sigmoid(z) * (1 + z * (1 - sigmoid(z)))`; `z` is read twice, so pass a local. */
+  swishDerivative(z: Local): Expr {
+    const { m } = this;
+    const sig = this.sigmoid(z);
+    const one = this.constant(1);
+    return m.mul(sig, m.add(one, m.mul(z, m.sub(one, sig))));
+  }
+}
