@@ -18,9 +18,15 @@ export default defineConfig({
   resolve: { alias: workspaceAliases(repositoryRoot) },
   plugins: [
     staticDirectories([
-      // Must match WASM_PATH and SAMPLES_PATH in src/config.ts.
+      // Must match WASM_PATH, SAMPLES_PATH and MODEL_MANIFEST_PATH in src/config.ts.
       { url: 'tfjs-wasm/', directory: wasmDist, include: (name) => name.endsWith('.wasm') },
       { url: 'samples/', directory: join(repositoryRoot, 'apps', 'trainer', 'assets', 'samples'), include: () => true },
+      // The CLI's default model (model.json is the demo's manifest too).
+      {
+        url: 'models/bccd-d0/',
+        directory: join(repositoryRoot, 'apps', 'trainer', 'assets', 'models', 'bccd-d0'),
+        include: (name) => name === 'model.json' || name.endsWith('.safetensors'),
+      },
     ]),
   ],
   // ES module workers can import lazily (the WebGL and WebGPU backends load only when chosen).

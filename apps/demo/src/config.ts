@@ -5,25 +5,30 @@
 
 /**
  * The bundled model, relative to the page: a small JSON manifest (`ModelManifest`) that names the
- * safetensors file next to it and carries its labels. While no such file is deployed, the demo falls back
- * to `UNTRAINED_MODEL`. To ship trained weights, put `default.json` and its weights in `public/models/`.
+ * safetensors file next to it and carries its labels. It is the CLI's default model, EfficientDet-D0
+ * trained on BCCD: `apps/trainer/assets/models/bccd-d0/` is published under this folder (see
+ * `vite.config.ts`), not copied. When the manifest is missing (a 404) or broken, the demo falls back to
+ * `UNTRAINED_MODEL`.
  */
-export const MODEL_MANIFEST_PATH = 'models/default.json';
+export const MODEL_MANIFEST_PATH = 'models/bccd-d0/model.json';
 
-/** The stand-in until trained weights are bundled: D0 with seeded random weights (scores all near 0.01). */
+/** The stand-in when no bundled model can be used: D0 with seeded random weights (scores all near 0.01). */
 export const UNTRAINED_MODEL = { compoundCoef: 0, numClasses: 90, seed: 42 } as const;
 
 /** Where the build puts tfjs's `.wasm` files (see `vite.config.ts`), relative to the page. */
 export const WASM_PATH = 'tfjs-wasm/';
 
-/** Where the sample images are served, relative to the page. */
+/** Where the sample images are served, relative to the page (`MODEL_MANIFEST_PATH`'s folder is beside it). */
 export const SAMPLES_PATH = 'samples/';
 
-/** The bundled sample images (from `apps/trainer/assets/samples`; sources and licences in its README). */
+/**
+ * The bundled sample images (from `apps/trainer/assets/samples`; sources and licences in its README). The
+ * first one opens with the page: a blood-cell image, which the bundled BCCD model is trained for.
+ */
 export const SAMPLES: readonly { file: string; title: string }[] = [
-  { file: '000000000136.jpg', title: 'Giraffes (COCO 136)' },
   { file: 'BloodImage_00000.jpg', title: 'Blood cells (BCCD 0)' },
   { file: 'BloodImage_00004.jpg', title: 'Blood cells (BCCD 4)' },
+  { file: '000000000136.jpg', title: 'Giraffes (COCO 136)' },
 ];
 
 /**

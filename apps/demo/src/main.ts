@@ -81,7 +81,7 @@ function showModel(info: ModelInfo): void {
 function untrainedNotice(info: ModelInfo): string {
   if (!info.standIn) return `Untrained weights: ${info.name} says it is not trained, so its detections are meaningless.`;
   return (
-    `Untrained model: no trained weights are bundled yet, so this is EfficientDet-D${info.compoundCoef} with seeded random ` +
+    `Untrained model: the bundled model could not be loaded, so this is EfficientDet-D${info.compoundCoef} with seeded random ` +
     `weights (seed ${UNTRAINED_MODEL.seed}). Its detections are meaningless, and every score is about 0.01: ` +
     'lower the score threshold to 0.01 to see boxes, or load trained weights.'
   );

@@ -10,7 +10,7 @@ export interface ModelInfo {
   name: string;
   /** False for the seeded stand-in and for weights that say they are untrained: their detections mean nothing. */
   trained: boolean;
-  /** True for the seeded stand-in used while no trained model is bundled. */
+  /** True for the seeded stand-in, used when the bundled model cannot be loaded. */
   standIn: boolean;
   compoundCoef: number;
   numClasses: number;

@@ -10,39 +10,89 @@ import { buildDemo } from './support/build-demo.js';
 import { compareDetections } from './support/compare-detections.js';
 import { contrastWeights } from './support/contrast-weights.js';
 import { activeBackend, openDemo, pageDetections, runCount, setSlider, uploadWeights, waitForRuns } from './support/demo-page.js';
-import { decodeSample, nodeDetections } from './support/node-reference.js';
+import { bundledModel, decodeSample, nodeDetections } from './support/node-reference.js';
 import { type StaticServer, serveDirectory } from './support/static-server.js';
 
-// The page's behaviour, on WASM (the fast backend): the bundled untrained model, sliders that refilter
-// without a network run, refused weights files, backend fallback and the webcam.
+// The page's behaviour, on WASM (the fast backend): the bundled BCCD model (what it shows holds for any
+// trained weights: labels, well-formed rows, Node's model.detect), the untrained stand-in when the model is
+// not deployed, sliders that refilter without a network run, refused weights files, backend fallback and
+// the webcam.
 
 const SAMPLE = '000000000136.jpg';
+const BCCD_SAMPLE = 'BloodImage_00000.jpg';
 const WASM_RUN_MS = 30_000;
 
 let browser: Browser | undefined;
+/** The built demo as deployed, bundled model included. */
 let server: StaticServer | undefined;
+/** The same build without its `models/` folder: the page falls back to the seeded stand-in. */
+let standInServer: StaticServer | undefined;
 let outDir: string | undefined;
 
 beforeAll(async () => {
   assertChromium();
   outDir = await buildDemo();
   server = await serveDirectory(outDir);
+  standInServer = await serveDirectory(outDir, { hide: ['models/'] });
   browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS], headless: true });
 }, 120_000);
 
 afterAll(async () => {
   await browser?.close();
   await server?.close();
+  await standInServer?.close();
   if (outDir) rmSync(outDir, { recursive: true, force: true });
 });
 
 describe('the demo page', () => {
-  it('runs the untrained stand-in model on the first sample and says that it is untrained', async () => {
-    const { page, errors } = await openDemo(browser!, server!.url, { backend: 'wasm', score: '0.01' });
+  it('runs the bundled BCCD model on the first sample, with its labels, as model.detect does in Node', async () => {
+    const { manifest, weights } = await bundledModel();
+    expect(manifest.labels).toEqual(['RBC', 'WBC', 'Platelets']);
+    // The default sliders (score 0.2, IoU 0.2): whatever the trained weights find, the page must show the same.
+    const [reference] = await nodeDetections(weights, await decodeSample(BCCD_SAMPLE), [{ scoreThreshold: 0.2, iouThreshold: 0.2, maxDetections: 100 }], {
+      compoundCoef: manifest.compoundCoef,
+      numClasses: manifest.labels.length,
+      inputSize: manifest.inputSize,
+    });
+    const { page, errors } = await openDemo(browser!, server!.url, { backend: 'wasm' });
+    try {
+      await waitForRuns(page, 1, WASM_RUN_MS);
+      expect(await page.getAttribute('#result-canvas', 'data-image')).toBe(BCCD_SAMPLE);
+      expect(await page.textContent('#model-name')).toBe(`${manifest.name}: D0, 3 classes, 512×512 input`);
+      expect(await page.isHidden('#untrained-notice')).toBe(true);
+      const detections = await pageDetections(page);
+      const comparison = compareDetections(detections, reference, { box: 1e-3, score: 1e-6 }, 0.2);
+      expect(comparison.problems).toEqual([]);
+      for (const detection of detections) expect(detection.label).toBe(manifest.labels[detection.classId]);
+      await page.screenshot({ path: artifactPath('bundled-wasm.png'), fullPage: true });
+
+      // Down to the lowest score the slider allows, every row is still a well-formed BCCD detection.
+      await setSlider(page, 'score-threshold', 0.01);
+      const all = await pageDetections(page);
+      expect(all.length).toBeGreaterThan(0);
+      expect(all.length).toBeLessThanOrEqual(100);
+      for (const detection of all) {
+        expect(manifest.labels).toContain(detection.label);
+        expect(detection.score).toBeGreaterThan(0.01);
+        expect(detection.score).toBeLessThanOrEqual(1);
+        const [x1, y1, x2, y2] = detection.box;
+        // As model.detect reports them: inside the letterboxed square, which reaches below a 640x480 image.
+        expect(0 <= x1 && x1 < x2 && x2 <= 640 && 0 <= y1 && y1 < y2 && y2 <= 640, `box ${detection.box}`).toBe(true);
+      }
+      expect(await runCount(page)).toBe(1);
+      expect(errors).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  }, 60_000);
+
+  it('falls back to the untrained stand-in when the bundled model is not deployed, and says so', async () => {
+    const { page, errors } = await openDemo(browser!, standInServer!.url, { backend: 'wasm', sample: SAMPLE, score: '0.01' });
     try {
       await waitForRuns(page, 1, WASM_RUN_MS);
       expect(await page.textContent('#model-name')).toContain('untrained D0 (seed 42)');
       expect(await page.isVisible('#untrained-notice')).toBe(true);
+      expect(await page.textContent('#untrained-notice')).toContain('the bundled model could not be loaded');
       expect(await page.getAttribute('#result-canvas', 'data-image')).toBe(SAMPLE);
       const detections = await pageDetections(page);
       // Every score of an untrained head is about 0.01, so at 0.01 the 100-row cap is reached.
@@ -70,7 +120,8 @@ describe('the demo page', () => {
       { scoreThreshold: 0.35, iouThreshold: 0.2 },
     ];
     const references = await nodeDetections(weights, image, settings.map((setting) => ({ ...setting, maxDetections: 100 })));
-    const { page, errors } = await openDemo(browser!, server!.url, { backend: 'wasm', sample: 'none', score: '0.3', iou: '0.5' });
+    // The stand-in's architecture (90 classes), so that the seeded test weights fit.
+    const { page, errors } = await openDemo(browser!, standInServer!.url, { backend: 'wasm', sample: 'none', score: '0.3', iou: '0.5' });
     try {
       await activeBackend(page);
       await uploadWeights(page, weights, 'contrast.safetensors');
@@ -103,9 +154,10 @@ describe('the demo page', () => {
 
   it('refuses a corrupt or mismatched weights file with a clear message and keeps the old weights', async () => {
     const { page } = await openDemo(browser!, server!.url, { backend: 'wasm', sample: 'none' });
-    const threeClasses = new EfficientDet({ compoundCoef: 0, numClasses: 3, seed: 1 });
-    const mismatched = await threeClasses.saveSafetensors();
-    threeClasses.dispose();
+    // COCO's 90 classes do not fit the bundled 3-class model.
+    const cocoClasses = new EfficientDet({ compoundCoef: 0, numClasses: 90, seed: 1 });
+    const mismatched = await cocoClasses.saveSafetensors();
+    cocoClasses.dispose();
     try {
       await activeBackend(page);
       const modelName = await page.textContent('#model-name');
@@ -114,8 +166,8 @@ describe('the demo page', () => {
       await page.waitForSelector('#message:has-text("Could not load broken.safetensors")');
       expect(await page.textContent('#message')).toContain('The previous weights are still in use');
 
-      await uploadWeights(page, mismatched, 'three-classes.safetensors');
-      await page.waitForSelector('#message:has-text("Could not load three-classes.safetensors")');
+      await uploadWeights(page, mismatched, 'coco-classes.safetensors');
+      await page.waitForSelector('#message:has-text("Could not load coco-classes.safetensors")');
       expect(await page.textContent('#message')).toMatch(/shape/i);
       expect(await page.textContent('#model-name')).toBe(modelName);
 

@@ -18,12 +18,16 @@ const CONTENT_TYPES: Record<string, string> = {
   '.jpeg': 'image/jpeg',
   '.png': 'image/png',
   '.md': 'text/markdown; charset=utf-8',
+  // The demo takes a model manifest only when it is served as JSON.
+  '.json': 'application/json',
+  '.safetensors': 'application/octet-stream',
 };
 
 /**
  * Publishes files that live in other packages without copying them into the repository: the dev server
  * serves them, and `vite build` emits them, under fixed names (no content hash), into the output. Used for
- * tfjs's `.wasm` files (`setWasmPaths` takes a folder and appends fixed names) and the CLI's sample images.
+ * tfjs's `.wasm` files (`setWasmPaths` takes a folder and appends fixed names), the CLI's sample images and
+ * its bundled model.
  */
 export function staticDirectories(directories: readonly StaticDirectory[]): Plugin {
   const filesOf = (entry: StaticDirectory) =>

@@ -15,7 +15,25 @@ export { formatJsonReport, toImageReport, type ImageReport } from './format/json
 export { runInferBenchmark, type InferBenchmarkOptions, type InferBenchmarkResult } from './bench/infer.js';
 export { summarizeTimings, type TimingSummary } from './bench/statistics.js';
 export { describeRatio, speedRatio, type SpeedRatio } from './bench/ratio.js';
-export { createDetector, DEFAULT_SEED, type DetectorOptions } from './model.js';
+export {
+  chooseModel,
+  createChosenDetector,
+  createDetector,
+  DEFAULT_SEED,
+  type DetectorOptions,
+  type ModelChoice,
+  type ModelRequest,
+} from './model.js';
+export {
+  BUNDLED_MODEL_DIRECTORY,
+  MODEL_MANIFEST_FILE,
+  checkModelManifest,
+  readBundledModel,
+  type BundledModel,
+  type ModelEvaluation,
+  type ModelManifest,
+} from './bundled-model.js';
+export { bundleModel, BUNDLED_WEIGHTS_FILE, F16_TOLERANCE, type BundleModelOptions, type BundleModelResult } from './bundle-model.js';
 export { CliError, oneLineMessage } from './errors.js';
 export { clipToImage } from './clip-boxes.js';
 export { OutputNames } from './output-names.js';

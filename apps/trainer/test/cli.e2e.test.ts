@@ -42,11 +42,15 @@ function expectOneLineFailure(result: ReturnType<typeof edet>, message: string |
   expect(lines[0]).toMatch(message);
 }
 
+const BCCD_LABELS = ['RBC', 'WBC', 'Platelets'];
+
 describe('edet detect (built CLI)', () => {
-  it('runs on the bundled samples by default: JSON on stdout, annotated files in out/', async () => {
+  it('runs the bundled BCCD model on the bundled samples by default: JSON on stdout, annotated files in out/', async () => {
     const result = edet(['detect', '--json']);
     expect(result.status, result.stderr).toBe(0);
-    expect(result.stderr).toMatch(/^edet: note: no --weights given.*untrained.*meaningless/m);
+    // Trained weights: no untrained-weights notice, only progress on stderr.
+    expect(result.stderr).not.toContain('note:');
+    expect(result.stderr.split('\n').filter(Boolean).every((line) => line.startsWith('annotated: '))).toBe(true);
 
     const report = JSON.parse(result.stdout) as { image: string; detections: { box: number[]; score: number; classId: number; label: string }[] }[];
     const samples = readdirSync(SAMPLES_DIRECTORY).filter((name) => /\.(jpe?g|png)$/i.test(name)).sort();
@@ -55,6 +59,7 @@ describe('edet detect (built CLI)', () => {
       const { image } = await decodeImage(await readInputFile(entry.image), entry.image);
       for (const detection of entry.detections) {
         expect(Object.keys(detection).sort()).toEqual(['box', 'classId', 'label', 'score']);
+        expect(detection.label).toBe(BCCD_LABELS[detection.classId]);
         const [x1, y1, x2, y2] = detection.box;
         expect(0 <= x1 && x1 <= x2 && x2 <= image.width).toBe(true);
         expect(0 <= y1 && y1 <= y2 && y2 <= image.height).toBe(true);
@@ -66,12 +71,28 @@ describe('edet detect (built CLI)', () => {
   });
 
   it('prints a table for a named image and keeps the JPEG extension', () => {
-    const image = join(SAMPLES_DIRECTORY, '000000000136.jpg');
-    const result = edet(['detect', image, '--score-threshold', '0.05', '--max-detections', '5', '--out', 'annotated']);
+    const image = join(SAMPLES_DIRECTORY, 'BloodImage_00004.jpg');
+    // A threshold low enough that any weights give table rows.
+    const result = edet(['detect', image, '--score-threshold', '0.001', '--max-detections', '5', '--out', 'annotated']);
     expect(result.status, result.stderr).toBe(0);
-    expect(result.stdout).toContain(`${image}: `);
-    expect(result.stdout).toMatch(/annotated: annotated\/000000000136\.jpg/);
-    expect(readdirSync(join(result.cwd, 'annotated'))).toEqual(['000000000136.jpg']);
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toMatch(/^backend: wasm, model: D0, 3 classes, weights: .+ \(bundled\)$/m);
+    expect(result.stdout).toContain(`${image}: 5 detections`);
+    const rows = result.stdout.split('\n').filter((line) => /^│ +\d+ │/.test(line));
+    expect(rows).toHaveLength(5);
+    for (const row of rows) expect(BCCD_LABELS).toContain(row.split('│')[2].trim());
+    expect(result.stdout).toMatch(/annotated: annotated\/BloodImage_00004\.jpg/);
+    expect(readdirSync(join(result.cwd, 'annotated'))).toEqual(['BloodImage_00004.jpg']);
+  });
+
+  it('keeps the untrained COCO model reachable: --classes coco90 without --weights, with its notice', () => {
+    const image = join(SAMPLES_DIRECTORY, '000000000136.jpg');
+    const result = edet(['detect', image, '--classes', 'coco90', '--score-threshold', '0.005', '--max-detections', '3', '--json']);
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/^edet: note: no --weights given and the bundled model .* has other classes .*untrained weights \(seed 42\).*meaningless/m);
+    const [entry] = JSON.parse(result.stdout) as { detections: { score: number }[] }[];
+    expect(entry.detections).toHaveLength(3);
+    for (const { score } of entry.detections) expect(score).toBeLessThan(0.02);
   });
 
   it('fails in one line for a missing file', () => {

@@ -1,29 +1,74 @@
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import * as tf from '@tensorflow/tfjs-core';
+import { COCO90_LABELS, EfficientDet } from '@edet/model';
 import { describe, expect, it } from 'vitest';
 
 import { runInferBenchmark } from '../src/bench/infer.js';
+import { BUNDLED_MODEL_DIRECTORY } from '../src/bundled-model.js';
 import { runDetect, type DetectOptions } from '../src/commands/detect.js';
 import { decodeImage } from '../src/image/decode.js';
 import { readInputFile } from '../src/files.js';
-import { createDetector } from '../src/model.js';
+import { chooseModel, createChosenDetector } from '../src/model.js';
 import { SAMPLES_DIRECTORY } from '../src/samples.js';
 
 // In-process runs of the pipeline behind `edet detect` and `edet bench`, for what a spawned CLI cannot show:
-// that no tensor outlives a call.
+// that no tensor outlives a call, and which weights and class names a run picks. Nothing here depends on
+// how well the bundled BCCD model is trained.
 
-const sample = join(SAMPLES_DIRECTORY, '000000000136.jpg');
+const sample = join(SAMPLES_DIRECTORY, 'BloodImage_00000.jpg');
+const BCCD_LABELS = ['RBC', 'WBC', 'Platelets'];
+const io = () => {
+  const captured = { out: '', err: '' };
+  return { captured, io: { out: (text: string) => void (captured.out += text), err: (text: string) => void (captured.err += text) } };
+};
+
+describe('which model runs', () => {
+  it('without --weights: the bundled BCCD D0 model and its class names', async () => {
+    const choice = await chooseModel({ compoundCoef: 0 });
+    expect(choice).toMatchObject({ compoundCoef: 0, classNames: BCCD_LABELS, inputSize: 512, weightsFile: join(BUNDLED_MODEL_DIRECTORY, 'weights.safetensors') });
+    expect(choice.untrainedReason).toBeUndefined();
+    expect(choice.description).toMatch(/\(bundled\)$/);
+    // Naming its classes (a --classes file, a dataset's categories) keeps it.
+    expect((await chooseModel({ compoundCoef: 0, classNames: BCCD_LABELS })).bundled).toBeDefined();
+  });
+
+  it('with --weights: that file, and COCO names unless --classes says otherwise', async () => {
+    expect(await chooseModel({ compoundCoef: 0, weightsFile: 'mine.safetensors' })).toMatchObject({ weightsFile: 'mine.safetensors', classNames: [...COCO90_LABELS] });
+    expect((await chooseModel({ compoundCoef: 2, weightsFile: 'mine.safetensors', classNames: ['a', 'b'] })).classNames).toEqual(['a', 'b']);
+  });
+
+  it('untrained weights, with the reason, when the bundled model does not fit or is not there', async () => {
+    const otherVariant = await chooseModel({ compoundCoef: 1 });
+    expect(otherVariant.weightsFile).toBeUndefined();
+    expect(otherVariant.classNames).toEqual([...COCO90_LABELS]);
+    expect(otherVariant.untrainedReason).toMatch(/is D0, not D1/);
+    const otherClasses = await chooseModel({ compoundCoef: 0, classNames: COCO90_LABELS });
+    expect(otherClasses.weightsFile).toBeUndefined();
+    expect(otherClasses.untrainedReason).toMatch(/has other classes \(RBC, WBC, Platelets\)/);
+    const renamed = await chooseModel({ compoundCoef: 0, classNames: ['red', 'white', 'platelet'] });
+    expect(renamed.weightsFile).toBeUndefined();
+    const none = await chooseModel({ compoundCoef: 0, bundledDirectory: mkdtempSync(join(tmpdir(), 'edet-no-model-')) });
+    expect(none.weightsFile).toBeUndefined();
+    expect(none.untrainedReason).toBe('no trained model is bundled');
+
+    const notices: string[] = [];
+    const model = await createChosenDetector(otherClasses, (line) => notices.push(line));
+    model.dispose();
+    expect(notices).toHaveLength(1);
+    expect(notices[0]).toMatch(/^note: no --weights given and the bundled model .* has other classes .*untrained weights \(seed 42\).*meaningless/);
+  });
+});
 
 describe('detection in-process', () => {
-  it('model.detect on a decoded sample leaves no tensor behind', async () => {
+  it('model.detect with the bundled model leaves no tensor behind', async () => {
     const notices: string[] = [];
-    const model = await createDetector({ compoundCoef: 0, numClasses: 90, notice: (line) => notices.push(line) });
+    const model = await createChosenDetector(await chooseModel({ compoundCoef: 0 }), (line) => notices.push(line));
     try {
-      expect(notices).toHaveLength(1);
-      expect(notices[0]).toMatch(/untrained weights \(seed 42\).*meaningless/);
+      expect(notices).toEqual([]);
+      expect(model.config).toMatchObject({ compoundCoef: 0, numClasses: 3, inputSize: 512 });
       const { image } = await decodeImage(await readInputFile(sample), sample);
       const before = tf.memory().numTensors;
       const [detections] = await model.detect([image], { scoreThreshold: 0.2 });
@@ -34,23 +79,44 @@ describe('detection in-process', () => {
     }
   });
 
-  it('runDetect reports JSON, writes the annotated image and frees its model', async () => {
+  it('runDetect with no --weights: JSON with BCCD labels, the annotated image, its model freed', async () => {
     const out = mkdtempSync(join(tmpdir(), 'edet-detect-'));
-    let stdout = '';
-    let stderr = '';
-    const options: DetectOptions = { classes: 'coco90', coef: 0, scoreThreshold: 0.2, iouThreshold: 0.2, nms: 'per-class', maxDetections: 100, json: true, out };
+    const { captured, io: commandIo } = io();
+    // A threshold low enough that any weights give rows to check; 20 at most.
+    const options: DetectOptions = { coef: 0, scoreThreshold: 0.001, iouThreshold: 0.2, nms: 'per-class', maxDetections: 20, json: true, out };
     const before = tf.memory().numTensors;
-    const reports = await runDetect([sample], options, { out: (text) => void (stdout += text), err: (text) => void (stderr += text) });
+    const reports = await runDetect([sample], options, commandIo);
     expect(tf.memory().numTensors).toBe(before);
-    expect(JSON.parse(stdout)).toEqual(reports);
+    expect(JSON.parse(captured.out)).toEqual(reports);
     expect(reports).toHaveLength(1);
     expect(reports[0].image).toBe(sample);
-    expect(reports[0].detections.length).toBeLessThanOrEqual(100);
-    for (const { box } of reports[0].detections) {
-      expect(box[0] >= 0 && box[0] <= box[2] && box[2] <= 500 && box[1] >= 0 && box[1] <= box[3] && box[3] <= 374).toBe(true);
+    expect(reports[0].detections.length).toBeGreaterThan(0);
+    expect(reports[0].detections.length).toBeLessThanOrEqual(20);
+    for (const { box, score, classId, label } of reports[0].detections) {
+      expect(box[0] >= 0 && box[0] <= box[2] && box[2] <= 640 && box[1] >= 0 && box[1] <= box[3] && box[3] <= 480).toBe(true);
+      expect(score > 0.001 && score <= 1).toBe(true);
+      expect(label).toBe(BCCD_LABELS[classId]);
     }
-    expect(stderr).toContain('untrained');
-    expect(readdirSync(out)).toEqual(['000000000136.jpg']);
+    expect(captured.err).not.toContain('note:');
+    expect(readdirSync(out)).toEqual(['BloodImage_00000.jpg']);
+  });
+
+  it('runDetect with --weights and no --classes names COCO classes, as before the bundled model', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'edet-detect-'));
+    const weights = join(folder, 'coco-seeded.safetensors');
+    const seeded = new EfficientDet({ compoundCoef: 0, numClasses: 90, seed: 7 });
+    try {
+      writeFileSync(weights, await seeded.saveSafetensors());
+    } finally {
+      seeded.dispose();
+    }
+    const { captured, io: commandIo } = io();
+    const options: DetectOptions = { weights, coef: 0, scoreThreshold: 0.005, iouThreshold: 0.2, nms: 'per-class', maxDetections: 5, json: false, out: join(folder, 'out') };
+    const [report] = await runDetect([sample], options, commandIo);
+    expect(captured.out).toContain(`model: D0, 90 classes, weights: ${weights}`);
+    expect(captured.err).toBe('');
+    expect(report.detections.length).toBeGreaterThan(0);
+    for (const { classId, label } of report.detections) expect(label).toBe(COCO90_LABELS[classId] || `class ${classId}`);
   });
 });
 

@@ -109,15 +109,16 @@ describe('edet eval --data', () => {
     for (const image of images) copyFileSync(join(bccd, 'images', image.file_name), join(folder, 'images', image.file_name));
   });
 
-  it('runs the untrained model over a tiny BCCD split and evaluates it', async () => {
+  it('runs the bundled BCCD model over a tiny BCCD split and evaluates it', async () => {
     const result = await edet(['eval', '--data', folder, '--split', 'val', '--json', '--batch', '2']);
     expect(result.error).toBeUndefined();
-    expect(result.err).toMatch(/^edet: note: no --weights given.*untrained.*meaningless/m);
+    expect(result.err).not.toContain('note:');
+    expect(result.err).toMatch(/model: D0, 3 classes, weights: .+ \(bundled\), 2 images/);
     expect(result.err).toContain('detected 2/2 images');
     const report = JSON.parse(result.out);
     expect(report.stats).toHaveLength(12);
-    // Untrained weights: every number is tiny (or -1 where BCCD has no box of that size).
-    for (const value of report.stats) expect(value === -1 || (value >= 0 && value < 0.1)).toBe(true);
+    // Whatever the weights: each number is a fraction, or -1 where BCCD has no box of that size.
+    for (const value of report.stats) expect(value === -1 || (value >= 0 && value <= 1)).toBe(true);
     expect(report.perClass.map((row: { categoryId: number; name: string }) => [row.categoryId, row.name])).toEqual([
       [1, 'RBC'],
       [2, 'WBC'],

@@ -38,5 +38,7 @@ describe('edet program', () => {
     expect((result.error as CommanderError).exitCode).toBe(0);
     expect(result.out).toContain('--score-threshold <s>');
     expect(result.out).toContain('--nms <mode>');
+    // Commander wraps the descriptions; compare with the line breaks undone.
+    expect(result.out.replace(/\s+/g, ' ')).toContain('(default: the bundled BCCD D0 model)');
   });
 });

@@ -47,7 +47,7 @@ export async function loadBundledModel(manifestUrl: string): Promise<LoadedModel
     const response = await fetch(weightsUrl);
     if (!response.ok) throw new FileFormatError(weightsUrl, `HTTP ${response.status}`);
     const bytes = new Uint8Array(await response.arrayBuffer());
-    model = new EfficientDet({ compoundCoef: manifest.compoundCoef, numClasses: manifest.labels.length });
+    model = new EfficientDet({ compoundCoef: manifest.compoundCoef, numClasses: manifest.labels.length, inputSize: manifest.inputSize });
     model.loadSafetensors(bytes, { source: manifest.weights });
     const trained = (manifest.trained ?? true) && !isMarkedUntrained(bytes);
     return { model, info: describeModel(model, manifest.name, trained, manifest.labels) };

@@ -1,9 +1,10 @@
 import { FileFormatError } from '@edet/tensor';
 
 /**
- * `public/models/default.json`: describes the bundled weights, so that labels and architecture travel with
- * them. Example for a 3-class BCCD model:
- * `{ "name": "D0 BCCD", "weights": "default.safetensors", "compoundCoef": 0, "labels": ["RBC", "WBC", "Platelets"] }`.
+ * The bundled model's `model.json` (`MODEL_MANIFEST_PATH`): describes the weights, so that labels and
+ * architecture travel with them. The same file the CLI reads (`apps/trainer/src/bundled-model.ts`), which
+ * adds provenance fields that the demo ignores. Example:
+ * `{ "name": "EfficientDet-D0 BCCD", "weights": "weights.safetensors", "compoundCoef": 0, "inputSize": 512, "labels": ["RBC", "WBC", "Platelets"] }`.
  */
 export interface ModelManifest {
   /** Shown on the page. */
@@ -16,6 +17,8 @@ export interface ModelManifest {
   labels: string[];
   /** False for weights that are not trained (the page then says so). Default true. */
   trained?: boolean;
+  /** The square input side the model runs at (default: the variant's, 512 for D0). */
+  inputSize?: number;
 }
 
 /**
@@ -44,11 +47,15 @@ function checkManifest(value: unknown, url: string): ModelManifest {
   if (!Array.isArray(manifest.labels) || manifest.labels.length === 0 || !manifest.labels.every((label) => typeof label === 'string')) {
     throw problem('"labels" must be a non-empty array of class names');
   }
+  if (manifest.inputSize !== undefined && !(Number.isInteger(manifest.inputSize) && manifest.inputSize > 0)) {
+    throw problem('"inputSize" must be a positive integer');
+  }
   return {
     name: typeof manifest.name === 'string' ? manifest.name : manifest.weights,
     weights: manifest.weights,
     compoundCoef: manifest.compoundCoef as number,
     labels: manifest.labels,
     trained: manifest.trained ?? true,
+    inputSize: manifest.inputSize,
   };
 }

@@ -2,13 +2,22 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { createCanvas, loadImage } from '@napi-rs/canvas';
-import { type Detection, EfficientDet, type PredictOptions, type RgbImage } from '@edet/model';
+import { type Detection, EfficientDet, type EfficientDetConfig, type PredictOptions, type RgbImage } from '@edet/model';
 
 import { UNTRAINED_MODEL } from '../../src/config.js';
 import { DEMO_ROOT } from './build-demo.js';
 
 /** The folder the demo's samples come from. */
 export const SAMPLES_DIRECTORY = join(DEMO_ROOT, '..', 'trainer', 'assets', 'samples');
+
+/** The folder the demo's bundled model comes from (`MODEL_MANIFEST_PATH`). */
+export const BUNDLED_MODEL_DIRECTORY = join(DEMO_ROOT, '..', 'trainer', 'assets', 'models', 'bccd-d0');
+
+/** The bundled model's manifest and weights, as the page fetches them. */
+export async function bundledModel(): Promise<{ manifest: { name: string; weights: string; compoundCoef: number; inputSize?: number; labels: string[] }; weights: Uint8Array }> {
+  const manifest = JSON.parse(await readFile(join(BUNDLED_MODEL_DIRECTORY, 'model.json'), 'utf8'));
+  return { manifest, weights: new Uint8Array(await readFile(join(BUNDLED_MODEL_DIRECTORY, manifest.weights))) };
+}
 
 /**
  * A sample decoded in Node (Skia's decoders, through @napi-rs/canvas), RGBA. Chromium decodes the
@@ -23,11 +32,17 @@ export async function decodeSample(file: string): Promise<RgbImage> {
 }
 
 /**
- * `model.detect` in Node, the reference the browser must reproduce: the demo's model (`UNTRAINED_MODEL`)
- * with `weights` loaded, one run per options set. Runs on the test process's backend (wasm by default).
+ * `model.detect` in Node, the reference the browser must reproduce: the demo's model (`UNTRAINED_MODEL`
+ * unless `config` says otherwise) with `weights` loaded, one run per options set. Runs on the test
+ * process's backend (wasm by default).
  */
-export async function nodeDetections(weights: Uint8Array, image: RgbImage, optionSets: readonly PredictOptions[]): Promise<Detection[][]> {
-  const model = new EfficientDet({ ...UNTRAINED_MODEL });
+export async function nodeDetections(
+  weights: Uint8Array,
+  image: RgbImage,
+  optionSets: readonly PredictOptions[],
+  config: EfficientDetConfig = UNTRAINED_MODEL,
+): Promise<Detection[][]> {
+  const model = new EfficientDet({ ...config });
   try {
     model.loadSafetensors(weights);
     const results: Detection[][] = [];

@@ -21,17 +21,25 @@ export interface StaticServer {
   close(): Promise<void>;
 }
 
+/** Options of `serveDirectory`. */
+export interface ServeOptions {
+  /** URL path prefixes (`models/`) answered with a 404, as a site deployed without those files would. */
+  hide?: readonly string[];
+}
+
 /**
  * Serves the files of `root` (a built site), as any static host would: no SPA fallback, so a missing file
- * is a 404 (the demo relies on that to notice that no model manifest is bundled).
+ * is a 404 (the demo relies on that to notice that no model manifest is deployed).
  */
-export async function serveDirectory(root: string): Promise<StaticServer> {
+export async function serveDirectory(root: string, options: ServeOptions = {}): Promise<StaticServer> {
   const base = normalize(root + sep);
+  const hidden = (options.hide ?? []).map((prefix) => `/${prefix.replace(/^\/+/, '')}`);
   const server = createServer(async (request, response) => {
     const path = decodeURIComponent(new URL(request.url ?? '/', 'http://localhost').pathname);
     const file = normalize(join(base, path.endsWith('/') ? `${path}index.html` : path));
     try {
       if (!file.startsWith(base)) throw new Error('outside the root');
+      if (hidden.some((prefix) => path.startsWith(prefix))) throw new Error('hidden');
       const bytes = await readFile(file);
       response.writeHead(200, { 'Content-Type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream' });
       response.end(bytes);

@@ -15,7 +15,7 @@ import { formatDetectionTable } from '../format/table.js';
 import { decodeImage } from '../image/decode.js';
 import { encodeCanvas } from '../image/encode.js';
 import type { CommandIo } from '../io.js';
-import { createDetector } from '../model.js';
+import { chooseModel, createChosenDetector } from '../model.js';
 import { integerParser, parseFraction, parseLimit } from '../options.js';
 import { OutputNames } from '../output-names.js';
 import { sampleImages } from '../samples.js';
@@ -26,7 +26,8 @@ const NMS_MODES = ['per-class', 'agnostic', 'soft'] as const;
 /** The parsed options of `edet detect`. */
 export interface DetectOptions {
   weights?: string;
-  classes: string;
+  /** `coco90` or a class-names file; default: the bundled model's classes, or coco90 with `weights`. */
+  classes?: string;
   coef: number;
   scoreThreshold: number;
   iouThreshold: number;
@@ -44,8 +45,8 @@ export function registerDetectCommand(program: Command, io: CommandIo): void {
     .command('detect')
     .description('detect objects in JPEG/PNG images; print a table (or JSON) and write annotated copies')
     .argument('[images...]', 'JPEG or PNG files (default: the bundled sample images)')
-    .option('--weights <file>', 'safetensors checkpoint, zylo117 or rwightman keys (default: untrained weights)')
-    .option('--classes <list>', 'class names: coco90, or a file (JSON array, or one name per line)', 'coco90')
+    .option('--weights <file>', 'safetensors checkpoint, zylo117 or rwightman keys (default: the bundled BCCD D0 model)')
+    .option('--classes <list>', "class names: coco90, or a file (JSON array, or one name per line) (default: the bundled model's, or coco90 with --weights)")
     .option('--coef <n>', 'EfficientDet variant, 0 for D0 (must match the weights)', integerParser(0), 0)
     .option('--score-threshold <s>', 'keep detections scoring above this', parseFraction, 0.2)
     .option('--iou-threshold <t>', 'NMS overlap threshold', parseFraction, 0.2)
@@ -66,7 +67,12 @@ export function registerDetectCommand(program: Command, io: CommandIo): void {
  */
 export async function runDetect(images: readonly string[], options: DetectOptions, io: CommandIo): Promise<ImageReport[]> {
   const files = images.length > 0 ? [...images] : sampleImages();
-  const names = await loadClassNames(options.classes);
+  const choice = await chooseModel({
+    weightsFile: options.weights,
+    compoundCoef: options.coef,
+    classNames: options.classes === undefined ? undefined : await loadClassNames(options.classes),
+  });
+  const names = choice.classNames;
   const labelOf = labeller(names);
   const decoded = [];
   for (const file of files) decoded.push({ file, ...(await decodeImage(await readInputFile(file), file)) });
@@ -81,12 +87,7 @@ export async function runDetect(images: readonly string[], options: DetectOption
 
   const backend = await startBackend(options.backend);
   const notice = (line: string) => io.err(`edet: ${line}\n`);
-  const model = await createDetector({
-    compoundCoef: options.coef,
-    numClasses: names.length,
-    weightsFile: options.weights,
-    notice,
-  });
+  const model = await createChosenDetector(choice, notice);
   const predictOptions: PredictOptions = {
     scoreThreshold: options.scoreThreshold,
     iouThreshold: options.iouThreshold,
@@ -98,7 +99,7 @@ export async function runDetect(images: readonly string[], options: DetectOption
   const progress = options.json ? io.err : io.out;
   const reports: ImageReport[] = [];
   try {
-    if (!options.json) io.out(`backend: ${backend}, model: D${options.coef}, ${names.length} classes\n`);
+    if (!options.json) io.out(`backend: ${backend}, model: D${options.coef}, ${names.length} classes, weights: ${choice.description}\n`);
     for (const { file, image, format } of decoded) {
       const [raw] = await model.detect([image], predictOptions);
       const detections = clipToImage(raw, image.width, image.height);

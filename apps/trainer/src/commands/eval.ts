@@ -5,7 +5,7 @@ import { Option, type Command } from 'commander';
 import { NODE_BACKENDS, startBackend, type NodeBackend } from '../backend.js';
 import { CliError, oneLineMessage } from '../errors.js';
 import type { CommandIo } from '../io.js';
-import { createDetector } from '../model.js';
+import { chooseModel, createChosenDetector } from '../model.js';
 import { integerParser, parseFraction } from '../options.js';
 import { categoryMap } from '../eval/category-map.js';
 import { readCocoDataset, readCocoDetections } from '../eval/coco-files.js';
@@ -55,7 +55,7 @@ export function registerEvalCommand(program: Command, io: CommandIo): void {
     .option('--dets <file>', 'COCO results JSON, [{image_id, category_id, bbox: [x, y, w, h], score}] (with --gt)')
     .option('--data <dir>', 'dataset folder (images/ + instances_<split>.json): run the model over it and evaluate')
     .option('--split <name>', 'with --data: which instances_<split>.json (default: val)')
-    .option('--weights <file>', 'with --data: safetensors checkpoint (default: untrained weights)')
+    .option('--weights <file>', "with --data: safetensors checkpoint (default: the bundled BCCD D0 model, when the dataset's categories are its classes)")
     .option('--coef <n>', 'with --data: EfficientDet variant, 0 for D0 (default: 0)', integerParser(0))
     .option('--score-threshold <s>', `with --data: keep detections scoring above this (default: ${EVAL_PREDICT_OPTIONS.scoreThreshold})`, parseFraction)
     .option('--batch <n>', 'with --data: images decoded and run at a time (default: 8)', integerParser(1))
@@ -132,14 +132,12 @@ export async function runEval(options: EvalOptions, io: CommandIo): Promise<Eval
     const categories = categoryMap(dataset.categories);
     const coef = options.coef ?? 0;
     const backend = await startBackend(options.backend);
-    const model = await createDetector({
-      compoundCoef: coef,
-      numClasses: categories.size,
-      weightsFile: options.weights,
-      notice: (line) => io.err(`edet: ${line}\n`),
-    });
+    // The model's classes are the dataset's categories, in id order: by name when no weights are given,
+    // so that the bundled model is evaluated only on its own classes.
+    const choice = await chooseModel({ weightsFile: options.weights, compoundCoef: coef, classNames: categories.names });
+    const model = await createChosenDetector(choice, (line) => io.err(`edet: ${line}\n`));
     try {
-      progress(`backend: ${backend}, model: D${coef}, ${categories.size} classes, ${dataset.images.length} images\n`);
+      progress(`backend: ${backend}, model: D${coef}, ${categories.size} classes, weights: ${choice.description}, ${dataset.images.length} images\n`);
       const started = performance.now();
       detections = await detectDataset(model, dataset, categories, {
         imageFiles: folder.imageFiles,
