@@ -1,15 +1,20 @@
 import * as tf from '@tensorflow/tfjs-core';
 
-import { type KernelArgs, floatView } from './wasm-backend.js';
+import { type KernelArgs, floatView, pointer, simd } from './wasm-backend.js';
+import { FOCAL_LOSS_GAMMAS, FOCAL_LOSS_WEIGHTING } from './wasm/focal-loss-programs.js';
 
 /**
- * Sigmoid focal loss and its gradient for the wasm backend, each one pass over the data in JavaScript.
+ * Sigmoid focal loss and its gradient for the wasm backend, each one SIMD pass over the data.
  *
  * Built from tfjs ops, the loss over D0's `[N, 49104, 90]` class logits is a chain of ~20 full-size
  * elementwise ops whose transcendental ones (`Softplus`, `Exp`) are scalar in the wasm backend: ~500 ms
- * per image for the forward and backward passes. Here each element costs one `exp`, one `log1p` (both as
- * short polynomials, accurate to 1e-10) and a few arithmetic operations, in float64, with the weights (e.g.
- * the mask of ignored anchors) folded in.
+ * per image for the forward and backward passes. Here each element costs one `exp`, one `log1p` (both
+ * vectorised polynomials, `simd-math`), two divisions and a few arithmetic operations, 4 elements at a time
+ * in float32, with the weights (e.g. the mask of ignored anchors) folded in: within ~1e-6 relative of the
+ * float64 definition (exp and log1p are accurate to ~2e-7; the rest is a handful of float32 roundings).
+ * Gammas other than 0, 1, 1.5 and 2 (2 is the default, 1.5 the official training value) take a float64
+ * JavaScript loop, ~4x slower: `(1 - p_t)^gamma` as `exp(gamma log(1 - p_t))` in float32 would be off by
+ * the rounding of `gamma log(1 - p_t)`, up to ~4e-6 relative where that is near -80.
  *
  * With the margin `z = x (2t - 1)` (large when the prediction is right) and `e = exp(-|z|)`:
  * - `-log p_t = softplus(-z) = max(-z, 0) + log1p(e)`,
@@ -65,6 +70,8 @@ function weightRun(name: string, inputs: Record<string, tf.TensorInfo>, dy?: tf.
   return size / Math.max(tf.util.sizeFromShape(weights.shape), 1);
 }
 
+// ---- float64 JavaScript loops, for the gammas the SIMD programs do not take ----
+
 // exp(-a) = 2^(-k/16) exp(r) with k = round(16 a / ln 2) and |r| <= ln 2 / 32: a table lookup and a degree-4
 // Taylor polynomial (error < r^5 / 120 < 4e-11 relative), about half the cost of Math.exp. Margins are
 // clamped at 120: beyond it e (< 8e-53) only enters the results as a term below float32's smallest value or
@@ -93,23 +100,11 @@ function log1pFromHalfRatio(s: number): number {
   );
 }
 
-/** `q^gamma` for `q` in [0, 1], without `pow` for the usual exponents (2 by default, 1.5 in official training). */
-function power(q: number, gamma: number): number {
-  if (gamma === 2) return q * q;
-  if (gamma === 1.5) return q * Math.sqrt(q);
-  if (gamma === 1) return q;
-  if (gamma === 0) return 1;
-  return Math.pow(q, gamma);
-}
-
 // Both loops below share this per-element start: with the margin z and e = exp(-|z|), one division gives
 // r = 1 / (1 + e) and s = e / (2 + e), so p_t, 1 - p_t and -log p_t cost no further division or log.
 
-/** Output: the per-element weighted loss, the logits' shape. */
-function focalLoss({ inputs, backend, attrs }: KernelArgs<FocalLossKernelAttrs>): tf.TensorInfo {
-  const run = weightRun(FOCAL_LOSS_KERNEL, inputs);
-  const out = backend.makeOutput([...inputs.logits.shape], 'float32');
-  // Views after the allocation, which may grow (and move) the heap.
+/** The forward loop into `out`; `run` elements share one weight. */
+function focalLossScalar({ inputs, backend, attrs }: KernelArgs<FocalLossKernelAttrs>, run: number, out: tf.TensorInfo): void {
   const x = floatView(backend, inputs.logits);
   const t = floatView(backend, inputs.targets);
   const w = inputs.weights === undefined ? null : floatView(backend, inputs.weights);
@@ -128,16 +123,13 @@ function focalLoss({ inputs, backend, attrs }: KernelArgs<FocalLossKernelAttrs>)
       const r = (2 + e) * d;
       const minusLogPt = (z < 0 ? -z : 0) + log1pFromHalfRatio(e * (1 + e) * d); // softplus(-z)
       const q = z < 0 ? r : e * r; // 1 - p_t
-      loss[i] = weight * (target * alphaSlope + alphaBase) * power(q, gamma) * minusLogPt;
+      loss[i] = weight * (target * alphaSlope + alphaBase) * Math.pow(q, gamma) * minusLogPt;
     }
   }
-  return out;
 }
 
-/** Output: `dy * d loss / d logits`, the logits' shape (the targets and weights get no gradient). */
-function focalLossGrad({ inputs, backend, attrs }: KernelArgs<FocalLossKernelAttrs>): tf.TensorInfo {
-  const run = weightRun(FOCAL_LOSS_GRAD_KERNEL, inputs, inputs.dy);
-  const out = backend.makeOutput([...inputs.logits.shape], 'float32');
+/** The gradient loop into `out`; `run` elements share one weight. */
+function focalLossGradScalar({ inputs, backend, attrs }: KernelArgs<FocalLossKernelAttrs>, run: number, out: tf.TensorInfo): void {
   const dy = floatView(backend, inputs.dy);
   const x = floatView(backend, inputs.logits);
   const t = floatView(backend, inputs.targets);
@@ -156,15 +148,70 @@ function focalLossGrad({ inputs, backend, attrs }: KernelArgs<FocalLossKernelAtt
       const d = 1 / ((1 + e) * (2 + e));
       const r = (2 + e) * d;
       const q = z < 0 ? r : e * r; // 1 - p_t
-      let dz = -q; // gamma 0: the slope of softplus(-z); also avoids 0 * Infinity at infinite logits
-      if (gamma !== 0) {
-        const pt = z < 0 ? e * r : r;
-        const minusLogPt = (z < 0 ? -z : 0) + log1pFromHalfRatio(e * (1 + e) * d);
-        dz = power(q, gamma) * (-gamma * pt * minusLogPt - q);
-      }
+      const pt = z < 0 ? e * r : r;
+      const minusLogPt = (z < 0 ? -z : 0) + log1pFromHalfRatio(e * (1 + e) * d);
+      const dz = Math.pow(q, gamma) * (-gamma * pt * minusLogPt - q);
       dx[i] = dy[i] * weight * (target * alphaSlope + alphaBase) * dz * sign;
     }
   }
+}
+
+// ---- the kernels ----
+
+/**
+ * The SIMD programs' arguments after the pointers, or null for a gamma they do not take. `run` elements
+ * share one weight: the rows are runs with per-row weights, and the whole array otherwise.
+ */
+function programArgs(inputs: Record<string, tf.TensorInfo>, run: number, attrs: FocalLossKernelAttrs): number[] | null {
+  const gammaCase = (FOCAL_LOSS_GAMMAS as readonly number[]).indexOf(attrs.gamma);
+  if (gammaCase < 0) return null;
+  const size = tf.util.sizeFromShape(inputs.logits.shape);
+  const weighting =
+    inputs.weights === undefined ? FOCAL_LOSS_WEIGHTING.none
+    : run === 1 ? FOCAL_LOSS_WEIGHTING.element
+    : FOCAL_LOSS_WEIGHTING.row;
+  const [rows, channels] = weighting === FOCAL_LOSS_WEIGHTING.row ? [size / run, run] : [1, size];
+  // alpha_t = t (2 alpha - 1) + (1 - alpha), the same expression as the op path (alpha for t = 1, 1 - alpha for 0).
+  return [rows, channels, weighting, gammaCase, 2 * attrs.alpha - 1, 1 - attrs.alpha];
+}
+
+/** Output: the per-element weighted loss, the logits' shape. */
+function focalLoss(args: KernelArgs<FocalLossKernelAttrs>): tf.TensorInfo {
+  const { inputs, backend, attrs } = args;
+  const run = weightRun(FOCAL_LOSS_KERNEL, inputs);
+  const out = backend.makeOutput([...inputs.logits.shape], 'float32');
+  if (tf.util.sizeFromShape(out.shape) === 0) return out;
+  const rest = programArgs(inputs, run, attrs);
+  if (rest === null) {
+    focalLossScalar(args, run, out);
+    return out;
+  }
+  const weights = inputs.weights === undefined ? 0 : pointer(backend, inputs.weights);
+  simd(backend).focalLoss(pointer(backend, inputs.logits), pointer(backend, inputs.targets), weights, pointer(backend, out), ...rest);
+  return out;
+}
+
+/** Output: `dy * d loss / d logits`, the logits' shape (the targets and weights get no gradient). */
+function focalLossGrad(args: KernelArgs<FocalLossKernelAttrs>): tf.TensorInfo {
+  const { inputs, backend, attrs } = args;
+  const run = weightRun(FOCAL_LOSS_GRAD_KERNEL, inputs, inputs.dy);
+  const out = backend.makeOutput([...inputs.logits.shape], 'float32');
+  if (tf.util.sizeFromShape(out.shape) === 0) return out;
+  const rest = programArgs(inputs, run, attrs);
+  if (rest === null) {
+    focalLossGradScalar(args, run, out);
+    return out;
+  }
+  const weights = inputs.weights === undefined ? 0 : pointer(backend, inputs.weights);
+  const { dy, logits, targets } = inputs;
+  simd(backend).focalLossGrad(
+    pointer(backend, dy),
+    pointer(backend, logits),
+    pointer(backend, targets),
+    weights,
+    pointer(backend, out),
+    ...rest,
+  );
   return out;
 }
 

@@ -241,10 +241,11 @@ export const and = binary(0x71);
 export const shl = binary(0x74);
 /** Arithmetic (sign-filling) shift right. */
 export const shrS = binary(0x75);
+export const eq = binary(0x46);
 export const lt = binary(0x48);
 export const gt = binary(0x4a);
 
-/** `cond ? a : b` on i32 (both sides are evaluated). */
+/** `cond ? a : b` on i32 or f32 (both sides are evaluated; `cond` is an i32). */
 export function select(a: Expr | Local, b: Expr | Local, cond: Expr | Local): Expr {
   return (f) => f.expr(asExpr(a)).expr(asExpr(b)).expr(asExpr(cond)).emit(0x1b);
 }
@@ -264,6 +265,8 @@ export const fmul = binary(0x94);
 export const fdiv = binary(0x95);
 export const fmin = binary(0x96);
 export const fmax = binary(0x97);
+/** f32 `a < b`: an i32 0 or 1 (0 when either side is NaN). */
+export const flt = binary(0x5d);
 export const fabs = unary(0x8b);
 export const fneg = unary(0x8c);
 export const fsqrt = unary(0x91);

@@ -9,9 +9,11 @@ import {
   f32,
   f32ReinterpretI32,
   fdiv,
+  flt,
   fmax,
   fmin,
   fneg,
+  fsqrt,
   fsub,
   get,
   i32ReinterpretF32,
@@ -19,14 +21,18 @@ import {
   i32x4Shl,
   i32x4ShrS,
   i32x4Sub,
+  select,
   shl,
   shrS,
   sub,
+  vbitselect,
   vconst,
   vdiv,
+  vlt,
   vneg,
   vpmax,
   vpmin,
+  vsqrt,
   vsub,
 } from './assembler.js';
 import { type Lanes, SCALAR, VECTOR } from './conv-loops.js';
@@ -34,7 +40,7 @@ import { type Lanes, SCALAR, VECTOR } from './conv-loops.js';
 /**
  * Float math for the SIMD programs, written once over a lane width (`MathLanes`: 4 floats in a v128, or
  * one f32 for the elements left over), so the vector loop and its scalar tail compute bit-identical
- * results: `exp`, `sigmoid` and the swish derivative.
+ * results: `exp`, `sigmoid`, the swish derivative and `log1p` on [0, 1].
  */
 
 /** `Lanes` plus what the math below needs: more float ops, and integer lanes of the same width. */
@@ -48,6 +54,14 @@ export interface MathLanes extends Lanes {
   /** `a` clamped to `[low, high]`; a NaN in `a` stays NaN. */
   clamp(a: Expr | Local, low: Expr | Local, high: Expr | Local): Expr;
   neg(a: Expr | Local): Expr;
+  sqrt(a: Expr | Local): Expr;
+  /** The smaller / larger of `a` and `b`; a NaN in `a` gives NaN (one in `b` gives NaN or `a`, by width). */
+  min(a: Expr | Local, b: Expr | Local): Expr;
+  max(a: Expr | Local, b: Expr | Local): Expr;
+  /** `a < b` as a lane mask (all ones / zero in a v128; 1 / 0 in an i32), of type `intType`. False for NaN. */
+  less(a: Expr | Local, b: Expr | Local): Expr;
+  /** `mask ? a : b` lane-wise, `mask` from `less`. */
+  select(a: Expr | Local, b: Expr | Local, mask: Expr | Local): Expr;
   /** The bits of float lanes as integer lanes, and back. */
   bits(a: Expr | Local): Expr;
   fromBits(a: Expr | Local): Expr;
@@ -72,6 +86,12 @@ export const VECTOR_MATH: MathLanes = {
   // value first they return it when it is NaN.
   clamp: (a, low, high) => vpmin(vpmax(a, low), high),
   neg: vneg,
+  sqrt: vsqrt,
+  // pmin / pmax: see clamp.
+  min: vpmin,
+  max: vpmax,
+  less: vlt,
+  select: vbitselect,
   // A v128 is untyped: integer lanes are the float bits as they stand.
   bits: asIs,
   fromBits: asIs,
@@ -89,6 +109,11 @@ export const SCALAR_MATH: MathLanes = {
   div: fdiv,
   clamp: (a, low, high) => fmin(fmax(a, low), high),
   neg: fneg,
+  sqrt: fsqrt,
+  min: fmin,
+  max: fmax,
+  less: flt,
+  select,
   bits: i32ReinterpretF32,
   fromBits: f32ReinterpretI32,
   intAdd: add,
@@ -108,11 +133,15 @@ const EXP_POLY = [1.9875691500e-4, 1.3981999507e-3, 8.3334519073e-3, 4.166579589
 const EXP_CLAMP = 120;
 // 1.5 * 2^23: adding it to |v| < 2^22 rounds v to an integer (ties to even) held in the low mantissa bits.
 const ROUNDER = 12582912;
+// log1p(x) = 2 atanh(s) with s = x / (2 + x), so s^2 <= 1/9 for x in [0, 1]; 2 atanh(s) = 2s + 2s s^2 Q(s^2)
+// with Q(t) = (atanh(sqrt t) / sqrt t - 1) / t = 1/3 + t/5 + ... fitted (minimax in the relative error of
+// log1p) on [0, 1/9]: 5e-9, far below float32's rounding. Highest degree first.
+const LOG1P_POLY = [0.140122294, 0.139995709, 0.200108498, 0.333332062];
 
 /**
  * The math above for one lane width, with its constants in locals: `new LaneMath(f, m)` emits their set-up
  * where it is called, so call it before a loop, not in it: the loop then reads locals instead of building
- * each of the 13 `v128.const`s where it is used, on every iteration.
+ * each of its `v128.const`s where it is used, on every iteration.
  *
  * Every call of `exp`, `sigmoid`, ... uses fresh temporaries, so results of several calls can be combined.
  */
@@ -123,7 +152,9 @@ export class LaneMath {
     private readonly f: FunctionBuilder,
     readonly m: MathLanes,
   ) {
-    for (const value of [-EXP_CLAMP, EXP_CLAMP, LOG2E, LN2_HI, LN2_LO, ROUNDER, ...EXP_POLY, 1]) this.constant(value);
+    for (const value of [-EXP_CLAMP, EXP_CLAMP, LOG2E, LN2_HI, LN2_LO, ROUNDER, ...EXP_POLY, 1, 2, ...LOG1P_POLY]) {
+      this.constant(value);
+    }
   }
 
   /** A float constant in every lane (a local set up by the constructor, or a new one set up here). */
@@ -182,6 +213,31 @@ export class LaneMath {
     const one = this.constant(1);
     this.f.set(out, this.m.div(one, this.m.add(one, this.exp(this.m.neg(x)))));
     return out;
+  }
+
+  /**
+   * Emits `log1p(x)` for `x` in [0, 1] (e.g. `softplus(z) = max(z, 0) + log1p(e^-|z|)`) and returns it:
+   * within 1.7e-7 relative of the exact value for every float32 x there (denormals and 0 included), NaN
+   * for NaN; other x are out of its range (the polynomial is fitted for s^2 <= 1/9).
+   *
+   * `log1p(x) = 2 atanh(s)` with `s = x / (2 + x)`: no cancellation at small x (unlike `log(1 + x)`, where
+   * `1 + x` rounds x away), and the series in `s^2` has positive terms, so its float32 evaluation is
+   * well-conditioned. The error is that of s (two roundings) and of the final sum.
+   */
+  log1pUnit(x: Expr | Local): Expr {
+    const { f, m } = this;
+    const k = (value: number) => this.constant(value);
+    const xl = f.local(m.type);
+    const s = f.local(m.type);
+    const twoS = f.local(m.type);
+    const t = f.local(m.type);
+    f.set(xl, x);
+    f.set(s, m.div(xl, m.add(k(2), xl)));
+    f.set(twoS, m.add(s, s));
+    f.set(t, m.mul(s, s));
+    let poly: Expr = get(k(LOG1P_POLY[0]));
+    for (const c of LOG1P_POLY.slice(1)) poly = m.add(m.mul(poly, t), k(c));
+    return m.add(twoS, m.mul(twoS, m.mul(t, poly)));
   }
 
   /** Returns `z * sigmoid(z)` (swish); `z` is read twice, so pass a local. */

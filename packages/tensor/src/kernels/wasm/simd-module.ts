@@ -6,6 +6,7 @@ import {
   batchNormVarianceProgram,
 } from './batch-norm-programs.js';
 import { depthwiseFilterGradProgram, depthwiseInputGradProgram } from './depthwise-programs.js';
+import { focalLossProgram } from './focal-loss-programs.js';
 import { gemmTnProgram } from './gemm-tn-program.js';
 import { maxPoolGradProgram } from './max-pool-grad-program.js';
 import { col2imProgram, im2colProgram } from './patch-programs.js';
@@ -38,6 +39,8 @@ export interface SimdKernels {
   batchNormGradApply: Fn;
   swish: Fn;
   swishGrad: Fn;
+  focalLoss: Fn;
+  focalLossGrad: Fn;
 }
 
 // Compiled modules, for an unshared and a shared memory (only the memory import differs).
@@ -64,6 +67,8 @@ function compiled(shared: boolean): WebAssembly.Module {
       batchNormGradApplyProgram(),
       swishProgram(),
       swishGradProgram(),
+      focalLossProgram(false),
+      focalLossProgram(true),
     ];
     module = new WebAssembly.Module(assembleModule(programs, shared));
     modules.set(shared, module);
