@@ -33,6 +33,18 @@ describe('edet program', () => {
     expect(report.minMs).toBeLessThanOrEqual(report.medianMs);
   });
 
+  it('bench --mode train with workers times the step on worker threads and the same step in one thread', async () => {
+    const result = await run(['bench', '--mode', 'train', '--size', '128', '--batch', '2', '--workers', '2', '--runs', '1', '--warmup', '0', '--json']);
+    expect(result.error).toBeUndefined();
+    const report = JSON.parse(result.out);
+    expect(report).toMatchObject({ batch: 2, workers: 2, microBatch: 1 });
+    expect(report.singleThreadMs).toBeGreaterThan(0);
+    expect(report.parallelSpeedup).toBeCloseTo(report.singleThreadMs / report.medianMs, 6);
+    // Without --workers on a batch of 1 there is nothing to spread: one thread, no second peer.
+    const single = JSON.parse((await run(['bench', '--mode', 'train', '--size', '128', '--batch', '1', '--runs', '1', '--warmup', '0', '--json'])).out);
+    expect(single).toMatchObject({ workers: 1, singleThreadMs: null, parallelSpeedup: null });
+  }, 120_000);
+
   it('prints help on stdout', async () => {
     const result = await run(['detect', '--help']);
     expect((result.error as CommanderError).exitCode).toBe(0);
