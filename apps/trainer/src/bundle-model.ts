@@ -37,7 +37,7 @@ export interface BundleModelOptions {
   name: string;
   /** EfficientDet variant (default: the run's, else 0). */
   compoundCoef?: number;
-  /** Input side the model runs at (default: the variant's, 512 for D0). */
+  /** Input side the model runs at (default: the run's training size, else the variant's, 512 for D0). */
   inputSize?: number;
   /** The training command line, recorded in `model.json`. */
   trainingCommand?: string;
@@ -65,7 +65,7 @@ export interface BundleModelResult {
 
 /** What a run folder's `checkpoint.json` says, as far as bundling cares. */
 interface RunCheckpoint {
-  config?: Record<string, unknown> & { coef?: number };
+  config?: Record<string, unknown> & { coef?: number; size?: number };
   progress?: { epoch?: number; step?: number };
   bestMap?: number | null;
 }
@@ -161,7 +161,9 @@ export async function bundleModel(options: BundleModelOptions): Promise<BundleMo
   }
 
   const compoundCoef = options.compoundCoef ?? (typeof checkpoint?.config?.coef === 'number' ? checkpoint.config.coef : 0);
-  const inputSize = options.inputSize ?? efficientDetPreset(compoundCoef).inputSize;
+  // The size the run trained at: batch-norm statistics and the learned box scales belong to it.
+  const trainedSize = typeof checkpoint?.config?.size === 'number' ? checkpoint.config.size : undefined;
+  const inputSize = options.inputSize ?? trainedSize ?? efficientDetPreset(compoundCoef).inputSize;
   const evaluation = options.evaluationFile === undefined ? null : await readEvaluation(options.evaluationFile, options.evaluationSplit ?? 'val');
   const images = [];
   for (const file of options.checkImages) images.push({ file, ...(await decodeImage(await readInputFile(file), file)) });
