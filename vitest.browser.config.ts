@@ -18,7 +18,7 @@ const SHARED = [
   'packages/anchors/test/box-coding.test.ts',
   'packages/anchors/test/nms.test.ts',
   'packages/anchors/test/postprocess.test.ts',
-  'packages/losses/test/*.test.ts',
+  'packages/losses/test/{focal-loss,focal-loss-normalized,huber-loss,iou-losses,smooth-l1-loss}.test.ts',
   'packages/tensor/test/fused-batch-norm.test.ts',
   'packages/tensor/test/gradients-indexing.test.ts',
   'packages/tensor/test/gradients-shape.test.ts',
@@ -45,7 +45,8 @@ const WEBGL_ONLY = [
 // - anchors.test.ts (uses Node's Buffer), *-golden / checkpoint / jpeg-path / rwightman-layout /
 //   backbone checkpoint-keys and stages / safetensors-shared / gradients-node (read files or spawn Node),
 //   smoke.test.ts (asserts the Node default backend, wasm), model-gradients.test.ts (wasm by design),
-//   kernels-*.test.ts (wasm kernels), presets.test.ts (D0-D7x: minutes on SwiftShader).
+//   kernels-*.test.ts and losses' focal-loss-fused.test.ts (wasm kernels), presets.test.ts (D0-D7x:
+//   minutes on SwiftShader).
 // - gradients-conv, gradients-pooling, gradients-training: tfjs-backend-webgl's stride-2 backprop shaders
 //   fail to compile on SwiftShader, and it has no packed transpose above rank 6.
 
