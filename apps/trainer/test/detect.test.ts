@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -14,6 +14,9 @@ import { readInputFile } from '../src/files.js';
 import { chooseModel, createChosenDetector } from '../src/model.js';
 import { SAMPLES_DIRECTORY } from '../src/samples.js';
 
+/** The input size the bundled model's manifest names (the size it was trained at). */
+const bundledInputSize = (): number => (JSON.parse(readFileSync(join(BUNDLED_MODEL_DIRECTORY, 'model.json'), 'utf8')) as { inputSize: number }).inputSize;
+
 // In-process runs of the pipeline behind `edet detect` and `edet bench`, for what a spawned CLI cannot show:
 // that no tensor outlives a call, and which weights and class names a run picks. Nothing here depends on
 // how well the bundled BCCD model is trained.
@@ -28,7 +31,7 @@ const io = () => {
 describe('which model runs', () => {
   it('without --weights: the bundled BCCD D0 model and its class names', async () => {
     const choice = await chooseModel({ compoundCoef: 0 });
-    expect(choice).toMatchObject({ compoundCoef: 0, classNames: BCCD_LABELS, inputSize: 512, weightsFile: join(BUNDLED_MODEL_DIRECTORY, 'weights.safetensors') });
+    expect(choice).toMatchObject({ compoundCoef: 0, classNames: BCCD_LABELS, inputSize: bundledInputSize(), weightsFile: join(BUNDLED_MODEL_DIRECTORY, 'weights.safetensors') });
     expect(choice.untrainedReason).toBeUndefined();
     expect(choice.description).toMatch(/\(bundled\)$/);
     // Naming its classes (a --classes file, a dataset's categories) keeps it.
@@ -68,7 +71,7 @@ describe('detection in-process', () => {
     const model = await createChosenDetector(await chooseModel({ compoundCoef: 0 }), (line) => notices.push(line));
     try {
       expect(notices).toEqual([]);
-      expect(model.config).toMatchObject({ compoundCoef: 0, numClasses: 3, inputSize: 512 });
+      expect(model.config).toMatchObject({ compoundCoef: 0, numClasses: 3, inputSize: bundledInputSize() });
       const { image } = await decodeImage(await readInputFile(sample), sample);
       const before = tf.memory().numTensors;
       const [detections] = await model.detect([image], { scoreThreshold: 0.2 });
