@@ -58,7 +58,7 @@ describe('the demo page', () => {
     try {
       await waitForRuns(page, 1, WASM_RUN_MS);
       expect(await page.getAttribute('#result-canvas', 'data-image')).toBe(BCCD_SAMPLE);
-      expect(await page.textContent('#model-name')).toBe(`${manifest.name}: D0, 3 classes, 512×512 input`);
+      expect(await page.textContent('#model-name')).toBe(`${manifest.name}: D0, 3 classes, ${manifest.inputSize}×${manifest.inputSize} input`);
       expect(await page.isHidden('#untrained-notice')).toBe(true);
       const detections = await pageDetections(page);
       const comparison = compareDetections(detections, reference, { box: 1e-3, score: 1e-6 }, 0.2);
