@@ -40,6 +40,13 @@ describe('clipToImage', () => {
     const clipped = clipToImage([{ box: [-3, 10, 520, 385.6], score: 0.5, classId: 1 }], 500, 374);
     expect(clipped).toEqual([{ box: [0, 10, 500, 374], score: 0.5, classId: 1 }]);
   });
+
+  it('drops boxes that lie wholly in the padding (no area left on the image)', () => {
+    const inPadding = { box: [505, 0, 511, 374] as [number, number, number, number], score: 0.9, classId: 0 };
+    const below = { box: [10, 380, 60, 400] as [number, number, number, number], score: 0.8, classId: 0 };
+    const kept = { box: [10, 10, 60, 60] as [number, number, number, number], score: 0.7, classId: 2 };
+    expect(clipToImage([inPadding, below, kept], 500, 374)).toEqual([kept]);
+  });
 });
 
 describe('OutputNames', () => {
