@@ -157,3 +157,114 @@ describe('parallelTrainStep on gradient workers', () => {
     other.dispose();
   });
 });
+
+describe('parallelTrainStep with synchronised batch norm', () => {
+  let workers: GradientWorkers;
+  let model: EfficientDet;
+
+  beforeAll(async () => {
+    model = new EfficientDet(MODEL);
+    workers = await GradientWorkers.start(model, { count: 2, syncBatchNorm: true });
+  }, 120_000);
+
+  afterAll(async () => {
+    await workers.close();
+    model.dispose();
+  });
+
+  /**
+   * Three images: one round of two passes side by side, then one pass alone. The loss of a pass is
+   * divided by the pass's positive anchors; the first two images have the same boxes (so the same
+   * positives), which makes their one pass's loss the mean of their losses alone.
+   */
+  function threeImages(): { x: tf.Tensor4D; targets: tf.Tensor2D[] } {
+    const { x, targets } = batch();
+    const third = tf.randomNormal([1, 128, 128, 3], 0.5, 2, 'float32', 12);
+    const all = tf.concat([x, third]) as tf.Tensor4D;
+    tf.dispose([x, third, targets[1]]);
+    return { x: all, targets: [targets[0], targets[0].clone(), tf.tensor2d([[5, 40, 50, 127, 1]])] };
+  }
+
+  it('makes the update of one pass over the images the workers run side by side', async () => {
+    const { x, targets } = threeImages();
+    const inThread = new EfficientDet(MODEL);
+    copyEntries(model, inThread);
+    const optimizerA = new GradientDescent(1e-2);
+    const optimizerB = new GradientDescent(1e-2);
+    expect(workers.syncBatchNorm).toBe(true);
+
+    const results = [];
+    for (let step = 0; step < 2; step++) {
+      // In this thread: passes [0, 1] and [2], batch norm over each pass. On the workers: images 0 and 1
+      // on separate workers with shared statistics, then image 2 alone.
+      const expected = microBatchTrainStep(inThread, optimizerA, x, targets, { channelsLast: true, microBatch: 2, clipGradientNorm: 10 });
+      const before = tf.memory().numTensors;
+      const actual = await parallelTrainStep(workers, model, optimizerB, x, targets, { channelsLast: true, microBatch: 1, clipGradientNorm: 10, step });
+      expect(tf.memory().numTensors).toBe(before);
+      results.push({ expected, actual });
+    }
+    const relative = (a: number, b: number) => Math.abs(a - b) / Math.max(Math.abs(b), 1e-6);
+    for (const { expected, actual } of results) {
+      expect(relative(actual.loss, expected.loss)).toBeLessThan(2e-5);
+      expect(relative(actual.classificationLoss, expected.classificationLoss)).toBeLessThan(2e-5);
+      expect(relative(actual.boxLoss, expected.boxLoss)).toBeLessThan(2e-5);
+    }
+    const weightsA = snapshot(inThread);
+    const weightsB = snapshot(model);
+    let worst = 0;
+    for (const name of model.namedParameters().keys()) worst = Math.max(worst, maxDifference(weightsA.get(name)!, weightsB.get(name)!));
+    // Gradients through the shared statistics agree to float32 rounding, times the learning rate.
+    expect(worst).toBeLessThan(1e-6);
+    tf.dispose([x, ...targets]);
+    inThread.dispose();
+  }, 180_000);
+
+  it('updates the running statistics from the statistics of the passes together', async () => {
+    const { x, targets } = batch();
+    const inThread = new EfficientDet(MODEL);
+    copyEntries(model, inThread);
+    const start = snapshot(model);
+    // One round: both workers update from the shared statistics, as one pass over both images does.
+    microBatchTrainStep(inThread, new GradientDescent(0), x, targets, { channelsLast: true, microBatch: 2 });
+    await parallelTrainStep(workers, model, new GradientDescent(0), x, targets, { channelsLast: true, microBatch: 1, step: 0 });
+    const expected = snapshot(inThread);
+    let worst = 0;
+    let moved = 0;
+    for (const entry of model.namedEntries().filter((e) => !e.trainable)) {
+      const actual = entry.variable.dataSync() as Float32Array;
+      worst = Math.max(worst, maxDifference(actual, expected.get(entry.name)!));
+      moved = Math.max(moved, maxDifference(actual, start.get(entry.name)!));
+    }
+    expect(moved).toBeGreaterThan(1e-3);
+    expect(worst).toBeLessThan(1e-5);
+    tf.dispose([x, ...targets]);
+    inThread.dispose();
+  }, 120_000);
+
+  it('differs from normalising each pass alone', async () => {
+    const { x, targets } = batch();
+    const alone = new EfficientDet(MODEL);
+    copyEntries(model, alone);
+    const optimizer = new GradientDescent(1e-2);
+    const perPass = microBatchTrainStep(alone, optimizer, x, targets, { channelsLast: true, microBatch: 1 });
+    const shared = await parallelTrainStep(workers, model, new GradientDescent(0), x, targets, { channelsLast: true, microBatch: 1, step: 0 });
+    expect(Math.abs(shared.loss - perPass.loss) / perPass.loss).toBeGreaterThan(1e-3);
+    tf.dispose([x, ...targets]);
+    alone.dispose();
+  }, 120_000);
+
+  it("reports the failing worker's error, not the one it caused in the worker waiting for it", async () => {
+    const { x, targets } = batch();
+    const optimizer = new AdamW({ learningRate: 1e-3 });
+    const bad = [targets[0], tf.tensor2d([[30, 30, 100, 110, 7]])];
+    const before = snapshot(model);
+    await expect(parallelTrainStep(workers, model, optimizer, x, bad, { channelsLast: true, microBatch: 1, step: 0 })).rejects.toThrow(/class/i);
+    const after = snapshot(model);
+    for (const [name, values] of before) expect(maxDifference(values, after.get(name)!)).toBe(0);
+    // The pool still works: the next step starts with a cleared barrier.
+    const result = await parallelTrainStep(workers, model, optimizer, x, targets, { channelsLast: true, microBatch: 1, step: 1 });
+    expect(Number.isFinite(result.loss)).toBe(true);
+    tf.dispose([x, ...targets, bad[1]]);
+    optimizer.dispose();
+  }, 120_000);
+});

@@ -95,7 +95,7 @@ export async function runTrainBenchmark(options: TrainBenchmarkOptions): Promise
   };
   const workerCount = Math.max(1, Math.min(options.workers ?? 1, options.batch));
   const microBatch = Math.ceil(options.batch / workerCount);
-  const workers = workerCount > 1 ? await GradientWorkers.start(model, { count: workerCount }) : undefined;
+  const workers = workerCount > 1 ? await GradientWorkers.start(model, { count: workerCount, syncBatchNorm: true }) : undefined;
   // The same step with the passes on the workers: the loss of every pass (timed alone, as above), then
   // losses and gradients, then the update here.
   const runParallelOnce = async (pool: GradientWorkers) => {

@@ -46,6 +46,8 @@ export interface TrainOptions {
   maxSteps?: number;
   backend?: NodeBackend;
   workers?: number;
+  /** False with `--no-sync-bn`. */
+  syncBn: boolean;
   augment: boolean;
   evalEvery: number;
   plot?: string;
@@ -109,6 +111,7 @@ export function registerTrainCommand(program: Command, io: CommandIo): void {
     .option('--max-steps <n>', 'stop (with a checkpoint) once the run has made this many steps', integerParser(1))
     .addOption(new Option('--backend <name>', 'tfjs backend (default: wasm, falling back to cpu)').choices(NODE_BACKENDS))
     .option('--workers <n>', "worker threads computing a step's passes in parallel, 1 for this thread only (default: one per core, at most one per pass)", integerParser(1))
+    .option('--no-sync-bn', "with several workers, let each pass normalise with its own batch-norm statistics instead of the workers' passes together")
     .option('--no-augment', 'no flips, scale/crop or colour jitter')
     .option('--eval-every <n>', 'validate every n epochs (and after the last); 0 never', integerParser(0), 1)
     .option('--plot <logfile>', 'only draw the loss/mAP plot of a log.jsonl (as training.png next to it) and exit')
@@ -125,7 +128,7 @@ export interface TrainContext {
 }
 
 // Options a resumed run takes from the command line; the others come from the checkpoint.
-const RESUME_OVERRIDES = new Set(['epochs', 'maxSteps', 'evalEvery', 'backend', 'workers', 'out', 'resume', 'plot']);
+const RESUME_OVERRIDES = new Set(['epochs', 'maxSteps', 'evalEvery', 'backend', 'workers', 'syncBn', 'out', 'resume', 'plot']);
 
 /** Writes the plot of a log file and says where. */
 async function plotOnly(logFile: string, options: TrainOptions, io: CommandIo): Promise<void> {
@@ -173,6 +176,7 @@ export async function runTrain(options: TrainOptions, io: CommandIo, context: Tr
       out: options.out === undefined ? dirname(file) : resolve(options.out),
       maxSteps: options.maxSteps,
       workers: options.workers ?? availableParallelism(),
+      syncBatchNorm: options.syncBn,
       evalEvery: options.evalEvery,
       io,
       tty: context.tty,
@@ -209,6 +213,7 @@ export async function runTrain(options: TrainOptions, io: CommandIo, context: Tr
       out: resolve(options.out ?? defaultRunFolder()),
       maxSteps: options.maxSteps,
       workers,
+      syncBatchNorm: options.syncBn,
       evalEvery: options.evalEvery,
       io,
       tty: context.tty,

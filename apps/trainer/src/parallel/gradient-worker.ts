@@ -2,11 +2,12 @@ import { parentPort } from 'node:worker_threads';
 
 import * as tf from '@tensorflow/tfjs-core';
 import { EfficientDet } from '@edet/model';
-import { type BackendName, useBackend } from '@edet/tensor';
+import { type BackendName, setBatchNormSync, useBackend } from '@edet/tensor';
 
 import { DropConnectRandom } from '../train/drop-connect.js';
 import { registerTrainingKernels } from '../train/kernels.js';
 import { EntryLayout } from './entry-layout.js';
+import { ReplicaBatchNormSync, type SyncBuffers, abortSync } from './replica-batch-norm-sync.js';
 import type { InitMessage, PassData, StepMessage, WorkerReply, WorkerRequest } from './protocol.js';
 
 /**
@@ -21,6 +22,8 @@ interface Replica {
   weights: Float32Array;
   output: Float32Array;
   dropConnect?: DropConnectRandom;
+  worker: number;
+  sync?: SyncBuffers;
 }
 
 let replica: Replica | undefined;
@@ -40,7 +43,15 @@ async function init(message: InitMessage): Promise<void> {
     throw new Error('the worker built a model whose entries differ from the trainer\'s');
   }
   const dropConnect = message.dropConnectSeed === undefined ? undefined : new DropConnectRandom(model, message.dropConnectSeed);
-  replica = { model, layout, weights: new Float32Array(message.weights), output: new Float32Array(message.output), dropConnect };
+  replica = {
+    model,
+    layout,
+    weights: new Float32Array(message.weights),
+    output: new Float32Array(message.output),
+    dropConnect,
+    worker: message.worker,
+    sync: message.sync,
+  };
 }
 
 /** Copies the shared weights into the replica's variables. */
@@ -68,6 +79,10 @@ function step(message: StepMessage): [number, number, number] {
   for (const pass of message.passes) {
     current.dropConnect?.reseed(message.step, pass.index);
     const { x, targets } = passTensors(pass);
+    const { sync, worker } = current;
+    if (sync && pass.round.replicas > 1) {
+      setBatchNormSync(new ReplicaBatchNormSync(sync, worker, pass.round.replicas, pass.round.totalImages, pass.weight));
+    }
     try {
       let parts: tf.Scalar[] = [];
       const compute = () => {
@@ -89,7 +104,12 @@ function step(message: StepMessage): [number, number, number] {
       }
       parts.forEach((part, i) => (losses[i] += pass.weight * part.dataSync()[0]));
       tf.dispose(parts);
+    } catch (error) {
+      // Workers waiting for this one at a batch norm would wait for ever.
+      if (sync) abortSync(sync);
+      throw error;
     } finally {
+      setBatchNormSync(undefined);
       tf.dispose([x, ...targets]);
     }
   }

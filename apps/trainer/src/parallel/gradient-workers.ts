@@ -7,6 +7,7 @@ import type { EfficientDet, LossOptions } from '@edet/model';
 
 import { EntryLayout } from './entry-layout.js';
 import type { PassData, StepMessage, WorkerReply, WorkerRequest } from './protocol.js';
+import { ANOTHER_WORKER_FAILED, type SyncBuffers, abortSync, createSyncBuffers, resetSync } from './replica-batch-norm-sync.js';
 
 /** What `GradientWorkers.run` returns: the step's losses (batch-weighted) and each worker's compute time. */
 export interface ParallelPassResult {
@@ -20,6 +21,11 @@ export interface GradientWorkersOptions {
   count: number;
   /** Seed of the drop-connect masks per (step, pass); default: each replica's own stream. */
   dropConnectSeed?: number;
+  /**
+   * Synchronised batch norm: the passes that run side by side (one per worker) normalise with their
+   * statistics together, as one pass over all their images would. Default false: each pass uses its own.
+   */
+  syncBatchNorm?: boolean;
 }
 
 /**
@@ -94,8 +100,9 @@ class GradientWorker {
  * weighted gradients; the trainer's model stays the one that is updated, averaged (EMA) and saved.
  *
  * Batch norm normalises each pass with that pass's statistics (as in any gradient accumulation, and as
- * data-parallel training without synchronised batch norm does); the running statistics the replicas
- * update are averaged back into the trainer's model.
+ * data-parallel training without synchronised batch norm does), or, with `syncBatchNorm`, with the
+ * statistics of the passes the workers run side by side; the running statistics the replicas update are
+ * averaged back into the trainer's model.
  *
  * Ownership: `close()` ends the threads; the pool never disposes the trainer's tensors.
  */
@@ -111,6 +118,7 @@ export class GradientWorkers {
     readonly layout: EntryLayout,
     private readonly weights: Float32Array,
     private readonly outputs: Float32Array[],
+    private readonly sync: SyncBuffers | undefined,
   ) {}
 
   /**
@@ -123,7 +131,10 @@ export class GradientWorkers {
     const script = workerScript();
     const threads = Array.from({ length: options.count }, () => new GradientWorker(new Worker(script)));
     const outputs: SharedArrayBuffer[] = threads.map(() => new SharedArrayBuffer(layout.totalSize * 4));
-    const pool = new GradientWorkers(model, threads, layout, new Float32Array(weights), outputs.map((buffer) => new Float32Array(buffer)));
+    const channels = layout.weights.filter((entry) => entry.name.endsWith('running_mean')).map((entry) => entry.size);
+    const sync = options.syncBatchNorm ? createSyncBuffers(options.count, Math.max(1, ...channels)) : undefined;
+    const floats = outputs.map((buffer) => new Float32Array(buffer));
+    const pool = new GradientWorkers(model, threads, layout, new Float32Array(weights), floats, sync);
     try {
       await Promise.all(
         threads.map((worker, i) =>
@@ -135,6 +146,8 @@ export class GradientWorkers {
             weights,
             output: outputs[i],
             dropConnectSeed: options.dropConnectSeed,
+            worker: i,
+            sync,
           }),
         ),
       );
@@ -148,6 +161,11 @@ export class GradientWorkers {
   /** Number of workers. */
   get size(): number {
     return this.workers.length;
+  }
+
+  /** Whether the workers' side-by-side passes share batch-norm statistics. */
+  get syncBatchNorm(): boolean {
+    return this.sync !== undefined;
   }
 
   /** Copies the model's current entries into the shared weights buffer. */
@@ -173,24 +191,38 @@ export class GradientWorkers {
     const pixels = x.dataSync() as Float32Array;
     const boxes = targets.map((t) => t.arraySync() as number[][]);
     const perWorker: PassData[][] = this.workers.map(() => []);
+    const passCount = Math.ceil(batch / options.microBatch);
     for (let start = 0, index = 0; start < batch; start += options.microBatch, index++) {
       const count = Math.min(options.microBatch, batch - start);
+      // Round r holds passes r * size .. r * size + replicas - 1, one per worker.
+      const roundStart = index - (index % this.size);
+      const replicas = Math.min(this.size, passCount - roundStart);
+      const totalImages = Math.min(batch, (roundStart + replicas) * options.microBatch) - roundStart * options.microBatch;
       perWorker[index % this.size].push({
         images: pixels.slice(start * imageSize, (start + count) * imageSize),
         shape: [count, x.shape[1], x.shape[2], x.shape[3]],
         targets: boxes.slice(start, start + count),
         weight: count / batch,
         index,
+        round: { replicas, totalImages },
       });
     }
-    const replies = await Promise.all(
+    if (this.sync) resetSync(this.sync);
+    const settled = await Promise.allSettled(
       this.workers.map((worker, i) => {
         if (perWorker[i].length === 0) return undefined;
         const id = this.nextId++;
         const message: StepMessage = { type: 'step', id, step: options.step, passes: perWorker[i], options: options.loss, gradients: options.gradients };
-        return worker.request(message);
+        return worker.request(message).catch((error: unknown) => {
+          // Release the workers waiting for this one at a batch norm before waiting for them.
+          if (this.sync) abortSync(this.sync);
+          throw error;
+        });
       }),
     );
+    const failures = settled.flatMap((result) => (result.status === 'rejected' ? [result.reason as Error] : []));
+    if (failures.length > 0) throw failures.find((error) => error.message !== ANOTHER_WORKER_FAILED) ?? failures[0];
+    const replies = settled.map((result) => (result.status === 'fulfilled' ? result.value : undefined));
     this.active = perWorker.map((passes) => passes.length > 0);
     const losses: [number, number, number] = [0, 0, 0];
     const computeMs: number[] = [];

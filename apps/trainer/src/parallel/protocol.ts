@@ -1,5 +1,7 @@
 import type { EfficientDetConfig, LossOptions } from '@edet/model';
 
+import type { SyncBuffers } from './replica-batch-norm-sync.js';
+
 /**
  * Messages between the trainer and its gradient workers. Weights travel through one shared buffer the
  * trainer writes before each request; each worker writes its gradients and batch-norm statistics into
@@ -19,6 +21,10 @@ export interface InitMessage {
   output: SharedArrayBuffer;
   /** Seed of the drop-connect masks (see `DropConnectRandom`); undefined keeps the model's own stream. */
   dropConnectSeed?: number;
+  /** This worker's index in the pool. */
+  worker: number;
+  /** Shared memory of synchronised batch norm; undefined: each pass normalises with its own statistics. */
+  sync?: SyncBuffers;
 }
 
 /** One micro-batch of a step. */
@@ -32,6 +38,11 @@ export interface PassData {
   weight: number;
   /** Index of the pass within the step (seeds its drop-connect masks). */
   index: number;
+  /**
+   * The passes that run side by side with this one, one per worker (workers `0 .. replicas - 1`), and
+   * their images together: with synchronised batch norm they share statistics.
+   */
+  round: { replicas: number; totalImages: number };
 }
 
 /** Trainer -> worker: compute the loss (and gradients) of some passes with the current shared weights. */

@@ -88,6 +88,11 @@ export interface TrainRequest {
    * than the passes of a step (`batch / microBatch`) would idle.
    */
   workers?: number;
+  /**
+   * With more than one worker, the passes the workers run side by side share batch-norm statistics, so
+   * batch norm sees `microBatch * workers` images (default true).
+   */
+  syncBatchNorm?: boolean;
   /** Validate every this many epochs (and after the last); 0 never. */
   evalEvery: number;
   io: CommandIo;
@@ -217,10 +222,14 @@ export async function runTraining(request: TrainRequest): Promise<TrainResult> {
         `batch ${config.batch}${config.microBatch < config.batch ? ` in passes of ${config.microBatch}` : ''}, ${stepsPerEpoch} steps/epoch, seed ${config.seed}${ema ? `, EMA ${config.ema}` : ''}${config.augment ? '' : ', no augmentation'}\n`,
     );
     io.err(`out: ${displayPath(out)}${resumed ? ` (resuming at epoch ${progress.epoch + 1}, step ${progress.step})` : ''}\n`);
-    if (config.microBatch < SMALL_BATCH_NORM && config.batch >= SMALL_BATCH_NORM) {
+    const passes = Math.ceil(config.batch / config.microBatch);
+    const workerCount = Math.min(request.workers ?? 1, passes);
+    const syncBatchNorm = workerCount > 1 && (request.syncBatchNorm ?? true);
+    const normImages = Math.min(config.batch, config.microBatch * (syncBatchNorm ? workerCount : 1));
+    if (normImages < SMALL_BATCH_NORM && config.batch >= SMALL_BATCH_NORM) {
       notice(
-        `note: batch norm sees ${config.microBatch} image${config.microBatch === 1 ? '' : 's'} per pass; with fewer than ${SMALL_BATCH_NORM} its running statistics ` +
-          `often fail to carry over to inference. A smaller --size lets --micro-batch ${SMALL_BATCH_NORM} fit (e.g. --size 384 --micro-batch 4 for D0 on wasm).`,
+        `note: batch norm sees ${normImages} image${normImages === 1 ? '' : 's'} at a time; with fewer than ${SMALL_BATCH_NORM} its running statistics ` +
+          `often fail to carry over to inference. More workers with synchronised batch norm, or a smaller --size that lets --micro-batch ${SMALL_BATCH_NORM} fit, avoid this.`,
       );
     }
     await writeFile(join(out, 'classes.json'), `${JSON.stringify(train.classNames)}\n`);
@@ -268,11 +277,12 @@ export async function runTraining(request: TrainRequest): Promise<TrainResult> {
     let last: StepLosses | undefined;
     let validation: ValidationResult | undefined;
     let stopped: TrainResult['stopped'] = 'complete';
-    const passes = Math.ceil(config.batch / config.microBatch);
-    const workerCount = Math.min(request.workers ?? 1, passes);
     if (workerCount > 1 && request.hooks?.step === undefined) {
-      workers = await GradientWorkers.start(model, { count: workerCount, dropConnectSeed: config.seed });
-      io.err(`workers: ${workerCount} threads, ${Math.ceil(passes / workerCount)} pass${passes > workerCount ? 'es' : ''} of ${config.microBatch} each per step\n`);
+      workers = await GradientWorkers.start(model, { count: workerCount, dropConnectSeed: config.seed, syncBatchNorm });
+      io.err(
+        `workers: ${workerCount} threads, ${Math.ceil(passes / workerCount)} pass${passes > workerCount ? 'es' : ''} of ${config.microBatch} each per step` +
+          `${syncBatchNorm ? `, batch norm synchronised over ${normImages} images` : ''}\n`,
+      );
     }
     const pool = workers;
     const step: StepFunction =

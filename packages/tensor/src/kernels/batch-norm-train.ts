@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 
+import { type BatchNormSync, batchNormSync, syncedRows } from '../layers/batch-norm-sync.js';
 import { type Activation } from './wasm/batch-norm-programs.js';
 import { type KernelArgs, allocate, floatView, pointer, release, simd } from './wasm-backend.js';
 
@@ -8,7 +9,8 @@ import { type KernelArgs, allocate, floatView, pointer, release, simd } from './
  * over the tensor instead of a chain of ten or so full-size tfjs ops (each a pass and an allocation).
  * Kernels of our own (tfjs has no such kernel); `fusedBatchNormTraining` runs them when they are
  * registered for the active backend. Statistics are per channel over every other axis of a float32
- * channels-last tensor (`[N, H, W, C]`).
+ * channels-last tensor (`[N, H, W, C]`). With a `BatchNormSync` installed they are shared with the other
+ * replicas (see `setBatchNormSync`).
  */
 
 /** Kernel names. */
@@ -33,6 +35,13 @@ function layout(kernel: string, x: tf.TensorInfo, perChannel: Record<string, tf.
   return [tf.util.sizeFromShape(x.shape) / channels, channels];
 }
 
+/** Turns this replica's per-channel means over `rows` into means over all replicas' `totalRows`, in place. */
+function shareMeans(sync: BatchNormSync, means: Float32Array, rows: number, totalRows: number): void {
+  const sums = Float64Array.from(means, (value) => value * rows);
+  sync.sumStatistics(sums);
+  for (let c = 0; c < means.length; c++) means[c] = sums[c] / totalRows;
+}
+
 /**
  * `EdetBatchNormTrain`: inputs x `[..., C]`, gamma and beta `[C]`; attrs eps, activation.
  * Outputs `[y, mean, variance, invStd]`: y like x, `y = act((x - mean) * invStd * gamma + beta)`; the batch
@@ -48,8 +57,13 @@ function batchNormTrain({ inputs, backend, attrs }: KernelArgs<BatchNormTrainAtt
   const scratch = allocate(backend, [channels], false);
   const kernels = simd(backend);
   const at = (info: tf.TensorInfo) => pointer(backend, info);
+  const sync = batchNormSync();
+  const totalRows = sync ? syncedRows(sync, rows, x.shape[0]) : rows;
   kernels.reduceMiddle(at(x), at(mean), 1, rows, channels, 1 / rows);
+  if (sync) shareMeans(sync, floatView(backend, mean), rows, totalRows);
+  // The variance about the (shared) mean: averaging the replicas' variances about their own means would not give it.
   kernels.batchNormVariance(at(x), at(mean), at(variance), at(scratch), rows, channels, 1 / rows);
+  if (sync) shareMeans(sync, floatView(backend, variance), rows, totalRows);
   release(backend, scratch);
   // C values: in float64 here, rounded once.
   const varianceValues = floatView(backend, variance);
@@ -85,7 +99,24 @@ function batchNormTrainGrad({ inputs, backend, attrs }: KernelArgs<{ activation:
   release(backend, scratch);
   // Without an activation dz is dy, read where it is.
   const dz = swish ? dx : dy;
-  kernels.batchNormGradApply(at(dz), at(x), at(mean), at(invStd), at(gamma), at(dBeta), at(dGamma), at(dx), rows, channels, 1 / rows);
+  const sync = batchNormSync();
+  if (sync === undefined) {
+    kernels.batchNormGradApply(at(dz), at(x), at(mean), at(invStd), at(gamma), at(dBeta), at(dGamma), at(dx), rows, channels, 1 / rows);
+    return [dx, dGamma, dBeta];
+  }
+  // Synchronised: dx needs the sums over every replica's rows; dGamma and dBeta stay this replica's own,
+  // since the trainer adds the replicas' parameter gradients.
+  const sums = new Float64Array(2 * channels);
+  sums.set(floatView(backend, dBeta));
+  sums.set(floatView(backend, dGamma), channels);
+  sync.sumGradientStatistics(sums);
+  const shared = allocate(backend, [2, channels], false);
+  floatView(backend, shared).set(sums);
+  const sharedBeta = at(shared);
+  const sharedGamma = sharedBeta + 4 * channels;
+  const totalRows = syncedRows(sync, rows, x.shape[0]);
+  kernels.batchNormGradApply(at(dz), at(x), at(mean), at(invStd), at(gamma), sharedBeta, sharedGamma, at(dx), rows, channels, 1 / totalRows);
+  release(backend, shared);
   return [dx, dGamma, dBeta];
 }
 

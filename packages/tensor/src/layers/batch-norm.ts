@@ -51,7 +51,7 @@ export class BatchNorm2d extends Module {
 
   private forwardTraining(x: tf.Tensor4D, activation: 'none' | 'swish'): tf.Tensor4D {
     const { y, statistics } = fusedBatchNormTraining(x, this.weight as tf.Tensor1D, this.bias as tf.Tensor1D, this.eps, activation);
-    const count = x.size / this.channels;
+    const count = statistics.count;
     tf.tidy(() => {
       const unbiased = tf.mul(statistics.variance, count / Math.max(count - 1, 1));
       this.runningMean.assign(tf.add(tf.mul(this.runningMean, 1 - this.momentum), tf.mul(statistics.mean, this.momentum)));

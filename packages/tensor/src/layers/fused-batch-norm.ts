@@ -4,6 +4,7 @@ import { BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD } from '../kernels/batch-norm-t
 import { globalAveragePool } from './global-average-pool.js';
 import { releaseAfterBackward } from './release-after-backward.js';
 import { canUseFusedKernel } from './fused-kernel.js';
+import { type BatchNormSync, batchNormSync, syncedRows } from './batch-norm-sync.js';
 
 /** Per-channel mean over N, H, W of `[N, H, W, C]` -> `[1, 1, 1, C]`, reducing in short passes (see globalAveragePool). */
 function channelMean(x: tf.Tensor4D): tf.Tensor4D {
@@ -16,13 +17,36 @@ export interface BatchStatistics {
   mean: tf.Tensor1D;
   /** `[C]` biased batch variance. */
   variance: tf.Tensor1D;
+  /** Values per channel they were taken over (with a `BatchNormSync`, over every replica's pass). */
+  count: number;
+}
+
+/**
+ * Per-channel means of this replica's `[1, 1, 1, C]` -> the same over every replica's rows (a new tensor),
+ * summed with `share` (`sumStatistics` in the forward pass, `sumGradientStatistics` in the backward one).
+ */
+function shareComposedMeans(means: tf.Tensor[], rows: number, totalRows: number, share: (values: Float64Array) => void): tf.Tensor[] {
+  const channels = means[0].size;
+  const sums = new Float64Array(channels * means.length);
+  means.forEach((mean, i) => (mean.dataSync() as Float32Array).forEach((value, c) => (sums[i * channels + c] = value * rows)));
+  share(sums);
+  return means.map((mean, i) => tf.tensor(sums.subarray(i * channels, (i + 1) * channels).map((sum) => sum / totalRows), mean.shape, 'float32'));
+}
+
+/** `[rows, rows over all replicas]` for a pass over `x` `[N, H, W, C]`. */
+function passRows(x: tf.Tensor, sync: BatchNormSync | undefined): [number, number] {
+  const rows = x.size / x.shape[x.shape.length - 1];
+  return [rows, sync ? syncedRows(sync, rows, x.shape[0]) : rows];
 }
 
 /** The forward pass from tfjs ops (backends without the fused kernel). Saves mean and invStd as `[1, 1, 1, C]`. */
 function composedForward(x4: tf.Tensor4D, scale: tf.Tensor, shift: tf.Tensor, eps: number, activation: 'none' | 'swish', save: tf.GradSaveFunc) {
-  const mean = channelMean(x4);
+  const sync = batchNormSync();
+  const [rows, totalRows] = passRows(x4, sync);
+  const share = (local: tf.Tensor) => (sync ? shareComposedMeans([local], rows, totalRows, (v) => sync.sumStatistics(v))[0] : local);
+  const mean = share(channelMean(x4));
   const centred = tf.sub(x4, mean);
-  const variance = channelMean(tf.square(centred) as tf.Tensor4D);
+  const variance = share(channelMean(tf.square(centred) as tf.Tensor4D));
   const invStd = tf.rsqrt(tf.add(variance, eps));
   const normalised = tf.mul(centred, invStd);
   const z = tf.add(tf.mul(normalised, scale), shift);
@@ -44,9 +68,12 @@ function composedBackward(dy: tf.Tensor, saved: tf.Tensor[], activation: 'none' 
   }
   const dBeta = tf.reshape(tf.sum(dz, [0, 1, 2]), [-1]);
   const dGamma = tf.reshape(tf.sum(tf.mul(dz, xHat), [0, 1, 2]), [-1]);
-  // dx = gamma * invStd * (dz - mean(dz) - xHat * mean(dz * xHat))
-  const meanDz = channelMean(dz as tf.Tensor4D);
-  const meanDzXHat = channelMean(tf.mul(dz, xHat) as tf.Tensor4D);
+  // dx = gamma * invStd * (dz - mean(dz) - xHat * mean(dz * xHat)), the means over every replica's rows
+  const sync = batchNormSync();
+  const [rows, totalRows] = passRows(xs, sync);
+  let meanDz: tf.Tensor = channelMean(dz as tf.Tensor4D);
+  let meanDzXHat: tf.Tensor = channelMean(tf.mul(dz, xHat) as tf.Tensor4D);
+  if (sync) [meanDz, meanDzXHat] = shareComposedMeans([meanDz, meanDzXHat], rows, totalRows, (v) => sync.sumGradientStatistics(v));
   const dx = tf.mul(tf.mul(g, s), tf.sub(tf.sub(dz, meanDz), tf.mul(xHat, meanDzXHat)));
   return [dx, dGamma, dBeta];
 }
@@ -85,7 +112,7 @@ export function fusedBatchNormTraining(
     } else {
       ({ value, mean, variance } = composedForward(x4, scale, shift, eps, activation, save));
     }
-    statistics = { mean: tf.keep(mean) as tf.Tensor1D, variance: tf.keep(variance) as tf.Tensor1D };
+    statistics = { mean: tf.keep(mean) as tf.Tensor1D, variance: tf.keep(variance) as tf.Tensor1D, count: passRows(x4, batchNormSync())[1] };
     return {
       value,
       // tfjs runs a custom gradient outside any tidy scope: without this one, every temporary below would live
