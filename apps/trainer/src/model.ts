@@ -1,6 +1,8 @@
 import { COCO90_LABELS, EfficientDet } from '@edet/model';
+import { FileFormatError } from '@edet/tensor';
 
 import { readBundledModel, type BundledModel } from './bundled-model.js';
+import { parseClassNames } from './classes.js';
 import { readInputFile } from './files.js';
 import { isMarkedUntrained, safetensorsMetadata } from './weights-metadata.js';
 
@@ -85,8 +87,22 @@ export interface ModelRequest {
 }
 
 /**
- * Decides which weights a command runs. A `--weights` file always wins (class names default to COCO's 90,
- * as the official checkpoints use). Without one, the bundled model (BCCD D0) is used whenever nothing asks
+ * The class names a weights file carries in its `classes` metadata (`edet train` and the bundled model
+ * write it), or COCO's 90, which the official checkpoints use and do not name.
+ * @throws FileFormatError when the metadata names classes but is not a class list
+ */
+async function classNamesOfWeights(file: string): Promise<string[]> {
+  const classes = safetensorsMetadata(await readInputFile(file))?.classes;
+  if (classes === undefined) return [...COCO90_LABELS];
+  const source = `${file} (metadata "classes")`;
+  // Always written as a JSON array: anything else is a damaged header, not a one-line class list.
+  if (!classes.trimStart().startsWith('[')) throw new FileFormatError(source, 'expected a JSON array of class-name strings');
+  return parseClassNames(classes, source);
+}
+
+/**
+ * Decides which weights a command runs. A `--weights` file always wins (class names default to those in
+ * its metadata, else COCO's 90, as the official checkpoints use). Without one, the bundled model (BCCD D0) is used whenever nothing asks
  * for something else: the same variant, and no class names or exactly its class names. Otherwise the
  * model gets seeded untrained weights, with a reason for the notice.
  * @throws FileFormatError when the bundled model's manifest is present but broken
@@ -94,7 +110,7 @@ export interface ModelRequest {
 export async function chooseModel(request: ModelRequest): Promise<ModelChoice> {
   const { compoundCoef } = request;
   if (request.weightsFile !== undefined) {
-    const classNames = [...(request.classNames ?? COCO90_LABELS)];
+    const classNames = request.classNames === undefined ? await classNamesOfWeights(request.weightsFile) : [...request.classNames];
     return { compoundCoef, classNames, weightsFile: request.weightsFile, description: request.weightsFile };
   }
   const untrained = (untrainedReason: string): ModelChoice => ({

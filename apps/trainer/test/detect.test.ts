@@ -38,9 +38,26 @@ describe('which model runs', () => {
     expect((await chooseModel({ compoundCoef: 0, classNames: BCCD_LABELS })).bundled).toBeDefined();
   });
 
-  it('with --weights: that file, and COCO names unless --classes says otherwise', async () => {
-    expect(await chooseModel({ compoundCoef: 0, weightsFile: 'mine.safetensors' })).toMatchObject({ weightsFile: 'mine.safetensors', classNames: [...COCO90_LABELS] });
-    expect((await chooseModel({ compoundCoef: 2, weightsFile: 'mine.safetensors', classNames: ['a', 'b'] })).classNames).toEqual(['a', 'b']);
+  it('with --weights: that file, with the names in its metadata, else COCO names, unless --classes says otherwise', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'edet-choose-'));
+    const plain = join(folder, 'plain.safetensors');
+    const named = join(folder, 'named.safetensors');
+    const broken = join(folder, 'broken.safetensors');
+    const model = new EfficientDet({ compoundCoef: 0, numClasses: 2, seed: 3 });
+    try {
+      writeFileSync(plain, await model.saveSafetensors());
+      writeFileSync(named, await model.saveSafetensors({ metadata: { classes: '["cat","dog"]' } }));
+      writeFileSync(broken, await model.saveSafetensors({ metadata: { classes: '{"cat": 1}' } }));
+    } finally {
+      model.dispose();
+    }
+    expect(await chooseModel({ compoundCoef: 0, weightsFile: plain })).toMatchObject({ weightsFile: plain, classNames: [...COCO90_LABELS] });
+    expect((await chooseModel({ compoundCoef: 0, weightsFile: named })).classNames).toEqual(['cat', 'dog']);
+    expect((await chooseModel({ compoundCoef: 2, weightsFile: named, classNames: ['a', 'b'] })).classNames).toEqual(['a', 'b']);
+    await expect(chooseModel({ compoundCoef: 0, weightsFile: broken })).rejects.toThrow(/broken\.safetensors \(metadata "classes"\).*array/);
+    // The bundled model's file, passed as --weights, names its own classes.
+    const bundled = join(BUNDLED_MODEL_DIRECTORY, 'weights.safetensors');
+    expect((await chooseModel({ compoundCoef: 0, weightsFile: bundled })).classNames).toEqual(BCCD_LABELS);
   });
 
   it('untrained weights, with the reason, when the bundled model does not fit or is not there', async () => {

@@ -26,7 +26,7 @@ const NMS_MODES = ['per-class', 'agnostic', 'soft'] as const;
 /** The parsed options of `edet detect`. */
 export interface DetectOptions {
   weights?: string;
-  /** `coco90` or a class-names file; default: the bundled model's classes, or coco90 with `weights`. */
+  /** `coco90` or a class-names file; default: the bundled model's classes, or with `weights` the file's `classes` metadata, else coco90. */
   classes?: string;
   coef: number;
   scoreThreshold: number;
@@ -46,7 +46,7 @@ export function registerDetectCommand(program: Command, io: CommandIo): void {
     .description('detect objects in JPEG/PNG images; print a table (or JSON) and write annotated copies')
     .argument('[images...]', 'JPEG or PNG files (default: the bundled sample images)')
     .option('--weights <file>', 'safetensors checkpoint, zylo117 or rwightman keys (default: the bundled BCCD D0 model)')
-    .option('--classes <list>', "class names: coco90, or a file (JSON array, or one name per line) (default: the bundled model's, or coco90 with --weights)")
+    .option('--classes <list>', "class names: coco90, or a file (JSON array, or one name per line) (default: the bundled model's; with --weights, the file's classes metadata, else coco90)")
     .option('--coef <n>', 'EfficientDet variant, 0 for D0 (must match the weights)', integerParser(0), 0)
     .option('--score-threshold <s>', 'keep detections scoring above this', parseFraction, 0.2)
     .option('--iou-threshold <t>', 'NMS overlap threshold', parseFraction, 0.2)
