@@ -2,7 +2,7 @@ import { rmSync } from 'node:fs';
 
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EfficientDet } from '@edet/model';
+import { COCO90_LABELS, EfficientDet } from '@edet/model';
 
 import { CHROMIUM_ARGS, CHROMIUM_PATH, QUIET_FLAGS, assertChromium } from '../../../tooling/test/chromium.js';
 import { artifactPath } from './support/artifacts.js';
@@ -154,10 +154,10 @@ describe('the demo page', () => {
 
   it('refuses a corrupt or mismatched weights file with a clear message and keeps the old weights', async () => {
     const { page } = await openDemo(browser!, server!.url, { backend: 'wasm', sample: 'none' });
-    // COCO's 90 classes do not fit the bundled 3-class model.
-    const cocoClasses = new EfficientDet({ compoundCoef: 0, numClasses: 90, seed: 1 });
-    const mismatched = await cocoClasses.saveSafetensors();
-    cocoClasses.dispose();
+    // One BiFPN layer fewer than D0: the file lacks keys the model needs.
+    const shallow = new EfficientDet({ compoundCoef: 0, numClasses: 3, fpnLayers: 2, seed: 1 });
+    const mismatched = await shallow.saveSafetensors({ dtype: 'F16' });
+    shallow.dispose();
     try {
       await activeBackend(page);
       const modelName = await page.textContent('#model-name');
@@ -166,9 +166,9 @@ describe('the demo page', () => {
       await page.waitForSelector('#message:has-text("Could not load broken.safetensors")');
       expect(await page.textContent('#message')).toContain('The previous weights are still in use');
 
-      await uploadWeights(page, mismatched, 'coco-classes.safetensors');
-      await page.waitForSelector('#message:has-text("Could not load coco-classes.safetensors")');
-      expect(await page.textContent('#message')).toMatch(/shape/i);
+      await uploadWeights(page, mismatched, 'shallow.safetensors');
+      await page.waitForSelector('#message:has-text("Could not load shallow.safetensors")');
+      expect(await page.textContent('#message')).toMatch(/bifpn\.2/);
       expect(await page.textContent('#model-name')).toBe(modelName);
 
       // The model still works.
@@ -179,6 +179,40 @@ describe('the demo page', () => {
       await page.close();
     }
   }, 60_000);
+
+  it('takes weights with another class count: a new model with those classes and the names the file carries', async () => {
+    const { page, errors } = await openDemo(browser!, server!.url, { backend: 'wasm', sample: 'none', score: '0.01' });
+    const coco = new EfficientDet({ compoundCoef: 0, numClasses: 90, seed: 1 });
+    const cocoWeights = await coco.saveSafetensors({ dtype: 'F16' });
+    coco.dispose();
+    const pets = new EfficientDet({ compoundCoef: 0, numClasses: 2, seed: 2 });
+    const petWeights = await pets.saveSafetensors({ dtype: 'F16', metadata: { classes: '["cat","dog"]' } });
+    pets.dispose();
+    try {
+      await activeBackend(page);
+      await uploadWeights(page, cocoWeights, 'coco.safetensors');
+      await page.waitForSelector('#model-name:has-text("coco.safetensors")');
+      expect(await page.textContent('#model-name')).toContain('90 classes');
+      await page.click(`.sample-button[data-sample="${SAMPLE}"]`);
+      await waitForRuns(page, 1, WASM_RUN_MS);
+      const cocoLabels = new Set((await pageDetections(page)).map((detection) => detection.label));
+      expect(cocoLabels.size).toBeGreaterThan(1);
+      // COCO's unused ids have no name: those show as `class <id>`.
+      for (const label of cocoLabels) expect(COCO90_LABELS.includes(label) || /^class \d+$/.test(label), label).toBe(true);
+      expect([...cocoLabels].some((label) => COCO90_LABELS.includes(label))).toBe(true);
+
+      await uploadWeights(page, petWeights, 'pets.safetensors');
+      await page.waitForSelector('#model-name:has-text("pets.safetensors")');
+      expect(await page.textContent('#model-name')).toContain('2 classes');
+      await page.click(`.sample-button[data-sample="${SAMPLE}"]`);
+      await waitForRuns(page, 2, WASM_RUN_MS);
+      const petLabels = new Set((await pageDetections(page)).map((detection) => detection.label));
+      expect([...petLabels].sort()).toEqual(['cat', 'dog']);
+      expect(errors).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  }, 90_000);
 
   it('falls back, visibly, when the chosen backend cannot start; and runs on webcam frames', async () => {
     // Without --enable-unsafe-webgpu, Chromium on Linux offers no WebGPU adapter. A fake camera stands in

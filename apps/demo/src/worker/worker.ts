@@ -8,6 +8,7 @@ import type { EfficientDet } from '@edet/model';
 import type { WorkerReply, WorkerRequest } from '../protocol.js';
 import { detectCandidates } from './detect-candidates.js';
 import { describeModel, loadBundledModel } from './load-model.js';
+import { loadUserWeights } from './load-user-weights.js';
 import { startBackend } from './start-backend.js';
 import { isMarkedUntrained } from './weights-metadata.js';
 
@@ -35,9 +36,12 @@ async function handle(request: WorkerRequest): Promise<WorkerReply> {
     case 'load-weights': {
       const current = requireModel();
       const bytes = new Uint8Array(request.bytes);
-      // Atomic: on FileFormatError or StateDictError the model keeps its old weights.
-      current.loadSafetensors(bytes, { source: request.name });
-      return { type: 'weights-loaded', id: request.id, model: describeModel(current, request.name, !isMarkedUntrained(bytes), labels) };
+      // Atomic: on FileFormatError or StateDictError the model in use keeps its weights.
+      const loaded = loadUserWeights(current, labels, bytes, request.name);
+      if (loaded.model !== current) current.dispose();
+      model = loaded.model;
+      labels = loaded.labels;
+      return { type: 'weights-loaded', id: request.id, model: describeModel(model, request.name, !isMarkedUntrained(bytes), labels) };
     }
     case 'detect': {
       const detection = await detectCandidates(requireModel(), request.image);

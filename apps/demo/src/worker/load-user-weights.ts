@@ -1,0 +1,69 @@
+import { COCO90_LABELS, EfficientDet, detectKeyLayout, rwightmanKeyMap } from '@edet/model';
+import { readSafetensorsHeader } from '@edet/tensor';
+
+import { safetensorsMetadata } from './weights-metadata.js';
+
+/** The bias of the class head's last layer (zylo117 key): its length is anchors x classes. */
+const CLASS_BIAS_KEY = 'classifier.header.pointwise_conv.conv.bias';
+
+/** A user's weights, loaded: the model to use from now on and its labels. */
+export interface UserWeights {
+  /** `current`, or a new model when the file has another number of classes. */
+  model: EfficientDet;
+  labels: string[];
+}
+
+/**
+ * The class count of a checkpoint's class head, or `undefined` when the file has no recognisable head
+ * (then loading it reports what is wrong).
+ */
+function fileClassCount(model: EfficientDet, bytes: Uint8Array, name: string): number | undefined {
+  const { entries } = readSafetensorsHeader(bytes, { source: name });
+  const layout = detectKeyLayout(entries.map((entry) => entry.name));
+  const key = layout === 'rwightman' ? rwightmanKeyMap(model).pairs.find((pair) => pair.model === CLASS_BIAS_KEY)?.file : CLASS_BIAS_KEY;
+  const outputs = entries.find((entry) => entry.name === key)?.shape[0];
+  const classes = outputs === undefined ? undefined : outputs / model.config.numAnchors;
+  return classes !== undefined && Number.isInteger(classes) && classes > 0 ? classes : undefined;
+}
+
+/** The names in the file's `classes` metadata when they are a list of `classes` strings. */
+function metadataLabels(bytes: Uint8Array, classes: number): string[] | undefined {
+  const text = safetensorsMetadata(bytes)?.classes;
+  if (text === undefined) return undefined;
+  try {
+    const names = JSON.parse(text) as unknown;
+    const valid = Array.isArray(names) && names.length === classes && names.every((n) => typeof n === 'string');
+    return valid ? (names as string[]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Loads a user's safetensors file (zylo117 or rwightman keys). If it has the model's class count, it loads
+ * into `current`. If only the class count differs, it loads into a new model of the same variant with
+ * the file's count, so a 90-class COCO checkpoint and a 3-class BCCD one both load whichever model is
+ * showing. Labels come from the file's `classes` metadata. Without it, COCO's names are used for 90
+ * classes, `currentLabels` for the same count, and `class <id>` otherwise.
+ *
+ * Atomic: on any error (corrupt file, missing key, wrong shape) `current` keeps its weights and nothing
+ * new is left allocated. When a new model is returned, the caller disposes `current`.
+ * @throws FileFormatError / StateDictError naming `name`
+ */
+export function loadUserWeights(current: EfficientDet, currentLabels: readonly string[], bytes: Uint8Array, name: string): UserWeights {
+  const classes = fileClassCount(current, bytes, name) ?? current.config.numClasses;
+  const fallback = classes === current.config.numClasses ? currentLabels : classes === COCO90_LABELS.length ? COCO90_LABELS : [];
+  const labels = metadataLabels(bytes, classes) ?? Array.from({ length: classes }, (_, id) => fallback[id] || `class ${id}`);
+  if (classes === current.config.numClasses) {
+    current.loadSafetensors(bytes, { source: name });
+    return { model: current, labels };
+  }
+  const model = new EfficientDet({ ...current.config, numClasses: classes });
+  try {
+    model.loadSafetensors(bytes, { source: name });
+  } catch (error) {
+    model.dispose();
+    throw error;
+  }
+  return { model, labels };
+}
