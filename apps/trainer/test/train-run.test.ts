@@ -156,13 +156,19 @@ describe('guardrails', () => {
     expect(existsSync(join(out, CHECKPOINT_FILE))).toBe(false);
   });
 
-  it('warns when batch norm would see fewer than 4 images per pass, and only then', async () => {
+  it('warns when batch norm would see fewer than 4 images at a time, and only then', async () => {
     const data = tinyCocoDataset(4, 0);
     const stub = { step: () => ({ loss: 1, classificationLoss: 0.5, boxLoss: 0.5 }) };
-    const small = await train({ config: tinyRunConfig(data, { batch: 4, microBatch: 2 }), out: temporaryFolder(), maxSteps: 1, hooks: stub });
-    expect(small.io.errors()).toMatch(/^edet: note: batch norm sees 2 images per pass; with fewer than 4 .*--micro-batch 4/m);
+    const config = tinyRunConfig(data, { batch: 4, microBatch: 2 });
+    const small = await train({ config, out: temporaryFolder(), maxSteps: 1, hooks: stub });
+    expect(small.io.errors()).toMatch(/^edet: note: batch norm sees 2 images at a time; with fewer than 4 .*--micro-batch 4/m);
     const enough = await train({ config: tinyRunConfig(data, { batch: 4, microBatch: 4 }), out: temporaryFolder(), maxSteps: 1, hooks: stub });
     expect(enough.io.errors()).not.toContain('batch norm sees');
+    // Two workers with synchronised batch norm normalise over both their passes: 4 images.
+    const synced = await train({ config, out: temporaryFolder(), maxSteps: 1, hooks: stub, workers: 2 });
+    expect(synced.io.errors()).not.toContain('batch norm sees');
+    const unsynced = await train({ config, out: temporaryFolder(), maxSteps: 1, hooks: stub, workers: 2, syncBatchNorm: false });
+    expect(unsynced.io.errors()).toMatch(/batch norm sees 2 images at a time/);
   });
 
   it('starts from weights with another class count: all but the class layer, with a clear message', async () => {
