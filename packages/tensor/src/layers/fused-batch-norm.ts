@@ -30,7 +30,7 @@ function shareComposedMeans(means: tf.Tensor[], rows: number, totalRows: number,
   const sums = new Float64Array(channels * means.length);
   means.forEach((mean, i) => (mean.dataSync() as Float32Array).forEach((value, c) => (sums[i * channels + c] = value * rows)));
   share(sums);
-  return means.map((mean, i) => tf.tensor(sums.subarray(i * channels, (i + 1) * channels).map((sum) => sum / totalRows), mean.shape, 'float32'));
+  return means.map((mean, i) => tf.tensor(Float32Array.from(sums.subarray(i * channels, (i + 1) * channels), (sum) => sum / totalRows), mean.shape));
 }
 
 /** `[rows, rows over all replicas]` for a pass over `x` `[N, H, W, C]`. */
