@@ -86,7 +86,8 @@ function composedBackward(dy: tf.Tensor, saved: tf.Tensor[], activation: 'none' 
  *
  * Where the active backend has the fused kernels (`EdetBatchNormTrain` / `EdetBatchNormTrainGrad`, which
  * `registerWasmTrainingKernels` adds to wasm), forward and backward are each a few passes over the tensor;
- * elsewhere they are composed from tfjs ops.
+ * elsewhere they are composed from tfjs ops. With a `BatchNormSync` installed (`setBatchNormSync`), both
+ * paths take the statistics, and the backward pass its two sums, over every replica's pass.
  *
  * @param x `[N, H, W, C]`. @param gamma, beta `[C]`.
  * @returns the normalised (and activated) output `[N, H, W, C]` and the batch statistics; all new tensors
