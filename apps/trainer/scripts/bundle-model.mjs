@@ -5,7 +5,7 @@
 //
 //   node apps/trainer/scripts/bundle-model.mjs runs/bccd-d0 \
 //     [--weights FILE] [--classes FILE] [--out DIR] [--name NAME] \
-//     [--command "edet train ..."] [--dataset "..."] [--eval EVAL.json [--eval-split val]]
+//     [--command "edet train ..."] [--dataset "..."] [--eval EVAL.json [--eval-split val]] [--dtype F16|F32]
 //
 // See scripts/README.md.
 import { readdirSync } from 'node:fs';
@@ -18,7 +18,7 @@ import { bundleModel, oneLineMessage, SAMPLES_DIRECTORY, startBackend } from '..
 const appRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 const usage = `usage: node apps/trainer/scripts/bundle-model.mjs RUN_FOLDER [--weights FILE] [--classes FILE] [--out DIR]
-    [--name NAME] [--command "edet train ..."] [--dataset TEXT] [--eval EVAL.json] [--eval-split val]`;
+    [--name NAME] [--command "edet train ..."] [--dataset TEXT] [--eval EVAL.json] [--eval-split val] [--dtype F16|F32]`;
 
 let parsed;
 try {
@@ -33,6 +33,7 @@ try {
       dataset: { type: 'string' },
       eval: { type: 'string' },
       'eval-split': { type: 'string', default: 'val' },
+      dtype: { type: 'string', default: 'F16' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -41,12 +42,16 @@ try {
   process.exit(2);
 }
 const { values, positionals } = parsed;
+if (values.dtype !== 'F16' && values.dtype !== 'F32') {
+  console.error(`bundle-model: --dtype ${values.dtype}: expected F16 or F32\n${usage}`);
+  process.exit(2);
+}
 if (values.help || positionals.length > 1 || (positionals.length === 0 && values.weights === undefined)) {
   (values.help ? console.log : console.error)(usage);
   process.exit(values.help ? 0 : 2);
 }
 
-// The F16 copy is checked against the source on the BCCD sample images.
+// The copy is checked against the source on the BCCD sample images.
 const checkImages = readdirSync(SAMPLES_DIRECTORY)
   .filter((name) => /^BloodImage_.*\.jpg$/.test(name))
   .sort()
@@ -65,6 +70,7 @@ try {
     dataset: values.dataset,
     evaluationFile: values.eval,
     evaluationSplit: values['eval-split'],
+    dtype: values.dtype,
     checkImages,
     log: (line) => console.log(line),
   });

@@ -47,8 +47,13 @@ export interface BundleModelOptions {
   evaluationFile?: string;
   /** The split that report is of (default `val`). */
   evaluationSplit?: string;
-  /** Images the F16 copy is checked on (JPEG/PNG files). */
+  /** Images the copy is checked on (JPEG/PNG files). */
   checkImages: readonly string[];
+  /**
+   * Precision of the bundled weights (default F16, half the size). F16 must pass `F16_TOLERANCE`; F32 keeps
+   * a float32 source exactly, for weights whose outputs F16 moves more than that.
+   */
+  dtype?: 'F16' | 'F32';
   /** Progress lines. */
   log?: (line: string) => void;
 }
@@ -58,7 +63,7 @@ export interface BundleModelResult {
   manifest: ModelManifest;
   weightsFile: string;
   manifestFile: string;
-  /** The largest output differences between the F32 source and the F16 copy on the check images. */
+  /** The largest output differences between the source and the copy on the check images. */
   maxScoreDifference: number;
   maxRegressionDifference: number;
 }
@@ -132,12 +137,13 @@ function maxAbsDifference(a: tf.Tensor, b: tf.Tensor): number {
 }
 
 /**
- * Converts trained weights to the bundled form: `weights.safetensors` in F16 (half the size) with the class
- * names in its metadata, and `model.json` (the demo's manifest plus provenance). Before writing, the F16
- * copy and the source run on the check images and their outputs must agree within `F16_TOLERANCE`.
+ * Converts trained weights to the bundled form: `weights.safetensors` in F16 (half the size; `dtype` F32
+ * keeps float32) with the class names in its metadata, and `model.json` (the demo's manifest plus
+ * provenance). Before writing, the copy and the source run on the check images and their outputs must
+ * agree within `F16_TOLERANCE`.
  * Needs a started tfjs backend. Frees every tensor it makes.
  * @throws CliError / FileFormatError / StateDictError for missing, broken or mismatched inputs, and
- *   CliError when the F16 copy is out of tolerance (then nothing is written)
+ *   CliError when the copy is out of tolerance (then nothing is written)
  */
 export async function bundleModel(options: BundleModelOptions): Promise<BundleModelResult> {
   const log = options.log ?? (() => {});
@@ -160,6 +166,7 @@ export async function bundleModel(options: BundleModelOptions): Promise<BundleMo
     throw new CliError(`no class names: no classes.json beside the weights and no "classes" in ${sourceFile}'s metadata (pass --classes FILE)`);
   }
 
+  const dtype = options.dtype ?? 'F16';
   const compoundCoef = options.compoundCoef ?? (typeof checkpoint?.config?.coef === 'number' ? checkpoint.config.coef : 0);
   // The size the run trained at: batch-norm statistics and the learned box scales belong to it.
   const trainedSize = typeof checkpoint?.config?.size === 'number' ? checkpoint.config.size : undefined;
@@ -185,8 +192,8 @@ export async function bundleModel(options: BundleModelOptions): Promise<BundleMo
     };
     if (header.metadata.edet_train !== undefined) metadata.edet_train = header.metadata.edet_train;
     if (options.dataset !== undefined) metadata.dataset = options.dataset;
-    halfBytes = await source.saveSafetensors({ dtype: 'F16', metadata });
-    converted.loadSafetensors(halfBytes, { source: 'the F16 copy' });
+    halfBytes = await source.saveSafetensors({ dtype, metadata });
+    converted.loadSafetensors(halfBytes, { source: `the ${dtype} copy` });
 
     for (const { file, image } of images) {
       const { input } = letterboxImage(image, inputSize);
@@ -201,7 +208,7 @@ export async function bundleModel(options: BundleModelOptions): Promise<BundleMo
           // NaN (an overflow to infinity in F16) fails every comparison: count it as out of tolerance.
           maxScoreDifference = Math.max(maxScoreDifference, Number.isNaN(scoreDifference) ? Infinity : scoreDifference);
           maxRegressionDifference = Math.max(maxRegressionDifference, Number.isNaN(regressionDifference) ? Infinity : regressionDifference);
-          log(`check ${basename(file)}: max |score F16 - F32| ${scoreDifference.toExponential(2)}, max |box delta F16 - F32| ${regressionDifference.toExponential(2)}`);
+          log(`check ${basename(file)}: max |score copy - source| ${scoreDifference.toExponential(2)}, max |box delta copy - source| ${regressionDifference.toExponential(2)}`);
         } finally {
           tf.dispose([...outputsA, ...outputsB]);
         }
@@ -215,7 +222,7 @@ export async function bundleModel(options: BundleModelOptions): Promise<BundleMo
   }
   if (!(maxScoreDifference <= F16_TOLERANCE.score && maxRegressionDifference <= F16_TOLERANCE.regression)) {
     throw new CliError(
-      `the F16 copy is out of tolerance: max score difference ${maxScoreDifference} (allowed ${F16_TOLERANCE.score}), ` +
+      `the ${dtype} copy is out of tolerance: max score difference ${maxScoreDifference} (allowed ${F16_TOLERANCE.score}), ` +
         `max box-delta difference ${maxRegressionDifference} (allowed ${F16_TOLERANCE.regression}); nothing written`,
     );
   }
@@ -227,7 +234,7 @@ export async function bundleModel(options: BundleModelOptions): Promise<BundleMo
     compoundCoef,
     labels: classNames,
     inputSize,
-    dtype: 'F16',
+    dtype,
     trainingCommand: options.trainingCommand ?? null,
     dataset: options.dataset ?? null,
     evaluation,
@@ -241,7 +248,7 @@ export async function bundleModel(options: BundleModelOptions): Promise<BundleMo
     },
     conversion: {
       from: header.entries[0]?.dtype ?? null,
-      to: 'F16',
+      to: dtype,
       sha256: sha256(halfBytes),
       checkImages: images.map(({ file }) => basename(file)),
       maxScoreDifference,
@@ -256,6 +263,6 @@ export async function bundleModel(options: BundleModelOptions): Promise<BundleMo
   const manifestFile = join(out, MODEL_MANIFEST_FILE);
   await writeAtomically(weightsFile, halfBytes);
   await writeAtomically(manifestFile, `${JSON.stringify(manifest, null, 2)}\n`);
-  log(`wrote ${displayPath(weightsFile)} (F16, ${halfBytes.length} bytes) and ${displayPath(manifestFile)}`);
+  log(`wrote ${displayPath(weightsFile)} (${dtype}, ${halfBytes.length} bytes) and ${displayPath(manifestFile)}`);
   return { manifest, weightsFile, manifestFile, maxScoreDifference, maxRegressionDifference };
 }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 
 import * as tf from '@tensorflow/tfjs-core';
 import { EfficientDet, letterboxImage } from '@edet/model';
-import { FileFormatError, readSafetensorsHeader } from '@edet/tensor';
+import { FileFormatError, readSafetensors, readSafetensorsHeader } from '@edet/tensor';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 import { BUNDLED_WEIGHTS_FILE, F16_TOLERANCE, bundleModel } from '../src/bundle-model.js';
@@ -34,11 +34,12 @@ async function outputDifferences(a: EfficientDet, b: EfficientDet, file: string)
 }
 
 describe('the bundled model (assets/models/bccd-d0)', () => {
-  it('has a model.json that both the CLI and the demo read: D0 at its training size, the BCCD labels, F16 weights', async () => {
+  it('has a model.json that both the CLI and the demo read: D0 at its training size, the BCCD labels, F16 or F32 weights', async () => {
     const bundled = await readBundledModel();
     expect(bundled).toBeDefined();
     const { manifest, weightsFile } = bundled!;
-    expect(manifest).toMatchObject({ weights: 'weights.safetensors', compoundCoef: 0, labels: BCCD_LABELS, dtype: 'F16' });
+    expect(manifest).toMatchObject({ weights: 'weights.safetensors', compoundCoef: 0, labels: BCCD_LABELS });
+    expect(['F16', 'F32']).toContain(manifest.dtype);
     expect([384, 512]).toContain(manifest.inputSize);
     expect(manifest.trained ?? true).toBe(true);
     expect(weightsFile).toBe(join(BUNDLED_MODEL_DIRECTORY, 'weights.safetensors'));
@@ -47,11 +48,11 @@ describe('the bundled model (assets/models/bccd-d0)', () => {
     expect(existsSync(join(BUNDLED_MODEL_DIRECTORY, 'README.md'))).toBe(true);
   });
 
-  it('holds F16 weights that name their classes, written together with model.json', async () => {
+  it('holds weights of the manifest\'s dtype that name their classes, written together with model.json', async () => {
     const { manifest, weightsFile } = (await readBundledModel())!;
     const bytes = new Uint8Array(readFileSync(weightsFile));
     const header = readSafetensorsHeader(bytes, { source: weightsFile });
-    expect(new Set(header.entries.map((entry) => entry.dtype))).toEqual(new Set(['F16']));
+    expect(new Set(header.entries.map((entry) => entry.dtype))).toEqual(new Set([manifest.dtype]));
     expect(JSON.parse(header.metadata.classes)).toEqual(manifest.labels);
     expect(header.metadata.name).toBe(manifest.name);
     // The manifest records the very bytes it was written with: a weights file swapped in by hand fails here.
@@ -162,6 +163,24 @@ describe('bundleModel (scripts/bundle-model.mjs)', () => {
     await bundleModel({ run, out: again, name: 'test D0', checkImages });
     expect(readFileSync(join(again, BUNDLED_WEIGHTS_FILE)).equals(Buffer.from(halfBytes))).toBe(true);
     expect(readFileSync(join(again, 'model.json'), 'utf8')).toBe(readFileSync(join(out, 'model.json'), 'utf8'));
+  });
+
+  it('with dtype F32, writes the source values exactly (no conversion to check)', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'edet-bundle-'));
+    const result = await bundleModel({ run, out, name: 'test D0', checkImages, dtype: 'F32' });
+    expect(result.manifest).toMatchObject({ dtype: 'F32', conversion: { to: 'F32', maxScoreDifference: 0, maxRegressionDifference: 0 } });
+    const bytes = new Uint8Array(readFileSync(join(out, BUNDLED_WEIGHTS_FILE)));
+    const written = readSafetensors(bytes);
+    const original = readSafetensors(sourceBytes);
+    try {
+      expect(Object.keys(written.tensors).sort()).toEqual(Object.keys(original.tensors).sort());
+      for (const [key, tensor] of Object.entries(original.tensors)) {
+        expect(written.tensors[key].dtype).toBe('float32');
+        expect(Buffer.from((written.tensors[key].dataSync() as Float32Array).buffer).equals(Buffer.from((tensor.dataSync() as Float32Array).buffer))).toBe(true);
+      }
+    } finally {
+      tf.dispose([...Object.values(written.tensors), ...Object.values(original.tensors)]);
+    }
   });
 
   it('records the provenance it is given: training command, dataset, evaluation', async () => {
