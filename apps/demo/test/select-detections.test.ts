@@ -51,3 +51,28 @@ describe('selectDetections on the worker candidates', () => {
     expect(selected).toEqual(expected);
   });
 });
+
+describe('selectDetections on hand-made candidates', () => {
+  it('leaves out boxes that clipping left with no area (wholly left of or above the input)', () => {
+    // Network-input boxes as postprocess clips them: x1, y1 at least 0, x2, y2 at most size - 1.
+    const boxes = [
+      [10, 10, 50, 60], // a box on the image
+      [0, 0, -92, 500], // lay wholly left of the input: x2 < x1 after clipping
+      [100, 0, 140, -3], // wholly above: y2 < y1
+      [200, 200, 200, 260], // zero width
+      [300, 300, 340, 350],
+    ];
+    const candidates: Candidates = {
+      boxes: Float32Array.from(boxes.flat()),
+      originalBoxes: Float64Array.from(boxes.flat().map((value) => value * 2)),
+      scores: Float32Array.from([0.9, 0.8, 0.7, 0.6, 0.5]),
+      classIds: Int32Array.from([0, 1, 2, 0, 1]),
+      capped: false,
+    };
+    const shown = selectDetections(candidates, { scoreThreshold: 0.1, iouThreshold: 0.5, maxDetections: 100 });
+    expect(shown).toEqual([
+      { box: [20, 20, 100, 120], score: Math.fround(0.9), classId: 0 },
+      { box: [600, 600, 680, 700], score: Math.fround(0.5), classId: 1 },
+    ]);
+  });
+});
