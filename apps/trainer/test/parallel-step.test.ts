@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { EfficientDet, type NamedVariableOptimizer } from '@edet/model';
+import { EfficientDet, type NamedVariableOptimizer, type TrainStepResult } from '@edet/model';
 import { AdamW } from '@edet/tensor';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -42,6 +42,25 @@ function maxDifference(a: Float32Array, b: Float32Array): number {
   return max;
 }
 
+/** The two paths' losses agree to float32 rounding on other threads (their own backends): relative 2e-5. */
+function expectSameLosses(results: { expected: TrainStepResult; actual: TrainStepResult }[]): void {
+  const relative = (a: number, b: number) => Math.abs(a - b) / Math.max(Math.abs(b), 1e-6);
+  for (const { expected, actual } of results) {
+    expect(relative(actual.loss, expected.loss)).toBeLessThan(2e-5);
+    expect(relative(actual.classificationLoss, expected.classificationLoss)).toBeLessThan(2e-5);
+    expect(relative(actual.boxLoss, expected.boxLoss)).toBeLessThan(2e-5);
+  }
+}
+
+/** The largest difference between two models' parameters. */
+function maxParameterDifference(a: EfficientDet, b: EfficientDet): number {
+  const weightsA = snapshot(a);
+  const weightsB = snapshot(b);
+  let worst = 0;
+  for (const name of b.namedParameters().keys()) worst = Math.max(worst, maxDifference(weightsA.get(name)!, weightsB.get(name)!));
+  return worst;
+}
+
 /** Copies every entry (weights and running statistics) of `from` into `to`. */
 function copyEntries(from: EfficientDet, to: EfficientDet): void {
   const source = new Map(from.namedEntries().map((entry) => [entry.name, entry.variable]));
@@ -78,17 +97,8 @@ describe('parallelTrainStep on gradient workers', () => {
       expect(tf.memory().numTensors).toBe(before);
       results.push({ expected, actual });
     }
-    // Same arithmetic on other threads (their own backends): float32 rounding only (relative 2e-5).
-    const relative = (a: number, b: number) => Math.abs(a - b) / Math.max(Math.abs(b), 1e-6);
-    for (const { expected, actual } of results) {
-      expect(relative(actual.loss, expected.loss)).toBeLessThan(2e-5);
-      expect(relative(actual.classificationLoss, expected.classificationLoss)).toBeLessThan(2e-5);
-      expect(relative(actual.boxLoss, expected.boxLoss)).toBeLessThan(2e-5);
-    }
-    const weightsA = snapshot(inThread);
-    const weightsB = snapshot(model);
-    let worst = 0;
-    for (const name of model.namedParameters().keys()) worst = Math.max(worst, maxDifference(weightsA.get(name)!, weightsB.get(name)!));
+    expectSameLosses(results);
+    const worst = maxParameterDifference(inThread, model);
     // The gradients agree to float32 rounding; times the learning rate, far below 1e-6.
     expect(worst).toBeLessThan(1e-6);
     tf.dispose([x, ...targets]);
@@ -203,16 +213,8 @@ describe('parallelTrainStep with synchronised batch norm', () => {
       expect(tf.memory().numTensors).toBe(before);
       results.push({ expected, actual });
     }
-    const relative = (a: number, b: number) => Math.abs(a - b) / Math.max(Math.abs(b), 1e-6);
-    for (const { expected, actual } of results) {
-      expect(relative(actual.loss, expected.loss)).toBeLessThan(2e-5);
-      expect(relative(actual.classificationLoss, expected.classificationLoss)).toBeLessThan(2e-5);
-      expect(relative(actual.boxLoss, expected.boxLoss)).toBeLessThan(2e-5);
-    }
-    const weightsA = snapshot(inThread);
-    const weightsB = snapshot(model);
-    let worst = 0;
-    for (const name of model.namedParameters().keys()) worst = Math.max(worst, maxDifference(weightsA.get(name)!, weightsB.get(name)!));
+    expectSameLosses(results);
+    const worst = maxParameterDifference(inThread, model);
     // Gradients through the shared statistics agree to float32 rounding, times the learning rate.
     expect(worst).toBeLessThan(1e-6);
     tf.dispose([x, ...targets]);
