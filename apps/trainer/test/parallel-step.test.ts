@@ -61,6 +61,25 @@ function maxParameterDifference(a: EfficientDet, b: EfficientDet): number {
   return worst;
 }
 
+/**
+ * A step whose second image names a class the model lacks fails with the failing worker's message (not the
+ * error it causes in a worker waiting for it at a synchronised batch norm), leaves `model` as it was, and
+ * the pool then runs the next step (with a cleared barrier).
+ */
+async function expectWorkerErrorReported(workers: GradientWorkers, model: EfficientDet): Promise<void> {
+  const { x, targets } = batch();
+  const optimizer = new AdamW({ learningRate: 1e-3 });
+  const bad = [targets[0], tf.tensor2d([[30, 30, 100, 110, 7]])];
+  const before = snapshot(model);
+  await expect(parallelTrainStep(workers, model, optimizer, x, bad, { channelsLast: true, microBatch: 1, step: 0 })).rejects.toThrow(/class/i);
+  const after = snapshot(model);
+  for (const [name, values] of before) expect(maxDifference(values, after.get(name)!)).toBe(0);
+  const result = await parallelTrainStep(workers, model, optimizer, x, targets, { channelsLast: true, microBatch: 1, step: 1 });
+  expect(Number.isFinite(result.loss)).toBe(true);
+  tf.dispose([x, ...targets, bad[1]]);
+  optimizer.dispose();
+}
+
 /** Copies every entry (weights and running statistics) of `from` into `to`. */
 function copyEntries(from: EfficientDet, to: EfficientDet): void {
   const source = new Map(from.namedEntries().map((entry) => [entry.name, entry.variable]));
@@ -143,18 +162,7 @@ describe('parallelTrainStep on gradient workers', () => {
   }, 120_000);
 
   it("reports a worker's error with its message and leaves the model as it was", async () => {
-    const { x, targets } = batch();
-    const optimizer = new AdamW({ learningRate: 1e-3 });
-    const bad = [targets[0], tf.tensor2d([[30, 30, 100, 110, 7]])];
-    const before = snapshot(model);
-    await expect(parallelTrainStep(workers, model, optimizer, x, bad, { channelsLast: true, microBatch: 1, step: 0 })).rejects.toThrow(/class/i);
-    const after = snapshot(model);
-    for (const [name, values] of before) expect(maxDifference(values, after.get(name)!)).toBe(0);
-    // The pool still works.
-    const result = await parallelTrainStep(workers, model, optimizer, x, targets, { channelsLast: true, microBatch: 1, step: 1 });
-    expect(Number.isFinite(result.loss)).toBe(true);
-    tf.dispose([x, ...targets, bad[1]]);
-    optimizer.dispose();
+    await expectWorkerErrorReported(workers, model);
   }, 120_000);
 
   it('refuses a model the workers were not started for', async () => {
@@ -256,17 +264,6 @@ describe('parallelTrainStep with synchronised batch norm', () => {
   }, 120_000);
 
   it("reports the failing worker's error, not the one it caused in the worker waiting for it", async () => {
-    const { x, targets } = batch();
-    const optimizer = new AdamW({ learningRate: 1e-3 });
-    const bad = [targets[0], tf.tensor2d([[30, 30, 100, 110, 7]])];
-    const before = snapshot(model);
-    await expect(parallelTrainStep(workers, model, optimizer, x, bad, { channelsLast: true, microBatch: 1, step: 0 })).rejects.toThrow(/class/i);
-    const after = snapshot(model);
-    for (const [name, values] of before) expect(maxDifference(values, after.get(name)!)).toBe(0);
-    // The pool still works: the next step starts with a cleared barrier.
-    const result = await parallelTrainStep(workers, model, optimizer, x, targets, { channelsLast: true, microBatch: 1, step: 1 });
-    expect(Number.isFinite(result.loss)).toBe(true);
-    tf.dispose([x, ...targets, bad[1]]);
-    optimizer.dispose();
+    await expectWorkerErrorReported(workers, model);
   }, 120_000);
 });
