@@ -16,12 +16,18 @@ const work = mkdtempSync(join(tmpdir(), 'edet-standalone-'));
 // What each package must do on its own, in plain Node ESM.
 const programs = {
   '@edet/tensor': `import * as tf from '@tensorflow/tfjs-core';
-    import { Conv2d, useBackend, readSafetensors, writeSafetensorsSync } from '@edet/tensor';
+    import { Conv2d, useBackend } from '@edet/tensor';
     await useBackend(['wasm']);
     const conv = new Conv2d(3, 4, 3, { stride: 2 });
     const g = tf.grad((x) => tf.sum(conv.forward(x)))(tf.ones([1, 8, 8, 3]));
-    const bytes = writeSafetensorsSync(conv.stateDict());
-    if (g.shape.join() !== '1,8,8,3' || Object.keys(readSafetensors(bytes).tensors).length !== 2) throw new Error('tensor');`,
+    if (g.shape.join() !== '1,8,8,3' || Object.keys(conv.stateDict()).length !== 2) throw new Error('tensor');`,
+  '@edet/safetensors': `import * as tf from '@tensorflow/tfjs-core';
+    import '@tensorflow/tfjs-backend-cpu';
+    import { parseSafetensors, readSafetensors, writeSafetensorsSync } from '@edet/safetensors';
+    const bytes = writeSafetensorsSync({ w: tf.ones([2, 3]), n: tf.tensor1d([7], 'int32') }, { dtype: 'F16', metadata: { k: 'v' } });
+    const parsed = parseSafetensors(bytes, { source: 'x.safetensors' });
+    const { tensors } = readSafetensors(parsed);
+    if (parsed.header.metadata.k !== 'v' || tensors.w.shape.join() !== '2,3' || tensors.n.dataSync()[0] !== 7) throw new Error('safetensors');`,
   '@edet/backbone-efficientnet': `import * as tf from '@tensorflow/tfjs-core';
     import { EfficientNetBackbone } from '@edet/backbone-efficientnet';
     import { useBackend } from '@edet/tensor';
@@ -61,6 +67,11 @@ const programs = {
     if (model.parameterCount() !== 3880067 || cls.shape.join() !== '1,3069,90') throw new Error('model');`,
 };
 
+// npm packages a program needs beyond its package and tfjs-core (a package that brings no backend of its own).
+const extraInstalls = {
+  '@edet/safetensors': ['@tensorflow/tfjs-backend-cpu@4.22.0'],
+};
+
 const packageDirs = readdirSync(join(root, 'packages'));
 const tarballs = {};
 for (const dir of packageDirs) {
@@ -90,7 +101,7 @@ for (const [name, program] of Object.entries(programs)) {
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
   const needed = [name, ...edetDependencies(name)].map((n) => tarballs[n]);
   try {
-    execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...needed, '@tensorflow/tfjs-core@4.22.0'], {
+    execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...needed, '@tensorflow/tfjs-core@4.22.0', ...(extraInstalls[name] ?? [])], {
       cwd: project,
       stdio: ['ignore', 'ignore', 'pipe'],
     });

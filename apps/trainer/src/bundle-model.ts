@@ -5,7 +5,7 @@ import { basename, isAbsolute, join, relative, resolve } from 'node:path';
 
 import * as tf from '@tensorflow/tfjs-core';
 import { EfficientDet, efficientDetPreset, letterboxImage } from '@edet/model';
-import { readSafetensorsHeader } from '@edet/tensor';
+import { readSafetensorsHeader } from '@edet/safetensors';
 
 import { MODEL_MANIFEST_FILE, type ModelEvaluation, type ModelManifest } from './bundled-model.js';
 import { parseClassNames } from './classes.js';

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 
 import * as tf from '@tensorflow/tfjs-core';
 import { EfficientDet, letterboxImage } from '@edet/model';
-import { FileFormatError, readSafetensors, readSafetensorsHeader } from '@edet/tensor';
+import { readSafetensors, readSafetensorsHeader } from '@edet/safetensors';
+import { FileFormatError } from '@edet/tensor';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 import { BUNDLED_WEIGHTS_FILE, F16_TOLERANCE, bundleModel } from '../src/bundle-model.js';

@@ -1,11 +1,19 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { FileFormatError, type Module, type StateDict, readSafetensors, writeSafetensors } from '@edet/tensor';
+import {
+  type ParsedSafetensors,
+  type SafetensorsContents,
+  SafetensorsFormatError,
+  isParsedSafetensors,
+  readSafetensors,
+  writeSafetensors,
+} from '@edet/safetensors';
+import { FileFormatError, type Module, type StateDict } from '@edet/tensor';
 
 import { type KeyLayout, detectKeyLayout, keyLayouts } from './key-layouts.js';
 
 /** Options of `loadCheckpoint`. */
 export interface LoadCheckpointOptions {
-  /** Name of the file, for error messages. */
+  /** Name of the file, for error messages (a `ParsedSafetensors` brings its own). */
   source?: string;
   /** Key layout of the file; by default detected from its keys. */
   layout?: KeyLayout;
@@ -25,11 +33,18 @@ export interface SaveCheckpointOptions {
  * Loads a safetensors checkpoint into `model`. The key layout (official zylo117 or rwightman `tf_*`) is
  * detected unless given. Throws `FileFormatError` for a corrupt file and `StateDictError` for missing,
  * unexpected or mis-shaped keys; in either case the model is left exactly as it was.
- * The caller keeps `bytes`; every tensor made while loading is freed before returning.
+ *
+ * `file` is the file's bytes, or the `parseSafetensors` result of them when the caller has looked at the
+ * header already (its metadata, say): the header is then not parsed again.
+ * The caller keeps `file`; every tensor made while loading is freed before returning.
  */
-export function loadCheckpoint(model: Module, bytes: Uint8Array, options: LoadCheckpointOptions = {}): { layout: KeyLayout } {
-  const source = options.source ?? 'checkpoint';
-  const { tensors } = readSafetensors(bytes, { source });
+export function loadCheckpoint(
+  model: Module,
+  file: Uint8Array | ParsedSafetensors,
+  options: LoadCheckpointOptions = {},
+): { layout: KeyLayout } {
+  const source = isParsedSafetensors(file) ? file.source : (options.source ?? 'checkpoint');
+  const { tensors } = readCheckpointTensors(file, source);
   let state: StateDict | undefined;
   try {
     const layout = options.layout ?? detectKeyLayout(Object.keys(tensors));
@@ -42,6 +57,16 @@ export function loadCheckpoint(model: Module, bytes: Uint8Array, options: LoadCh
   } finally {
     tf.dispose(Object.values(tensors));
     if (state) tf.dispose(Object.values(state).filter((t) => !Object.values(tensors).includes(t)));
+  }
+}
+
+// The model's contract is FileFormatError for any unreadable weights file, whoever parsed it.
+function readCheckpointTensors(file: Uint8Array | ParsedSafetensors, source: string): SafetensorsContents {
+  try {
+    return readSafetensors(file, { source });
+  } catch (error) {
+    if (error instanceof SafetensorsFormatError) throw new FileFormatError(error.file, error.problem);
+    throw error;
   }
 }
 

@@ -3,6 +3,7 @@ import { EfficientNetBackbone } from '@edet/backbone-efficientnet';
 import { BiFpn } from '@edet/bifpn';
 import { BoxHead, ClassHead } from '@edet/heads';
 import { type AnchorSet, generateAnchors, postprocess, type Detection, type PostprocessOptions } from '@edet/anchors';
+import type { ParsedSafetensors } from '@edet/safetensors';
 import { InvalidArgumentError, Module, seedInitializers } from '@edet/tensor';
 
 import { type EfficientDetConfig, type ResolvedEfficientDetConfig, resolveConfig } from './config.js';
@@ -215,10 +216,11 @@ export class EfficientDet extends Module {
 
   /**
    * Loads a safetensors checkpoint (official zylo117 or rwightman `tf_*` key layout, detected from the keys).
-   * Atomic: on `FileFormatError` or `StateDictError` the model is unchanged. The caller keeps `bytes`.
+   * `file`: the bytes, or their `parseSafetensors` result (then the header is not parsed again).
+   * Atomic: on `FileFormatError` or `StateDictError` the model is unchanged. The caller keeps `file`.
    */
-  loadSafetensors(bytes: Uint8Array, options: LoadCheckpointOptions = {}): { layout: KeyLayout } {
-    return loadCheckpoint(this, bytes, options);
+  loadSafetensors(file: Uint8Array | ParsedSafetensors, options: LoadCheckpointOptions = {}): { layout: KeyLayout } {
+    return loadCheckpoint(this, file, options);
   }
 
   /** Serialises the weights to safetensors bytes (official key layout and F32 unless told otherwise). */

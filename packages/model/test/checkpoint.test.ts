@@ -4,7 +4,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { EfficientDet, loadCheckpoint, saveCheckpoint } from '@edet/model';
-import { FileFormatError, StateDictError, readSafetensors, readSafetensorsHeader, writeSafetensorsSync } from '@edet/tensor';
+import { readSafetensors, readSafetensorsHeader, writeSafetensorsSync } from '@edet/safetensors';
+import { FileFormatError, StateDictError } from '@edet/tensor';
 
 import { sharedPath } from '../../tensor/test/shared-fixtures.js';
 

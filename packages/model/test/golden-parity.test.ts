@@ -7,7 +7,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { EfficientDet, loadCheckpoint } from '@edet/model';
-import { readSafetensors, useBackend } from '@edet/tensor';
+import { readSafetensors } from '@edet/safetensors';
+import { useBackend } from '@edet/tensor';
 
 import { sharedPath } from '../../tensor/test/shared-fixtures.js';
 

@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { EfficientDet, letterboxImage, loadCheckpoint, type RgbImage } from '@edet/model';
-import { readSafetensors } from '@edet/tensor';
+import { readSafetensors } from '@edet/safetensors';
 
 import { sharedPath } from '../../tensor/test/shared-fixtures.js';
 

@@ -12,15 +12,8 @@ import {
   rwightmanKeyMap,
   saveCheckpoint,
 } from '@edet/model';
-import {
-  InvalidArgumentError,
-  Module,
-  type StateDict,
-  StateDictError,
-  readSafetensors,
-  readSafetensorsHeader,
-  writeSafetensorsSync,
-} from '@edet/tensor';
+import { readSafetensors, readSafetensorsHeader, writeSafetensorsSync } from '@edet/safetensors';
+import { InvalidArgumentError, Module, type StateDict, StateDictError } from '@edet/tensor';
 
 import { sharedPath } from '../../tensor/test/shared-fixtures.js';
 

@@ -20,7 +20,6 @@ export * from './layers/linear.js';
 export * from './layers/static-same-conv.js';
 export * from './layers/separable-conv.js';
 export * from './backends.js';
-export * from './safetensors/index.js';
 export { registerGradients, EDET_GRADIENTS } from './gradients/register.js';
 export * from './optim/adamw.js';
 export { registerWasmTrainingKernels, isEdetKernel, WASM_TRAINING_KERNELS } from './kernels/index.js';

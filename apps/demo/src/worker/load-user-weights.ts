@@ -1,5 +1,5 @@
 import { COCO90_LABELS, EfficientDet, detectKeyLayout, rwightmanKeyMap } from '@edet/model';
-import { readSafetensorsHeader } from '@edet/tensor';
+import { readSafetensorsHeader } from '@edet/safetensors';
 
 import { safetensorsMetadata } from './weights-metadata.js';
 

@@ -3,7 +3,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 
 import * as tf from '@tensorflow/tfjs-core';
 import type { EfficientDet } from '@edet/model';
-import { readSafetensors, writeSafetensors } from '@edet/tensor';
+import { readSafetensors, writeSafetensors } from '@edet/safetensors';
 
 import { CliError, oneLineMessage } from '../errors.js';
 import { displayPath, isDirectory, isFile } from '../data/files.js';

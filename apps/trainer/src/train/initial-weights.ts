@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type EfficientDet, type KeyLayout, detectKeyLayout, keyLayouts, rwightmanKeyMap } from '@edet/model';
-import { FileFormatError, type StateDict, readSafetensors } from '@edet/tensor';
+import { readSafetensors } from '@edet/safetensors';
+import { FileFormatError, type StateDict } from '@edet/tensor';
 
 import { readInputFile } from '../files.js';
 

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 
 import * as tf from '@tensorflow/tfjs-core';
 
-import { readSafetensors } from '@edet/tensor';
+import { readSafetensors } from '@edet/safetensors';
 
 import { sharedPath } from '../../../tensor/test/shared-fixtures.js';
 

@@ -1,4 +1,4 @@
-import { FileFormatError } from '../errors.js';
+import { SafetensorsFormatError } from './errors.js';
 import { HOST_IS_LITTLE_ENDIAN, SAFETENSORS_DTYPE_SIZES, swapByteOrder } from './dtypes.js';
 import { bfloat16ToFloat32, float16ToFloat32 } from './float16.js';
 import type { SafetensorsEntry } from './header.js';
@@ -31,7 +31,7 @@ export function decodeTensorData(
   if (!HOST_IS_LITTLE_ENDIAN) swapByteOrder(raw, SAFETENSORS_DTYPE_SIZES[entry.dtype]);
   const buffer = raw.buffer;
   const fail: (problem: string) => never = (problem) => {
-    throw new FileFormatError(source, `tensor '${entry.name}': ${problem}`);
+    throw new SafetensorsFormatError(source, `tensor '${entry.name}': ${problem}`);
   };
 
   switch (entry.dtype) {

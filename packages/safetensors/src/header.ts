@@ -1,4 +1,4 @@
-import { FileFormatError, formatShape } from '../errors.js';
+import { SafetensorsFormatError, formatShape } from './errors.js';
 import {
   SAFETENSORS_DTYPE_SIZES,
   type SafetensorsDtype,
@@ -45,14 +45,38 @@ const METADATA_KEY = '__metadata__';
  * contiguous and cover the data area exactly (as the specification requires).
  *
  * @param bytes the whole file
- * @throws FileFormatError naming `options.source` and the offending tensor when the file is malformed or truncated
+ * @throws SafetensorsFormatError naming `options.source` and the offending tensor when the file is malformed or truncated
  */
 export function readSafetensorsHeader(bytes: Uint8Array, options: ReadSafetensorsOptions = {}): SafetensorsHeader {
   const source = options.source ?? 'safetensors';
-  const fail: (problem: string) => never = (problem) => {
-    throw new FileFormatError(source, problem);
-  };
+  const fail = failureFor(source);
+  const header = parseHeader(bytes, fail);
+  checkBuffersCoverData(header.entries, header.dataStart, bytes.length, fail);
+  return header;
+}
 
+/**
+ * The `__metadata__` map of a safetensors file, read from its header alone: `bytes` may be the whole file or
+ * just its start (the u64 length and the JSON header, e.g. the first bytes of a download), since the tensor
+ * data is not looked at. The header is validated as `readSafetensorsHeader` does, except for the check that
+ * the buffers cover the data area.
+ *
+ * @param bytes the file, or at least its first `8 + headerLength` bytes
+ * @returns the metadata strings; `{}` when the file has none
+ * @throws SafetensorsFormatError naming `options.source` when the header is truncated or malformed
+ */
+export function readSafetensorsMetadata(bytes: Uint8Array, options: ReadSafetensorsOptions = {}): Record<string, string> {
+  return parseHeader(bytes, failureFor(options.source ?? 'safetensors')).metadata;
+}
+
+function failureFor(source: string): (problem: string) => never {
+  return (problem) => {
+    throw new SafetensorsFormatError(source, problem);
+  };
+}
+
+// Everything about the header but whether the buffers tile the data area (which needs the whole file).
+function parseHeader(bytes: Uint8Array, fail: (problem: string) => never): SafetensorsHeader {
   if (bytes.length < 8) {
     fail(`file is truncated: expected at least 8 bytes (the u64 header length), got ${bytes.length}`);
   }
@@ -92,8 +116,6 @@ export function readSafetensorsHeader(bytes: Uint8Array, options: ReadSafetensor
   const entries = names
     .filter((name) => name !== METADATA_KEY)
     .map((name) => parseEntry(name, header[name], (problem) => fail(`tensor '${name}': ${problem}`)));
-
-  checkBuffersCoverData(entries, dataStart, bytes.length, fail);
   return { entries, metadata, headerLength, dataStart };
 }
 

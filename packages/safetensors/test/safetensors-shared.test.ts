@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 
 import { readSafetensors, readSafetensorsHeader, writeSafetensorsSync } from '../src/index.js';
-import { sharedPath } from './shared-fixtures.js';
+import { sharedPath } from '../../tensor/test/shared-fixtures.js';
 
 /** Data area of a file, i.e. every tensor's bytes, without the header. */
 const dataArea = (bytes: Uint8Array): Uint8Array => bytes.subarray(readSafetensorsHeader(bytes).dataStart);

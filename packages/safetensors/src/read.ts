@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import { decodeTensorData } from './decode.js';
-import { type ReadSafetensorsOptions, readSafetensorsHeader } from './header.js';
+import type { ReadSafetensorsOptions } from './header.js';
+import { type ParsedSafetensors, isParsedSafetensors, parseSafetensors } from './parse.js';
 
 /** What `readSafetensors` returns. */
 export interface SafetensorsContents {
@@ -25,14 +26,17 @@ export interface SafetensorsContents {
  * `tf.dispose(Object.values(result.tensors))`). The tensors never alias `bytes`. If reading fails, the
  * tensors made so far are disposed before the error is thrown.
  *
- * @param bytes the whole file; it may start at any offset of its `ArrayBuffer`
- * @param options `source` names the file in error messages
- * @throws FileFormatError if the file is malformed or truncated (see `readSafetensorsHeader`), or if an
+ * @param file the whole file (it may start at any offset of its `ArrayBuffer`), or the `parseSafetensors`
+ *   result of it, whose header is then not parsed again
+ * @param options `source` names the file in error messages (a parsed file keeps the source it was parsed with)
+ * @throws SafetensorsFormatError if the file is malformed or truncated (see `readSafetensorsHeader`), or if an
  *   integer value does not fit in int32
  */
-export function readSafetensors(bytes: Uint8Array, options: ReadSafetensorsOptions = {}): SafetensorsContents {
-  const header = readSafetensorsHeader(bytes, options);
-  const source = options.source ?? 'safetensors';
+export function readSafetensors(
+  file: Uint8Array | ParsedSafetensors,
+  options: ReadSafetensorsOptions = {},
+): SafetensorsContents {
+  const { bytes, header, source } = isParsedSafetensors(file) ? file : parseSafetensors(file, options);
   const tensors: [string, tf.Tensor][] = [];
   try {
     for (const entry of header.entries) {

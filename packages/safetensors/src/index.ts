@@ -1,11 +1,14 @@
 // safetensors reading and writing on plain bytes (Uint8Array), for Node and browsers alike.
+export { SafetensorsError, SafetensorsFormatError, SafetensorsArgumentError } from './errors.js';
 export { type SafetensorsDtype, SAFETENSORS_DTYPE_SIZES } from './dtypes.js';
 export {
   type SafetensorsEntry,
   type SafetensorsHeader,
   type ReadSafetensorsOptions,
   readSafetensorsHeader,
+  readSafetensorsMetadata,
 } from './header.js';
+export { type ParsedSafetensors, parseSafetensors, isParsedSafetensors } from './parse.js';
 export { type SafetensorsContents, readSafetensors } from './read.js';
 export {
   type SafetensorsInput,

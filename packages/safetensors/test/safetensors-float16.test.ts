@@ -8,7 +8,7 @@ import {
   float32BitsToFloat16Bits,
   float32ToBfloat16,
   float32ToFloat16,
-} from '../src/safetensors/float16.js';
+} from '../src/float16.js';
 
 const bitsOf = (value: number): number => new Uint32Array(new Float32Array([value]).buffer)[0];
 const toHalf = (value: number): number => float32BitsToFloat16Bits(bitsOf(value));

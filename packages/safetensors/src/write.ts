@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 
-import { InvalidArgumentError, formatShape } from '../errors.js';
+import { SafetensorsArgumentError, formatShape } from './errors.js';
 import { SAFETENSORS_DTYPE_SIZES } from './dtypes.js';
 import { type SafetensorsWriteDtype, encodeTensorData } from './encode.js';
 
@@ -45,7 +45,7 @@ interface WritePlan {
  *
  * @param tensors float32 tensors become F32/F16/BF16 (`options.dtype`), int32 become I64/I32
  *   (`options.intDtype`), bool become BOOL
- * @throws InvalidArgumentError for another tensor dtype, the reserved name `__metadata__`, or a metadata
+ * @throws SafetensorsArgumentError for another tensor dtype, the reserved name `__metadata__`, or a metadata
  *   value that is not a string
  */
 export async function writeSafetensors(
@@ -80,13 +80,13 @@ function planWrite(tensors: SafetensorsInput, options: WriteSafetensorsOptions):
   const intDtype = options.intDtype ?? 'I64';
   const placement = options.metadataPlacement ?? 'first';
   if (!['F32', 'F16', 'BF16'].includes(floatDtype)) {
-    throw new InvalidArgumentError('options.dtype', "'F32', 'F16' or 'BF16'", String(floatDtype));
+    throw new SafetensorsArgumentError('options.dtype', "'F32', 'F16' or 'BF16'", String(floatDtype));
   }
   if (!['I64', 'I32'].includes(intDtype)) {
-    throw new InvalidArgumentError('options.intDtype', "'I64' or 'I32'", String(intDtype));
+    throw new SafetensorsArgumentError('options.intDtype', "'I64' or 'I32'", String(intDtype));
   }
   if (placement !== 'first' && placement !== 'last') {
-    throw new InvalidArgumentError('options.metadataPlacement', "'first' or 'last'", String(placement));
+    throw new SafetensorsArgumentError('options.metadataPlacement', "'first' or 'last'", String(placement));
   }
 
   const planned: PlannedTensor[] = [];
@@ -95,11 +95,11 @@ function planWrite(tensors: SafetensorsInput, options: WriteSafetensorsOptions):
   const named = tensors instanceof Map ? [...tensors] : Object.entries(tensors as Record<string, tf.Tensor>);
   for (const [name, tensor] of named) {
     if (name === '__metadata__') {
-      throw new InvalidArgumentError('tensor name', 'any name but the reserved __metadata__', "'__metadata__'");
+      throw new SafetensorsArgumentError('tensor name', 'any name but the reserved __metadata__', "'__metadata__'");
     }
     const dtype = writeDtype(tensor, floatDtype, intDtype);
     if (dtype === undefined) {
-      throw new InvalidArgumentError(`tensors['${name}']`, 'a float32, int32 or bool tensor', describe(tensor));
+      throw new SafetensorsArgumentError(`tensors['${name}']`, 'a float32, int32 or bool tensor', describe(tensor));
     }
     const begin = dataLength;
     dataLength += tensor.size * SAFETENSORS_DTYPE_SIZES[dtype];
@@ -112,7 +112,7 @@ function planWrite(tensors: SafetensorsInput, options: WriteSafetensorsOptions):
   const metadata = Object.entries(options.metadata ?? {});
   for (const [key, value] of metadata) {
     if (typeof value !== 'string') {
-      throw new InvalidArgumentError(`options.metadata['${key}']`, 'a string', JSON.stringify(value) ?? typeof value);
+      throw new SafetensorsArgumentError(`options.metadata['${key}']`, 'a string', JSON.stringify(value) ?? typeof value);
     }
   }
   if (metadata.length > 0) {

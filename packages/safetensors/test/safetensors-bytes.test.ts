@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 
-import { FileFormatError, readSafetensors, readSafetensorsHeader, writeSafetensorsSync } from '../src/index.js';
+import { SafetensorsFormatError, readSafetensors, readSafetensorsHeader, writeSafetensorsSync } from '../src/index.js';
 
 /** Builds a file from a header text (padded with spaces to a multiple of 8) and raw data bytes. */
 function buildFile(header: string, data: number[] | Uint8Array): Uint8Array {
@@ -143,7 +143,7 @@ describe('safetensors bytes', () => {
     ['BOOL', new Uint8Array([0, 2]), /BOOL byte 2 at index 1 is neither 0 nor 1/],
   ])('rejects %s values tfjs cannot hold', (dtype, data, message) => {
     const before = tf.memory().numTensors;
-    expect(() => readOne(dtype, [data.length], data)).toThrow(FileFormatError);
+    expect(() => readOne(dtype, [data.length], data)).toThrow(SafetensorsFormatError);
     expect(() => readOne(dtype, [data.length], data)).toThrow(message);
     expect(tf.memory().numTensors).toBe(before);
   });

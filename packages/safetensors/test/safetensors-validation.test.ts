@@ -1,10 +1,10 @@
-// Every malformed or truncated file is a FileFormatError whose message says what is wrong and where.
+// Every malformed or truncated file is a SafetensorsFormatError whose message says what is wrong and where.
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 
 import {
-  FileFormatError,
-  InvalidArgumentError,
+  SafetensorsFormatError,
+  SafetensorsArgumentError,
   readSafetensors,
   readSafetensorsHeader,
   writeSafetensors,
@@ -32,7 +32,7 @@ const twoTensors = (first: [number, number], second: [number, number], dataLengt
     new Uint8Array(dataLength),
   );
 
-/** Checks that reading `bytes` throws a FileFormatError matching `message` and leaks no tensors. */
+/** Checks that reading `bytes` throws a SafetensorsFormatError matching `message` and leaks no tensors. */
 function expectFormatError(bytes: Uint8Array, message: RegExp | string, source?: string, inHeader = true): void {
   const before = tf.memory().numTensors;
   let caught: unknown;
@@ -42,10 +42,10 @@ function expectFormatError(bytes: Uint8Array, message: RegExp | string, source?:
   } catch (error) {
     caught = error;
   }
-  expect(caught, 'readSafetensors should throw').toBeInstanceOf(FileFormatError);
+  expect(caught, 'readSafetensors should throw').toBeInstanceOf(SafetensorsFormatError);
   expect((caught as Error).message).toMatch(message);
   // Header problems are found without reading data; value problems (int64 overflow) only when decoding.
-  if (inHeader) expect(() => readSafetensorsHeader(bytes)).toThrow(FileFormatError);
+  if (inHeader) expect(() => readSafetensorsHeader(bytes)).toThrow(SafetensorsFormatError);
   expect(tf.memory().numTensors).toBe(before);
 }
 
@@ -202,7 +202,7 @@ describe('safetensors writer validation', () => {
   it('rejects dtypes it cannot store, the reserved name and non-string metadata', async () => {
     const text = tf.tensor(['a']);
     const ok = tf.scalar(1);
-    expect(() => writeSafetensorsSync({ text })).toThrow(InvalidArgumentError);
+    expect(() => writeSafetensorsSync({ text })).toThrow(SafetensorsArgumentError);
     expect(() => writeSafetensorsSync({ text })).toThrow(
       "tensors['text']: expected a float32, int32 or bool tensor, got a string tensor of shape [1]",
     );
@@ -214,7 +214,7 @@ describe('safetensors writer validation', () => {
     await expect(writeSafetensors({ ok }, { dtype: 'F64' as 'F32' })).rejects.toThrow(
       "options.dtype: expected 'F32', 'F16' or 'BF16', got F64",
     );
-    expect(() => writeSafetensorsSync({ ok }, { intDtype: 'U8' as 'I32' })).toThrow(InvalidArgumentError);
+    expect(() => writeSafetensorsSync({ ok }, { intDtype: 'U8' as 'I32' })).toThrow(SafetensorsArgumentError);
     tf.dispose([text, ok]);
   });
 });
