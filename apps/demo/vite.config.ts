@@ -8,7 +8,10 @@ import { staticDirectories } from './vite/static-directories.js';
 
 const appRoot = import.meta.dirname;
 const repositoryRoot = join(appRoot, '..', '..');
-const wasmDist = dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'));
+const require = createRequire(import.meta.url);
+const wasmDist = dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'));
+// The @edet/bccd-d0 package's folder (its model.json and weights), found as Node finds the package.
+const bundledModelDirectory = dirname(require.resolve('@edet/bccd-d0/model.json'));
 
 export default defineConfig({
   root: appRoot,
@@ -21,10 +24,10 @@ export default defineConfig({
       // Must match WASM_PATH, SAMPLES_PATH and MODEL_MANIFEST_PATH in src/config.ts.
       { url: 'tfjs-wasm/', directory: wasmDist, include: (name) => name.endsWith('.wasm') },
       { url: 'samples/', directory: join(repositoryRoot, 'apps', 'trainer', 'assets', 'samples'), include: () => true },
-      // The CLI's default model (model.json is the demo's manifest too).
+      // The CLI's default model, the @edet/bccd-d0 package (model.json is the demo's manifest too).
       {
         url: 'models/bccd-d0/',
-        directory: join(repositoryRoot, 'apps', 'trainer', 'assets', 'models', 'bccd-d0'),
+        directory: bundledModelDirectory,
         include: (name) => name === 'model.json' || name.endsWith('.safetensors'),
       },
     ]),

@@ -65,6 +65,12 @@ const programs = {
     const model = new EfficientDet({ compoundCoef: 0 });
     const [cls] = model.forward(tf.zeros([1, 3, 128, 128]));
     if (model.parameterCount() !== 3880067 || cls.shape.join() !== '1,3069,90') throw new Error('model');`,
+  '@edet/bccd-d0': `import { BCCD_D0_LABELS, BCCD_D0_MANIFEST, readBccdD0Weights } from '@edet/bccd-d0/node';
+    import { createModelFromManifest } from '@edet/model';
+    import { useBackend } from '@edet/tensor';
+    await useBackend(['wasm']);
+    const model = createModelFromManifest(BCCD_D0_MANIFEST, await readBccdD0Weights());
+    if (BCCD_D0_LABELS.join() !== 'RBC,WBC,Platelets' || model.config.numClasses !== 3 || model.config.inputSize !== 512) throw new Error('bccd-d0');`,
 };
 
 // npm packages a program needs beyond its package and tfjs-core (a package that brings no backend of its own).

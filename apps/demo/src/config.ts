@@ -6,7 +6,7 @@
 /**
  * The bundled model, relative to the page: a small JSON manifest (`ModelManifest`) that names the
  * safetensors file next to it and carries its labels. It is the CLI's default model, EfficientDet-D0
- * trained on BCCD: `apps/trainer/assets/models/bccd-d0/` is published under this folder (see
+ * trained on BCCD: the `@edet/bccd-d0` package (`packages/bccd-d0/`) is published under this folder (see
  * `vite.config.ts`), not copied. When the manifest is missing (a 404) or broken, the demo falls back to
  * `UNTRAINED_MODEL`.
  */

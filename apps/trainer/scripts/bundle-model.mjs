@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Converts an `edet train` run into the bundled model that `edet detect`, `edet eval` and the web demo use
-// by default: assets/models/bccd-d0/weights.safetensors (F16) and model.json. Uses the BUILT packages
+// by default: packages/bccd-d0/weights.safetensors (F16) and model.json, the @edet/bccd-d0 package. The
+// manifest is checked with @edet/model's checkModelManifest before it is written. Uses the BUILT packages
 // (`npx pnpm@10.34.8 build` first). Re-running it with the same inputs writes the same bytes.
 //
 //   node apps/trainer/scripts/bundle-model.mjs runs/bccd-d0 \
@@ -15,7 +16,7 @@ import { parseArgs } from 'node:util';
 
 import { bundleModel, oneLineMessage, SAMPLES_DIRECTORY, startBackend } from '../dist/index.js';
 
-const appRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
+const repositoryRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
 const usage = `usage: node apps/trainer/scripts/bundle-model.mjs RUN_FOLDER [--weights FILE] [--classes FILE] [--out DIR]
     [--name NAME] [--command "edet train ..."] [--dataset TEXT] [--eval EVAL.json] [--eval-split val] [--dtype F16|F32]`;
@@ -27,7 +28,7 @@ try {
     options: {
       weights: { type: 'string' },
       classes: { type: 'string' },
-      out: { type: 'string', default: join(appRoot, 'assets', 'models', 'bccd-d0') },
+      out: { type: 'string', default: join(repositoryRoot, 'packages', 'bccd-d0') },
       name: { type: 'string', default: 'EfficientDet-D0 BCCD' },
       command: { type: 'string' },
       dataset: { type: 'string' },

@@ -4,10 +4,17 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { basename, isAbsolute, join, relative, resolve } from 'node:path';
 
 import * as tf from '@tensorflow/tfjs-core';
-import { EfficientDet, efficientDetPreset, letterboxImage } from '@edet/model';
+import {
+  EfficientDet,
+  MODEL_MANIFEST_FILE,
+  type ModelEvaluation,
+  type ModelManifest,
+  checkModelManifest,
+  efficientDetPreset,
+  letterboxImage,
+} from '@edet/model';
 import { readSafetensorsHeader } from '@edet/safetensors';
 
-import { MODEL_MANIFEST_FILE, type ModelEvaluation, type ModelManifest } from './bundled-model.js';
 import { parseClassNames } from './classes.js';
 import { CliError } from './errors.js';
 import { readInputFile } from './files.js';
@@ -228,7 +235,8 @@ export async function bundleModel(options: BundleModelOptions): Promise<BundleMo
   }
 
   const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
-  const manifest: ModelManifest = {
+  // Written only once the one manifest checker (which the CLI, the demo and @edet/bccd-d0 use) accepts it.
+  const manifest: ModelManifest = checkModelManifest({
     name: options.name,
     weights: BUNDLED_WEIGHTS_FILE,
     compoundCoef,
@@ -255,7 +263,7 @@ export async function bundleModel(options: BundleModelOptions): Promise<BundleMo
       maxRegressionDifference,
       tolerance: { ...F16_TOLERANCE },
     },
-  };
+  } satisfies ModelManifest, MODEL_MANIFEST_FILE);
 
   const out = resolve(options.out);
   await mkdir(out, { recursive: true });

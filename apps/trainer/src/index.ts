@@ -19,26 +19,18 @@ export {
   chooseModel,
   createChosenDetector,
   createDetector,
+  readWeightsFile,
   DEFAULT_SEED,
   type DetectorOptions,
   type ModelChoice,
   type ModelRequest,
 } from './model.js';
-export {
-  BUNDLED_MODEL_DIRECTORY,
-  MODEL_MANIFEST_FILE,
-  checkModelManifest,
-  readBundledModel,
-  type BundledModel,
-  type ModelEvaluation,
-  type ModelManifest,
-} from './bundled-model.js';
+export { BUNDLED_MODEL_DIRECTORY, readBundledModel, type BundledModel } from './bundled-model.js';
 export { bundleModel, BUNDLED_WEIGHTS_FILE, F16_TOLERANCE, type BundleModelOptions, type BundleModelResult } from './bundle-model.js';
 export { CliError, oneLineMessage } from './errors.js';
 export { clipToImage } from './clip-boxes.js';
 export { OutputNames } from './output-names.js';
 export { sampleImages, SAMPLES_DIRECTORY } from './samples.js';
-export { safetensorsMetadata, isMarkedUntrained } from './weights-metadata.js';
 export type { CommandIo } from './io.js';
 export { runTrain, type TrainOptions } from './commands/train.js';
 export * from './eval/index.js';

@@ -1,10 +1,10 @@
-import { COCO90_LABELS, EfficientDet } from '@edet/model';
+import { COCO90_LABELS, EfficientDet, isMarkedUntrained, parseCheckpoint } from '@edet/model';
+import type { ParsedSafetensors } from '@edet/safetensors';
 import { FileFormatError } from '@edet/tensor';
 
 import { readBundledModel, type BundledModel } from './bundled-model.js';
 import { parseClassNames } from './classes.js';
 import { readInputFile } from './files.js';
-import { isMarkedUntrained, safetensorsMetadata } from './weights-metadata.js';
 
 /** The seed of the untrained fallback weights, so that runs with them repeat exactly. */
 export const DEFAULT_SEED = 42;
@@ -18,10 +18,22 @@ export interface DetectorOptions {
   inputSize?: number;
   /** A safetensors checkpoint (zylo117 or rwightman key layout); without it the weights are untrained. */
   weightsFile?: string;
+  /** `weightsFile` already read and parsed (`readWeightsFile`): it is then not read again. */
+  weights?: ParsedSafetensors;
   /** Without `weightsFile`: why the bundled model is not used, for the untrained-weights notice. */
   untrainedReason?: string;
   /** Where notices go (one line each). */
   notice: (line: string) => void;
+}
+
+/**
+ * Reads a weights file and parses its header, once: the metadata (class names, `trained`) and the tensors
+ * then come from this one parse.
+ * @returns the parsed file; `source` is `file`, which error messages start with
+ * @throws FileFormatError for a missing, unreadable or corrupt file
+ */
+export async function readWeightsFile(file: string): Promise<ParsedSafetensors> {
+  return parseCheckpoint(await readInputFile(file), { source: file });
 }
 
 /**
@@ -31,15 +43,15 @@ export interface DetectorOptions {
  * @throws FileFormatError / StateDictError from a missing, corrupt or mismatched weights file
  */
 export async function createDetector(options: DetectorOptions): Promise<EfficientDet> {
-  // Read first: a missing file should fail before the model allocates its weights.
-  const bytes = options.weightsFile === undefined ? undefined : await readInputFile(options.weightsFile);
+  // Read first: a missing or corrupt file should fail before the model allocates its weights.
+  const weights = options.weights ?? (options.weightsFile === undefined ? undefined : await readWeightsFile(options.weightsFile));
   const model = new EfficientDet({
     compoundCoef: options.compoundCoef,
     numClasses: options.numClasses,
     inputSize: options.inputSize,
     seed: DEFAULT_SEED,
   });
-  if (bytes === undefined) {
+  if (weights === undefined) {
     const reason = options.untrainedReason === undefined ? '' : ` and ${options.untrainedReason}`;
     options.notice(
       `note: no --weights given${reason}, so the model has untrained weights (seed ${DEFAULT_SEED}): scores sit near the 1% class prior and boxes are meaningless (try --score-threshold 0.005 to see them)`,
@@ -47,13 +59,13 @@ export async function createDetector(options: DetectorOptions): Promise<Efficien
     return model;
   }
   try {
-    model.loadSafetensors(bytes, { source: options.weightsFile });
+    model.loadSafetensors(weights);
   } catch (error) {
     model.dispose();
     throw error;
   }
-  if (isMarkedUntrained(safetensorsMetadata(bytes))) {
-    options.notice(`note: ${options.weightsFile} marks itself as untrained weights; its detections are meaningless`);
+  if (isMarkedUntrained(weights.header.metadata)) {
+    options.notice(`note: ${weights.source} marks itself as untrained weights; its detections are meaningless`);
   }
   return model;
 }
@@ -64,6 +76,8 @@ export interface ModelChoice {
   classNames: string[];
   /** The weights file to load; `undefined` for untrained weights. */
   weightsFile?: string;
+  /** `--weights`, read and parsed once (`createChosenDetector` loads it without reading it again). */
+  weights?: ParsedSafetensors;
   /** Input side, when the weights say which (the bundled model's manifest does). */
   inputSize?: number;
   /** Set when the weights are the bundled model. */
@@ -91,10 +105,10 @@ export interface ModelRequest {
  * write it), or COCO's 90, which the official checkpoints use and do not name.
  * @throws FileFormatError when the metadata names classes but is not a class list
  */
-async function classNamesOfWeights(file: string): Promise<string[]> {
-  const classes = safetensorsMetadata(await readInputFile(file))?.classes;
+function classNamesOfWeights(weights: ParsedSafetensors): string[] {
+  const classes = weights.header.metadata.classes;
   if (classes === undefined) return [...COCO90_LABELS];
-  const source = `${file} (metadata "classes")`;
+  const source = `${weights.source} (metadata "classes")`;
   // Always written as a JSON array: anything else is a damaged header, not a one-line class list.
   if (!classes.trimStart().startsWith('[')) throw new FileFormatError(source, 'expected a JSON array of class-name strings');
   return parseClassNames(classes, source);
@@ -110,8 +124,10 @@ async function classNamesOfWeights(file: string): Promise<string[]> {
 export async function chooseModel(request: ModelRequest): Promise<ModelChoice> {
   const { compoundCoef } = request;
   if (request.weightsFile !== undefined) {
-    const classNames = request.classNames === undefined ? await classNamesOfWeights(request.weightsFile) : [...request.classNames];
-    return { compoundCoef, classNames, weightsFile: request.weightsFile, description: request.weightsFile };
+    // Read and parsed here, once: a bad file fails before any other work, and the model loads this parse.
+    const weights = await readWeightsFile(request.weightsFile);
+    const classNames = request.classNames === undefined ? classNamesOfWeights(weights) : [...request.classNames];
+    return { compoundCoef, classNames, weightsFile: request.weightsFile, weights, description: request.weightsFile };
   }
   const untrained = (untrainedReason: string): ModelChoice => ({
     compoundCoef,
@@ -146,6 +162,7 @@ export function createChosenDetector(choice: ModelChoice, notice: (line: string)
     numClasses: choice.classNames.length,
     inputSize: choice.inputSize,
     weightsFile: choice.weightsFile,
+    weights: choice.weights,
     untrainedReason: choice.untrainedReason,
     notice,
   });

@@ -4,18 +4,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import * as tf from '@tensorflow/tfjs-core';
-import { EfficientDet, letterboxImage } from '@edet/model';
+import { EfficientDet, checkModelManifest, letterboxImage, type ModelManifest } from '@edet/model';
 import { readSafetensors, readSafetensorsHeader } from '@edet/safetensors';
 import { FileFormatError } from '@edet/tensor';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 import { BUNDLED_WEIGHTS_FILE, F16_TOLERANCE, bundleModel } from '../src/bundle-model.js';
-import { BUNDLED_MODEL_DIRECTORY, checkModelManifest, readBundledModel, type ModelManifest } from '../src/bundled-model.js';
+import { BUNDLED_MODEL_DIRECTORY, readBundledModel } from '../src/bundled-model.js';
 import { readInputFile } from '../src/files.js';
 import { decodeImage } from '../src/image/decode.js';
 import { SAMPLES_DIRECTORY } from '../src/samples.js';
 
-// The bundled model (assets/models/bccd-d0) and the conversion that makes it (scripts/bundle-model.mjs).
+// The bundled model (the @edet/bccd-d0 package, packages/bccd-d0) and the conversion that makes it (scripts/bundle-model.mjs).
 // Everything asserted here holds for any BCCD weights the script converts: the layout, the labels, the
 // F16 precision, and that the F16 copy computes what its F32 source does within F16_TOLERANCE.
 
@@ -34,7 +34,7 @@ async function outputDifferences(a: EfficientDet, b: EfficientDet, file: string)
   return values;
 }
 
-describe('the bundled model (assets/models/bccd-d0)', () => {
+describe('the bundled model (packages/bccd-d0)', () => {
   it('has a model.json that both the CLI and the demo read: D0 at its training size, the BCCD labels, F16 or F32 weights', async () => {
     const bundled = await readBundledModel();
     expect(bundled).toBeDefined();

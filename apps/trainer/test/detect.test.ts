@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -29,6 +29,27 @@ const io = () => {
 };
 
 describe('which model runs', () => {
+  it('reads and parses a --weights file once: the metadata and the loaded model come from that one read', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'edet-once-'));
+    const file = join(folder, 'named.safetensors');
+    const source = new EfficientDet({ compoundCoef: 0, numClasses: 2, seed: 5 });
+    try {
+      writeFileSync(file, await source.saveSafetensors({ metadata: { classes: '["cat","dog"]', trained: 'false' } }));
+    } finally {
+      source.dispose();
+    }
+    const choice = await chooseModel({ compoundCoef: 0, weightsFile: file });
+    expect(choice.classNames).toEqual(['cat', 'dog']);
+    expect(choice.weights?.header.metadata.classes).toBe('["cat","dog"]');
+    // Gone from disk: loading the model uses the parse made while choosing, not a second read.
+    rmSync(file);
+    const notices: string[] = [];
+    const model = await createChosenDetector(choice, (line) => notices.push(line));
+    expect(model.config.numClasses).toBe(2);
+    expect(notices).toEqual([`note: ${file} marks itself as untrained weights; its detections are meaningless`]);
+    model.dispose();
+  });
+
   it('without --weights: the bundled BCCD D0 model and its class names', async () => {
     const choice = await chooseModel({ compoundCoef: 0 });
     expect(choice).toMatchObject({ compoundCoef: 0, classNames: BCCD_LABELS, inputSize: bundledInputSize(), weightsFile: join(BUNDLED_MODEL_DIRECTORY, 'weights.safetensors') });

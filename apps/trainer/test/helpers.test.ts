@@ -6,7 +6,6 @@ import { oneLineMessage } from '../src/errors.js';
 import { clipToImage } from '../src/clip-boxes.js';
 import { integerParser, parseFraction, parseInputSize, parseLimit } from '../src/options.js';
 import { OutputNames } from '../src/output-names.js';
-import { isMarkedUntrained, safetensorsMetadata } from '../src/weights-metadata.js';
 
 describe('option parsers', () => {
   it('accept fractions in [0, 1] only', () => {
@@ -86,28 +85,5 @@ describe('oneLineMessage', () => {
     const long = oneLineMessage(new Error('x'.repeat(5000)));
     expect(long.length).toBe(600);
     expect(long.endsWith('…')).toBe(true);
-  });
-});
-
-describe('safetensorsMetadata', () => {
-  function file(header: object): Uint8Array {
-    const json = new TextEncoder().encode(JSON.stringify(header));
-    const bytes = new Uint8Array(8 + json.length);
-    new DataView(bytes.buffer).setBigUint64(0, BigInt(json.length), true);
-    bytes.set(json, 8);
-    return bytes;
-  }
-
-  it('reads the metadata strings and spots untrained checkpoints', () => {
-    const metadata = safetensorsMetadata(file({ __metadata__: { synthetic: 'true', trained: 'false' } }));
-    expect(metadata).toEqual({ synthetic: 'true', trained: 'false' });
-    expect(isMarkedUntrained(metadata)).toBe(true);
-    expect(isMarkedUntrained(safetensorsMetadata(file({ __metadata__: { format: 'pt' } })))).toBe(false);
-  });
-
-  it('returns undefined for anything malformed', () => {
-    expect(safetensorsMetadata(new Uint8Array(3))).toBeUndefined();
-    expect(safetensorsMetadata(new TextEncoder().encode('not a safetensors file at all'))).toBeUndefined();
-    expect(safetensorsMetadata(file({}))).toBeUndefined();
   });
 });

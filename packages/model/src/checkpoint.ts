@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   type ParsedSafetensors,
-  type SafetensorsContents,
   SafetensorsFormatError,
   isParsedSafetensors,
+  parseSafetensors,
   readSafetensors,
   writeSafetensors,
 } from '@edet/safetensors';
@@ -44,7 +44,7 @@ export function loadCheckpoint(
   options: LoadCheckpointOptions = {},
 ): { layout: KeyLayout } {
   const source = isParsedSafetensors(file) ? file.source : (options.source ?? 'checkpoint');
-  const { tensors } = readCheckpointTensors(file, source);
+  const { tensors } = asFileFormatError(() => readSafetensors(file, { source }));
   let state: StateDict | undefined;
   try {
     const layout = options.layout ?? detectKeyLayout(Object.keys(tensors));
@@ -60,10 +60,21 @@ export function loadCheckpoint(
   }
 }
 
+/**
+ * Reads a checkpoint file's header once (validated, no tensors made, nothing to dispose), so that a
+ * program can look at its metadata (`parsed.header.metadata`: class names, `trained`) and then load it with
+ * `loadCheckpoint` / `model.loadSafetensors` without parsing it again.
+ * @param options `source` names the file in error messages (default `'checkpoint'`)
+ * @throws FileFormatError naming the file when it is truncated or malformed
+ */
+export function parseCheckpoint(bytes: Uint8Array, options: { source?: string } = {}): ParsedSafetensors {
+  return asFileFormatError(() => parseSafetensors(bytes, { source: options.source ?? 'checkpoint' }));
+}
+
 // The model's contract is FileFormatError for any unreadable weights file, whoever parsed it.
-function readCheckpointTensors(file: Uint8Array | ParsedSafetensors, source: string): SafetensorsContents {
+function asFileFormatError<T>(read: () => T): T {
   try {
-    return readSafetensors(file, { source });
+    return read();
   } catch (error) {
     if (error instanceof SafetensorsFormatError) throw new FileFormatError(error.file, error.problem);
     throw error;

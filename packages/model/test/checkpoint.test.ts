@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { EfficientDet, loadCheckpoint, saveCheckpoint } from '@edet/model';
+import { EfficientDet, loadCheckpoint, parseCheckpoint, saveCheckpoint } from '@edet/model';
 import { readSafetensors, readSafetensorsHeader, writeSafetensorsSync } from '@edet/safetensors';
 import { FileFormatError, StateDictError } from '@edet/tensor';
 
@@ -49,6 +49,26 @@ describe('checkpoints (official zylo117 layout)', () => {
     loadCheckpoint(other, bytes);
     expect(tf.memory().numTensors).toBe(start);
     other.dispose();
+  });
+
+  it('loads a parseCheckpoint result as it loads the bytes, and names its source in errors', async () => {
+    const parsed = parseCheckpoint(bytes, { source: 'efficientdet-d0-synthetic.safetensors' });
+    expect(parsed.header.entries.length).toBe(readSafetensorsHeader(bytes).entries.length);
+    const other = new EfficientDet({ compoundCoef: 0, seed: 3 });
+    const start = tf.memory().numTensors;
+    expect(loadCheckpoint(other, parsed)).toEqual({ layout: 'zylo117' });
+    expect(tf.memory().numTensors).toBe(start);
+    const a = model.classifier.header.pointwiseConv.conv.weight;
+    const b = other.classifier.header.pointwiseConv.conv.weight;
+    expect(tensorsEqual(a, b)).toBe(true);
+    other.dispose();
+
+    expect(() => parseCheckpoint(bytes.subarray(0, 5), { source: 'cut.safetensors' })).toThrow(FileFormatError);
+    expect(() => parseCheckpoint(bytes.subarray(0, 5), { source: 'cut.safetensors' })).toThrow(/^cut\.safetensors: file is truncated/);
+    const unrelated = parseCheckpoint(writeSafetensorsSync({ 'layer.weight': tf.zeros([2]) }), { source: 'other.safetensors' });
+    const fresh = new EfficientDet({ compoundCoef: 0, seed: 7 });
+    expect(() => fresh.loadSafetensors(unrelated, { source: 'ignored' })).toThrow(/^other\.safetensors: its keys match no known/);
+    fresh.dispose();
   });
 
   it('saves float16 at half the size, within float16 rounding', async () => {

@@ -1,10 +1,9 @@
-import { COCO90_LABELS, EfficientDet } from '@edet/model';
+import { COCO90_LABELS, EfficientDet, createModelFromManifest, isMarkedUntrained, parseCheckpoint } from '@edet/model';
 import { FileFormatError } from '@edet/tensor';
 
 import { UNTRAINED_MODEL } from '../config.js';
 import type { ModelInfo } from '../protocol.js';
 import { fetchManifest } from './model-manifest.js';
-import { isMarkedUntrained } from './weights-metadata.js';
 
 /** A model ready to run and what the page shows about it. The caller disposes `model`. */
 export interface LoadedModel {
@@ -46,10 +45,10 @@ export async function loadBundledModel(manifestUrl: string): Promise<LoadedModel
   try {
     const response = await fetch(weightsUrl);
     if (!response.ok) throw new FileFormatError(weightsUrl, `HTTP ${response.status}`);
-    const bytes = new Uint8Array(await response.arrayBuffer());
-    model = new EfficientDet({ compoundCoef: manifest.compoundCoef, numClasses: manifest.labels.length, inputSize: manifest.inputSize });
-    model.loadSafetensors(bytes, { source: manifest.weights });
-    const trained = (manifest.trained ?? true) && !isMarkedUntrained(bytes);
+    // Parsed once: the metadata and the tensors come from the same parse.
+    const weights = parseCheckpoint(new Uint8Array(await response.arrayBuffer()), { source: manifest.weights });
+    model = createModelFromManifest(manifest, weights);
+    const trained = (manifest.trained ?? true) && !isMarkedUntrained(weights.header.metadata);
     return { model, info: describeModel(model, manifest.name, trained, manifest.labels) };
   } catch (error) {
     model?.dispose();

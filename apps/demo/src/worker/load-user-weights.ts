@@ -1,7 +1,5 @@
-import { COCO90_LABELS, EfficientDet, detectKeyLayout, rwightmanKeyMap } from '@edet/model';
-import { readSafetensorsHeader } from '@edet/safetensors';
-
-import { safetensorsMetadata } from './weights-metadata.js';
+import { COCO90_LABELS, EfficientDet, detectKeyLayout, isMarkedUntrained, parseCheckpoint, rwightmanKeyMap } from '@edet/model';
+import type { ParsedSafetensors } from '@edet/safetensors';
 
 /** The bias of the class head's last layer (zylo117 key): its length is anchors x classes. */
 const CLASS_BIAS_KEY = 'classifier.header.pointwise_conv.conv.bias';
@@ -11,14 +9,16 @@ export interface UserWeights {
   /** `current`, or a new model when the file has another number of classes. */
   model: EfficientDet;
   labels: string[];
+  /** False when the file says of itself that it is not trained (its metadata). */
+  trained: boolean;
 }
 
 /**
  * The class count of a checkpoint's class head, or `undefined` when the file has no recognisable head
  * (then loading it reports what is wrong).
  */
-function fileClassCount(model: EfficientDet, bytes: Uint8Array, name: string): number | undefined {
-  const { entries } = readSafetensorsHeader(bytes, { source: name });
+function fileClassCount(model: EfficientDet, file: ParsedSafetensors): number | undefined {
+  const { entries } = file.header;
   const layout = detectKeyLayout(entries.map((entry) => entry.name));
   const key = layout === 'rwightman' ? rwightmanKeyMap(model).pairs.find((pair) => pair.model === CLASS_BIAS_KEY)?.file : CLASS_BIAS_KEY;
   const outputs = entries.find((entry) => entry.name === key)?.shape[0];
@@ -27,8 +27,8 @@ function fileClassCount(model: EfficientDet, bytes: Uint8Array, name: string): n
 }
 
 /** The names in the file's `classes` metadata when they are a list of `classes` strings. */
-function metadataLabels(bytes: Uint8Array, classes: number): string[] | undefined {
-  const text = safetensorsMetadata(bytes)?.classes;
+function metadataLabels(file: ParsedSafetensors, classes: number): string[] | undefined {
+  const text = file.header.metadata.classes;
   if (text === undefined) return undefined;
   try {
     const names = JSON.parse(text) as unknown;
@@ -46,24 +46,28 @@ function metadataLabels(bytes: Uint8Array, classes: number): string[] | undefine
  * showing. Labels come from the file's `classes` metadata. Without it, COCO's names are used for 90
  * classes, `currentLabels` for the same count, and `class <id>` otherwise.
  *
+ * The file is read once: its header is parsed and validated once, and the model loads from that parse.
+ *
  * Atomic: on any error (corrupt file, missing key, wrong shape) `current` keeps its weights and nothing
  * new is left allocated. When a new model is returned, the caller disposes `current`.
  * @throws FileFormatError / StateDictError naming `name`
  */
 export function loadUserWeights(current: EfficientDet, currentLabels: readonly string[], bytes: Uint8Array, name: string): UserWeights {
-  const classes = fileClassCount(current, bytes, name) ?? current.config.numClasses;
+  const file = parseCheckpoint(bytes, { source: name });
+  const classes = fileClassCount(current, file) ?? current.config.numClasses;
   const fallback = classes === current.config.numClasses ? currentLabels : classes === COCO90_LABELS.length ? COCO90_LABELS : [];
-  const labels = metadataLabels(bytes, classes) ?? Array.from({ length: classes }, (_, id) => fallback[id] || `class ${id}`);
+  const labels = metadataLabels(file, classes) ?? Array.from({ length: classes }, (_, id) => fallback[id] || `class ${id}`);
+  const trained = !isMarkedUntrained(file.header.metadata);
   if (classes === current.config.numClasses) {
-    current.loadSafetensors(bytes, { source: name });
-    return { model: current, labels };
+    current.loadSafetensors(file);
+    return { model: current, labels, trained };
   }
   const model = new EfficientDet({ ...current.config, numClasses: classes });
   try {
-    model.loadSafetensors(bytes, { source: name });
+    model.loadSafetensors(file);
   } catch (error) {
     model.dispose();
     throw error;
   }
-  return { model, labels };
+  return { model, labels, trained };
 }

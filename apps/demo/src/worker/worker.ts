@@ -10,7 +10,6 @@ import { detectCandidates } from './detect-candidates.js';
 import { describeModel, loadBundledModel } from './load-model.js';
 import { loadUserWeights } from './load-user-weights.js';
 import { startBackend } from './start-backend.js';
-import { isMarkedUntrained } from './weights-metadata.js';
 
 /** The parts of `DedicatedWorkerGlobalScope` used here (the DOM typings this project compiles with lack it). */
 interface WorkerScope {
@@ -41,7 +40,7 @@ async function handle(request: WorkerRequest): Promise<WorkerReply> {
       if (loaded.model !== current) current.dispose();
       model = loaded.model;
       labels = loaded.labels;
-      return { type: 'weights-loaded', id: request.id, model: describeModel(model, request.name, !isMarkedUntrained(bytes), labels) };
+      return { type: 'weights-loaded', id: request.id, model: describeModel(model, request.name, loaded.trained, labels) };
     }
     case 'detect': {
       const detection = await detectCandidates(requireModel(), request.image);

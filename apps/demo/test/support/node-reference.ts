@@ -2,7 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { createCanvas, loadImage } from '@napi-rs/canvas';
-import { type Detection, EfficientDet, type EfficientDetConfig, type PredictOptions, type RgbImage } from '@edet/model';
+import { BCCD_D0_MANIFEST, readBccdD0Weights } from '@edet/bccd-d0/node';
+import { type Detection, EfficientDet, type EfficientDetConfig, type ModelManifest, type PredictOptions, type RgbImage } from '@edet/model';
 
 import { UNTRAINED_MODEL } from '../../src/config.js';
 import { DEMO_ROOT } from './build-demo.js';
@@ -10,13 +11,9 @@ import { DEMO_ROOT } from './build-demo.js';
 /** The folder the demo's samples come from. */
 export const SAMPLES_DIRECTORY = join(DEMO_ROOT, '..', 'trainer', 'assets', 'samples');
 
-/** The folder the demo's bundled model comes from (`MODEL_MANIFEST_PATH`). */
-export const BUNDLED_MODEL_DIRECTORY = join(DEMO_ROOT, '..', 'trainer', 'assets', 'models', 'bccd-d0');
-
-/** The bundled model's manifest and weights, as the page fetches them. */
-export async function bundledModel(): Promise<{ manifest: { name: string; weights: string; compoundCoef: number; inputSize?: number; labels: string[] }; weights: Uint8Array }> {
-  const manifest = JSON.parse(await readFile(join(BUNDLED_MODEL_DIRECTORY, 'model.json'), 'utf8'));
-  return { manifest, weights: new Uint8Array(await readFile(join(BUNDLED_MODEL_DIRECTORY, manifest.weights))) };
+/** The bundled model's manifest and weights (the @edet/bccd-d0 package), as the page fetches them. */
+export async function bundledModel(): Promise<{ manifest: ModelManifest; weights: Uint8Array }> {
+  return { manifest: BCCD_D0_MANIFEST, weights: await readBccdD0Weights() };
 }
 
 /**

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 import * as tf from '@tensorflow/tfjs-core';
+import { readSafetensors as readSafetensorsFile } from '@edet/safetensors';
 
 /** `../shared` relative to the repository root: the project's read-only weights, key lists and goldens. */
 export const SHARED_DIR = resolve(import.meta.dirname, '../../../../../shared');
@@ -34,25 +35,12 @@ export function readKeyList(relative: string): KeyShape[] {
 }
 
 /**
- * Minimal safetensors reader for tests (F32 only): u64 header length, JSON header, raw little-endian data.
- * Returns the tensors whose names pass `filter`, in PyTorch layout; the caller disposes them.
+ * The tensors of a shared safetensors file whose names pass `filter` (read with `@edet/safetensors`), in
+ * PyTorch layout; the caller disposes them. The others are freed at once.
  */
 export function readSafetensors(relative: string, filter: (name: string) => boolean = () => true): Record<string, tf.Tensor> {
-  const bytes = readFileSync(sharedFile(relative));
-  const headerLength = Number(bytes.readBigUInt64LE(0));
-  const header = JSON.parse(bytes.subarray(8, 8 + headerLength).toString('utf8')) as Record<
-    string,
-    { dtype: string; shape: number[]; data_offsets: [number, number] }
-  >;
-  const dataStart = 8 + headerLength;
-  const tensors: Record<string, tf.Tensor> = {};
-  for (const [name, entry] of Object.entries(header)) {
-    if (name === '__metadata__' || !filter(name)) continue;
-    if (entry.dtype !== 'F32') throw new Error(`${relative}: ${name} has dtype ${entry.dtype}, expected F32`);
-    const [begin, end] = entry.data_offsets;
-    // Copy into an aligned buffer: the Node Buffer's offset need not be a multiple of 4.
-    const values = new Float32Array(bytes.buffer.slice(bytes.byteOffset + dataStart + begin, bytes.byteOffset + dataStart + end));
-    tensors[name] = tf.tensor(values, entry.shape, 'float32');
-  }
-  return tensors;
+  const { tensors } = readSafetensorsFile(new Uint8Array(readFileSync(sharedFile(relative))), { source: relative });
+  const kept = Object.entries(tensors).filter(([name]) => filter(name));
+  tf.dispose(Object.entries(tensors).filter(([name]) => !filter(name)).map(([, tensor]) => tensor));
+  return Object.fromEntries(kept);
 }
