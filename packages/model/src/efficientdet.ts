@@ -145,10 +145,15 @@ export class EfficientDet extends Module {
     const { channelsLast = false, ...postprocessOptions } = options;
     checkImageBatch(x, 'x', 2 ** this.config.maxLevel, channelsLast, false);
     await checkFiniteAsync(x, 'x');
+    return this.detections(x, channelsLast, postprocessOptions);
+  }
+
+  /** `predict` without the input checks, for callers that built `x` themselves (`detect`). */
+  private async detections(x: tf.Tensor4D, channelsLast: boolean, options: Omit<PostprocessOptions, 'imageSize'>): Promise<Detection[][]> {
     const [classification, regression, anchors] = this.outputs(x, channelsLast);
     try {
       const [height, width] = channelsLast ? x.shape.slice(1, 3) : x.shape.slice(2, 4);
-      return await postprocess(classification, regression, anchors, { ...postprocessOptions, imageSize: [height, width] });
+      return await postprocess(classification, regression, anchors, { ...options, imageSize: [height, width] });
     } finally {
       tf.dispose([classification, regression, anchors]);
     }
@@ -164,11 +169,14 @@ export class EfficientDet extends Module {
     if (list.length === 0) throw new InvalidArgumentError('images', 'at least one image', 'an empty list');
     const size = this.config.inputSize;
     const results: Detection[][] = [];
-    // One image at a time keeps peak memory at one input whatever the list length.
+    const { channelsLast: _alwaysChannelsLast, ...postprocessOptions } = options;
+    // One image at a time keeps peak memory at one input whatever the list length. The image is validated
+    // once, by letterboxImage; the tensor it builds (float32 [1, size, size, 3] from 0-255 bytes, so
+    // finite) is not checked again.
     for (const image of list) {
       const { input, letterbox } = letterboxImage(image, size);
       try {
-        const [detections] = await this.predict(input, { ...options, channelsLast: true });
+        const [detections] = await this.detections(input, true, postprocessOptions);
         results.push(detections.map((d) => ({ ...d, box: boxToOriginal(d.box, letterbox) })));
       } finally {
         input.dispose();
