@@ -22,7 +22,7 @@ const SHARED = [
   'packages/tensor/test/fused-batch-norm.test.ts',
   'packages/tensor/test/gradients-indexing.test.ts',
   'packages/tensor/test/gradients-shape.test.ts',
-  'packages/safetensors/test/safetensors-{bytes,float16,roundtrip,validation}.test.ts',
+  'packages/safetensors/test/safetensors-{bytes,float16,parse,roundtrip,validation}.test.ts',
   'packages/backbone-efficientnet/test/plan.test.ts',
   'packages/model/test/errors.test.ts',
 ];
