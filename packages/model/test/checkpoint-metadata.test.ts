@@ -1,17 +1,13 @@
 // What a checkpoint says of itself in its metadata, read from the header (formerly the trainer's and the
 // demo's own header readers, now @edet/safetensors' readSafetensorsMetadata).
-import { readSafetensorsMetadata } from '@edet/safetensors';
+import { readSafetensorsMetadata, writeSafetensorsSync } from '@edet/safetensors';
 import { describe, expect, it } from 'vitest';
 
 import { isMarkedUntrained } from '@edet/model';
 
 /** A tensor-less safetensors file with this header. */
-function file(header: object): Uint8Array {
-  const json = new TextEncoder().encode(JSON.stringify(header));
-  const bytes = new Uint8Array(8 + json.length);
-  new DataView(bytes.buffer).setBigUint64(0, BigInt(json.length), true);
-  bytes.set(json, 8);
-  return bytes;
+function file(header: { __metadata__?: Record<string, string> }): Uint8Array {
+  return writeSafetensorsSync({}, { metadata: header.__metadata__ });
 }
 
 describe('isMarkedUntrained', () => {
