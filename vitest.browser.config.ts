@@ -25,6 +25,7 @@ const SHARED = [
   'packages/tensor/test/safetensors-{bytes,float16,roundtrip,validation}.test.ts',
   'packages/backbone-efficientnet/test/plan.test.ts',
   'packages/model/test/errors.test.ts',
+  'packages/coco-eval/test/{eval-unit,model-results}.test.ts',
 ];
 
 /**
@@ -42,6 +43,8 @@ const WEBGL_ONLY = [
 ];
 
 // Not in browser mode, on either backend:
+// - coco-eval's eval-golden and node-files tests (read fixtures and write files; the evaluator they check
+//   runs in eval-unit and model-results here).
 // - anchors.test.ts (uses Node's Buffer), *-golden / checkpoint / jpeg-path / rwightman-layout /
 //   backbone checkpoint-keys and stages / safetensors-shared / gradients-node (read files or spawn Node),
 //   smoke.test.ts (asserts the Node default backend, wasm), model-gradients.test.ts (wasm by design),

@@ -59,6 +59,14 @@ const programs = {
     const model = new EfficientDet({ compoundCoef: 0 });
     const [cls] = model.forward(tf.zeros([1, 3, 128, 128]));
     if (model.parameterCount() !== 3880067 || cls.shape.join() !== '1,3069,90') throw new Error('model');`,
+  '@edet/coco-eval': `import { categoryMap, evaluateCoco, toCocoDetections } from '@edet/coco-eval';
+    import { readCocoDataset } from '@edet/coco-eval/node';
+    import { writeFileSync } from 'node:fs';
+    writeFileSync('gt.json', JSON.stringify({ images: [{ id: 1 }], categories: [{ id: 3, name: 'cell' }],
+      annotations: [{ id: 1, image_id: 1, category_id: 3, bbox: [10, 10, 50, 50] }] }));
+    const gt = await readCocoDataset('gt.json');
+    const dets = toCocoDetections([{ box: [10, 10, 60, 60], score: 0.9, classId: 0 }], 1, categoryMap(gt.categories));
+    if (Math.abs(evaluateCoco(gt, dets).stats[0] - 1) > 1e-9) throw new Error('coco-eval');`,
 };
 
 const packageDirs = readdirSync(join(root, 'packages'));

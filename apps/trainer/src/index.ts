@@ -41,6 +41,7 @@ export { sampleImages, SAMPLES_DIRECTORY } from './samples.js';
 export { safetensorsMetadata, isMarkedUntrained } from './weights-metadata.js';
 export type { CommandIo } from './io.js';
 export { runTrain, type TrainOptions } from './commands/train.js';
-export * from './eval/index.js';
+export { detectDataset, type DatasetDetectionOptions } from './dataset-detections.js';
+export { countObjects, formatEvalTables, toEvalReport, type EvalReport } from './format/eval-report.js';
 export { GradientWorkers, type GradientWorkersOptions, type ParallelPassResult } from './parallel/gradient-workers.js';
 export { parallelTrainStep, type ParallelStepOptions } from './parallel/parallel-step.js';

@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
+import { categoryMap, type CategoryMap } from '@edet/coco-eval';
+
 import { CliError, oneLineMessage } from '../errors.js';
 import { checkBox } from './boxes.js';
-import { categoryMap, type CategoryMap } from '../eval/category-map.js';
 import type { AnnotationIssue, Box, DetectionDataset, GroundTruth, Sample } from './dataset.js';
 import { checkImagesExist, displayPath, isDirectory, isFile } from './files.js';
 

@@ -1,11 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { evaluateCoco, EVAL_PREDICT_OPTIONS } from '@edet/coco-eval';
 import type { EfficientDet } from '@edet/model';
 
 import type { DetectionDataset } from '../data/dataset.js';
 import { streamEpoch } from '../data/pipeline.js';
 import { oneLineMessage } from '../errors.js';
-import { evaluateCoco } from '../eval/evaluate.js';
-import { EVAL_PREDICT_OPTIONS } from '../eval/model-detections.js';
 import { batchTensors } from './batch-tensors.js';
 
 /** Detection settings of the validation mAP: those of `edet eval`, so the numbers agree. */
