@@ -1,10 +1,10 @@
 import { EVAL_PREDICT_OPTIONS, toCocoDetections, type CategoryMap, type CocoDataset, type CocoDetection } from '@edet/coco-eval';
+import { decodeImage } from '@edet/data/node';
 import { FileFormatError } from '@edet/tensor';
 import type { EfficientDet, PredictOptions, RgbImage } from '@edet/model';
 
 import { clipToImage } from './clip-boxes.js';
 import { readInputFile } from './files.js';
-import { decodeImage } from './image/decode.js';
 
 /** Options of `detectDataset`. */
 export interface DatasetDetectionOptions {

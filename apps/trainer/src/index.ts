@@ -6,10 +6,9 @@ export { BUILTIN_CLASS_LISTS, labeller, loadClassNames, parseClassNames } from '
 export { annotateImage, type AnnotateOptions } from './draw/annotate.js';
 export { classColour, cssColour, type Rgb } from './draw/palette.js';
 export { labelFontFamily } from './draw/fonts.js';
-export { decodeImage, type DecodedImage } from './image/decode.js';
+export { decodeImage, type DecodedImage } from '@edet/data/node';
 export { encodeCanvas } from './image/encode.js';
-export { rgbaToRgb, toRgba } from './image/pixels.js';
-export { formatFromExtension, sniffImageFormat, type ImageFormat } from './image/sniff.js';
+export { formatFromExtension, rgbaToRgb, sniffImageFormat, toRgba, type ImageFormat } from '@edet/data';
 export { formatDetectionTable } from './format/table.js';
 export { formatJsonReport, toImageReport, type ImageReport } from './format/json.js';
 export { runInferBenchmark, type InferBenchmarkOptions, type InferBenchmarkResult } from './bench/infer.js';

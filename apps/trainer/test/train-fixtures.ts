@@ -2,7 +2,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { BUNDLED_DATASET } from '../src/data/load.js';
+import { BUNDLED_DATASET } from '../src/bundled-dataset.js';
 import type { CommandIo } from '../src/io.js';
 import type { RunConfigInput } from '../src/train/trainer.js';
 

@@ -1,9 +1,9 @@
-import { createCanvas, loadImage, type Image } from '@napi-rs/canvas';
-import { FileFormatError } from '@edet/tensor';
+import type { Image } from '@napi-rs/canvas';
 import type { RgbImage } from '@edet/model';
 
-import { rgbaToRgb } from './pixels.js';
-import { sniffImageFormat, type ImageFormat } from './sniff.js';
+import { DataFileError } from '../errors.js';
+import { sniffImageFormat, type ImageFormat } from '../image-format.js';
+import { rgbaToRgb } from '../pixels.js';
 
 /** A decoded image: RGB pixels for the model and the format it was stored in. */
 export interface DecodedImage {
@@ -16,20 +16,22 @@ export interface DecodedImage {
  * Decodes a JPEG or PNG file's bytes into RGB pixels with @napi-rs/canvas (Skia's decoders).
  * Alpha is dropped, not blended, as PIL's `convert('RGB')` does, so transparent PNGs keep their colours.
  * @param source the file name, used in error messages
- * @throws FileFormatError if the bytes are not a JPEG or PNG, or do not decode
+ * @throws DataFileError if the bytes are not a JPEG or PNG, or do not decode
  */
 export async function decodeImage(bytes: Uint8Array, source: string): Promise<DecodedImage> {
+  // Loaded on first use: @napi-rs/canvas is an optional peer, needed only by those who decode files.
+  const { createCanvas, loadImage } = await import('@napi-rs/canvas');
   const format = sniffImageFormat(bytes);
-  if (format === undefined) throw new FileFormatError(source, 'not a JPEG or PNG image');
+  if (format === undefined) throw new DataFileError(source, 'not a JPEG or PNG image');
   let decoded: Image;
   try {
     decoded = await loadImage(bytes);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    throw new FileFormatError(source, `cannot decode ${format.toUpperCase()} image (${reason})`);
+    throw new DataFileError(source, `cannot decode ${format.toUpperCase()} image (${reason})`);
   }
   const { width, height } = decoded;
-  if (width === 0 || height === 0) throw new FileFormatError(source, `cannot decode ${format.toUpperCase()} image`);
+  if (width === 0 || height === 0) throw new DataFileError(source, `cannot decode ${format.toUpperCase()} image`);
   const canvas = createCanvas(width, height);
   const context = canvas.getContext('2d');
   context.drawImage(decoded, 0, 0);

@@ -1,3 +1,5 @@
+import { createRandom as createMulberry32, type RandomSource } from '@edet/backbone-efficientnet';
+
 /**
  * Seeded randomness for training. One seed drives everything random in a run: the order of each epoch,
  * every augmentation and the backbone's drop-connect masks. Each of those draws from its own stream,
@@ -7,7 +9,7 @@
  */
 
 /** Uniform numbers in [0, 1). */
-export type Random = () => number;
+export type Random = RandomSource;
 
 /** Mixes a 32-bit value (murmur3's finaliser): every input bit affects every output bit. */
 function mix32(value: number): number {
@@ -34,17 +36,11 @@ export function deriveSeed(seed: number, ...keys: readonly (number | string)[]):
   return h;
 }
 
-/** A mulberry32 generator (32-bit state) from a 32-bit seed. */
-export function createRandom(seed: number): Random {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
+/**
+ * A mulberry32 generator (32-bit state) from a 32-bit seed: the backbone's own generator (drop-connect
+ * masks), so one implementation serves the model and the data pipeline.
+ */
+export const createRandom: (seed: number) => Random = createMulberry32;
 
 /** The stream of `seed` under `keys`: `streamOf(seed, 'augment', epoch, index)`. */
 export function streamOf(seed: number, ...keys: readonly (number | string)[]): Random {

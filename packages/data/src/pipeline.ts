@@ -1,12 +1,11 @@
-import { readInputFile } from '../files.js';
-import { decodeImage } from '../image/decode.js';
+import type { RgbImage } from '@edet/model';
+
 import { type AugmentConfig, DEFAULT_AUGMENT, NO_AUGMENTATION, drawAugmentation } from './augment.js';
 import type { Sample } from './dataset.js';
-import { displayPath } from './files.js';
 import { type Placement, augmentedPlacement, placeBoxes } from './placement.js';
 import { prefetch } from './prefetch.js';
 import { renderImage } from './render.js';
-import { shuffledIndices, streamOf } from './rng.js';
+import { shuffledIndices, streamOf } from './random.js';
 
 /** A batch ready for the model: NHWC input pixels and per-image boxes in input pixels. */
 export interface Batch {
@@ -23,6 +22,12 @@ export interface Batch {
   placements: Placement[];
 }
 
+/**
+ * Reads and decodes one sample's image: a file in Node (`readImageFile` of `@edet/data/node`), a fetch or an
+ * `ImageBitmap` in a browser. The pixels must be the image the sample's boxes describe.
+ */
+export type ImageReader = (sample: Sample) => Promise<RgbImage>;
+
 /** How batches are made. */
 export interface PipelineOptions {
   size: number;
@@ -38,6 +43,11 @@ export interface PipelineOptions {
   dropLast: boolean;
   /** Batches prepared ahead of the one being used (default 3). */
   lookahead?: number;
+}
+
+/** Pipeline options with the image reader, as the isomorphic `loadBatch` and `streamEpoch` take them. */
+export interface ImagePipelineOptions extends PipelineOptions {
+  readImage: ImageReader;
 }
 
 /** Number of batches in an epoch. */
@@ -59,8 +69,9 @@ async function loadInto(
   pixels: Float32Array,
   size: number,
   augmentation: ReturnType<typeof drawAugmentation>,
+  readImage: ImageReader,
 ): Promise<{ boxes: number[][]; placement: Placement }> {
-  const { image } = await decodeImage(await readInputFile(sample.file), displayPath(sample.file));
+  const image = await readImage(sample);
   const placement = augmentedPlacement(image.width, image.height, size, augmentation.placement);
   renderImage(image, placement, augmentation.jitter, pixels, slot * size * size * 3);
   // Boxes were checked against the declared size; the decoded one is what the pixels are.
@@ -76,8 +87,11 @@ function rescaleIfNeeded(sample: Sample, width: number, height: number): number[
   return sample.boxes.map(([x1, y1, x2, y2, c]) => [x1 * sx, y1 * sy, x2 * sx, y2 * sy, c]);
 }
 
-/** Builds one batch of the given sample indices. */
-export async function loadBatch(samples: readonly Sample[], indices: readonly number[], epoch: number, index: number, options: PipelineOptions): Promise<Batch> {
+/**
+ * Builds one batch of the given sample indices: each image read with `options.readImage`, placed (with the
+ * sample's seeded augmentation when `options.augment`) and rendered into `pixels`, its boxes mapped with it.
+ */
+export async function loadBatch(samples: readonly Sample[], indices: readonly number[], epoch: number, index: number, options: ImagePipelineOptions): Promise<Batch> {
   const { size } = options;
   const pixels = new Float32Array(indices.length * size * size * 3);
   const loaded = await Promise.all(
@@ -85,7 +99,7 @@ export async function loadBatch(samples: readonly Sample[], indices: readonly nu
       const augmentation = options.augment
         ? drawAugmentation(streamOf(options.seed, 'augment', epoch, sampleIndex), options.augmentConfig ?? DEFAULT_AUGMENT)
         : NO_AUGMENTATION;
-      return loadInto(samples[sampleIndex], slot, pixels, size, augmentation);
+      return loadInto(samples[sampleIndex], slot, pixels, size, augmentation, options.readImage);
     }),
   );
   return {
@@ -103,7 +117,7 @@ export async function loadBatch(samples: readonly Sample[], indices: readonly nu
  * The batches of one epoch from batch `startBatch` on (a resumed epoch skips the ones already done; the
  * order and augmentations do not depend on where the run started), prepared `lookahead` batches ahead.
  */
-export function streamEpoch(samples: readonly Sample[], epoch: number, startBatch: number, options: PipelineOptions): AsyncGenerator<Batch, void, undefined> {
+export function streamEpoch(samples: readonly Sample[], epoch: number, startBatch: number, options: ImagePipelineOptions): AsyncGenerator<Batch, void, undefined> {
   const plan = epochBatches(samples.length, epoch, options);
   const tasks = plan.slice(startBatch).map((indices, i) => () => loadBatch(samples, indices, epoch, startBatch + i, options));
   return prefetch(tasks, options.lookahead ?? 3);

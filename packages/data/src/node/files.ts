@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
-import { CliError } from '../errors.js';
+import { DataError } from '../errors.js';
 
 /** True when `path` is an existing folder. */
 export function isDirectory(path: string): boolean {
@@ -36,12 +36,12 @@ export function checkImagesExist(folder: string, names: readonly string[], what:
   try {
     listing = new Set(readdirSync(folder));
   } catch {
-    throw new CliError(`${what}: image folder ${displayPath(folder)} cannot be read`);
+    throw new DataError(`${what}: image folder ${displayPath(folder)} cannot be read`);
   }
   const missing = names.filter((name) => !(listing.has(name) || (name.includes('/') && existsSync(join(folder, name)))));
   if (missing.length > 0) {
     const shown = missing.slice(0, 3).join(', ');
-    throw new CliError(
+    throw new DataError(
       `${what}: ${missing.length} of ${names.length} images not found in ${displayPath(folder)} (${shown}${missing.length > 3 ? ', ...' : ''})`,
     );
   }

@@ -1,6 +1,6 @@
 import type { PlacementDraw } from './placement.js';
 import { NO_JITTER, type ColourJitter } from './render.js';
-import { type Random, uniform } from './rng.js';
+import { type Random, uniform } from './random.js';
 
 /** Ranges of the training augmentation. */
 export interface AugmentConfig {

@@ -3,12 +3,12 @@ import { join } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
-import { checkBox, summarizeIssues } from '../src/data/boxes.js';
-import { loadCocoDataset } from '../src/data/coco.js';
-import type { AnnotationIssue } from '../src/data/dataset.js';
-import { BUNDLED_DATASET, detectFormat, loadDatasetSplits } from '../src/data/load.js';
-import { CliError } from '../src/errors.js';
-import { temporaryFolder, tinyCocoDataset } from './train-fixtures.js';
+import { checkBox, summarizeIssues } from '../src/boxes.js';
+import type { AnnotationIssue } from '../src/dataset.js';
+import { DataError } from '../src/errors.js';
+import { loadCocoDataset } from '../src/node/coco.js';
+import { detectFormat, loadDatasetSplits } from '../src/node/load.js';
+import { BUNDLED_DATASET, temporaryFolder, tinyCocoDataset } from './support/datasets.js';
 
 describe('checkBox', () => {
   it('keeps a good box, clips one crossing the border, drops degenerate and outside ones', () => {
@@ -38,7 +38,7 @@ describe('COCO datasets', () => {
     expect(train.samples[0]).toMatchObject({ name: 'BloodImage_00000.jpg', width: 640, height: 480, imageId: 1 });
     expect(train.samples[0].boxes[0]).toEqual([260, 177, 491, 376, 1]);
     expect(train.issues).toEqual([]);
-    const { val } = loadDatasetSplits({ split: 'train', valSplit: 'val' });
+    const { val } = loadDatasetSplits({ data: BUNDLED_DATASET, split: 'train', valSplit: 'val' });
     expect(val!.samples).toHaveLength(72);
   });
 
@@ -79,7 +79,7 @@ describe('COCO datasets', () => {
 
   it('fails with one line for a missing folder, a folder that is no dataset, bad JSON or missing images', () => {
     const missing = join(temporaryFolder(), 'nope');
-    expect(() => loadDatasetSplits({ data: missing, split: 'train' })).toThrow(CliError);
+    expect(() => loadDatasetSplits({ data: missing, split: 'train' })).toThrow(DataError);
     expect(() => loadDatasetSplits({ data: missing, split: 'train' })).toThrow(/^dataset .*nope does not exist$/);
     const empty = temporaryFolder();
     expect(() => detectFormat(empty, 'train')).toThrow(/not a dataset \(expected instances_train\.json or annotations\/instances_train\.json for COCO, or Annotations\/ \+ JPEGImages\/ for VOC\)/);

@@ -1,4 +1,4 @@
-/** The image formats the command line reads and writes. */
+/** The encoded image formats edet reads (and the command line writes). */
 export type ImageFormat = 'png' | 'jpeg';
 
 /**

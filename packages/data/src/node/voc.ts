@@ -1,53 +1,12 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
 
-import { CliError, oneLineMessage } from '../errors.js';
-import { checkBox } from './boxes.js';
-import { type AnnotationIssue, type Box, type DetectionDataset, type Sample, groundTruthOf } from './dataset.js';
+import { checkBox } from '../boxes.js';
+import { type AnnotationIssue, type Box, type DetectionDataset, type Sample, groundTruthOf } from '../dataset.js';
+import { errorText } from '../error-text.js';
+import { DataError } from '../errors.js';
+import { parseVocAnnotation, type VocAnnotation } from '../voc-annotation.js';
 import { checkImagesExist, displayPath, isDirectory, isFile } from './files.js';
-import { childElement, childElements, childText, parseXml } from './xml.js';
-
-/** One object of a VOC annotation file. */
-export interface VocObject {
-  name: string;
-  difficult: boolean;
-  /** `xmin, ymin, xmax, ymax` as written (VOC pixels, used without a shift, as the shared datasets do). */
-  box: [number, number, number, number];
-}
-
-/** What a VOC annotation file says about one image. */
-export interface VocAnnotation {
-  filename: string | undefined;
-  /** Declared size; 0 when absent. */
-  width: number;
-  height: number;
-  objects: VocObject[];
-}
-
-/**
- * Reads the VOC subset edet needs from one annotation file's text.
- * @throws XmlError for malformed XML, Error when the root is not `<annotation>`
- */
-export function parseVocAnnotation(xml: string): VocAnnotation {
-  const root = parseXml(xml);
-  if (root.name !== 'annotation') throw new Error(`the root element is <${root.name}>, not <annotation>`);
-  const size = childElement(root, 'size');
-  const number = (text: string | undefined) => (text === undefined || text.trim() === '' ? NaN : Number(text));
-  const side = (name: string) => {
-    const value = number(size && childText(size, name));
-    return Number.isFinite(value) && value > 0 ? value : 0;
-  };
-  const objects = childElements(root, 'object').map((object): VocObject => {
-    const bndbox = childElement(object, 'bndbox');
-    const corner = (name: string) => number(bndbox && childText(bndbox, name));
-    return {
-      name: (childText(object, 'name') ?? '').trim(),
-      difficult: (childText(object, 'difficult') ?? '0').trim() === '1',
-      box: [corner('xmin'), corner('ymin'), corner('xmax'), corner('ymax')],
-    };
-  });
-  return { filename: childText(root, 'filename')?.trim() || undefined, width: side('width'), height: side('height'), objects };
-}
 
 /** True when `root` looks like a VOC folder (has `Annotations/`). */
 export function isVocFolder(root: string): boolean {
@@ -57,7 +16,7 @@ export function isVocFolder(root: string): boolean {
 /** The image folder of a VOC tree: `JPEGImages/`, else `images/`. */
 function imageFolder(root: string): string {
   for (const name of ['JPEGImages', 'images']) if (isDirectory(join(root, name))) return join(root, name);
-  throw new CliError(`${displayPath(root)}: a VOC folder needs JPEGImages/ (or images/) next to Annotations/`);
+  throw new DataError(`${displayPath(root)}: a VOC folder needs JPEGImages/ (or images/) next to Annotations/`);
 }
 
 /** The split file `ImageSets/Main/<split>.txt`, if present. */
@@ -73,25 +32,25 @@ const IMAGE_EXTENSIONS = ['.jpg', '.jpeg', '.png', '.JPG', '.JPEG', '.PNG'];
  * `ImageSets/Main/<split>.txt`; without it the split is every annotated image). Class names are every
  * object name in the Annotations folder, sorted, so that all splits share one class list. Difficult objects
  * are left out; bad boxes are dropped or clipped and recorded in `issues`.
- * @throws CliError (one line) for a missing folder, split entry or image, or a malformed XML file
+ * @throws DataError (one line) for a missing folder, split entry or image, or a malformed XML file
  */
 export function loadVocDataset(root: string, split: string): DetectionDataset {
   const annotationFolder = join(root, 'Annotations');
-  if (!isDirectory(annotationFolder)) throw new CliError(`${displayPath(root)}: no Annotations/ folder (not a VOC dataset)`);
+  if (!isDirectory(annotationFolder)) throw new DataError(`${displayPath(root)}: no Annotations/ folder (not a VOC dataset)`);
   const images = imageFolder(root);
   const xmlNames = readdirSync(annotationFolder).filter((name) => name.toLowerCase().endsWith('.xml')).sort();
-  if (xmlNames.length === 0) throw new CliError(`${displayPath(annotationFolder)}: no .xml annotation files`);
+  if (xmlNames.length === 0) throw new DataError(`${displayPath(annotationFolder)}: no .xml annotation files`);
   const annotations = new Map<string, VocAnnotation>();
   for (const name of xmlNames) {
     const file = join(annotationFolder, name);
     try {
       annotations.set(name.slice(0, -4), parseVocAnnotation(readFileSync(file, 'utf8')));
     } catch (error) {
-      throw new CliError(`${displayPath(file)}: not a VOC annotation (${oneLineMessage(error)})`);
+      throw new DataError(`${displayPath(file)}: not a VOC annotation (${errorText(error)})`);
     }
   }
   const classNames = [...new Set([...annotations.values()].flatMap((a) => a.objects.map((o) => o.name)).filter((n) => n !== ''))].sort();
-  if (classNames.length === 0) throw new CliError(`${displayPath(annotationFolder)}: no object has a <name>`);
+  if (classNames.length === 0) throw new DataError(`${displayPath(annotationFolder)}: no object has a <name>`);
   const classIndex = new Map(classNames.map((name, index) => [name, index]));
 
   const splitFile = vocSplitFile(root, split);
@@ -103,7 +62,7 @@ export function loadVocDataset(root: string, split: string): DetectionDataset {
       .filter((id) => id !== '' && !id.startsWith('#'));
     const unknown = ids.filter((id) => !annotations.has(id));
     if (unknown.length > 0) {
-      throw new CliError(`${displayPath(splitFile)}: ${unknown.length} listed images have no Annotations/<id>.xml (${unknown.slice(0, 3).join(', ')})`);
+      throw new DataError(`${displayPath(splitFile)}: ${unknown.length} listed images have no Annotations/<id>.xml (${unknown.slice(0, 3).join(', ')})`);
     }
   }
   const imageIds = new Map([...annotations.keys()].map((id, index) => [id, index + 1]));

@@ -3,12 +3,13 @@ import { join } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
-import { loadCocoDataset } from '../src/data/coco.js';
-import { BUNDLED_DATASET, detectFormat, loadDatasetSplits } from '../src/data/load.js';
-import { loadVocDataset, parseVocAnnotation } from '../src/data/voc.js';
-import { XmlError, childText, parseXml } from '../src/data/xml.js';
-import { CliError } from '../src/errors.js';
-import { temporaryFolder } from './train-fixtures.js';
+import { DataError } from '../src/errors.js';
+import { loadCocoDataset } from '../src/node/coco.js';
+import { detectFormat, loadDatasetSplits } from '../src/node/load.js';
+import { loadVocDataset } from '../src/node/voc.js';
+import { parseVocAnnotation } from '../src/voc-annotation.js';
+import { XmlError, childText, parseXml } from '../src/xml.js';
+import { BUNDLED_DATASET, temporaryFolder } from './support/datasets.js';
 
 const FIXTURES = join(import.meta.dirname, 'fixtures', 'voc-bccd', 'Annotations');
 const XML_NAMES = readdirSync(FIXTURES).sort();
@@ -110,7 +111,7 @@ describe('VOC annotations', () => {
   it('fails with one line for a missing image, a bad split entry or malformed XML', () => {
     const noImage = vocFolder();
     writeFileSync(join(noImage, 'Annotations', 'Extra.xml'), '<annotation><filename>Extra.jpg</filename></annotation>');
-    expect(() => loadVocDataset(noImage, 'train')).toThrow(CliError);
+    expect(() => loadVocDataset(noImage, 'train')).toThrow(DataError);
     expect(() => loadVocDataset(noImage, 'train')).toThrow(/1 of 4 images not found in .*JPEGImages \(Extra\.jpg\)/);
 
     const badSplit = vocFolder({ train: ['BloodImage_00000', 'Nope'] });

@@ -1,14 +1,10 @@
 import { resolve } from 'node:path';
 
-import { CliError } from '../errors.js';
-import { SAMPLES_DIRECTORY } from '../samples.js';
+import type { DetectionDataset } from '../dataset.js';
+import { DataError } from '../errors.js';
 import { findCocoAnnotations, loadCocoDataset } from './coco.js';
-import type { DetectionDataset } from './dataset.js';
 import { displayPath, isDirectory, isFile } from './files.js';
 import { isVocFolder, loadVocDataset, vocSplitFile } from './voc.js';
-
-/** The bundled copy of BCCD (COCO layout), trained on when no `--data` is given. */
-export const BUNDLED_DATASET = resolve(SAMPLES_DIRECTORY, '..', 'bccd');
 
 /** The dataset formats `--format` names. */
 export const DATASET_FORMATS = ['coco', 'voc'] as const;
@@ -16,8 +12,8 @@ export type DatasetFormat = (typeof DATASET_FORMATS)[number];
 
 /** Which dataset and splits to load. */
 export interface DatasetOptions {
-  /** A COCO folder (or instances .json file) or a VOC folder; default the bundled BCCD. */
-  data?: string;
+  /** A COCO folder (or instances .json file) or a VOC folder. */
+  data: string;
   /** Default: detected (`Annotations/` means VOC, an instances file COCO). */
   format?: DatasetFormat;
   split: string;
@@ -35,25 +31,25 @@ export interface DatasetSplits {
 
 /** The format of the dataset at `root`, or a one-line error saying what was expected. */
 export function detectFormat(root: string, split: string): DatasetFormat {
-  if (!isDirectory(root) && !isFile(root)) throw new CliError(`dataset ${displayPath(root)} does not exist`);
+  if (!isDirectory(root) && !isFile(root)) throw new DataError(`dataset ${displayPath(root)} does not exist`);
   if (findCocoAnnotations(root, split) !== undefined) return 'coco';
   if (isDirectory(root) && isVocFolder(root)) return 'voc';
-  throw new CliError(
+  throw new DataError(
     `${displayPath(root)}: not a dataset (expected instances_${split}.json or annotations/instances_${split}.json for COCO, or Annotations/ + JPEGImages/ for VOC)`,
   );
 }
 
 /**
  * Loads the training split and the validation split if the dataset has it. The two must declare the same
- * classes. Every problem with the folder or its files is a one-line `CliError`.
+ * classes. Every problem with the folder or its files is a one-line `DataError`.
  */
 export function loadDatasetSplits(options: DatasetOptions): DatasetSplits {
-  const root = resolve(options.data ?? BUNDLED_DATASET);
+  const root = resolve(options.data);
   const format = options.format ?? detectFormat(root, options.split);
-  if (!isDirectory(root) && !isFile(root)) throw new CliError(`dataset ${displayPath(root)} does not exist`);
+  if (!isDirectory(root) && !isFile(root)) throw new DataError(`dataset ${displayPath(root)} does not exist`);
   const load = format === 'coco' ? loadCocoDataset : loadVocDataset;
   const train = load(root, options.split);
-  if (train.samples.length === 0) throw new CliError(`${displayPath(train.annotationSource)}: the "${options.split}" split has no images`);
+  if (train.samples.length === 0) throw new DataError(`${displayPath(train.annotationSource)}: the "${options.split}" split has no images`);
   let val: DetectionDataset | undefined;
   const valSplit = options.valSplit;
   if (valSplit !== undefined && valSplit !== '' && valSplit !== options.split) {
@@ -64,14 +60,9 @@ export function loadDatasetSplits(options: DatasetOptions): DatasetSplits {
     }
   }
   if (val && (val.classNames.join('\n') !== train.classNames.join('\n') || val.categoryIds.join() !== train.categoryIds.join())) {
-    throw new CliError(
+    throw new DataError(
       `${displayPath(val.annotationSource)}: its categories (${val.classNames.join(', ')}) differ from the training split's (${train.classNames.join(', ')})`,
     );
   }
   return { train, val, format, root };
-}
-
-/** How messages name a dataset: `bundled BCCD (<path>)` for the bundled copy, else its path. */
-export function describeDataset(root: string): string {
-  return resolve(root) === BUNDLED_DATASET ? `bundled BCCD (${displayPath(BUNDLED_DATASET)})` : displayPath(root);
 }

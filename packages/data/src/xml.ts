@@ -5,6 +5,8 @@
  * line number.
  */
 
+import { DataError } from './errors.js';
+
 /** An element: its name, attributes, child elements in order and its own text (trimmed, children excluded). */
 export interface XmlElement {
   name: string;
@@ -14,7 +16,7 @@ export interface XmlElement {
 }
 
 /** Malformed XML, with the 1-based line where reading stopped. */
-export class XmlError extends Error {
+export class XmlError extends DataError {
   constructor(
     message: string,
     readonly line: number,
