@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 export const BUNDLED_DATASET = fileURLToPath(new URL('../../../../apps/trainer/assets/bccd', import.meta.url));
 
 /** A fresh temporary folder. */
-export function temporaryFolder(prefix = 'edet-data-test-'): string {
+export function temporaryFolder(prefix = 'edet-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
