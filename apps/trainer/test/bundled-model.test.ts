@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import * as tf from '@tensorflow/tfjs-core';
+import { decodeImage } from '@edet/data/node';
 import { EfficientDet, checkModelManifest, letterboxImage, type ModelManifest } from '@edet/model';
 import { readSafetensors, readSafetensorsHeader } from '@edet/safetensors';
 import { FileFormatError } from '@edet/tensor';
@@ -12,7 +13,6 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { BUNDLED_WEIGHTS_FILE, F16_TOLERANCE, bundleModel } from '../src/bundle-model.js';
 import { BUNDLED_MODEL_DIRECTORY, readBundledModel } from '../src/bundled-model.js';
 import { readInputFile } from '../src/files.js';
-import { decodeImage } from '../src/image/decode.js';
 import { SAMPLES_DIRECTORY } from '../src/samples.js';
 
 // The bundled model (the @edet/bccd-d0 package, packages/bccd-d0) and the conversion that makes it (scripts/bundle-model.mjs).

@@ -2,12 +2,11 @@ import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import * as tf from '@tensorflow/tfjs-core';
+import { loadBatch, loadCocoDataset } from '@edet/data/node';
 import { EfficientDet } from '@edet/model';
 import { AdamW } from '@edet/tensor';
 import { describe, expect, it } from 'vitest';
 
-import { loadCocoDataset } from '../src/data/coco.js';
-import { loadBatch } from '../src/data/pipeline.js';
 import { CliError } from '../src/errors.js';
 import { batchTensors } from '../src/train/batch-tensors.js';
 import { CHECKPOINT_FILE, WEIGHTS_FILE, readCheckpointJson, restoreCheckpoint, saveCheckpoint } from '../src/train/checkpoint.js';

@@ -2,11 +2,11 @@ import { readdir, readFile, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 
 import * as tf from '@tensorflow/tfjs-core';
+import { displayPath, isDirectory, isFile } from '@edet/data/node';
 import type { EfficientDet } from '@edet/model';
 import { readSafetensors, writeSafetensors } from '@edet/safetensors';
 
 import { CliError, oneLineMessage } from '../errors.js';
-import { displayPath, isDirectory, isFile } from '../data/files.js';
 import { writeFileAtomic } from './atomic-write.js';
 import type { WeightEma } from './ema.js';
 import type { OptimizerName, TrainOptimizer } from './optimizer.js';
@@ -44,7 +44,7 @@ export interface CheckpointJson {
   classNames: string[];
   categoryIds: number[];
   progress: TrainProgress;
-  /** The randomness: every stream derives from the seed and the position (see data/rng.ts). */
+  /** The randomness: every stream derives from the seed and the position (see `@edet/data`'s random.ts). */
   rng: { seed: number; epoch: number; batchInEpoch: number };
   schedule: Schedule;
   optimizer: { name: OptimizerName; step: number; learningRate: number; weightDecay: number };

@@ -1,8 +1,9 @@
 import { appendFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 
+import { displayPath } from '@edet/data/node';
+
 import { CliError, oneLineMessage } from '../errors.js';
-import { displayPath } from '../data/files.js';
 
 /** The log file in a run folder. */
 export const LOG_FILE = 'log.jsonl';

@@ -2,14 +2,11 @@ import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import * as tf from '@tensorflow/tfjs-core';
+import { type Batch, batchesPerEpoch, type DetectionDataset, epochBatches, type PipelineOptions, prefetch, summarizeIssues } from '@edet/data';
+import { displayPath, loadBatch, loadDatasetSplits } from '@edet/data/node';
 import { EfficientDet } from '@edet/model';
 
-import { summarizeIssues } from '../data/boxes.js';
-import type { DetectionDataset } from '../data/dataset.js';
-import { displayPath } from '../data/files.js';
-import { describeDataset, loadDatasetSplits } from '../data/load.js';
-import { type Batch, batchesPerEpoch, loadBatch, epochBatches, type PipelineOptions } from '../data/pipeline.js';
-import { prefetch } from '../data/prefetch.js';
+import { describeDataset } from '../bundled-dataset.js';
 import { CliError, oneLineMessage } from '../errors.js';
 import type { CommandIo } from '../io.js';
 import { batchTensors } from './batch-tensors.js';
