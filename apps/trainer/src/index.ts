@@ -35,7 +35,6 @@ export {
 } from './bundled-model.js';
 export { bundleModel, BUNDLED_WEIGHTS_FILE, F16_TOLERANCE, type BundleModelOptions, type BundleModelResult } from './bundle-model.js';
 export { CliError, oneLineMessage } from './errors.js';
-export { clipToImage } from './clip-boxes.js';
 export { OutputNames } from './output-names.js';
 export { sampleImages, SAMPLES_DIRECTORY } from './samples.js';
 export { safetensorsMetadata, isMarkedUntrained } from './weights-metadata.js';

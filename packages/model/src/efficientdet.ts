@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { EfficientNetBackbone } from '@edet/backbone-efficientnet';
 import { BiFpn } from '@edet/bifpn';
 import { BoxHead, ClassHead } from '@edet/heads';
-import { type AnchorSet, generateAnchors, postprocess, type Detection, type PostprocessOptions } from '@edet/anchors';
+import { type AnchorSet, generateAnchors, mapToOriginal, postprocess, type Detection, type PostprocessOptions } from '@edet/anchors';
 import { InvalidArgumentError, Module, seedInitializers } from '@edet/tensor';
 
 import { type EfficientDetConfig, type ResolvedEfficientDetConfig, resolveConfig } from './config.js';
@@ -11,7 +11,7 @@ import type { KeyLayout } from './key-layouts.js';
 import { type LossOptions, type LossParts, detectionLoss } from './detection-loss.js';
 import { checkFiniteAsync, checkImageBatch } from './input-check.js';
 import { checkTargets } from './targets-check.js';
-import { type RgbImage, boxToOriginal, letterboxImage } from './preprocess.js';
+import { type RgbImage, letterboxImage, letterboxScale } from './preprocess.js';
 
 /** Options of `forward` and `extractFeatures`. */
 export interface ForwardOptions {
@@ -21,6 +21,16 @@ export interface ForwardOptions {
 
 /** Options of `predict` and `detect`: thresholds and NMS (see `PostprocessOptions` in `@edet/anchors`). */
 export type PredictOptions = Omit<PostprocessOptions, 'imageSize'> & ForwardOptions;
+
+/** Options of `detect`: those of `predict`, and whether boxes are clipped to the original image. */
+export type DetectOptions = Omit<PredictOptions, 'channelsLast'> & {
+  /**
+   * Clip boxes to the original image and drop those left with no area (see `mapToOriginal`), as the
+   * command line and the demo show them. Default false: the reference's boxes, clipped to the network
+   * input only, so a box can reach into the letterbox padding past the image's right or bottom edge.
+   */
+  clipToImage?: boolean;
+};
 
 /** Intermediate maps, NHWC: backbone `[C3, C4, C5]` and BiFPN outputs `[P3 .. P7]`. */
 export interface EfficientDetFeatures {
@@ -158,7 +168,8 @@ export class EfficientDet extends Module {
    * through the network, and its boxes are mapped back to original-image pixels.
    * @param images decoded RGB or RGBA pixels of any size.
    */
-  async detect(images: RgbImage | readonly RgbImage[], options: PredictOptions = {}): Promise<Detection[][]> {
+  async detect(images: RgbImage | readonly RgbImage[], options: DetectOptions = {}): Promise<Detection[][]> {
+    const { clipToImage = false, ...predictOptions } = options;
     const list = Array.isArray(images) ? (images as readonly RgbImage[]) : [images as RgbImage];
     if (list.length === 0) throw new InvalidArgumentError('images', 'at least one image', 'an empty list');
     const size = this.config.inputSize;
@@ -167,8 +178,8 @@ export class EfficientDet extends Module {
     for (const image of list) {
       const { input, letterbox } = letterboxImage(image, size);
       try {
-        const [detections] = await this.predict(input, { ...options, channelsLast: true });
-        results.push(detections.map((d) => ({ ...d, box: boxToOriginal(d.box, letterbox) })));
+        const [detections] = await this.predict(input, { ...predictOptions, channelsLast: true });
+        results.push(mapToOriginal(detections, letterboxScale(letterbox), clipToImage ? { clipTo: letterbox } : {}));
       } finally {
         input.dispose();
       }

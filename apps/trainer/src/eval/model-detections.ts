@@ -1,7 +1,6 @@
 import { FileFormatError } from '@edet/tensor';
 import type { EfficientDet, PredictOptions, RgbImage } from '@edet/model';
 
-import { clipToImage } from '../clip-boxes.js';
 import { readInputFile } from '../files.js';
 import { decodeImage } from '../image/decode.js';
 import type { CategoryMap } from './category-map.js';
@@ -58,10 +57,9 @@ export async function detectDataset(
       }
       decoded.push(image);
     }
-    const perImage = await model.detect(decoded, predictOptions);
+    const perImage = await model.detect(decoded, { ...predictOptions, clipToImage: true });
     perImage.forEach((detections, offset) => {
-      const image = decoded[offset];
-      for (const { box, score, classId } of clipToImage(detections, image.width, image.height)) {
+      for (const { box, score, classId } of detections) {
         const [x1, y1, x2, y2] = box;
         results.push({
           image_id: entries[offset].id,
