@@ -4,7 +4,6 @@ export { runDetect, type DetectOptions } from './commands/detect.js';
 export { startBackend, NODE_BACKENDS, type NodeBackend } from './backend.js';
 export { BUILTIN_CLASS_LISTS, labeller, loadClassNames, parseClassNames } from './classes.js';
 export { annotateImage, type AnnotateOptions } from './draw/annotate.js';
-export { classColour, cssColour, type Rgb } from './draw/palette.js';
 export { labelFontFamily } from './draw/fonts.js';
 export { decodeImage, type DecodedImage } from './image/decode.js';
 export { encodeCanvas } from './image/encode.js';

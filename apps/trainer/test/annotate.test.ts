@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { labeller } from '../src/classes.js';
 import { annotateImage } from '../src/draw/annotate.js';
 import { labelFontFamily } from '../src/draw/fonts.js';
-import { classColour } from '../src/draw/palette.js';
+import { classColour } from '@edet/model';
 import { decodeImage } from '../src/image/decode.js';
 import { encodeCanvas } from '../src/image/encode.js';
 

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { EfficientNetBackbone } from '@edet/backbone-efficientnet';
+import { EfficientNetBackbone, checkFiniteAsync, checkImageBatch } from '@edet/backbone-efficientnet';
 import { BiFpn } from '@edet/bifpn';
 import { BoxHead, ClassHead } from '@edet/heads';
 import { type AnchorSet, generateAnchors, mapToOriginal, postprocess, type Detection, type PostprocessOptions } from '@edet/anchors';
@@ -9,7 +9,6 @@ import { type EfficientDetConfig, type ResolvedEfficientDetConfig, resolveConfig
 import { type LoadCheckpointOptions, type SaveCheckpointOptions, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import type { KeyLayout } from './key-layouts.js';
 import { type LossOptions, type LossParts, detectionLoss } from './detection-loss.js';
-import { checkFiniteAsync, checkImageBatch } from './input-check.js';
 import { checkTargets } from './targets-check.js';
 import { type RgbImage, letterboxImage, letterboxScale } from './preprocess.js';
 
@@ -102,7 +101,7 @@ export class EfficientDet extends Module {
   /** Backbone and BiFPN maps for `x` (NCHW unless `channelsLast`). The caller disposes every returned tensor. */
   extractFeatures(x: tf.Tensor4D, options: ForwardOptions = {}): EfficientDetFeatures {
     const channelsLast = options.channelsLast ?? false;
-    checkImageBatch(x, 'x', 2 ** this.config.maxLevel, channelsLast);
+    checkImageBatch(x, 'x', { stride: 2 ** this.config.maxLevel, channelsLast });
     return this.features(x, channelsLast);
   }
 
@@ -125,7 +124,7 @@ export class EfficientDet extends Module {
    */
   forward(x: tf.Tensor4D, options: ForwardOptions = {}): [tf.Tensor3D, tf.Tensor3D, tf.Tensor2D] {
     const channelsLast = options.channelsLast ?? false;
-    checkImageBatch(x, 'x', 2 ** this.config.maxLevel, channelsLast);
+    checkImageBatch(x, 'x', { stride: 2 ** this.config.maxLevel, channelsLast });
     return this.outputs(x, channelsLast);
   }
 
@@ -152,7 +151,7 @@ export class EfficientDet extends Module {
    */
   async predict(x: tf.Tensor4D, options: PredictOptions = {}): Promise<Detection[][]> {
     const { channelsLast = false, ...postprocessOptions } = options;
-    checkImageBatch(x, 'x', 2 ** this.config.maxLevel, channelsLast, false);
+    checkImageBatch(x, 'x', { stride: 2 ** this.config.maxLevel, channelsLast, checkFinite: false });
     await checkFiniteAsync(x, 'x');
     const [classification, regression, anchors] = this.outputs(x, channelsLast);
     try {
@@ -199,7 +198,7 @@ export class EfficientDet extends Module {
    */
   computeLoss(x: tf.Tensor4D, targets: readonly tf.Tensor2D[], options: LossOptions & ForwardOptions = {}): LossParts {
     const { channelsLast = false, ...lossOptions } = options;
-    checkImageBatch(x, 'x', 2 ** this.config.maxLevel, channelsLast);
+    checkImageBatch(x, 'x', { stride: 2 ** this.config.maxLevel, channelsLast });
     checkTargets(targets, x.shape[0], this.config.numClasses);
     const { fpn, backbone } = this.features(x, channelsLast);
     try {

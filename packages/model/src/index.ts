@@ -1,8 +1,9 @@
 export * from './presets.js';
 export * from './config.js';
 export * from './labels.js';
+export * from './class-colours.js';
 export * from './preprocess.js';
-export * from './input-check.js';
+export { checkImageBatch, checkFiniteAsync, type ImageBatchCheck } from '@edet/backbone-efficientnet';
 export * from './efficientdet.js';
 export * from './checkpoint.js';
 export * from './key-layouts.js';
