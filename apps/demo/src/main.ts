@@ -139,7 +139,7 @@ async function detect(): Promise<void> {
 function redraw(): void {
   if (image === undefined || result === undefined || model === undefined) return;
   const start = performance.now();
-  const detections = selectDetections(result.candidates, {
+  const detections = selectDetections(result.candidates, result.letterbox, {
     scoreThreshold: Number(elements.scoreThreshold.value),
     iouThreshold: Number(elements.iouThreshold.value),
     maxDetections: MAX_DETECTIONS,

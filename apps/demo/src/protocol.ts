@@ -2,6 +2,7 @@
  * The messages between the page and the inference worker. Every request carries an `id` and gets exactly
  * one reply with the same `id`: its result, or `error`.
  */
+import type { Letterbox } from '@edet/model';
 import type { BackendName } from '@edet/tensor';
 
 /** What the page needs to know about the loaded model. */
@@ -34,8 +35,6 @@ export interface BackendInfo {
 export interface Candidates {
   /** `[x1, y1, x2, y2]` per candidate in network-input pixels (clipped to the input): NMS works on these. */
   boxes: Float32Array;
-  /** The same boxes in original-image pixels, as `model.detect` reports them. */
-  originalBoxes: Float64Array;
   scores: Float32Array;
   classIds: Int32Array;
   /** True when more anchors passed the candidate threshold than were kept. */
@@ -58,6 +57,8 @@ export interface DetectResult {
   candidates: Candidates;
   imageWidth: number;
   imageHeight: number;
+  /** How the image was letterboxed into the network input: maps the candidates' boxes back to the image. */
+  letterbox: Letterbox;
   timings: StageTimings;
   /** 1 for the backend's first (warm-up) run, which compiles kernels; then 2, 3, ... */
   run: number;

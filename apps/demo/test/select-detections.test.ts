@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EfficientDet, type RgbImage, letterboxImage } from '@edet/model';
+import { EfficientDet, type Letterbox, type RgbImage, letterboxImage } from '@edet/model';
 
 import { MAX_CANDIDATES, UNTRAINED_MODEL } from '../src/config.js';
 import type { Candidates } from '../src/protocol.js';
@@ -17,14 +17,17 @@ describe('selectDetections on the worker candidates', () => {
   const model = new EfficientDet({ ...UNTRAINED_MODEL });
   let image: RgbImage;
   let candidates: Candidates;
+  let letterbox: Letterbox;
 
   beforeAll(async () => {
     model.loadSafetensors(await contrastWeights());
     image = await decodeSample('000000000136.jpg');
-    const { input, letterbox } = letterboxImage(image, model.config.inputSize);
+    const prepared = letterboxImage(image, model.config.inputSize);
+    const input = prepared.input;
+    letterbox = prepared.letterbox;
     const outputs = model.forward(input, { channelsLast: true });
     try {
-      candidates = await candidatesFromOutputs(outputs[0], outputs[1], outputs[2], model.config.inputSize, letterbox);
+      candidates = await candidatesFromOutputs(outputs[0], outputs[1], outputs[2], model.config.inputSize);
     } finally {
       tf.dispose([input, ...outputs]);
     }
@@ -45,15 +48,15 @@ describe('selectDetections on the worker candidates', () => {
   ])('equals model.detect at score > %s, IoU %s', async (scoreThreshold, iouThreshold) => {
     const lowest = candidates.scores[candidates.scores.length - 1];
     expect(!candidates.capped || lowest < scoreThreshold).toBe(true);
-    const [expected] = await model.detect(image, { scoreThreshold, iouThreshold, maxDetections: 100 });
-    const selected = selectDetections(candidates, { scoreThreshold, iouThreshold, maxDetections: 100 });
+    const [expected] = await model.detect(image, { scoreThreshold, iouThreshold, maxDetections: 100, clipToImage: true });
+    const selected = selectDetections(candidates, letterbox, { scoreThreshold, iouThreshold, maxDetections: 100 });
     expect(expected.length).toBeGreaterThan(0);
     expect(selected).toEqual(expected);
   });
 });
 
 describe('selectDetections on hand-made candidates', () => {
-  it('leaves out boxes that clipping left with no area (wholly left of or above the input)', () => {
+  it('maps to the image, clips, and leaves out boxes with no area (wholly left of or above the input, or in the padding)', () => {
     // Network-input boxes as postprocess clips them: x1, y1 at least 0, x2, y2 at most size - 1.
     const boxes = [
       [10, 10, 50, 60], // a box on the image
@@ -61,18 +64,22 @@ describe('selectDetections on hand-made candidates', () => {
       [100, 0, 140, -3], // wholly above: y2 < y1
       [200, 200, 200, 260], // zero width
       [300, 300, 340, 350],
+      [480, 100, 499, 140], // wholly in the padding right of the image (resized width 480)
+      [200, 440, 260, 470], // reaches into the padding below the image: clipped to its bottom edge
     ];
+    // A 960x900 image letterboxed to 500: resized 480x450, so boxes map back at twice their size.
+    const letterbox: Letterbox = { width: 960, height: 900, resizedWidth: 480, resizedHeight: 450 };
     const candidates: Candidates = {
       boxes: Float32Array.from(boxes.flat()),
-      originalBoxes: Float64Array.from(boxes.flat().map((value) => value * 2)),
-      scores: Float32Array.from([0.9, 0.8, 0.7, 0.6, 0.5]),
-      classIds: Int32Array.from([0, 1, 2, 0, 1]),
+      scores: Float32Array.from([0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3]),
+      classIds: Int32Array.from([0, 1, 2, 0, 1, 2, 2]),
       capped: false,
     };
-    const shown = selectDetections(candidates, { scoreThreshold: 0.1, iouThreshold: 0.5, maxDetections: 100 });
+    const shown = selectDetections(candidates, letterbox, { scoreThreshold: 0.1, iouThreshold: 0.5, maxDetections: 100 });
     expect(shown).toEqual([
       { box: [20, 20, 100, 120], score: Math.fround(0.9), classId: 0 },
       { box: [600, 600, 680, 700], score: Math.fround(0.5), classId: 1 },
+      { box: [400, 880, 520, 900], score: Math.fround(0.3), classId: 2 },
     ]);
   });
 });

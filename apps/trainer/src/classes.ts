@@ -1,4 +1,4 @@
-import { COCO90_LABELS } from '@edet/model';
+import { COCO90_LABELS, classLabel } from '@edet/model';
 import { FileFormatError } from '@edet/tensor';
 
 import { readInputFile } from './files.js';
@@ -46,5 +46,5 @@ export async function loadClassNames(spec: string): Promise<string[]> {
 
 /** A label lookup that names unnamed or out-of-range ids `class <id>` rather than printing nothing. */
 export function labeller(names: readonly string[]): (classId: number) => string {
-  return (classId) => names[classId] || `class ${classId}`;
+  return (classId) => classLabel(names, classId);
 }

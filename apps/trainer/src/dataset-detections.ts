@@ -3,7 +3,6 @@ import { decodeImage } from '@edet/data/node';
 import { FileFormatError } from '@edet/tensor';
 import type { EfficientDet, PredictOptions, RgbImage } from '@edet/model';
 
-import { clipToImage } from './clip-boxes.js';
 import { readInputFile } from './files.js';
 
 /** Options of `detectDataset`. */
@@ -47,10 +46,9 @@ export async function detectDataset(
       }
       decoded.push(image);
     }
-    const perImage = await model.detect(decoded, predictOptions);
+    const perImage = await model.detect(decoded, { ...predictOptions, clipToImage: true });
     perImage.forEach((detections, offset) => {
-      const image = decoded[offset];
-      results.push(...toCocoDetections(clipToImage(detections, image.width, image.height), entries[offset].id, categories));
+      results.push(...toCocoDetections(detections, entries[offset].id, categories));
     });
     options.progress?.(Math.min(start + batch, total), total);
   }

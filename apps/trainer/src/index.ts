@@ -4,7 +4,6 @@ export { runDetect, type DetectOptions } from './commands/detect.js';
 export { startBackend, NODE_BACKENDS, type NodeBackend } from './backend.js';
 export { BUILTIN_CLASS_LISTS, labeller, loadClassNames, parseClassNames } from './classes.js';
 export { annotateImage, type AnnotateOptions } from './draw/annotate.js';
-export { classColour, cssColour, type Rgb } from './draw/palette.js';
 export { labelFontFamily } from './draw/fonts.js';
 export { decodeImage, type DecodedImage } from '@edet/data/node';
 export { encodeCanvas } from './image/encode.js';
@@ -27,7 +26,6 @@ export {
 export { BUNDLED_MODEL_DIRECTORY, readBundledModel, type BundledModel } from './bundled-model.js';
 export { bundleModel, BUNDLED_WEIGHTS_FILE, F16_TOLERANCE, type BundleModelOptions, type BundleModelResult } from './bundle-model.js';
 export { CliError, oneLineMessage } from './errors.js';
-export { clipToImage } from './clip-boxes.js';
 export { OutputNames } from './output-names.js';
 export { sampleImages, SAMPLES_DIRECTORY } from './samples.js';
 export type { CommandIo } from './io.js';

@@ -3,7 +3,6 @@ import { describe, expect, it } from 'vitest';
 import { describeRatio, speedRatio } from '../src/bench/ratio.js';
 import { summarizeTimings } from '../src/bench/statistics.js';
 import { oneLineMessage } from '../src/errors.js';
-import { clipToImage } from '../src/clip-boxes.js';
 import { integerParser, parseFraction, parseInputSize, parseLimit } from '../src/options.js';
 import { OutputNames } from '../src/output-names.js';
 
@@ -31,20 +30,6 @@ describe('option parsers', () => {
     expect(parseInputSize('640')).toBe(640);
     expect(() => parseInputSize('500')).toThrow('expected a multiple of 128 (e.g. 512).');
     expect(() => parseInputSize('-128')).toThrow('expected an integer >= 1.');
-  });
-});
-
-describe('clipToImage', () => {
-  it('clips boxes that reach into the letterbox padding or past the left/top edge', () => {
-    const clipped = clipToImage([{ box: [-3, 10, 520, 385.6], score: 0.5, classId: 1 }], 500, 374);
-    expect(clipped).toEqual([{ box: [0, 10, 500, 374], score: 0.5, classId: 1 }]);
-  });
-
-  it('drops boxes that lie wholly in the padding (no area left on the image)', () => {
-    const inPadding = { box: [505, 0, 511, 374] as [number, number, number, number], score: 0.9, classId: 0 };
-    const below = { box: [10, 380, 60, 400] as [number, number, number, number], score: 0.8, classId: 0 };
-    const kept = { box: [10, 10, 60, 60] as [number, number, number, number], score: 0.7, classId: 2 };
-    expect(clipToImage([inPadding, below, kept], 500, 374)).toEqual([kept]);
   });
 });
 

@@ -13,6 +13,18 @@ function columns(tensor: tf.Tensor): [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor
   return tf.split(tensor, 4, -1) as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
 }
 
+/** Centres and sizes of `[y1, x1, y2, x2]` anchors, each `[..., 1]`; called inside a tidy. */
+function anchorGeometry(anchors: tf.Tensor) {
+  const [ay1, ax1, ay2, ax2] = columns(anchors);
+  // Same operation order as the reference so the float32 results agree to the last few ulps.
+  return {
+    yCentreA: tf.div(tf.add(ay1, ay2), 2),
+    xCentreA: tf.div(tf.add(ax1, ax2), 2),
+    heightA: tf.sub(ay2, ay1),
+    widthA: tf.sub(ax2, ax1),
+  };
+}
+
 /**
  * Applies regression deltas to anchors (zylo117 `BBoxTransform`, no variance factors):
  * `yc = dy*ha + yca`, `xc = dx*wa + xca`, `h = exp(dh)*ha`, `w = exp(dw)*wa`.
@@ -25,12 +37,7 @@ export function decodeBoxes(regression: tf.Tensor, anchors: tf.Tensor): tf.Tenso
   requireBoxes('regression', regression);
   requireBoxes('anchors', anchors);
   return tf.tidy(() => {
-    const [ay1, ax1, ay2, ax2] = columns(anchors);
-    // Same operation order as the reference so the float32 results agree to the last few ulps.
-    const yCentreA = tf.div(tf.add(ay1, ay2), 2);
-    const xCentreA = tf.div(tf.add(ax1, ax2), 2);
-    const heightA = tf.sub(ay2, ay1);
-    const widthA = tf.sub(ax2, ax1);
+    const { yCentreA, xCentreA, heightA, widthA } = anchorGeometry(anchors);
     const [dy, dx, dh, dw] = columns(regression);
     const width = tf.mul(tf.exp(dw), widthA);
     const height = tf.mul(tf.exp(dh), heightA);
@@ -59,11 +66,7 @@ export function encodeBoxes(boxes: tf.Tensor, anchors: tf.Tensor): tf.Tensor {
   requireBoxes('boxes', boxes);
   requireBoxes('anchors', anchors);
   return tf.tidy(() => {
-    const [ay1, ax1, ay2, ax2] = columns(anchors);
-    const yCentreA = tf.div(tf.add(ay1, ay2), 2);
-    const xCentreA = tf.div(tf.add(ax1, ax2), 2);
-    const heightA = tf.sub(ay2, ay1);
-    const widthA = tf.sub(ax2, ax1);
+    const { yCentreA, xCentreA, heightA, widthA } = anchorGeometry(anchors);
     const [x1, y1, x2, y2] = columns(boxes);
     const width = tf.sub(x2, x1);
     const height = tf.sub(y2, y1);

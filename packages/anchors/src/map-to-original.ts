@@ -8,6 +8,17 @@ export interface BoxScale {
   scaleY: number;
 }
 
+/** Options of `mapToOriginal`. */
+export interface MapToOriginalOptions {
+  /**
+   * The original image's size. When given, each mapped box is clipped to `0 <= x <= width`,
+   * `0 <= y <= height` and boxes left with no area are dropped: those that lay wholly in the letterbox
+   * padding, and those that clipping to the network input left inverted (wholly left of or above it).
+   * Without it boxes are mapped as they are (the reference's output, which can reach past the image).
+   */
+  clipTo?: { width: number; height: number };
+}
+
 function requireScale(scale: BoxScale): void {
   if (!(scale.scaleX > 0) || !(scale.scaleY > 0)) {
     throw new InvalidArgumentError('scale', 'positive scaleX and scaleY', `${scale.scaleX}, ${scale.scaleY}`);
@@ -28,16 +39,30 @@ export function scaleBoxes(detections: readonly Detection[], scale: BoxScale): D
 /**
  * Maps detections from network-input pixels back to the original image, undoing a letterbox resize that
  * pasted the image at the top-left: x is divided by `scaleX = newWidth / oldWidth`, y by
- * `scaleY = newHeight / oldHeight` (two factors, because the short side was truncated). Returns new detections.
+ * `scaleY = newHeight / oldHeight` (two factors, because the short side was truncated), then, with
+ * `clipTo`, clipped to the image. The one mapping `model.detect`, the command line and the demo use.
+ * Returns new detections, in the same order.
  */
-export function mapToOriginal(detections: readonly Detection[], scale: BoxScale): Detection[] {
+export function mapToOriginal(detections: readonly Detection[], scale: BoxScale, options: MapToOriginalOptions = {}): Detection[] {
   requireScale(scale);
   const { scaleX, scaleY } = scale;
-  return detections.map(({ box: [x1, y1, x2, y2], score, classId }) => ({
+  const mapped = detections.map(({ box: [x1, y1, x2, y2], score, classId }): Detection => ({
     box: [x1 / scaleX, y1 / scaleY, x2 / scaleX, y2 / scaleY],
     score,
     classId,
   }));
+  const { clipTo } = options;
+  if (clipTo === undefined) return mapped;
+  if (!(clipTo.width > 0) || !(clipTo.height > 0)) {
+    throw new InvalidArgumentError('clipTo', 'a positive width and height', `${clipTo.width}x${clipTo.height}`);
+  }
+  const clamp = (value: number, limit: number) => Math.min(Math.max(value, 0), limit);
+  const clipped = mapped.map(({ box: [x1, y1, x2, y2], score, classId }): Detection => ({
+    box: [clamp(x1, clipTo.width), clamp(y1, clipTo.height), clamp(x2, clipTo.width), clamp(y2, clipTo.height)],
+    score,
+    classId,
+  }));
+  return clipped.filter(({ box: [x1, y1, x2, y2] }) => x2 > x1 && y2 > y1);
 }
 
 /** The `BoxScale` of a resize from `original` to `resized`, both `[height, width]`. */

@@ -126,3 +126,36 @@ describe('mapToOriginal and scaleBoxes', () => {
     expect(() => mapToOriginal(detections, { scaleX: 0, scaleY: 1 })).toThrow(InvalidArgumentError);
   });
 });
+
+describe('mapToOriginal with clipTo', () => {
+  const unit = { scaleX: 1, scaleY: 1 };
+
+  it('clips boxes that reach into the letterbox padding or past the left/top edge', () => {
+    const clipped = mapToOriginal([{ box: [-3, 10, 520, 385.6], score: 0.5, classId: 1 }], unit, { clipTo: { width: 500, height: 374 } });
+    expect(clipped).toEqual([{ box: [0, 10, 500, 374], score: 0.5, classId: 1 }]);
+  });
+
+  it('maps first, then clips to the original size', () => {
+    // 500x374 letterboxed to 512: resized 512x382; the box reaches 6 px into the right-hand padding.
+    const scale = resizeScale([374, 500], [382, 512]);
+    const [mapped] = mapToOriginal([{ box: [256, 191, 518, 382], score: 0.5, classId: 0 }], scale, { clipTo: { width: 500, height: 374 } });
+    expect(mapped.box[0]).toBeCloseTo(250, 12);
+    expect(mapped.box[1]).toBeCloseTo(191 / (382 / 374), 12);
+    expect(mapped.box[2]).toBe(500);
+    expect(mapped.box[3]).toBeCloseTo(374, 12);
+  });
+
+  it('drops boxes left with no area: wholly in the padding, or inverted by clipping to the input', () => {
+    const inPadding = { box: [505, 0, 511, 374] as [number, number, number, number], score: 0.9, classId: 0 };
+    const below = { box: [10, 380, 60, 400] as [number, number, number, number], score: 0.8, classId: 0 };
+    const inverted = { box: [0, 0, -92, 300] as [number, number, number, number], score: 0.75, classId: 1 };
+    const kept = { box: [10, 10, 60, 60] as [number, number, number, number], score: 0.7, classId: 2 };
+    expect(mapToOriginal([inPadding, below, inverted, kept], unit, { clipTo: { width: 500, height: 374 } })).toEqual([kept]);
+    // Without clipTo every box is kept, as the reference reports them.
+    expect(mapToOriginal([inPadding, below, inverted, kept], unit)).toHaveLength(4);
+  });
+
+  it('rejects a clipTo without area', () => {
+    expect(() => mapToOriginal([], unit, { clipTo: { width: 0, height: 5 } })).toThrow(InvalidArgumentError);
+  });
+});

@@ -23,4 +23,4 @@ export {
 } from './plan.js';
 export { type RandomSource, createRandom } from './random.js';
 export { dropConnect, dropout } from './drop-connect.js';
-export { checkImageBatch } from './input.js';
+export { checkImageBatch, checkFiniteAsync, type ImageBatchCheck } from './input.js';

@@ -64,7 +64,7 @@ export abstract class EfficientNetTrunk extends Module {
    * large inputs; the outer tidy still cleans up if a block throws.
    */
   protected runTrunk(x: tf.Tensor4D, tapIndices: readonly number[]): tf.Tensor4D[] {
-    checkImageBatch(x);
+    checkImageBatch(x, 'x', { checkFinite: false });
     return tf.tidy(() => {
       const wanted = new Set(tapIndices);
       const taps = new Map<number, tf.Tensor4D>();

@@ -147,10 +147,11 @@ describe('forward (B0)', () => {
     const bad = [tf.zeros([64, 64, 3]), tf.zeros([1, 64, 64, 4]), tf.zeros([1, 64, 64, 1]), tf.zeros([1, 64, 64, 3], 'int32')];
     for (const input of bad) {
       expect(() => backbone.forward(input as tf.Tensor4D)).toThrow(InvalidArgumentError);
-      expect(() => classifier.forward(input as tf.Tensor4D)).toThrow(/^x: expected a float32 \[N, H, W, 3\] tensor/);
+      expect(() => classifier.forward(input as tf.Tensor4D)).toThrow(/^x: expected (a rank-4 tensor \[N, H, W, 3\]|3 channels on axis 3 \[N, H, W, 3\]|dtype float32), got /);
     }
-    expect(() => backbone.forward(bad[1] as tf.Tensor4D)).toThrow(/got 4 channels/);
-    expect(() => backbone.forward(bad[0] as tf.Tensor4D)).toThrow(/got rank 3/);
+    expect(() => backbone.forward(bad[1] as tf.Tensor4D)).toThrow(/^x: expected 3 channels on axis 3 \[N, H, W, 3\], got shape \[1,64,64,4\]$/);
+    expect(() => backbone.forward(bad[0] as tf.Tensor4D)).toThrow(/^x: expected a rank-4 tensor \[N, H, W, 3\], got shape \[64,64,3\]$/);
+    expect(() => backbone.forward(bad[3] as tf.Tensor4D)).toThrow(/^x: expected dtype float32, got dtype int32$/);
     tf.dispose(bad);
     expect(tf.memory().numTensors).toBe(before);
   });

@@ -71,7 +71,7 @@ export const MIN_PLACED_SIDE = 2;
 
 /**
  * Maps image-pixel boxes `[x1, y1, x2, y2, classId]` into input pixels for `placement`: mirrored when the
- * image is, scaled by `resized / original` per axis (the inverse of the model's `boxToOriginal`), shifted,
+ * image is, scaled by `resized / original` per axis (the inverse of `mapToOriginal` with the model's `letterboxScale`), shifted,
  * and clipped to the visible part of the image. Boxes mostly cut away (see `MIN_VISIBLE_FRACTION`) or
  * thinner than `MIN_PLACED_SIDE` are dropped.
  */

@@ -1,4 +1,4 @@
-import { boxToOriginal, type RgbImage } from '@edet/model';
+import { letterboxScale, mapToOriginal, type RgbImage } from '@edet/model';
 import { describe, expect, it } from 'vitest';
 
 import { DEFAULT_AUGMENT, drawAugmentation } from '../src/augment.js';
@@ -31,12 +31,13 @@ function brightBox(pixels: Float32Array, size: number): number[] | undefined {
 }
 
 describe('letterbox', () => {
-  it("scales boxes by the inverse of the model's boxToOriginal", () => {
+  it("scales boxes by the inverse of the model's mapping back to the original", () => {
     const placement = letterboxPlacement(640, 480, 512);
     expect([placement.resizedWidth, placement.resizedHeight]).toEqual([512, 384]);
     const [placed] = placeBoxes([[260, 177, 491, 376, 1]], placement);
     expect(placed[4]).toBe(1);
-    const back = boxToOriginal(placed.slice(0, 4), { width: 640, height: 480, resizedWidth: 512, resizedHeight: 384 });
+    const scale = letterboxScale({ width: 640, height: 480, resizedWidth: 512, resizedHeight: 384 });
+    const [{ box: back }] = mapToOriginal([{ box: placed.slice(0, 4) as [number, number, number, number], score: 1, classId: 0 }], scale);
     back.forEach((value, i) => expect(value).toBeCloseTo([260, 177, 491, 376][i], 9));
     // Truncated short side: 333x500 -> 340x512 (512/500*333 = 340.99); each axis has its own ratio.
     const tall = letterboxPlacement(333, 500, 512);

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { EfficientNetBackbone } from '@edet/backbone-efficientnet';
+import { EfficientNetBackbone, checkFiniteAsync, checkImageBatch } from '@edet/backbone-efficientnet';
 import { BiFpn } from '@edet/bifpn';
 import { BoxHead, ClassHead } from '@edet/heads';
-import { type AnchorSet, generateAnchors, postprocess, type Detection, type PostprocessOptions } from '@edet/anchors';
+import { type AnchorSet, generateAnchors, mapToOriginal, postprocess, type Detection, type PostprocessOptions } from '@edet/anchors';
 import type { ParsedSafetensors } from '@edet/safetensors';
 import { InvalidArgumentError, Module, seedInitializers } from '@edet/tensor';
 
@@ -10,9 +10,8 @@ import { type EfficientDetConfig, type ResolvedEfficientDetConfig, resolveConfig
 import { type LoadCheckpointOptions, type SaveCheckpointOptions, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import type { KeyLayout } from './key-layouts.js';
 import { type LossOptions, type LossParts, detectionLoss } from './detection-loss.js';
-import { checkFiniteAsync, checkImageBatch } from './input-check.js';
 import { checkTargets } from './targets-check.js';
-import { type RgbImage, boxToOriginal, letterboxImage } from './preprocess.js';
+import { type RgbImage, letterboxImage, letterboxScale } from './preprocess.js';
 
 /** Options of `forward` and `extractFeatures`. */
 export interface ForwardOptions {
@@ -22,6 +21,16 @@ export interface ForwardOptions {
 
 /** Options of `predict` and `detect`: thresholds and NMS (see `PostprocessOptions` in `@edet/anchors`). */
 export type PredictOptions = Omit<PostprocessOptions, 'imageSize'> & ForwardOptions;
+
+/** Options of `detect`: those of `predict`, and whether boxes are clipped to the original image. */
+export type DetectOptions = Omit<PredictOptions, 'channelsLast'> & {
+  /**
+   * Clip boxes to the original image and drop those left with no area (see `mapToOriginal`), as the
+   * command line and the demo show them. Default false: the reference's boxes, clipped to the network
+   * input only, so a box can reach into the letterbox padding past the image's right or bottom edge.
+   */
+  clipToImage?: boolean;
+};
 
 /** Intermediate maps, NHWC: backbone `[C3, C4, C5]` and BiFPN outputs `[P3 .. P7]`. */
 export interface EfficientDetFeatures {
@@ -93,7 +102,7 @@ export class EfficientDet extends Module {
   /** Backbone and BiFPN maps for `x` (NCHW unless `channelsLast`). The caller disposes every returned tensor. */
   extractFeatures(x: tf.Tensor4D, options: ForwardOptions = {}): EfficientDetFeatures {
     const channelsLast = options.channelsLast ?? false;
-    checkImageBatch(x, 'x', 2 ** this.config.maxLevel, channelsLast);
+    checkImageBatch(x, 'x', { stride: 2 ** this.config.maxLevel, channelsLast });
     return this.features(x, channelsLast);
   }
 
@@ -116,7 +125,7 @@ export class EfficientDet extends Module {
    */
   forward(x: tf.Tensor4D, options: ForwardOptions = {}): [tf.Tensor3D, tf.Tensor3D, tf.Tensor2D] {
     const channelsLast = options.channelsLast ?? false;
-    checkImageBatch(x, 'x', 2 ** this.config.maxLevel, channelsLast);
+    checkImageBatch(x, 'x', { stride: 2 ** this.config.maxLevel, channelsLast });
     return this.outputs(x, channelsLast);
   }
 
@@ -143,7 +152,7 @@ export class EfficientDet extends Module {
    */
   async predict(x: tf.Tensor4D, options: PredictOptions = {}): Promise<Detection[][]> {
     const { channelsLast = false, ...postprocessOptions } = options;
-    checkImageBatch(x, 'x', 2 ** this.config.maxLevel, channelsLast, false);
+    checkImageBatch(x, 'x', { stride: 2 ** this.config.maxLevel, channelsLast, checkFinite: false });
     await checkFiniteAsync(x, 'x');
     return this.detections(x, channelsLast, postprocessOptions);
   }
@@ -164,12 +173,13 @@ export class EfficientDet extends Module {
    * through the network, and its boxes are mapped back to original-image pixels.
    * @param images decoded RGB or RGBA pixels of any size.
    */
-  async detect(images: RgbImage | readonly RgbImage[], options: PredictOptions = {}): Promise<Detection[][]> {
+  async detect(images: RgbImage | readonly RgbImage[], options: DetectOptions = {}): Promise<Detection[][]> {
+    // channelsLast is not an option of detect (its inputs are always NHWC); a stray one is dropped.
+    const { clipToImage = false, channelsLast: _alwaysChannelsLast, ...postprocessOptions } = options as DetectOptions & PredictOptions;
     const list = Array.isArray(images) ? (images as readonly RgbImage[]) : [images as RgbImage];
     if (list.length === 0) throw new InvalidArgumentError('images', 'at least one image', 'an empty list');
     const size = this.config.inputSize;
     const results: Detection[][] = [];
-    const { channelsLast: _alwaysChannelsLast, ...postprocessOptions } = options;
     // One image at a time keeps peak memory at one input whatever the list length. The image is validated
     // once, by letterboxImage; the tensor it builds (float32 [1, size, size, 3] from 0-255 bytes, so
     // finite) is not checked again.
@@ -177,7 +187,7 @@ export class EfficientDet extends Module {
       const { input, letterbox } = letterboxImage(image, size);
       try {
         const [detections] = await this.detections(input, true, postprocessOptions);
-        results.push(detections.map((d) => ({ ...d, box: boxToOriginal(d.box, letterbox) })));
+        results.push(mapToOriginal(detections, letterboxScale(letterbox), clipToImage ? { clipTo: letterbox } : {}));
       } finally {
         input.dispose();
       }
@@ -197,7 +207,7 @@ export class EfficientDet extends Module {
    */
   computeLoss(x: tf.Tensor4D, targets: readonly tf.Tensor2D[], options: LossOptions & ForwardOptions = {}): LossParts {
     const { channelsLast = false, ...lossOptions } = options;
-    checkImageBatch(x, 'x', 2 ** this.config.maxLevel, channelsLast);
+    checkImageBatch(x, 'x', { stride: 2 ** this.config.maxLevel, channelsLast });
     checkTargets(targets, x.shape[0], this.config.numClasses);
     const { fpn, backbone } = this.features(x, channelsLast);
     try {

@@ -13,3 +13,9 @@ export const COCO90_LABELS: readonly string[] = Object.freeze([
   '', 'tv', 'laptop', 'mouse', 'remote', 'keyboard', 'cell phone', 'microwave', 'oven', 'toaster',
   'sink', 'refrigerator', '', 'book', 'clock', 'vase', 'scissors', 'teddy bear', 'hair drier', 'toothbrush',
 ]);
+
+/** The name of a class id: its label, or `class N` for ids without one (`''` or past the end of `labels`). */
+export function classLabel(labels: readonly string[], classId: number): string {
+  const label = labels[classId];
+  return label === undefined || label === '' ? `class ${classId}` : label;
+}

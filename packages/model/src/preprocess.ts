@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { type BoxScale, resizeScale } from '@edet/anchors';
 import { InvalidArgumentError } from '@edet/tensor';
 
 /** Decoded pixels of one image: interleaved rows, `channels` bytes per pixel (RGB or RGBA). */
@@ -71,11 +72,12 @@ export function letterboxImage(image: RgbImage, size: number): { input: tf.Tenso
   return { input, letterbox };
 }
 
-/** Maps a box from network pixels back to original-image pixels (x by width ratio, y by height ratio). */
-export function boxToOriginal(box: readonly number[], letterbox: Letterbox): [number, number, number, number] {
-  const scaleX = letterbox.resizedWidth / letterbox.width;
-  const scaleY = letterbox.resizedHeight / letterbox.height;
-  return [box[0] / scaleX, box[1] / scaleY, box[2] / scaleX, box[3] / scaleY];
+/**
+ * The per-axis factors of a letterbox resize (`resized / original`), which `mapToOriginal` of
+ * `@edet/anchors` divides network-input boxes by to give original-image pixels.
+ */
+export function letterboxScale(letterbox: Letterbox): BoxScale {
+  return resizeScale([letterbox.height, letterbox.width], [letterbox.resizedHeight, letterbox.resizedWidth]);
 }
 
 /** The RGB channels of an image as 0-255 floats, interleaved `[height, width, 3]`. */

@@ -1,5 +1,4 @@
-import { labelOf } from './label-of.js';
-import { classColour } from './palette.js';
+import { classColour, classLabel, cssColour } from '@edet/model';
 import type { ShownDetection } from './select-detections.js';
 
 /**
@@ -12,14 +11,14 @@ export function renderDetectionList(body: HTMLTableSectionElement, detections: r
     const row = document.createElement('tr');
     row.setAttribute('data-testid', 'detection-row');
     row.dataset.class = String(detection.classId);
-    row.dataset.label = labelOf(labels, detection.classId);
+    row.dataset.label = classLabel(labels, detection.classId);
     row.dataset.score = String(detection.score);
     const [x1, y1, x2, y2] = detection.box;
     Object.assign(row.dataset, { x1: String(x1), y1: String(y1), x2: String(x2), y2: String(y2) });
     const swatch = document.createElement('span');
     swatch.className = 'swatch';
-    swatch.style.background = classColour(detection.classId);
-    const cells = [String(rank + 1), labelOf(labels, detection.classId), detection.score.toFixed(4), ...detection.box.map((value) => value.toFixed(1))];
+    swatch.style.background = cssColour(classColour(detection.classId));
+    const cells = [String(rank + 1), classLabel(labels, detection.classId), detection.score.toFixed(4), ...detection.box.map((value) => value.toFixed(1))];
     cells.forEach((text, index) => {
       const cell = document.createElement('td');
       if (index === 1) cell.append(swatch);

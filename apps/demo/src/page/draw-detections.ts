@@ -1,5 +1,4 @@
-import { labelOf } from './label-of.js';
-import { classColour } from './palette.js';
+import { classColour, classLabel, cssColour } from '@edet/model';
 import type { ShownDetection } from './select-detections.js';
 
 /**
@@ -25,10 +24,10 @@ export function drawDetections(
   // Worst first, so the best boxes are drawn on top.
   for (const detection of [...detections].reverse()) {
     const [x1, y1, x2, y2] = detection.box;
-    const colour = classColour(detection.classId);
+    const colour = cssColour(classColour(detection.classId));
     context.strokeStyle = colour;
     context.strokeRect(x1, y1, x2 - x1, y2 - y1);
-    const tag = `${labelOf(labels, detection.classId)} ${detection.score.toFixed(2)}`;
+    const tag = `${classLabel(labels, detection.classId)} ${detection.score.toFixed(2)}`;
     const tagWidth = context.measureText(tag).width + 4 * unit;
     const tagHeight = 9 * unit;
     const tagTop = y1 >= tagHeight ? y1 - tagHeight : y1;

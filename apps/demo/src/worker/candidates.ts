@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { postprocess } from '@edet/anchors';
-import { type Letterbox, boxToOriginal } from '@edet/model';
 
 import { CANDIDATE_SCORE_THRESHOLD, MAX_CANDIDATES } from '../config.js';
 import type { Candidates } from '../protocol.js';
@@ -12,14 +11,13 @@ import type { Candidates } from '../protocol.js';
  * gives (see `selectDetections`), as long as the list was not capped.
  * @param classification `[1, A, C]`, regression `[1, A, 4]`, anchors `[A, 4]`: `model.forward`'s outputs,
  *   not disposed.
- * @param size the network input side; `letterbox` maps its pixels back to the original image.
+ * @param size the network input side.
  */
 export async function candidatesFromOutputs(
   classification: tf.Tensor,
   regression: tf.Tensor,
   anchors: tf.Tensor,
   size: number,
-  letterbox: Letterbox,
 ): Promise<Candidates> {
   // IoU never exceeds 1, so this "NMS" suppresses nothing: it only sorts and caps.
   const [kept] = await postprocess(classification, regression, anchors, {
@@ -31,14 +29,12 @@ export async function candidatesFromOutputs(
   const count = kept.length;
   const candidates: Candidates = {
     boxes: new Float32Array(count * 4),
-    originalBoxes: new Float64Array(count * 4),
     scores: new Float32Array(count),
     classIds: new Int32Array(count),
     capped: count === MAX_CANDIDATES,
   };
   kept.forEach((detection, index) => {
     candidates.boxes.set(detection.box, index * 4);
-    candidates.originalBoxes.set(boxToOriginal(detection.box, letterbox), index * 4);
     candidates.scores[index] = detection.score;
     candidates.classIds[index] = detection.classId;
   });

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { type EfficientDet, letterboxImage } from '@edet/model';
+import { type EfficientDet, type Letterbox, letterboxImage } from '@edet/model';
 
 import type { Candidates, StageTimings } from '../protocol.js';
 import { bitmapPixels } from './bitmap-pixels.js';
@@ -14,7 +14,7 @@ import { settle } from './settle.js';
 export async function detectCandidates(
   model: EfficientDet,
   bitmap: ImageBitmap,
-): Promise<{ candidates: Candidates; imageWidth: number; imageHeight: number; timings: StageTimings }> {
+): Promise<{ candidates: Candidates; imageWidth: number; imageHeight: number; letterbox: Letterbox; timings: StageTimings }> {
   const start = performance.now();
   const image = bitmapPixels(bitmap);
   const size = model.config.inputSize;
@@ -29,12 +29,13 @@ export async function detectCandidates(
     await Promise.all([settle(classification), settle(regression)]);
     const networked = performance.now();
 
-    const candidates = await candidatesFromOutputs(classification, regression, anchors, size, letterbox);
+    const candidates = await candidatesFromOutputs(classification, regression, anchors, size);
     const end = performance.now();
     return {
       candidates,
       imageWidth: image.width,
       imageHeight: image.height,
+      letterbox,
       timings: {
         preprocessMs: preprocessed - start,
         networkMs: networked - preprocessed,

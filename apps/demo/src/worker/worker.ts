@@ -57,8 +57,8 @@ function requireModel(): EfficientDet {
 
 function transferables(reply: WorkerReply): Transferable[] {
   if (reply.type !== 'detected') return [];
-  const { boxes, originalBoxes, scores, classIds } = reply.result.candidates;
-  return [boxes.buffer, originalBoxes.buffer, scores.buffer, classIds.buffer];
+  const { boxes, scores, classIds } = reply.result.candidates;
+  return [boxes.buffer, scores.buffer, classIds.buffer];
 }
 
 // A chain, so a detect sent while weights load waits for them instead of interleaving with the load.

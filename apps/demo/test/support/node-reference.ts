@@ -3,7 +3,7 @@ import { join } from 'node:path';
 
 import { createCanvas, loadImage } from '@napi-rs/canvas';
 import { BCCD_D0_MANIFEST, readBccdD0Weights } from '@edet/bccd-d0/node';
-import { type Detection, EfficientDet, type EfficientDetConfig, type ModelManifest, type PredictOptions, type RgbImage } from '@edet/model';
+import { type DetectOptions, type Detection, EfficientDet, type EfficientDetConfig, type ModelManifest, type RgbImage } from '@edet/model';
 
 import { UNTRAINED_MODEL } from '../../src/config.js';
 import { DEMO_ROOT } from './build-demo.js';
@@ -30,20 +30,20 @@ export async function decodeSample(file: string): Promise<RgbImage> {
 
 /**
  * `model.detect` in Node, the reference the browser must reproduce: the demo's model (`UNTRAINED_MODEL`
- * unless `config` says otherwise) with `weights` loaded, one run per options set. Runs on the test
- * process's backend (wasm by default).
+ * unless `config` says otherwise) with `weights` loaded, one run per options set, boxes clipped to the
+ * image as the page shows them. Runs on the test process's backend (wasm by default).
  */
 export async function nodeDetections(
   weights: Uint8Array,
   image: RgbImage,
-  optionSets: readonly PredictOptions[],
+  optionSets: readonly DetectOptions[],
   config: EfficientDetConfig = UNTRAINED_MODEL,
 ): Promise<Detection[][]> {
   const model = new EfficientDet({ ...config });
   try {
     model.loadSafetensors(weights);
     const results: Detection[][] = [];
-    for (const options of optionSets) results.push((await model.detect(image, options))[0]);
+    for (const options of optionSets) results.push((await model.detect(image, { ...options, clipToImage: true }))[0]);
     return results;
   } finally {
     model.dispose();

@@ -7,7 +7,6 @@ import type { PredictOptions } from '@edet/model';
 
 import { NODE_BACKENDS, startBackend, type NodeBackend } from '../backend.js';
 import { labeller, loadClassNames } from '../classes.js';
-import { clipToImage } from '../clip-boxes.js';
 import { CliError, oneLineMessage } from '../errors.js';
 import { annotateImage } from '../draw/annotate.js';
 import { readInputFile } from '../files.js';
@@ -101,8 +100,7 @@ export async function runDetect(images: readonly string[], options: DetectOption
   try {
     if (!options.json) io.out(`backend: ${backend}, model: D${options.coef}, ${names.length} classes, weights: ${choice.description}\n`);
     for (const { file, image, format } of decoded) {
-      const [raw] = await model.detect([image], predictOptions);
-      const detections = clipToImage(raw, image.width, image.height);
+      const [detections] = await model.detect([image], { ...predictOptions, clipToImage: true });
       reports.push(toImageReport(file, detections, labelOf));
       if (!options.json) io.out(`${formatDetectionTable(file, detections, labelOf)}\n`);
       const output = outputNames.next(file, format);

@@ -1,6 +1,9 @@
 /** An sRGB colour, each channel 0..255. */
 export type Rgb = readonly [number, number, number];
 
+// One palette for every picture of detections (the command line's annotated images, the demo's canvas and
+// list): the same class id gets the same colour everywhere.
+
 // Hues step by the golden angle, so neighbouring class ids (which are often related, e.g. car/bus/truck)
 // get far-apart colours and no two of the first ~100 ids look alike.
 const GOLDEN_ANGLE_DEGREES = 137.507_764;
