@@ -16,30 +16,31 @@ const work = mkdtempSync(join(tmpdir(), 'edet-standalone-'));
 // What each package must do on its own, in plain Node ESM.
 const programs = {
   '@edet/tensor': `import * as tf from '@tensorflow/tfjs-core';
-    import { Conv2d, useBackend, readSafetensors, writeSafetensorsSync } from '@edet/tensor';
-    await useBackend(['wasm']);
+    import '@tensorflow/tfjs-backend-wasm';
+    import { Conv2d, readSafetensors, writeSafetensorsSync } from '@edet/tensor';
+    await tf.setBackend('wasm');
     const conv = new Conv2d(3, 4, 3, { stride: 2 });
     const g = tf.grad((x) => tf.sum(conv.forward(x)))(tf.ones([1, 8, 8, 3]));
     const bytes = writeSafetensorsSync(conv.stateDict());
     if (g.shape.join() !== '1,8,8,3' || Object.keys(readSafetensors(bytes).tensors).length !== 2) throw new Error('tensor');`,
   '@edet/backbone-efficientnet': `import * as tf from '@tensorflow/tfjs-core';
+    import '@tensorflow/tfjs-backend-wasm';
     import { EfficientNetBackbone } from '@edet/backbone-efficientnet';
-    import { useBackend } from '@edet/tensor';
-    await useBackend(['wasm']);
+    await tf.setBackend('wasm');
     const net = new EfficientNetBackbone({ variant: 0 });
     const [c3, c4, c5] = net.forward(tf.zeros([1, 64, 64, 3]));
     if (c5.shape.join() !== '1,2,2,320' || net.parameterCount() !== 3595388) throw new Error('backbone');`,
   '@edet/bifpn': `import * as tf from '@tensorflow/tfjs-core';
+    import '@tensorflow/tfjs-backend-cpu';
     import { BiFpn } from '@edet/bifpn';
-    import { useBackend } from '@edet/tensor';
-    await useBackend(['cpu']);
+    await tf.setBackend('cpu');
     const fpn = new BiFpn({ channels: 16, layers: 2, backboneChannels: [8, 8, 8] });
     const maps = fpn.forward([tf.zeros([1, 16, 16, 8]), tf.zeros([1, 8, 8, 8]), tf.zeros([1, 4, 4, 8])]);
     if (maps.length !== 5 || maps[4].shape.join() !== '1,1,1,16') throw new Error('bifpn');`,
   '@edet/heads': `import * as tf from '@tensorflow/tfjs-core';
+    import '@tensorflow/tfjs-backend-cpu';
     import { ClassHead } from '@edet/heads';
-    import { useBackend } from '@edet/tensor';
-    await useBackend(['cpu']);
+    await tf.setBackend('cpu');
     const head = new ClassHead({ channels: 8, layers: 1, levels: 2, anchorsPerLocation: 9 }, 3);
     const out = head.forward([tf.zeros([1, 4, 4, 8]), tf.zeros([1, 2, 2, 8])]);
     if (out.shape.join() !== '1,180,3') throw new Error('heads');`,
@@ -47,18 +48,37 @@ const programs = {
     const kept = nms([[0, 0, 10, 10], [1, 1, 10, 10], [20, 20, 30, 30]], [0.9, 0.8, 0.7], undefined, { mode: 'agnostic', iouThreshold: 0.5 });
     if (anchorCount([512, 512]) !== 49104 || kept.indices.join() !== '0,2') throw new Error('anchors');`,
   '@edet/losses': `import * as tf from '@tensorflow/tfjs-core';
+    import '@tensorflow/tfjs-backend-cpu';
     import { sigmoidFocalLoss } from '@edet/losses';
-    import { useBackend } from '@edet/tensor';
-    await useBackend(['cpu']);
+    await tf.setBackend('cpu');
     const g = tf.grad((x) => sigmoidFocalLoss(x, tf.tensor1d([1, 0])))(tf.tensor1d([0.3, -2]));
     if (!g.dataSync().every(Number.isFinite)) throw new Error('losses');`,
   '@edet/model': `import * as tf from '@tensorflow/tfjs-core';
-    import { EfficientDet } from '@edet/model';
-    import { useBackend } from '@edet/tensor';
-    await useBackend(['wasm']);
+    import { EfficientDet, useBackend } from '@edet/model';
+    import { wasm } from '@edet/model/backends/wasm';
+    await useBackend([wasm]);
     const model = new EfficientDet({ compoundCoef: 0 });
     const [cls] = model.forward(tf.zeros([1, 3, 128, 128]));
     if (model.parameterCount() !== 3880067 || cls.shape.join() !== '1,3069,90') throw new Error('model');`,
+  '@edet/wasm-kernels': `import * as tf from '@tensorflow/tfjs-core';
+    import '@tensorflow/tfjs-backend-wasm';
+    import { WASM_KERNELS, registerWasmKernels } from '@edet/wasm-kernels';
+    if (registerWasmKernels().length !== WASM_KERNELS.length) throw new Error('wasm-kernels: registration');
+    await tf.setBackend('wasm');
+    const attrs = { strides: 1, pad: 'same', dataFormat: 'NHWC', dilations: 1, filterShape: [3, 3, 2, 4] };
+    const dw = tf.engine().runKernel('Conv2DBackpropFilter', { x: tf.ones([1, 5, 5, 2]), dy: tf.ones([1, 5, 5, 4]) }, attrs);
+    if (dw.shape.join() !== '3,3,2,4' || dw.dataSync()[0] !== 16 || dw.dataSync()[32] !== 25) throw new Error('wasm-kernels');`,
+};
+
+// The tfjs backends each program imports (optional peer dependencies, so the user installs the ones they use).
+const backendPackages = {
+  '@edet/tensor': ['@tensorflow/tfjs-backend-wasm@4.22.0'],
+  '@edet/backbone-efficientnet': ['@tensorflow/tfjs-backend-wasm@4.22.0'],
+  '@edet/bifpn': ['@tensorflow/tfjs-backend-cpu@4.22.0'],
+  '@edet/heads': ['@tensorflow/tfjs-backend-cpu@4.22.0'],
+  '@edet/losses': ['@tensorflow/tfjs-backend-cpu@4.22.0'],
+  '@edet/model': ['@tensorflow/tfjs-backend-wasm@4.22.0'],
+  '@edet/wasm-kernels': ['@tensorflow/tfjs-backend-wasm@4.22.0'],
 };
 
 const packageDirs = readdirSync(join(root, 'packages'));
@@ -90,7 +110,7 @@ for (const [name, program] of Object.entries(programs)) {
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
   const needed = [name, ...edetDependencies(name)].map((n) => tarballs[n]);
   try {
-    execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...needed, '@tensorflow/tfjs-core@4.22.0'], {
+    execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...needed, '@tensorflow/tfjs-core@4.22.0', ...(backendPackages[name] ?? [])], {
       cwd: project,
       stdio: ['ignore', 'ignore', 'pipe'],
     });

@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 
+import { SWISH, SWISH_GRAD } from '@edet/tensor';
+
 import { type KernelArgs, allocate, pointer, simd } from './wasm-backend.js';
 
 /**
@@ -8,9 +10,6 @@ import { type KernelArgs, allocate, pointer, simd } from './wasm-backend.js';
  * runs them when they are registered for the active backend. float32 only.
  */
 
-/** Kernel names. */
-export const SWISH = 'EdetSwish';
-export const SWISH_GRAD = 'EdetSwishGrad';
 
 function checkFloat32(kernel: string, infos: Record<string, tf.TensorInfo>): void {
   for (const [name, info] of Object.entries(infos)) {

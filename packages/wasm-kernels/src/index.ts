@@ -1,0 +1,2 @@
+// edet's kernels for tfjs's wasm backend: one call registers them all. Everything else here is internal.
+export { registerWasmKernels, isEdetKernel, ADDED_KERNELS, REPLACED_KERNELS, WASM_KERNELS } from './register.js';
