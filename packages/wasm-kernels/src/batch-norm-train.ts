@@ -9,6 +9,7 @@ import {
   syncedRows,
 } from '@edet/tensor';
 
+import { WasmKernelError } from './errors.js';
 import { type KernelArgs, allocate, floatView, pointer, release, simd } from './wasm-backend.js';
 
 /**
@@ -24,10 +25,10 @@ import { type KernelArgs, allocate, floatView, pointer, release, simd } from './
 /** `[rows, channels]` of a channels-last tensor, after checking the per-channel inputs against it. */
 function layout(kernel: string, x: tf.TensorInfo, perChannel: Record<string, tf.TensorInfo>): [number, number] {
   const channels = x.shape[x.shape.length - 1];
-  if (x.dtype !== 'float32') throw new Error(`${kernel}: x must be float32, got ${x.dtype}`);
+  if (x.dtype !== 'float32') throw new WasmKernelError(`${kernel}: x must be float32, got ${x.dtype}`);
   for (const [name, info] of Object.entries(perChannel)) {
     if (info.dtype !== 'float32' || info.shape.length !== 1 || info.shape[0] !== channels) {
-      throw new Error(`${kernel}: ${name} must be float32 [${channels}], got ${info.dtype} [${info.shape}]`);
+      throw new WasmKernelError(`${kernel}: ${name} must be float32 [${channels}], got ${info.dtype} [${info.shape}]`);
     }
   }
   return [tf.util.sizeFromShape(x.shape) / channels, channels];
@@ -83,7 +84,7 @@ function batchNormTrainGrad({ inputs, backend, attrs }: KernelArgs<BatchNormTrai
   const { dy, x, gamma, beta, mean, invStd } = inputs;
   const [rows, channels] = layout(BATCH_NORM_TRAIN_GRAD, x, { gamma, beta, mean, invStd });
   if (dy.dtype !== 'float32' || !tf.util.arraysEqual(dy.shape, x.shape)) {
-    throw new Error(`${BATCH_NORM_TRAIN_GRAD}: dy must be float32 [${x.shape}], got ${dy.dtype} [${dy.shape}]`);
+    throw new WasmKernelError(`${BATCH_NORM_TRAIN_GRAD}: dy must be float32 [${x.shape}], got ${dy.dtype} [${dy.shape}]`);
   }
   const dx = allocate(backend, x.shape, false);
   const dGamma = allocate(backend, [channels], false);

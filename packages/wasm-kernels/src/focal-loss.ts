@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import { FOCAL_LOSS_GRAD_KERNEL, FOCAL_LOSS_KERNEL, type FocalLossKernelAttrs, focalLossKernelTakesWeights } from '@edet/losses';
 
+import { WasmKernelError } from './errors.js';
 import { type KernelArgs, floatView, pointer, simd } from './wasm-backend.js';
 import { FOCAL_LOSS_GAMMAS, FOCAL_LOSS_WEIGHTING } from './wasm/focal-loss-programs.js';
 
@@ -32,7 +33,7 @@ import { FOCAL_LOSS_GAMMAS, FOCAL_LOSS_WEIGHTING } from './wasm/focal-loss-progr
 function weightRun(name: string, inputs: Record<string, tf.TensorInfo>, dy?: tf.TensorInfo): number {
   const { logits, targets, weights } = inputs;
   const fail = (what: string): never => {
-    throw new Error(`${name}: ${what}`);
+    throw new WasmKernelError(`${name}: ${what}`);
   };
   const same = (info: tf.TensorInfo) => tf.util.arraysEqual(info.shape, logits.shape);
   for (const info of [logits, targets, weights, dy]) {
