@@ -6,6 +6,9 @@ import * as tf from '@tensorflow/tfjs-core';
  * composes its result from forward ops unless the kernel registered for the active backend has been
  * declared exact, and then runs that kernel (much faster). A declaration names the kernel function: a
  * kernel registered later in its place is not trusted.
+ *
+ * Why not compose everywhere: on wasm, a D0 training step (256x256, batch 2) took 1.19 s (median of 5,
+ * interleaved) with @edet/wasm-kernels' `MaxPoolGrad` against 1.49 s with the composed max-pool gradient.
  */
 const exact = new Map<string, Set<tf.KernelFunc>>();
 
