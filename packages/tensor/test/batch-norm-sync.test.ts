@@ -2,8 +2,8 @@
  * Synchronised batch norm, in one thread: a pass over half a batch with a `BatchNormSync` that adds the
  * other half's sums (computed here in float64 from that half's data) must give the same output, input
  * gradient and statistics as one pass over the whole batch. On cpu this checks the composed path, and on
- * wasm the fused kernels of @edet/wasm-kernels (which get the sync through the kernel call). The trainer's worker threads (apps/trainer/test/parallel-step.test.ts) check the
- * shared-memory barrier.
+ * wasm the fused kernels of @edet/wasm-kernels (which get the sync through the kernel call). The trainer's
+ * worker threads (apps/trainer/test/parallel-step.test.ts) check the shared-memory barrier.
  */
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';

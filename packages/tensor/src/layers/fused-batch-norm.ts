@@ -90,9 +90,10 @@ function composedBackward(dy: tf.Tensor, saved: tf.Tensor[], activation: 'none' 
  * lets a D0 training step at 512x512 fit in the wasm heap, and it is faster.
  *
  * Where the active backend has the fused kernels (`EdetBatchNormTrain` / `EdetBatchNormTrainGrad`, which
- * `registerWasmKernels` of `@edet/wasm-kernels` adds to wasm), forward and backward are each a few passes over the tensor;
- * elsewhere they are composed from tfjs ops. With a `BatchNormSync` installed (`setBatchNormSync`), both
- * paths take the statistics, and the backward pass its two sums, over every replica's pass.
+ * `registerWasmKernels` of `@edet/wasm-kernels` adds to wasm), forward and backward are each a few passes
+ * over the tensor; elsewhere they are composed from tfjs ops. With a `BatchNormSync` installed
+ * (`setBatchNormSync`), both paths take the statistics, and the backward pass its two sums, over every
+ * replica's pass; the fused kernels get the sync through their attributes.
  *
  * @param x `[N, H, W, C]`. @param gamma, beta `[C]`.
  * @returns the normalised (and activated) output `[N, H, W, C]` and the batch statistics; all new tensors
