@@ -51,7 +51,7 @@ const WEBGL_ONLY = [
 // - anchors.test.ts (uses Node's Buffer), *-golden / checkpoint / jpeg-path / rwightman-layout /
 //   backbone checkpoint-keys and stages / safetensors-shared / gradients-node (read files or spawn Node),
 //   smoke.test.ts (asserts the Node default backend, wasm), model-gradients.test.ts (wasm by design),
-//   kernels-*.test.ts and losses' focal-loss-fused.test.ts (wasm kernels), presets.test.ts (D0-D7x:
+//   @edet/wasm-kernels' tests (wasm kernels), backend-bundle.test.ts (runs esbuild), presets.test.ts (D0-D7x:
 //   minutes on SwiftShader).
 // - gradients-conv, gradients-pooling, gradients-training: tfjs-backend-webgl's stride-2 backprop shaders
 //   fail to compile on SwiftShader, and it has no packed transpose above rank 6.

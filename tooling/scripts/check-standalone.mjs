@@ -16,8 +16,9 @@ const work = mkdtempSync(join(tmpdir(), 'edet-standalone-'));
 // What each package must do on its own, in plain Node ESM.
 const programs = {
   '@edet/tensor': `import * as tf from '@tensorflow/tfjs-core';
-    import { Conv2d, useBackend } from '@edet/tensor';
-    await useBackend(['wasm']);
+    import '@tensorflow/tfjs-backend-wasm';
+    import { Conv2d } from '@edet/tensor';
+    await tf.setBackend('wasm');
     const conv = new Conv2d(3, 4, 3, { stride: 2 });
     const g = tf.grad((x) => tf.sum(conv.forward(x)))(tf.ones([1, 8, 8, 3]));
     if (g.shape.join() !== '1,8,8,3' || Object.keys(conv.stateDict()).length !== 2) throw new Error('tensor');`,
@@ -29,23 +30,23 @@ const programs = {
     const { tensors } = readSafetensors(parsed);
     if (parsed.header.metadata.k !== 'v' || tensors.w.shape.join() !== '2,3' || tensors.n.dataSync()[0] !== 7) throw new Error('safetensors');`,
   '@edet/backbone-efficientnet': `import * as tf from '@tensorflow/tfjs-core';
+    import '@tensorflow/tfjs-backend-wasm';
     import { EfficientNetBackbone } from '@edet/backbone-efficientnet';
-    import { useBackend } from '@edet/tensor';
-    await useBackend(['wasm']);
+    await tf.setBackend('wasm');
     const net = new EfficientNetBackbone({ variant: 0 });
     const [c3, c4, c5] = net.forward(tf.zeros([1, 64, 64, 3]));
     if (c5.shape.join() !== '1,2,2,320' || net.parameterCount() !== 3595388) throw new Error('backbone');`,
   '@edet/bifpn': `import * as tf from '@tensorflow/tfjs-core';
+    import '@tensorflow/tfjs-backend-cpu';
     import { BiFpn } from '@edet/bifpn';
-    import { useBackend } from '@edet/tensor';
-    await useBackend(['cpu']);
+    await tf.setBackend('cpu');
     const fpn = new BiFpn({ channels: 16, layers: 2, backboneChannels: [8, 8, 8] });
     const maps = fpn.forward([tf.zeros([1, 16, 16, 8]), tf.zeros([1, 8, 8, 8]), tf.zeros([1, 4, 4, 8])]);
     if (maps.length !== 5 || maps[4].shape.join() !== '1,1,1,16') throw new Error('bifpn');`,
   '@edet/heads': `import * as tf from '@tensorflow/tfjs-core';
+    import '@tensorflow/tfjs-backend-cpu';
     import { ClassHead } from '@edet/heads';
-    import { useBackend } from '@edet/tensor';
-    await useBackend(['cpu']);
+    await tf.setBackend('cpu');
     const head = new ClassHead({ channels: 8, layers: 1, levels: 2, anchorsPerLocation: 9 }, 3);
     const out = head.forward([tf.zeros([1, 4, 4, 8]), tf.zeros([1, 2, 2, 8])]);
     if (out.shape.join() !== '1,180,3') throw new Error('heads');`,
@@ -53,22 +54,22 @@ const programs = {
     const kept = nms([[0, 0, 10, 10], [1, 1, 10, 10], [20, 20, 30, 30]], [0.9, 0.8, 0.7], undefined, { mode: 'agnostic', iouThreshold: 0.5 });
     if (anchorCount([512, 512]) !== 49104 || kept.indices.join() !== '0,2') throw new Error('anchors');`,
   '@edet/losses': `import * as tf from '@tensorflow/tfjs-core';
+    import '@tensorflow/tfjs-backend-cpu';
     import { sigmoidFocalLoss } from '@edet/losses';
-    import { useBackend } from '@edet/tensor';
-    await useBackend(['cpu']);
+    await tf.setBackend('cpu');
     const g = tf.grad((x) => sigmoidFocalLoss(x, tf.tensor1d([1, 0])))(tf.tensor1d([0.3, -2]));
     if (!g.dataSync().every(Number.isFinite)) throw new Error('losses');`,
   '@edet/model': `import * as tf from '@tensorflow/tfjs-core';
-    import { EfficientDet } from '@edet/model';
-    import { useBackend } from '@edet/tensor';
-    await useBackend(['wasm']);
+    import { EfficientDet, useBackend } from '@edet/model';
+    import { wasm } from '@edet/model/backends/wasm';
+    await useBackend([wasm]);
     const model = new EfficientDet({ compoundCoef: 0 });
     const [cls] = model.forward(tf.zeros([1, 3, 128, 128]));
     if (model.parameterCount() !== 3880067 || cls.shape.join() !== '1,3069,90') throw new Error('model');`,
   '@edet/bccd-d0': `import { BCCD_D0_LABELS, BCCD_D0_MANIFEST, readBccdD0Weights } from '@edet/bccd-d0/node';
-    import { createModelFromManifest } from '@edet/model';
-    import { useBackend } from '@edet/tensor';
-    await useBackend(['wasm']);
+    import { createModelFromManifest, useBackend } from '@edet/model';
+    import { wasm } from '@edet/model/backends/wasm';
+    await useBackend([wasm]);
     const model = createModelFromManifest(BCCD_D0_MANIFEST, await readBccdD0Weights());
     if (BCCD_D0_LABELS.join() !== 'RBC,WBC,Platelets' || model.config.numClasses !== 3 || model.config.inputSize !== 512) throw new Error('bccd-d0');`,
   '@edet/coco-eval': `import { categoryMap, evaluateCoco, toCocoDetections } from '@edet/coco-eval';
@@ -88,15 +89,27 @@ const programs = {
       categories: [{ id: 5, name: 'cell' }], annotations: [{ id: 1, image_id: 1, category_id: 5, bbox: [8, 4, 16, 8] }] }));
     const { samples } = loadCocoDataset('ds', 'train');
     const readImage = async () => ({ data: new Uint8Array(64 * 32 * 3).fill(128), width: 64, height: 32, channels: 3 });
-    const options = { size: 32, batchSize: 1, seed: 1, augment: false, shuffle: false, dropLast: false, readImage };
-    const batches = [];
-    for await (const batch of streamEpoch(samples, 0, 0, options)) batches.push(batch);
-    if (batches.length !== 1 || batches[0].boxes[0][0].join() !== '4,2,12,6,0' || batches[0].pixels.length !== 3072) throw new Error('data');`,
+    const options = { size: 32, batchSize: 1, seed: 1, augment: false, shuffle: false, dropLast: false, readImage   '@edet/wasm-kernels': `import * as tf from '@tensorflow/tfjs-core';
+    import '@tensorflow/tfjs-backend-wasm';
+    import { WASM_KERNELS, registerWasmKernels } from '@edet/wasm-kernels';
+    if (registerWasmKernels().length !== WASM_KERNELS.length) throw new Error('wasm-kernels: registration');
+    await tf.setBackend('wasm');
+    const attrs = { strides: 1, pad: 'same', dataFormat: 'NHWC', dilations: 1, filterShape: [3, 3, 2, 4] };
+    const dw = tf.engine().runKernel('Conv2DBackpropFilter', { x: tf.ones([1, 5, 5, 2]), dy: tf.ones([1, 5, 5, 4]) }, attrs);
+    if (dw.shape.join() !== '3,3,2,4' || dw.dataSync()[0] !== 16 || dw.dataSync()[32] !== 25) throw new Error('wasm-kernels');`,
 };
 
-// npm packages a program needs beyond its package and tfjs-core (a package that brings no backend of its own).
-const extraInstalls = {
+// The tfjs backends each program imports (optional peer dependencies, so the user installs the ones they use).
+const backendPackages = {
+  '@edet/tensor': ['@tensorflow/tfjs-backend-wasm@4.22.0'],
+  '@edet/backbone-efficientnet': ['@tensorflow/tfjs-backend-wasm@4.22.0'],
+  '@edet/bifpn': ['@tensorflow/tfjs-backend-cpu@4.22.0'],
+  '@edet/heads': ['@tensorflow/tfjs-backend-cpu@4.22.0'],
+  '@edet/losses': ['@tensorflow/tfjs-backend-cpu@4.22.0'],
+  '@edet/model': ['@tensorflow/tfjs-backend-wasm@4.22.0'],
+  '@edet/wasm-kernels': ['@tensorflow/tfjs-backend-wasm@4.22.0'],
   '@edet/safetensors': ['@tensorflow/tfjs-backend-cpu@4.22.0'],
+  '@edet/bccd-d0': ['@tensorflow/tfjs-backend-wasm@4.22.0'],
 };
 
 const packageDirs = readdirSync(join(root, 'packages'));
@@ -128,7 +141,7 @@ for (const [name, program] of Object.entries(programs)) {
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
   const needed = [name, ...edetDependencies(name)].map((n) => tarballs[n]);
   try {
-    execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...needed, '@tensorflow/tfjs-core@4.22.0', ...(extraInstalls[name] ?? [])], {
+    execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...needed, '@tensorflow/tfjs-core@4.22.0', ...(backendPackages[name] ?? [])], {
       cwd: project,
       stdio: ['ignore', 'ignore', 'pipe'],
     });

@@ -1,11 +1,9 @@
 // Runs before every test file in browser mode (vitest.browser.config.ts): starts the backend of this
 // browser instance. No fallback: a file that runs as "webgpu" must really run on WebGPU.
 import { inject } from 'vitest';
-// @edet/tensor loads these by a computed name that Vite cannot follow, so they are registered here.
-import '@tensorflow/tfjs-backend-webgl';
-import '@tensorflow/tfjs-backend-webgpu';
-
-import { useBackend, type BackendName } from '../../packages/tensor/src/index.js';
+import { type BackendName, useBackend } from '../../packages/model/src/index.js';
+import { webgl } from '../../packages/model/src/backends/webgl.js';
+import { webgpu } from '../../packages/model/src/backends/webgpu.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -14,4 +12,5 @@ declare module 'vitest' {
   }
 }
 
-await useBackend([inject('backend')]);
+const loaders = { webgl, webgpu } as const;
+await useBackend([loaders[inject('backend') as keyof typeof loaders]]);

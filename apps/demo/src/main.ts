@@ -4,7 +4,7 @@
  */
 import './style.css';
 
-import type { BackendName } from '@edet/tensor';
+import type { BackendName } from '@edet/model';
 
 import {
   CANDIDATE_SCORE_THRESHOLD,

@@ -2,8 +2,7 @@
  * The messages between the page and the inference worker. Every request carries an `id` and gets exactly
  * one reply with the same `id`: its result, or `error`.
  */
-import type { Letterbox } from '@edet/model';
-import type { BackendName } from '@edet/tensor';
+import type { BackendName, Letterbox } from '@edet/model';
 
 /** What the page needs to know about the loaded model. */
 export interface ModelInfo {

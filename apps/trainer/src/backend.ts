@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { useBackend, type BackendName } from '@edet/tensor';
+import { type BackendName, useBackend } from '@edet/model';
+import { cpu } from '@edet/model/backends/cpu';
+import { wasm } from '@edet/model/backends/wasm';
 
 /** The tfjs backends that run in Node without native add-ons, fastest first. */
 export const NODE_BACKENDS = ['wasm', 'cpu'] as const satisfies readonly BackendName[];
@@ -16,5 +18,6 @@ export type NodeBackend = (typeof NODE_BACKENDS)[number];
  */
 export async function startBackend(requested?: NodeBackend): Promise<NodeBackend> {
   tf.enableProdMode();
-  return (await useBackend(requested === undefined ? NODE_BACKENDS : [requested])) as NodeBackend;
+  const loaders = { wasm, cpu };
+  return (await useBackend((requested === undefined ? NODE_BACKENDS : [requested]).map((name) => loaders[name]))) as NodeBackend;
 }

@@ -1,13 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 
+import { releaseAfterBackward } from '@edet/tensor';
+
 import {
   FOCAL_LOSS_GRAD_KERNEL,
   FOCAL_LOSS_KERNEL,
   type FocalLossKernelAttrs,
   focalLossKernelTakesWeights,
-  releaseAfterBackward,
-} from '@edet/tensor';
-
+} from './focal-loss-kernel.js';
 import { checkSameShape, checkNumber } from './validation.js';
 import { checkReduction, checkWeights, reduceLoss, type ReductionOptions } from './reduction.js';
 
@@ -31,7 +31,7 @@ export interface FocalLossOptions extends ReductionOptions {
  * Targets must be 0 or 1 (one-hot); soft labels are not supported, because the margin form above is exact only
  * for hard labels.
  *
- * On the wasm backend, once `registerWasmTrainingKernels` (from `@edet/tensor`) has run, the weighted per-element
+ * On the wasm backend, once `registerWasmKernels` (from `@edet/wasm-kernels`) has run, the weighted per-element
  * loss and its gradient are one fused kernel each (in float64, ~2x faster over D0's class logits); other backends
  * compose it from tfjs ops. Either way only the logits get a gradient; there the targets and weights are
  * constants (masks), not differentiable inputs.
@@ -67,8 +67,8 @@ function asFloat32(x: tf.Tensor): tf.Tensor {
 }
 
 /**
- * True when the active backend has the fused focal-loss kernels of `@edet/tensor` (wasm, once
- * `registerWasmTrainingKernels` has run) and they take these inputs (float32 logits; weights, if any, of the
+ * True when the active backend has the fused focal-loss kernels (`@edet/wasm-kernels` registers them on wasm,
+ * with `registerWasmKernels`) and they take these inputs (float32 logits; weights, if any, of the
  * logits' shape or that with a last axis of 1). Elsewhere the loss is composed of tfjs ops.
  */
 function canFuse(logits: tf.Tensor, weights: tf.Tensor | undefined): boolean {

@@ -2,6 +2,12 @@
 // normalisation by positive anchors that EfficientDet's training loss uses.
 export type { Reduction, ReductionOptions } from './reduction.js';
 export { sigmoidFocalLoss, type FocalLossOptions } from './focal-loss.js';
+export {
+  FOCAL_LOSS_KERNEL,
+  FOCAL_LOSS_GRAD_KERNEL,
+  focalLossKernelTakesWeights,
+  type FocalLossKernelAttrs,
+} from './focal-loss-kernel.js';
 export { AnchorState, type AnchorStateValue } from './anchor-state.js';
 export {
   normalizeByPositives,

@@ -15,3 +15,5 @@ export { mapToOriginal } from '@edet/anchors';
 export * from './detection-loss.js';
 export * from './targets-check.js';
 export * from './train-step.js';
+export * from './backends/backend-loader.js';
+export * from './backends/use-backend.js';

@@ -6,9 +6,10 @@ import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { EfficientDet, loadCheckpoint } from '@edet/model';
+import { EfficientDet, loadCheckpoint, useBackend } from '@edet/model';
+import { cpu } from '@edet/model/backends/cpu';
+import { wasm } from '@edet/model/backends/wasm';
 import { readSafetensors } from '@edet/safetensors';
-import { useBackend } from '@edet/tensor';
 
 import { sharedPath } from '../../tensor/test/shared-fixtures.js';
 
@@ -33,7 +34,7 @@ describe.each(['wasm', 'cpu'] as const)('D0 golden parity on %s', (backend) => {
   let startTensors: number;
 
   beforeAll(async () => {
-    await useBackend([backend]);
+    await useBackend([{ wasm, cpu }[backend]]);
     const weights = readFileSync(sharedPath('weights', 'efficientdet-d0-synthetic.safetensors'));
     golden = readSafetensors(readFileSync(sharedPath('golden', 'd0-synthetic', '000000000136.golden.safetensors'))).tensors;
     model = new EfficientDet({ compoundCoef: 0, numClasses: 90 });

@@ -5,7 +5,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
 
-import { AdamW, useBackend } from '@edet/tensor';
+import { AdamW } from '@edet/tensor';
+import { useBackend } from '@edet/model';
+import { cpu } from '@edet/model/backends/cpu';
+import { wasm } from '@edet/model/backends/wasm';
 import { EfficientDet, trainStep } from '@edet/model';
 
 const config = { compoundCoef: 0, numClasses: 2, fpnLayers: 1, headLayers: 1, seed: 21 };
@@ -43,11 +46,11 @@ function gradients(model: EfficientDet, x: tf.Tensor4D, targets: tf.Tensor2D[]):
 
 describe('whole-model loss gradient', () => {
   afterAll(async () => {
-    await useBackend(['wasm']);
+    await useBackend([wasm]);
   });
 
   it('wasm gradient matches central differences (cpu, f64-accumulating kernels) for every layer type', async () => {
-    await useBackend(['wasm']);
+    await useBackend([wasm]);
     const model = new EfficientDet(config).eval();
     const { x, targets } = makeBatch(1);
     const analyticGradients = gradients(model, x, targets);
@@ -63,7 +66,7 @@ describe('whole-model loss gradient', () => {
     );
     // The numeric side runs on cpu: its kernels accumulate in float64, so the loss differences are not
     // drowned in float32 rounding the way they are on wasm (the loss is ~15; a 1e-6 relative error / 0.02).
-    await useBackend(['cpu']);
+    await useBackend([cpu]);
     const epsilon = 0.01;
     for (const name of LAYER_TYPES) {
       const variable = variables.get(name) as tf.Variable;

@@ -19,13 +19,7 @@ export * from './layers/upsample.js';
 export * from './layers/linear.js';
 export * from './layers/static-same-conv.js';
 export * from './layers/separable-conv.js';
-export * from './backends.js';
 export { registerGradients, EDET_GRADIENTS } from './gradients/register.js';
+export { declareExactKernel, isExactKernel } from './gradients/exact-kernels.js';
 export * from './optim/adamw.js';
-export { registerWasmTrainingKernels, isEdetKernel, WASM_TRAINING_KERNELS } from './kernels/index.js';
-export {
-  FOCAL_LOSS_KERNEL,
-  FOCAL_LOSS_GRAD_KERNEL,
-  focalLossKernelTakesWeights,
-  type FocalLossKernelAttrs,
-} from './kernels/focal-loss.js';
+export * from './fused-kernels/index.js';

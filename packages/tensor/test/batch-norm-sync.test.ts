@@ -2,14 +2,14 @@
  * Synchronised batch norm, in one thread: a pass over half a batch with a `BatchNormSync` that adds the
  * other half's sums (computed here in float64 from that half's data) must give the same output, input
  * gradient and statistics as one pass over the whole batch. On cpu this checks the composed path, and on
- * wasm the fused kernels. The trainer's worker threads (apps/trainer/test/parallel-step.test.ts) check the
- * shared-memory barrier.
+ * wasm the fused kernels of @edet/wasm-kernels (which get the sync through the kernel call). The trainer's
+ * worker threads (apps/trainer/test/parallel-step.test.ts) check the shared-memory barrier.
  */
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
 
-import { type BatchNormSync, fusedBatchNormTraining, registerWasmTrainingKernels, setBatchNormSync } from '../src/index.js';
+import { BATCH_NORM_TRAIN, type BatchNormSync, fusedBatchNormTraining, setBatchNormSync } from '../src/index.js';
 
 const EPS = 1e-3;
 const CHANNELS = 3;
@@ -96,7 +96,8 @@ describe('batch norm synchronised with another replica', () => {
     for (const activation of ['none', 'swish'] as const) {
       it(`${backend}, ${activation}: half a batch plus the other half's sums is the whole batch`, async () => {
         await tf.setBackend(backend);
-        if (backend === 'wasm') registerWasmTrainingKernels();
+        // The fused kernels come from @edet/wasm-kernels, registered by the suite's wasm setup (useBackend).
+        if (backend === 'wasm') expect(tf.getKernel(BATCH_NORM_TRAIN, 'wasm'), BATCH_NORM_TRAIN).toBeDefined();
         // A mean far from zero, so a variance about the wrong mean would show.
         const x = tf.randomNormal([2, 4, 5, CHANNELS], 3, 2, 'float32', 7) as tf.Tensor4D;
         const w = tf.randomNormal([2, 4, 5, CHANNELS], 0, 1, 'float32', 8) as tf.Tensor4D;

@@ -1,4 +1,4 @@
-import { ALL_BACKENDS, type BackendName } from '@edet/tensor';
+import { ALL_BACKENDS, type BackendName } from '@edet/model';
 
 /** The backend the URL asks for (`?backend=webgl`), or `undefined` for none or an unknown name. */
 export function requestedBackend(search: string): BackendName | undefined {

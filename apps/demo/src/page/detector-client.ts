@@ -1,4 +1,4 @@
-import type { BackendName } from '@edet/tensor';
+import type { BackendName } from '@edet/model';
 
 import type { BackendInfo, DetectResult, ModelInfo, WorkerReply, WorkerRequest } from '../protocol.js';
 

@@ -1,47 +1,34 @@
-import { NoBackendError, useBackend, type BackendName } from '@edet/tensor';
+import { type BackendFailure, type BackendLoader, type BackendName, useBackend } from '@edet/model';
 
 import type { BackendInfo } from '../protocol.js';
 
-// `useBackend` imports the WebGL and WebGPU packages by a computed name (so that Node apps never bundle
-// them), which a bundler cannot follow: the demo imports them itself. Importing only registers a factory;
-// nothing starts until `useBackend` picks the backend.
-const registrars: Partial<Record<BackendName, () => Promise<unknown>>> = {
-  webgl: () => import('@tensorflow/tfjs-backend-webgl'),
-  webgpu: () => import('@tensorflow/tfjs-backend-webgpu'),
+// Each backend's code loads only when it is among the preferences (a separate chunk of the worker).
+const imports: Record<BackendName, () => Promise<BackendLoader>> = {
+  webgpu: async () => (await import('@edet/model/backends/webgpu')).webgpu,
+  webgl: async () => (await import('@edet/model/backends/webgl')).webgl,
+  wasm: async () => (await import('@edet/model/backends/wasm')).wasm,
+  cpu: async () => (await import('@edet/model/backends/cpu')).cpu,
 };
 
-/**
- * Why WebGPU cannot start here, found before tfjs tries (tfjs then only logs a warning), or `undefined`.
- * Chromium on Linux, for one, offers no adapter unless started with `--enable-unsafe-webgpu`.
- */
-async function webgpuUnavailable(): Promise<string | undefined> {
-  const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
-  if (gpu === undefined) return 'this browser has no WebGPU (navigator.gpu is missing)';
-  if ((await gpu.requestAdapter()) === null) return 'no WebGPU adapter (no usable GPU, or WebGPU is switched off)';
-  return undefined;
+/** The backend's loader, or one that reports why its code could not be loaded. */
+async function loaderOf(name: BackendName): Promise<BackendLoader> {
+  try {
+    return await imports[name]();
+  } catch (error) {
+    const reason = `its code did not load (${error instanceof Error ? error.message : String(error)})`;
+    return { name, unavailable: async () => reason };
+  }
 }
 
 /**
- * Starts the first backend of `preferences` that works. The first one (the user's choice) is tried on its
- * own, so that if it fails the page can say why; the rest are the fallbacks, in order.
+ * Starts the first backend of `preferences` that works (the user's choice first, then the fallbacks in
+ * order), and says which backends failed before it, so that the page can say why it fell back.
  * @param wasmPaths absolute URL of the folder holding tfjs's `.wasm` files
  * @throws NoBackendError listing every backend's failure when none starts
  */
 export async function startBackend(preferences: readonly BackendName[], wasmPaths: string): Promise<BackendInfo> {
-  const [requested, ...fallbacks] = preferences;
-  // A package that fails to load just registers nothing; useBackend then reports that backend as failed.
-  await Promise.all(preferences.map((name) => registrars[name]?.().catch(() => undefined)));
-  try {
-    const reason = requested === 'webgpu' ? await webgpuUnavailable() : undefined;
-    if (reason !== undefined) throw new NoBackendError([{ backend: requested, reason }]);
-    return { requested, active: await useBackend([requested], { wasmPaths }), failures: [] };
-  } catch (error) {
-    if (!(error instanceof NoBackendError)) throw error;
-    try {
-      return { requested, active: await useBackend(fallbacks, { wasmPaths }), failures: error.failures };
-    } catch (fallbackError) {
-      if (!(fallbackError instanceof NoBackendError)) throw fallbackError;
-      throw new NoBackendError([...error.failures, ...fallbackError.failures]);
-    }
-  }
+  const loaders = await Promise.all(preferences.map(loaderOf));
+  const failures: BackendFailure[] = [];
+  const active = await useBackend(loaders, { wasmPaths, onFailure: (failure) => failures.push(failure) });
+  return { requested: preferences[0], active, failures };
 }

@@ -1,11 +1,12 @@
 import { parentPort } from 'node:worker_threads';
 
 import * as tf from '@tensorflow/tfjs-core';
-import { EfficientDet } from '@edet/model';
-import { type BackendName, setBatchNormSync, useBackend } from '@edet/tensor';
+import { EfficientDet, useBackend } from '@edet/model';
+import { cpu } from '@edet/model/backends/cpu';
+import { wasm } from '@edet/model/backends/wasm';
+import { setBatchNormSync } from '@edet/tensor';
 
 import { DropConnectRandom } from '../train/drop-connect.js';
-import { registerTrainingKernels } from '../train/kernels.js';
 import { EntryLayout } from './entry-layout.js';
 import { ReplicaBatchNormSync, type SyncBuffers, abortSync } from './replica-batch-norm-sync.js';
 import type { InitMessage, PassData, StepMessage, WorkerReply, WorkerRequest } from './protocol.js';
@@ -34,8 +35,7 @@ function reply(message: WorkerReply): void {
 
 async function init(message: InitMessage): Promise<void> {
   tf.enableProdMode();
-  await useBackend([message.backend as BackendName]);
-  registerTrainingKernels(tf.getBackend());
+  await useBackend([{ wasm, cpu }[message.backend as 'wasm' | 'cpu']]);
   const model = new EfficientDet(message.config);
   const layout = new EntryLayout(model);
   const names = layout.names();

@@ -15,7 +15,6 @@ import { DropConnectRandom } from './drop-connect.js';
 import { WeightEma } from './ema.js';
 import { classChangeNotice, loadInitialWeights } from './initial-weights.js';
 import { type StopReason, StopSignal, interruptHandler, onNextSigint } from './interrupt.js';
-import { registerTrainingKernels } from './kernels.js';
 import { type EpochRecord, JsonLinesLog, LOG_FILE, readLog } from './log.js';
 import { checkFiniteLoss } from './nan-guard.js';
 import { microBatchTrainStep } from './micro-batch.js';
@@ -181,7 +180,6 @@ export async function runTraining(request: TrainRequest): Promise<TrainResult> {
   });
 
   const backend = tf.getBackend();
-  const kernels = registerTrainingKernels(backend);
   const model = new EfficientDet({
     compoundCoef: config.coef,
     numClasses: train.classNames.length,
@@ -215,7 +213,7 @@ export async function runTraining(request: TrainRequest): Promise<TrainResult> {
     const parameters = model.parameterCount();
     io.err(
       `model: EfficientDet-D${config.coef} ${config.size}x${config.size}, ${(parameters / 1e6).toFixed(2)}M parameters; backend ${backend}` +
-        `${kernels.length > 0 ? ` (+${kernels.length} training kernels)` : ''}; ${config.optimizer} lr ${config.lr} (warm-up ${config.warmupSteps}, cosine to ${totalSteps} steps), ` +
+        `; ${config.optimizer} lr ${config.lr} (warm-up ${config.warmupSteps}, cosine to ${totalSteps} steps), ` +
         `batch ${config.batch}${config.microBatch < config.batch ? ` in passes of ${config.microBatch}` : ''}, ${stepsPerEpoch} steps/epoch, seed ${config.seed}${ema ? `, EMA ${config.ema}` : ''}${config.augment ? '' : ', no augmentation'}\n`,
     );
     io.err(`out: ${displayPath(out)}${resumed ? ` (resuming at epoch ${progress.epoch + 1}, step ${progress.step})` : ''}\n`);

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 
-import { isEdetKernel } from '../kernels/index.js';
 
+import { isExactKernel } from './exact-kernels.js';
 import { defineGradient, placeAxis, single, spreadAxis } from './util.js';
 
 /**
@@ -126,9 +126,10 @@ export const maxPoolGradient = defineGradient<PoolAttrs>({
   inputsToSave: ['x'],
   outputsToSave: [true],
   gradFunc: (dy, [x, y], attrs) => ({
-    // edet's own wasm MaxPoolGrad is right (and ~300x faster than the ops); tfjs's kernels are not trusted.
+    // A MaxPoolGrad declared exact (`declareExactKernel`; @edet/wasm-kernels' is, and ~300x faster than the
+    // ops) runs; tfjs's own kernels are not trusted.
     x: () =>
-      isEdetKernel('MaxPoolGrad', tf.getBackend())
+      isExactKernel('MaxPoolGrad', tf.getBackend())
         ? tf.engine().runKernel('MaxPoolGrad', { dy: single(dy), input: x, output: y }, attrs as unknown as tf.NamedAttrMap)
         : maxPoolGradFromOps(single(dy) as tf.Tensor4D, x as tf.Tensor4D, y as tf.Tensor4D, attrs),
   }),

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 
-import { SWISH, SWISH_GRAD } from '../kernels/swish.js';
+import { SWISH, SWISH_GRAD } from '../fused-kernels/swish.js';
 import { releaseAfterBackward } from './release-after-backward.js';
 import { canUseFusedKernel } from './fused-kernel.js';
 

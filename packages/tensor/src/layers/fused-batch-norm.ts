@@ -1,6 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 
-import { BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD } from '../kernels/batch-norm-train.js';
+import {
+  BATCH_NORM_TRAIN,
+  BATCH_NORM_TRAIN_GRAD,
+  type BatchNormTrainAttrs,
+  type BatchNormTrainGradAttrs,
+} from '../fused-kernels/batch-norm-train.js';
 import { globalAveragePool } from './global-average-pool.js';
 import { releaseAfterBackward } from './release-after-backward.js';
 import { canUseFusedKernel } from './fused-kernel.js';
@@ -85,9 +90,10 @@ function composedBackward(dy: tf.Tensor, saved: tf.Tensor[], activation: 'none' 
  * lets a D0 training step at 512x512 fit in the wasm heap, and it is faster.
  *
  * Where the active backend has the fused kernels (`EdetBatchNormTrain` / `EdetBatchNormTrainGrad`, which
- * `registerWasmTrainingKernels` adds to wasm), forward and backward are each a few passes over the tensor;
- * elsewhere they are composed from tfjs ops. With a `BatchNormSync` installed (`setBatchNormSync`), both
- * paths take the statistics, and the backward pass its two sums, over every replica's pass.
+ * `registerWasmKernels` of `@edet/wasm-kernels` adds to wasm), forward and backward are each a few passes
+ * over the tensor; elsewhere they are composed from tfjs ops. With a `BatchNormSync` installed
+ * (`setBatchNormSync`), both paths take the statistics, and the backward pass its two sums, over every
+ * replica's pass; the fused kernels get the sync through their attributes.
  *
  * @param x `[N, H, W, C]`. @param gamma, beta `[C]`.
  * @returns the normalised (and activated) output `[N, H, W, C]` and the batch statistics; all new tensors
@@ -108,7 +114,9 @@ export function fusedBatchNormTraining(
     let variance: tf.Tensor;
     if (canUseFusedKernel(BATCH_NORM_TRAIN, [x4, scale, shift])) {
       let invStd: tf.Tensor;
-      [value, mean, variance, invStd] = tf.engine().runKernel(BATCH_NORM_TRAIN, { x: x4, gamma: scale, beta: shift }, { eps, activation }) as tf.Tensor[];
+      // The layer owns the synchronisation: the kernel gets it with the call (an object attribute).
+      const attrs: BatchNormTrainAttrs = { eps, activation, sync: batchNormSync() };
+      [value, mean, variance, invStd] = tf.engine().runKernel(BATCH_NORM_TRAIN, { x: x4, gamma: scale, beta: shift }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
       save([x4, scale, shift, mean, invStd]);
     } else {
       ({ value, mean, variance } = composedForward(x4, scale, shift, eps, activation, save));
@@ -124,7 +132,8 @@ export function fusedBatchNormTraining(
         if (canUseFusedKernel(BATCH_NORM_TRAIN_GRAD, [dy, ...saved])) {
           // The kernel takes the statistics as `[C]`, whichever forward saved them.
           const inputs = { dy, x: xs, gamma: g, beta: b, mean: tf.reshape(m, [-1]), invStd: tf.reshape(s, [-1]) };
-          grads = tf.engine().runKernel(BATCH_NORM_TRAIN_GRAD, inputs, { activation }) as tf.Tensor[];
+          const attrs: BatchNormTrainGradAttrs = { activation, sync: batchNormSync() };
+          grads = tf.engine().runKernel(BATCH_NORM_TRAIN_GRAD, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
         } else {
           grads = composedBackward(dy, saved, activation);
         }

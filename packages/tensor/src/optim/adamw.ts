@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import { InvalidArgumentError } from '../errors.js';
-import { ADAMW_UPDATE_KERNEL, type AdamWUpdateAttrs } from '../kernels/adamw-update.js';
+import { ADAMW_UPDATE_KERNEL, type AdamWUpdateAttrs } from '../fused-kernels/adamw-update.js';
 
 /** Options of `AdamW`. */
 export interface AdamWOptions {

@@ -5,10 +5,10 @@
  */
 import { describe, expect, it } from 'vitest';
 
-import * as asm from '../src/kernels/wasm/assembler.js';
-import { FunctionBuilder, I32, assembleModule } from '../src/kernels/wasm/assembler.js';
-import { stridedLoop } from '../src/kernels/wasm/conv-loops.js';
-import { type MathLanes, LaneMath, SCALAR_MATH, VECTOR_MATH } from '../src/kernels/wasm/simd-math.js';
+import * as asm from '../src/wasm/assembler.js';
+import { FunctionBuilder, I32, assembleModule } from '../src/wasm/assembler.js';
+import { stridedLoop } from '../src/wasm/conv-loops.js';
+import { type MathLanes, LaneMath, SCALAR_MATH, VECTOR_MATH } from '../src/wasm/simd-math.js';
 
 /** `name(src, dst, count)` maps `count` floats through log1p (or log1p of exp), 4 wide (count a multiple of 4) or 1 wide. */
 function mapProgram(name: string, m: MathLanes, op: 'log1p' | 'log1pExp'): FunctionBuilder {

@@ -1,35 +1,34 @@
 import * as tf from '@tensorflow/tfjs-core';
 
-import { type BatchNormSync, batchNormSync, syncedRows } from '../layers/batch-norm-sync.js';
-import { type Activation } from './wasm/batch-norm-programs.js';
+import {
+  BATCH_NORM_TRAIN,
+  BATCH_NORM_TRAIN_GRAD,
+  type BatchNormSync,
+  type BatchNormTrainAttrs,
+  type BatchNormTrainGradAttrs,
+  syncedRows,
+} from '@edet/tensor';
+
+import { WasmKernelError } from './errors.js';
 import { type KernelArgs, allocate, floatView, pointer, release, simd } from './wasm-backend.js';
 
 /**
  * Training-mode batch norm (+ swish) for the wasm backend, forward and backward, each a few SIMD passes
  * over the tensor instead of a chain of ten or so full-size tfjs ops (each a pass and an allocation).
  * Kernels of our own (tfjs has no such kernel); `fusedBatchNormTraining` runs them when they are
- * registered for the active backend. Statistics are per channel over every other axis of a float32
- * channels-last tensor (`[N, H, W, C]`). With a `BatchNormSync` installed they are shared with the other
- * replicas (see `setBatchNormSync`).
+ * registered for the active backend (the contract, names and attributes, is @edet/tensor's). Statistics are
+ * per channel over every other axis of a float32 channels-last tensor (`[N, H, W, C]`). With a
+ * `BatchNormSync` in the attributes (the layer passes the one installed with `setBatchNormSync`) they are
+ * shared with the other replicas.
  */
-
-/** Kernel names. */
-export const BATCH_NORM_TRAIN = 'EdetBatchNormTrain';
-export const BATCH_NORM_TRAIN_GRAD = 'EdetBatchNormTrainGrad';
-
-/** Attributes of `EdetBatchNormTrain`. */
-export interface BatchNormTrainAttrs {
-  eps: number;
-  activation: Activation;
-}
 
 /** `[rows, channels]` of a channels-last tensor, after checking the per-channel inputs against it. */
 function layout(kernel: string, x: tf.TensorInfo, perChannel: Record<string, tf.TensorInfo>): [number, number] {
   const channels = x.shape[x.shape.length - 1];
-  if (x.dtype !== 'float32') throw new Error(`${kernel}: x must be float32, got ${x.dtype}`);
+  if (x.dtype !== 'float32') throw new WasmKernelError(`${kernel}: x must be float32, got ${x.dtype}`);
   for (const [name, info] of Object.entries(perChannel)) {
     if (info.dtype !== 'float32' || info.shape.length !== 1 || info.shape[0] !== channels) {
-      throw new Error(`${kernel}: ${name} must be float32 [${channels}], got ${info.dtype} [${info.shape}]`);
+      throw new WasmKernelError(`${kernel}: ${name} must be float32 [${channels}], got ${info.dtype} [${info.shape}]`);
     }
   }
   return [tf.util.sizeFromShape(x.shape) / channels, channels];
@@ -57,7 +56,7 @@ function batchNormTrain({ inputs, backend, attrs }: KernelArgs<BatchNormTrainAtt
   const scratch = allocate(backend, [channels], false);
   const kernels = simd(backend);
   const at = (info: tf.TensorInfo) => pointer(backend, info);
-  const sync = batchNormSync();
+  const sync = attrs.sync;
   const totalRows = sync ? syncedRows(sync, rows, x.shape[0]) : rows;
   kernels.reduceMiddle(at(x), at(mean), 1, rows, channels, 1 / rows);
   if (sync) shareMeans(sync, floatView(backend, mean), rows, totalRows);
@@ -81,11 +80,11 @@ function batchNormTrain({ inputs, backend, attrs }: KernelArgs<BatchNormTrainAtt
  * Two passes: the first finds `dz` (dy through the activation, recomputed from x; written into dx) and the
  * per-channel sums of `dz` and `dz * xHat`, which are dBeta and dGamma; the second turns dz into dx in place.
  */
-function batchNormTrainGrad({ inputs, backend, attrs }: KernelArgs<{ activation: Activation }>): tf.TensorInfo[] {
+function batchNormTrainGrad({ inputs, backend, attrs }: KernelArgs<BatchNormTrainGradAttrs>): tf.TensorInfo[] {
   const { dy, x, gamma, beta, mean, invStd } = inputs;
   const [rows, channels] = layout(BATCH_NORM_TRAIN_GRAD, x, { gamma, beta, mean, invStd });
   if (dy.dtype !== 'float32' || !tf.util.arraysEqual(dy.shape, x.shape)) {
-    throw new Error(`${BATCH_NORM_TRAIN_GRAD}: dy must be float32 [${x.shape}], got ${dy.dtype} [${dy.shape}]`);
+    throw new WasmKernelError(`${BATCH_NORM_TRAIN_GRAD}: dy must be float32 [${x.shape}], got ${dy.dtype} [${dy.shape}]`);
   }
   const dx = allocate(backend, x.shape, false);
   const dGamma = allocate(backend, [channels], false);
@@ -99,7 +98,7 @@ function batchNormTrainGrad({ inputs, backend, attrs }: KernelArgs<{ activation:
   release(backend, scratch);
   // Without an activation dz is dy, read where it is.
   const dz = swish ? dx : dy;
-  const sync = batchNormSync();
+  const sync = attrs.sync;
   if (sync === undefined) {
     kernels.batchNormGradApply(at(dz), at(x), at(mean), at(invStd), at(gamma), at(dBeta), at(dGamma), at(dx), rows, channels, 1 / rows);
     return [dx, dGamma, dBeta];

@@ -6,10 +6,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { useBackend } from '../src/backends.js';
-import { isEdetKernel, registerWasmTrainingKernels } from '../src/kernels/index.js';
-import { rng } from './gradients-check.js';
+import { isEdetKernel, registerWasmKernels } from '../src/index.js';
+import { rng } from '../../tensor/test/gradients-check.js';
 import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-backend-wasm';
 
 type Dtype = 'float32' | 'int32';
 
@@ -79,8 +79,8 @@ let previous: string;
 beforeAll(async () => {
   previous = tf.getBackend();
   // Works under EDET_TEST_BACKEND=cpu too: loads wasm (and its kernels) if the setup did not.
-  await useBackend(['wasm']);
-  registerWasmTrainingKernels();
+  await tf.setBackend('wasm');
+  registerWasmKernels();
 });
 
 afterAll(async () => {

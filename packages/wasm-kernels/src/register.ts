@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { declareExactKernel } from '@edet/tensor';
 
 import { adamWUpdateConfig } from './adamw-update.js';
 import { batchNormTrainConfig, batchNormTrainGradConfig } from './batch-norm-train.js';
@@ -63,7 +64,7 @@ export const REPLACED_KERNELS: readonly string[] = [
 ];
 
 /** Every kernel this module registers. */
-export const WASM_TRAINING_KERNELS: readonly string[] = [...ADDED_KERNELS, ...REPLACED_KERNELS];
+export const WASM_KERNELS: readonly string[] = [...ADDED_KERNELS, ...REPLACED_KERNELS];
 
 // The kernel functions we registered, to recognise them on a later call.
 const ours = new Set<tf.KernelFunc>();
@@ -88,19 +89,21 @@ function install(config: tf.KernelConfig, replaced?: tf.KernelConfig): void {
   // bindings that setup creates when the backend starts.
   tf.registerKernel({ ...config, setupFunc: replaced?.setupFunc, disposeFunc: replaced?.disposeFunc });
   ours.add(config.kernelFunc);
+  // Right where tfjs's own is not (batch > 1, 'same' padding): @edet/tensor's MaxPool gradient may run it.
+  if (config.kernelName === 'MaxPoolGrad') declareExactKernel(config);
 }
 
 /**
- * Registers the training kernels for the backend named 'wasm' and returns the names registered by this
- * call (empty when all were in place already). Safe to call any number of times, before or after the
- * backend is initialised (kernels are looked up by backend name when they run).
+ * Registers every edet kernel for the backend named 'wasm' and returns the names registered by this call
+ * (empty when all were in place already). Safe to call any number of times, before or after the backend is
+ * initialised (kernels are looked up by backend name when they run). This is the package's one entry point;
+ * `useBackend` with `@edet/model/backends/wasm` calls it.
  *
  * The replacements need the backend's own kernels to fall back on, so they are only installed once
  * `@tensorflow/tfjs-backend-wasm` has been imported (its import registers them); call this after that
- * import, e.g. right after `useBackend`. Called earlier, it adds the missing kernels only, and a
- * later call completes the set.
+ * import. Called earlier, it adds the missing kernels only, and a later call completes the set.
  */
-export function registerWasmTrainingKernels(): string[] {
+export function registerWasmKernels(): string[] {
   const registered: string[] = [];
   const added = [
     conv2dBackpropFilterConfig,

@@ -7,7 +7,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { expect } from 'vitest';
 
-import { rng } from './gradients-check.js';
+import { rng } from '../../tensor/test/gradients-check.js';
 
 /** A kernel invocation: inputs as plain data so they can be built on either backend. */
 export interface KernelCase {

@@ -1,5 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 
+import { FOCAL_LOSS_GRAD_KERNEL, FOCAL_LOSS_KERNEL, type FocalLossKernelAttrs, focalLossKernelTakesWeights } from '@edet/losses';
+
+import { WasmKernelError } from './errors.js';
 import { type KernelArgs, floatView, pointer, simd } from './wasm-backend.js';
 import { FOCAL_LOSS_GAMMAS, FOCAL_LOSS_WEIGHTING } from './wasm/focal-loss-programs.js';
 
@@ -26,35 +29,11 @@ import { FOCAL_LOSS_GAMMAS, FOCAL_LOSS_WEIGHTING } from './wasm/focal-loss-progr
  * finite loss and gradient. The formulas are exact for 0/1 targets only (soft labels are not supported).
  */
 
-/** Name of the forward kernel. Inputs: `logits`, `targets`, optional `weights`; attrs `FocalLossKernelAttrs`. */
-export const FOCAL_LOSS_KERNEL = 'EdetSigmoidFocalLoss';
-
-/** Name of the gradient kernel. Inputs: `dy`, `logits`, `targets`, optional `weights`; the same attrs. */
-export const FOCAL_LOSS_GRAD_KERNEL = 'EdetSigmoidFocalLossGrad';
-
-/** Attributes of both focal-loss kernels. */
-export interface FocalLossKernelAttrs {
-  /** Weight of positive targets; negatives get `1 - alpha`. */
-  alpha: number;
-  /** Focusing exponent, >= 0. */
-  gamma: number;
-}
-
-/**
- * True when `weightsShape` is a shape the kernels take for `logitsShape`: the same, or the same with a last
- * axis of 1 (one weight per row, e.g. per anchor). Other broadcasts are the caller's to apply.
- */
-export function focalLossKernelTakesWeights(weightsShape: readonly number[], logitsShape: readonly number[]): boolean {
-  if (weightsShape.length !== logitsShape.length || logitsShape.length === 0) return false;
-  const last = logitsShape.length - 1;
-  return weightsShape.every((size, i) => size === logitsShape[i] || (i === last && size === 1));
-}
-
 /** Checks the inputs and returns how many consecutive elements share one weight (all of them without weights). */
 function weightRun(name: string, inputs: Record<string, tf.TensorInfo>, dy?: tf.TensorInfo): number {
   const { logits, targets, weights } = inputs;
   const fail = (what: string): never => {
-    throw new Error(`${name}: ${what}`);
+    throw new WasmKernelError(`${name}: ${what}`);
   };
   const same = (info: tf.TensorInfo) => tf.util.arraysEqual(info.shape, logits.shape);
   for (const info of [logits, targets, weights, dy]) {

@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 
+import { WasmKernelError } from './errors.js';
+
 /**
  * The geometry of a 2-D NHWC convolution as the SIMD kernels take it (`GEOMETRY_PARAMS` order), resolved by
  * tfjs's own `computeConv2DInfo` so padding, output size and rounding match the forward kernels exactly.
@@ -39,7 +41,7 @@ export function convGeometry(
   channels: number = xShape[3],
 ): ConvGeometry {
   if (attrs.dataFormat === 'NCHW') {
-    throw new Error('wasm training kernels support NHWC only (as do the wasm forward convs)');
+    throw new WasmKernelError('wasm training kernels support NHWC only (as do the wasm forward convs)');
   }
   const info = tf.backend_util.computeConv2DInfo(
     xShape,

@@ -5,24 +5,24 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 
-import { WASM_TRAINING_KERNELS, registerWasmTrainingKernels } from '../src/kernels/index.js';
+import { WASM_KERNELS, registerWasmKernels } from '../src/index.js';
 import { type KernelCase, expectMatchesCpu, randomValues } from './kernels-reference.js';
 
 beforeAll(() => {
-  registerWasmTrainingKernels();
+  registerWasmKernels();
 });
 
-describe('registerWasmTrainingKernels', () => {
+describe('registerWasmKernels', () => {
   it('registers every kernel once and is idempotent', () => {
-    for (const name of WASM_TRAINING_KERNELS) expect(tf.getKernel(name, 'wasm'), name).toBeDefined();
-    expect(registerWasmTrainingKernels()).toEqual([]);
+    for (const name of WASM_KERNELS) expect(tf.getKernel(name, 'wasm'), name).toBeDefined();
+    expect(registerWasmKernels()).toEqual([]);
   });
 
   it('puts its kernels back after something replaced one', () => {
     const ours = tf.getKernel('MaxPoolGrad', 'wasm');
     tf.unregisterKernel('MaxPoolGrad', 'wasm');
     tf.registerKernel({ kernelName: 'MaxPoolGrad', backendName: 'wasm', kernelFunc: () => ({ dataId: {}, shape: [], dtype: 'float32' }) });
-    expect(registerWasmTrainingKernels()).toEqual(['MaxPoolGrad']);
+    expect(registerWasmKernels()).toEqual(['MaxPoolGrad']);
     expect(tf.getKernel('MaxPoolGrad', 'wasm')?.kernelFunc).toBe(ours?.kernelFunc);
   });
 });

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 
+import { WasmKernelError } from './errors.js';
 import { type SimdKernels, simdKernels } from './wasm/simd-module.js';
 
 /**
@@ -24,7 +25,7 @@ export interface KernelArgs<Attrs = Record<string, unknown>> {
 /** Byte offset of a tensor's data in the wasm heap. */
 export function pointer(backend: WasmBackend, info: tf.TensorInfo): number {
   const data = backend.dataIdMap.get(info.dataId);
-  if (data === undefined) throw new Error('tensor data is not on the wasm backend (disposed?)');
+  if (data === undefined) throw new WasmKernelError('tensor data is not on the wasm backend (disposed?)');
   return data.memoryOffset;
 }
 
@@ -62,7 +63,7 @@ export function runWasmKernel(
   backend: WasmBackend,
 ): tf.TensorInfo {
   const kernel = tf.getKernel(name, 'wasm');
-  if (kernel == null) throw new Error(`the wasm backend has no ${name} kernel`);
+  if (kernel == null) throw new WasmKernelError(`the wasm backend has no ${name} kernel`);
   const kernelBackend = backend as unknown as tf.KernelBackend;
   const out = kernel.kernelFunc({ inputs, attrs: attrs as tf.NamedAttrMap, backend: kernelBackend });
   return Array.isArray(out) ? out[0] : out;
@@ -73,7 +74,7 @@ export function simd(backend: WasmBackend): SimdKernels {
   // The single-threaded builds (what Node runs) export their memory; the multi-threaded one does not.
   const memory = backend.wasm.asm?.memory;
   if (memory === undefined) {
-    throw new Error('wasm training kernels: the wasm backend does not expose its memory (multi-threaded build?)');
+    throw new WasmKernelError('wasm training kernels: the wasm backend does not expose its memory (multi-threaded build?)');
   }
   return simdKernels(memory);
 }

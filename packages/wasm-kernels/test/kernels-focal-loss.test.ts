@@ -1,5 +1,5 @@
 /**
- * The fused focal-loss kernels of `@edet/tensor` (`EdetSigmoidFocalLoss` / `EdetSigmoidFocalLossGrad`), which
+ * The fused focal-loss kernels of `@edet/wasm-kernels` (`EdetSigmoidFocalLoss` / `EdetSigmoidFocalLossGrad`), which
  * `sigmoidFocalLoss` runs on the wasm backend: forward and gradient against the float64 definition (tight) and
  * against the op-composition path on the cpu backend (the fallback every other backend runs), at extreme and
  * ordinary logits, every gamma special case and a generic one, alpha at its ends, with and without weights.
@@ -8,11 +8,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 
-import { FOCAL_LOSS_GRAD_KERNEL, FOCAL_LOSS_KERNEL, useBackend } from '@edet/tensor';
-import { AnchorState, focalLossNormalized, sigmoidFocalLoss } from '@edet/losses';
+import '@tensorflow/tfjs-backend-cpu';
+import { AnchorState, FOCAL_LOSS_GRAD_KERNEL, FOCAL_LOSS_KERNEL, focalLossNormalized, sigmoidFocalLoss } from '@edet/losses';
 
-import { expectFinite, expectNoLeak } from './support/expect.js';
-import { seededRandom, sigmoid } from './support/float64.js';
+import { expectFinite, expectNoLeak } from '../../losses/test/support/expect.js';
+import { seededRandom, sigmoid } from '../../losses/test/support/float64.js';
 
 const onWasm = tf.getBackend() === 'wasm';
 
@@ -142,8 +142,7 @@ async function onCpu<T>(body: () => T): Promise<T> {
 
 describe.runIf(onWasm)('fused sigmoid focal loss on wasm', () => {
   beforeAll(async () => {
-    // Loads the cpu backend (the reference) and leaves wasm active.
-    await useBackend(['cpu']);
+    // The cpu backend (the reference) is loaded by the import above; wasm stays active.
     await tf.setBackend('wasm');
   });
 

@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 
-import { registerWasmTrainingKernels } from '../src/kernels/index.js';
+import { registerWasmKernels } from '../src/index.js';
 import { type KernelCase, expectMatchesCpu, randomValues } from './kernels-reference.js';
 
 type Pad = 'same' | 'valid' | tf.backend_util.ExplicitPadding;
@@ -76,7 +76,7 @@ function outShape(g: Geometry, filterShape: [number, number, number, number], de
 }
 
 beforeAll(() => {
-  registerWasmTrainingKernels();
+  registerWasmKernels();
 });
 
 describe('Conv2D backward kernels on wasm match cpu', () => {

@@ -7,18 +7,20 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 
-import { fusedBatchNormTraining, isEdetKernel, registerWasmTrainingKernels, swish } from '../src/index.js';
-import * as asm from '../src/kernels/wasm/assembler.js';
-import { type Expr, FunctionBuilder, I32, assembleModule } from '../src/kernels/wasm/assembler.js';
-import { stridedLoop } from '../src/kernels/wasm/conv-loops.js';
-import { type MathLanes, LaneMath, SCALAR_MATH, VECTOR_MATH } from '../src/kernels/wasm/simd-math.js';
+import { fusedBatchNormTraining, swish } from '@edet/tensor';
+
+import { isEdetKernel, registerWasmKernels } from '../src/index.js';
+import * as asm from '../src/wasm/assembler.js';
+import { type Expr, FunctionBuilder, I32, assembleModule } from '../src/wasm/assembler.js';
+import { stridedLoop } from '../src/wasm/conv-loops.js';
+import { type MathLanes, LaneMath, SCALAR_MATH, VECTOR_MATH } from '../src/wasm/simd-math.js';
 import { randomValues } from './kernels-reference.js';
 
 const KERNELS = ['EdetBatchNormTrain', 'EdetBatchNormTrainGrad', 'EdetSwish', 'EdetSwishGrad'];
 
 beforeAll(async () => {
   await tf.setBackend('wasm');
-  registerWasmTrainingKernels();
+  registerWasmKernels();
 });
 
 /**

@@ -1,5 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 
+import { SWISH, SWISH_GRAD } from '@edet/tensor';
+
+import { WasmKernelError } from './errors.js';
 import { type KernelArgs, allocate, pointer, simd } from './wasm-backend.js';
 
 /**
@@ -8,13 +11,10 @@ import { type KernelArgs, allocate, pointer, simd } from './wasm-backend.js';
  * runs them when they are registered for the active backend. float32 only.
  */
 
-/** Kernel names. */
-export const SWISH = 'EdetSwish';
-export const SWISH_GRAD = 'EdetSwishGrad';
 
 function checkFloat32(kernel: string, infos: Record<string, tf.TensorInfo>): void {
   for (const [name, info] of Object.entries(infos)) {
-    if (info.dtype !== 'float32') throw new Error(`${kernel}: ${name} must be float32, got ${info.dtype}`);
+    if (info.dtype !== 'float32') throw new WasmKernelError(`${kernel}: ${name} must be float32, got ${info.dtype}`);
   }
 }
 
@@ -31,7 +31,7 @@ function swish({ inputs, backend }: KernelArgs): tf.TensorInfo {
 function swishGrad({ inputs, backend }: KernelArgs): tf.TensorInfo {
   const { dy, x } = inputs;
   checkFloat32(SWISH_GRAD, { dy, x });
-  if (!tf.util.arraysEqual(dy.shape, x.shape)) throw new Error(`${SWISH_GRAD}: dy [${dy.shape}] and x [${x.shape}] differ`);
+  if (!tf.util.arraysEqual(dy.shape, x.shape)) throw new WasmKernelError(`${SWISH_GRAD}: dy [${dy.shape}] and x [${x.shape}] differ`);
   const dx = allocate(backend, x.shape, false);
   simd(backend).swishGrad(pointer(backend, x), pointer(backend, dy), pointer(backend, dx), tf.util.sizeFromShape(x.shape));
   return dx;

@@ -1,21 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 
+import { ADAMW_UPDATE_KERNEL, type AdamWUpdateAttrs } from '@edet/tensor';
+
 import { type KernelArgs, pointer } from './wasm-backend.js';
-
-/** Name of the fused AdamW update kernel (see `AdamW`, which runs it when the active backend has it). */
-export const ADAMW_UPDATE_KERNEL = 'EdetAdamWUpdate';
-
-/** Attributes of `EdetAdamWUpdate`. */
-export interface AdamWUpdateAttrs {
-  beta1: number;
-  beta2: number;
-  /** `lr * sqrt(1 - beta2^t) / (1 - beta1^t)`: the bias corrections folded into the step size. */
-  stepSize: number;
-  /** `epsilon * sqrt(1 - beta2^t)`, the epsilon that matches the folded step size. */
-  epsilon: number;
-  /** `lr * weightDecay`, or 0 for a variable without decay. */
-  decay: number;
-}
 
 /**
  * One AdamW update of one variable in a single pass over the wasm heap:

@@ -1,0 +1,3 @@
+export * from './batch-norm-train.js';
+export * from './swish.js';
+export * from './adamw-update.js';

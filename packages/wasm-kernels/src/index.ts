@@ -1,0 +1,3 @@
+// edet's kernels for tfjs's wasm backend: one call registers them all. Everything else here is internal.
+export { WasmKernelError } from './errors.js';
+export { registerWasmKernels, isEdetKernel, ADDED_KERNELS, REPLACED_KERNELS, WASM_KERNELS } from './register.js';
