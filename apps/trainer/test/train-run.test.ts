@@ -2,19 +2,17 @@ import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import * as tf from '@tensorflow/tfjs-core';
-import { EfficientDet } from '@edet/model';
+import { EfficientDet, trainStep } from '@edet/model';
 import { AdamW } from '@edet/tensor';
+import { TrainError, WeightEma } from '@edet/train';
 import { describe, expect, it } from 'vitest';
 
 import { loadCocoDataset } from '../src/data/coco.js';
 import { loadBatch } from '../src/data/pipeline.js';
-import { CliError } from '../src/errors.js';
 import { batchTensors } from '../src/train/batch-tensors.js';
 import { CHECKPOINT_FILE, WEIGHTS_FILE, readCheckpointJson, restoreCheckpoint, saveCheckpoint } from '../src/train/checkpoint.js';
-import { WeightEma } from '../src/train/ema.js';
 import { CLASS_LAYER_PREFIX, loadInitialWeights } from '../src/train/initial-weights.js';
 import { type LogRecord } from '../src/train/log.js';
-import { microBatchTrainStep } from '../src/train/micro-batch.js';
 import { type StepInfo, type TrainRequest, runTraining } from '../src/train/trainer.js';
 import { recordingIo, temporaryFolder, tinyCocoDataset, tinyRunConfig } from './train-fixtures.js';
 
@@ -51,7 +49,7 @@ describe('checkpoints', () => {
     const model = new EfficientDet({ ...TINY_MODEL, numClasses: 3, seed: 1 });
     const optimizer = new AdamW({ learningRate: 1e-3 });
     const ema = new WeightEma(model, 0.9);
-    microBatchTrainStep(model, optimizer, x, targets, { channelsLast: true, microBatch: 1 });
+    trainStep(model, optimizer, x, targets, { channelsLast: true, microBatch: 1 });
     ema.update();
     const folder = temporaryFolder();
     const json = await saveCheckpoint(folder, {
@@ -149,7 +147,7 @@ describe('guardrails', () => {
       out,
       hooks: { step: () => (++calls === 2 ? { loss: NaN, classificationLoss: NaN, boxLoss: 1 } : { loss: 1, classificationLoss: 0.5, boxLoss: 0.5 }) },
     });
-    await expect(run).rejects.toThrow(CliError);
+    await expect(run).rejects.toThrow(TrainError);
     await expect(run).rejects.toThrow(
       /^loss became NaN at step 2 \(batch: BloodImage_0000[0-9]\.jpg\); stopped without saving\. No checkpoint was written yet\. Try a lower --lr/,
     );

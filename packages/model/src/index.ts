@@ -10,3 +10,4 @@ export type { Detection, PostprocessOptions, NmsMode } from '@edet/anchors';
 export * from './detection-loss.js';
 export * from './targets-check.js';
 export * from './train-step.js';
+export * from './loss-gradients.js';

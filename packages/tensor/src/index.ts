@@ -22,7 +22,9 @@ export * from './layers/separable-conv.js';
 export * from './backends.js';
 export * from './safetensors/index.js';
 export { registerGradients, EDET_GRADIENTS } from './gradients/register.js';
+export * from './optim/optimizer.js';
 export * from './optim/adamw.js';
+export * from './optim/sgd.js';
 export { registerWasmTrainingKernels, isEdetKernel, WASM_TRAINING_KERNELS } from './kernels/index.js';
 export {
   FOCAL_LOSS_KERNEL,

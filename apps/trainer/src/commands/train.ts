@@ -4,6 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 
 import { CommanderError, InvalidArgumentError, Option, type Command } from 'commander';
 import { efficientDetPreset } from '@edet/model';
+import { OPTIMIZERS, type OptimizerName, defaultMicroBatch, defaultWeightDecay } from '@edet/train';
 
 import { NODE_BACKENDS, startBackend, type NodeBackend } from '../backend.js';
 import { BUNDLED_DATASET, DATASET_FORMATS, type DatasetFormat, detectFormat } from '../data/load.js';
@@ -14,9 +15,7 @@ import { processIo, type CommandIo } from '../io.js';
 import { integerParser, parseInputSize } from '../options.js';
 import { CHECKPOINT_FILE, WEIGHTS_FILE, latestRun, readCheckpointJson, resolveCheckpointPath } from '../train/checkpoint.js';
 import { readLog } from '../train/log.js';
-import { OPTIMIZERS, defaultWeightDecay, type OptimizerName } from '../train/optimizer.js';
 import { PLOT_FILE, plotTrainingLog } from '../train/plot.js';
-import { defaultMicroBatch } from '../train/micro-batch.js';
 import { formatDuration } from '../train/progress.js';
 import { type TrainResult, runTraining } from '../train/trainer.js';
 

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { type EfficientDet, type NamedVariableOptimizer, type TrainStepOptions, type TrainStepResult, clipByGlobalNorm } from '@edet/model';
+import { type EfficientDet, type NamedVariableOptimizer, type TrainStepOptions, type TrainStepResult, applyUpdate } from '@edet/model';
 
 import type { GradientWorkers } from './gradient-workers.js';
 
@@ -13,7 +13,7 @@ export interface ParallelStepOptions extends TrainStepOptions {
 
 /**
  * One optimisation step with the passes computed by gradient workers: the same arithmetic as
- * `microBatchTrainStep` (gradients of the passes averaged by pass size, one clip, one update), with the
+ * `trainStep` with `microBatch` (gradients of the passes averaged by pass size, one clip, one update), with the
  * passes running in parallel. The update itself happens here, on `model`; the workers' running statistics
  * are averaged into it. `model` must be the one the workers were started with. Leaves no tensors behind.
  * `x` and `targets` are not disposed.
@@ -32,8 +32,7 @@ export async function parallelTrainStep(
   const { losses } = await workers.run(x, targets, { microBatch, step, gradients: true, loss });
   const gradients = workers.sumGradients();
   try {
-    if (clipGradientNorm !== undefined) clipByGlobalNorm(gradients, clipGradientNorm);
-    optimizer.applyGradients(model.namedParameters(), gradients);
+    applyUpdate(model, optimizer, gradients, { clipGradientNorm });
     workers.averageStatistics();
   } finally {
     tf.dispose(Object.values(gradients));

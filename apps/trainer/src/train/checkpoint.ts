@@ -3,15 +3,13 @@ import { basename, dirname, join, resolve } from 'node:path';
 
 import * as tf from '@tensorflow/tfjs-core';
 import type { EfficientDet } from '@edet/model';
-import { readSafetensors, writeSafetensors } from '@edet/tensor';
+import { type Optimizer, readSafetensors, writeSafetensors } from '@edet/tensor';
+import type { OptimizerName, Schedule, WeightEma } from '@edet/train';
+import { writeFileAtomic } from '@edet/train/node';
 
 import { CliError, oneLineMessage } from '../errors.js';
 import { displayPath, isDirectory, isFile } from '../data/files.js';
-import { writeFileAtomic } from './atomic-write.js';
-import type { WeightEma } from './ema.js';
-import type { OptimizerName, TrainOptimizer } from './optimizer.js';
 import type { RunConfig } from './run-config.js';
-import type { Schedule } from './schedule.js';
 
 /** The trainer-state file in a run folder; it names the other files of the checkpoint. */
 export const CHECKPOINT_FILE = 'checkpoint.json';
@@ -57,7 +55,7 @@ export interface CheckpointJson {
 /** What `saveCheckpoint` writes from. */
 export interface TrainerState {
   model: EfficientDet;
-  optimizer: TrainOptimizer;
+  optimizer: Optimizer;
   ema: WeightEma | undefined;
   json: Omit<CheckpointJson, 'format' | 'version' | 'savedAt' | 'files' | 'optimizer' | 'ema'> & {
     optimizer: Omit<CheckpointJson['optimizer'], 'step' | 'learningRate'>;
@@ -151,7 +149,7 @@ export async function readCheckpointJson(file: string): Promise<CheckpointJson> 
 export async function restoreCheckpoint(
   file: string,
   json: CheckpointJson,
-  target: { model: EfficientDet; optimizer: TrainOptimizer; ema: WeightEma | undefined },
+  target: { model: EfficientDet; optimizer: Optimizer; ema: WeightEma | undefined },
 ): Promise<void> {
   const statePath = join(dirname(file), basename(json.files.state));
   let bytes: Uint8Array;

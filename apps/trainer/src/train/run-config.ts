@@ -1,5 +1,5 @@
 import type { DatasetFormat } from '../data/load.js';
-import type { OptimizerName } from './optimizer.js';
+import type { OptimizerName } from '@edet/train';
 
 /** Architecture overrides for small test models (not command-line options). */
 export interface ModelOverrides {

@@ -2,7 +2,9 @@ import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import * as tf from '@tensorflow/tfjs-core';
-import { EfficientDet } from '@edet/model';
+import { EfficientDet, type NamedVariableOptimizer, type TrainStepOptions, type TrainStepResult, trainStep } from '@edet/model';
+import { type Schedule, type StopReason, StopSignal, WeightEma, checkFiniteLoss, createOptimizer, defaultWarmupSteps, interruptHandler, learningRateAt } from '@edet/train';
+import { onNextSigint } from '@edet/train/node';
 
 import { summarizeIssues } from '../data/boxes.js';
 import type { DetectionDataset } from '../data/dataset.js';
@@ -15,20 +17,14 @@ import type { CommandIo } from '../io.js';
 import { batchTensors } from './batch-tensors.js';
 import { BEST_WEIGHTS_FILE, CHECKPOINT_FILE, type CheckpointJson, type TrainProgress, WEIGHTS_FILE, restoreCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { DropConnectRandom } from './drop-connect.js';
-import { WeightEma } from './ema.js';
 import { classChangeNotice, loadInitialWeights } from './initial-weights.js';
-import { type StopReason, StopSignal, interruptHandler, onNextSigint } from './interrupt.js';
 import { registerTrainingKernels } from './kernels.js';
 import { type EpochRecord, JsonLinesLog, LOG_FILE, readLog } from './log.js';
-import { checkFiniteLoss } from './nan-guard.js';
-import { microBatchTrainStep } from './micro-batch.js';
 import { GradientWorkers } from '../parallel/gradient-workers.js';
 import { parallelTrainStep } from '../parallel/parallel-step.js';
-import { createOptimizer } from './optimizer.js';
 import { PLOT_FILE, plotTrainingLog } from './plot.js';
 import { ProgressBar } from './progress.js';
 import type { RunConfig } from './run-config.js';
-import { type Schedule, defaultWarmupSteps, learningRateAt } from './schedule.js';
 import { type ValidationResult, validate } from './validate.js';
 
 /**
@@ -63,8 +59,12 @@ export interface StepInfo extends StepLosses {
 
 /** One training step as the loop calls it (in this thread, or spread over gradient workers). */
 export type StepFunction = (
-  ...args: Parameters<typeof microBatchTrainStep>
-) => ReturnType<typeof microBatchTrainStep> | Promise<ReturnType<typeof microBatchTrainStep>>;
+  model: EfficientDet,
+  optimizer: NamedVariableOptimizer,
+  x: tf.Tensor4D,
+  targets: readonly tf.Tensor2D[],
+  options: TrainStepOptions & { microBatch: number },
+) => TrainStepResult | Promise<TrainStepResult>;
 
 /** Hooks for tests and tools. */
 export interface TrainHooks {
@@ -288,7 +288,7 @@ export async function runTraining(request: TrainRequest): Promise<TrainResult> {
     const step: StepFunction =
       request.hooks?.step ??
       (pool === undefined
-        ? microBatchTrainStep
+        ? trainStep
         : (stepModel, stepOptimizer, x, targets, options) => parallelTrainStep(pool, stepModel, stepOptimizer, x, targets, { ...options, step: progress.step }));
     const stepTimes: number[] = [];
 

@@ -1,0 +1,3 @@
+// @edet/train/node: the Node adapters of @edet/train (files, signals, worker threads).
+export * from './atomic-write.js';
+export * from './interrupt.js';
