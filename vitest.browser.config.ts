@@ -25,6 +25,7 @@ const SHARED = [
   'packages/tensor/test/safetensors-{bytes,float16,roundtrip,validation}.test.ts',
   'packages/backbone-efficientnet/test/plan.test.ts',
   'packages/model/test/errors.test.ts',
+  'packages/train/test/train-optim.test.ts',
 ];
 
 /**
@@ -39,6 +40,8 @@ const WEBGL_ONLY = [
   'packages/backbone-efficientnet/test/forward.test.ts',
   'packages/model/test/loss.test.ts',
   'packages/model/test/memory.test.ts',
+  // Trains on wasm inside a Web Worker whatever the page's backend: once is enough.
+  'packages/train/test/training-in-worker.browser.test.ts',
 ];
 
 // Not in browser mode, on either backend:
@@ -46,7 +49,7 @@ const WEBGL_ONLY = [
 //   backbone checkpoint-keys and stages / safetensors-shared / gradients-node (read files or spawn Node),
 //   smoke.test.ts (asserts the Node default backend, wasm), model-gradients.test.ts (wasm by design),
 //   kernels-*.test.ts and losses' focal-loss-fused.test.ts (wasm kernels), presets.test.ts (D0-D7x:
-//   minutes on SwiftShader).
+//   minutes on SwiftShader), @edet/train's parallel-step.test.ts (Node worker threads).
 // - gradients-conv, gradients-pooling, gradients-training: tfjs-backend-webgl's stride-2 backprop shaders
 //   fail to compile on SwiftShader, and it has no packed transpose above rank 6.
 

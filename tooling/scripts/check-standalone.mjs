@@ -59,6 +59,21 @@ const programs = {
     const model = new EfficientDet({ compoundCoef: 0 });
     const [cls] = model.forward(tf.zeros([1, 3, 128, 128]));
     if (model.parameterCount() !== 3880067 || cls.shape.join() !== '1,3069,90') throw new Error('model');`,
+  '@edet/train': `import * as tf from '@tensorflow/tfjs-core';
+    import { EfficientDet, trainStep } from '@edet/model';
+    import { useBackend } from '@edet/tensor';
+    import { GradientWorkers, createOptimizer, learningRateAt, parallelTrainStep } from '@edet/train';
+    import { spawnWorkerThread } from '@edet/train/node';
+    await useBackend(['wasm']);
+    const model = new EfficientDet({ compoundCoef: 0, numClasses: 3, fpnLayers: 1, headLayers: 1 });
+    const optimizer = createOptimizer('adamw', learningRateAt({ baseLr: 1e-3, warmupSteps: 1, totalSteps: 2, minLr: 0 }, 0), 0.01);
+    const x = tf.zeros([2, 128, 128, 3]);
+    const targets = [tf.tensor2d([[10, 10, 60, 60, 1]]), tf.tensor2d([[20, 30, 90, 100, 2]])];
+    const alone = trainStep(model, optimizer, x, targets, { channelsLast: true, microBatch: 1 });
+    const workers = await GradientWorkers.start(model, { count: 2, spawn: spawnWorkerThread });
+    const parallel = await parallelTrainStep(workers, model, optimizer, x, targets, { channelsLast: true, microBatch: 1, step: 1 });
+    await workers.close();
+    if (!Number.isFinite(alone.loss) || !Number.isFinite(parallel.loss) || optimizer.step !== 2) throw new Error('train');`,
 };
 
 const packageDirs = readdirSync(join(root, 'packages'));

@@ -42,5 +42,3 @@ export { safetensorsMetadata, isMarkedUntrained } from './weights-metadata.js';
 export type { CommandIo } from './io.js';
 export { runTrain, type TrainOptions } from './commands/train.js';
 export * from './eval/index.js';
-export { GradientWorkers, type GradientWorkersOptions, type ParallelPassResult } from './parallel/gradient-workers.js';
-export { parallelTrainStep, type ParallelStepOptions } from './parallel/parallel-step.js';

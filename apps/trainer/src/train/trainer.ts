@@ -3,8 +3,22 @@ import { join } from 'node:path';
 
 import * as tf from '@tensorflow/tfjs-core';
 import { EfficientDet, type NamedVariableOptimizer, type TrainStepOptions, type TrainStepResult, trainStep } from '@edet/model';
-import { type Schedule, type StopReason, StopSignal, WeightEma, checkFiniteLoss, createOptimizer, defaultWarmupSteps, interruptHandler, learningRateAt } from '@edet/train';
-import { onNextSigint } from '@edet/train/node';
+import {
+  DropConnectRandom,
+  GradientWorkers,
+  type Schedule,
+  type StopReason,
+  StopSignal,
+  WeightEma,
+  checkFiniteLoss,
+  createOptimizer,
+  defaultWarmupSteps,
+  interruptHandler,
+  learningRateAt,
+  parallelTrainStep,
+  registerTrainingKernels,
+} from '@edet/train';
+import { onNextSigint, spawnWorkerThread } from '@edet/train/node';
 
 import { summarizeIssues } from '../data/boxes.js';
 import type { DetectionDataset } from '../data/dataset.js';
@@ -16,12 +30,8 @@ import { CliError, oneLineMessage } from '../errors.js';
 import type { CommandIo } from '../io.js';
 import { batchTensors } from './batch-tensors.js';
 import { BEST_WEIGHTS_FILE, CHECKPOINT_FILE, type CheckpointJson, type TrainProgress, WEIGHTS_FILE, restoreCheckpoint, saveCheckpoint } from './checkpoint.js';
-import { DropConnectRandom } from './drop-connect.js';
 import { classChangeNotice, loadInitialWeights } from './initial-weights.js';
-import { registerTrainingKernels } from './kernels.js';
 import { type EpochRecord, JsonLinesLog, LOG_FILE, readLog } from './log.js';
-import { GradientWorkers } from '../parallel/gradient-workers.js';
-import { parallelTrainStep } from '../parallel/parallel-step.js';
 import { PLOT_FILE, plotTrainingLog } from './plot.js';
 import { ProgressBar } from './progress.js';
 import type { RunConfig } from './run-config.js';
@@ -278,7 +288,7 @@ export async function runTraining(request: TrainRequest): Promise<TrainResult> {
     let validation: ValidationResult | undefined;
     let stopped: TrainResult['stopped'] = 'complete';
     if (workerCount > 1 && request.hooks?.step === undefined) {
-      workers = await GradientWorkers.start(model, { count: workerCount, dropConnectSeed: config.seed, syncBatchNorm });
+      workers = await GradientWorkers.start(model, { count: workerCount, spawn: spawnWorkerThread, dropConnectSeed: config.seed, syncBatchNorm });
       io.err(
         `workers: ${workerCount} threads, ${Math.ceil(passes / workerCount)} pass${passes > workerCount ? 'es' : ''} of ${config.microBatch} each per step` +
           `${syncBatchNorm ? `, batch norm synchronised over ${normImages} images` : ''}\n`,

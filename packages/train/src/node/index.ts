@@ -1,3 +1,4 @@
 // @edet/train/node: the Node adapters of @edet/train (files, signals, worker threads).
 export * from './atomic-write.js';
 export * from './interrupt.js';
+export * from './worker-threads.js';

@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { EfficientDet, type NamedVariableOptimizer, type TrainStepResult, trainStep } from '@edet/model';
 import { AdamW } from '@edet/tensor';
+import { GradientWorkers, parallelTrainStep } from '@edet/train';
+import { spawnWorkerThread } from '@edet/train/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { GradientWorkers } from '../src/parallel/gradient-workers.js';
-import { parallelTrainStep } from '../src/parallel/parallel-step.js';
 
 // Runs the built worker script (apps/trainer/dist/gradient-worker.js): `npm test` builds first.
 
@@ -91,7 +91,7 @@ describe('parallelTrainStep on gradient workers', () => {
 
   beforeAll(async () => {
     model = new EfficientDet(MODEL);
-    workers = await GradientWorkers.start(model, { count: 2 });
+    workers = await GradientWorkers.start(model, { count: 2, spawn: spawnWorkerThread });
   }, 120_000);
 
   afterAll(async () => {
@@ -181,7 +181,7 @@ describe('parallelTrainStep with synchronised batch norm', () => {
 
   beforeAll(async () => {
     model = new EfficientDet(MODEL);
-    workers = await GradientWorkers.start(model, { count: 2, syncBatchNorm: true });
+    workers = await GradientWorkers.start(model, { count: 2, spawn: spawnWorkerThread, syncBatchNorm: true });
   }, 120_000);
 
   afterAll(async () => {

@@ -1,6 +1,5 @@
+import { createRandom, deriveSeed, type Random } from '../../../apps/trainer/src/data/rng.js'; // TEMPORARY until @edet/data lands
 import type { EfficientDet } from '@edet/model';
-
-import { createRandom, deriveSeed, type Random } from '../data/rng.js';
 
 /**
  * Makes the backbone's drop-connect masks depend on the step, not on how many steps this process has run.

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type EfficientDet, type NamedVariableOptimizer, type TrainStepOptions, type TrainStepResult, applyUpdate } from '@edet/model';
 
+import { TrainError } from '../errors.js';
 import type { GradientWorkers } from './gradient-workers.js';
 
 /** Options of `parallelTrainStep`. */
@@ -27,7 +28,7 @@ export async function parallelTrainStep(
   options: ParallelStepOptions,
 ): Promise<TrainStepResult> {
   const { microBatch, step, clipGradientNorm, ...loss } = options;
-  if (model !== workers.model) throw new Error('parallelTrainStep: the workers were started for another model');
+  if (model !== workers.model) throw new TrainError('parallelTrainStep: the workers were started for another model (expected workers.model)');
   model.train();
   const { losses } = await workers.run(x, targets, { microBatch, step, gradients: true, loss });
   const gradients = workers.sumGradients();
