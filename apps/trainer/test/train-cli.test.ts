@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import { CommanderError } from 'commander';
 import { EfficientDet } from '@edet/model';
 import { DropConnectRandom, defaultMicroBatch } from '@edet/train';
+import { CHECKPOINT_FILE, readCheckpointJson } from '@edet/train/node';
 import { describe, expect, it } from 'vitest';
 
 import { defaultRunFolder } from '../src/commands/train.js';
 import { CliError } from '../src/errors.js';
-import { CHECKPOINT_FILE, readCheckpointJson } from '../src/train/checkpoint.js';
 import { ProgressBar, formatDuration } from '../src/train/progress.js';
 import { temporaryFolder, tinyCocoDataset } from './train-fixtures.js';
 import { runProgram } from './support/run-program.js';

@@ -5,14 +5,15 @@ import * as tf from '@tensorflow/tfjs-core';
 import { EfficientDet, trainStep } from '@edet/model';
 import { AdamW } from '@edet/tensor';
 import { TrainError, WeightEma } from '@edet/train';
+import { CHECKPOINT_FILE, WEIGHTS_FILE, readCheckpointJson, restoreCheckpoint, saveCheckpoint } from '@edet/train/node';
 import { describe, expect, it } from 'vitest';
 
 import { loadCocoDataset } from '../src/data/coco.js';
 import { loadBatch } from '../src/data/pipeline.js';
 import { batchTensors } from '../src/train/batch-tensors.js';
-import { CHECKPOINT_FILE, WEIGHTS_FILE, readCheckpointJson, restoreCheckpoint, saveCheckpoint } from '../src/train/checkpoint.js';
 import { CLASS_LAYER_PREFIX, loadInitialWeights } from '../src/train/initial-weights.js';
 import { type LogRecord } from '../src/train/log.js';
+import type { RunConfig } from '../src/train/run-config.js';
 import { type StepInfo, type TrainRequest, runTraining } from '../src/train/trainer.js';
 import { recordingIo, temporaryFolder, tinyCocoDataset, tinyRunConfig } from './train-fixtures.js';
 
@@ -109,7 +110,7 @@ describe('checkpoints', () => {
     const first = await train({ config, out, maxSteps: 1 });
     expect(first.result).toMatchObject({ stopped: 'max-steps', step: 1 });
     const file = join(out, CHECKPOINT_FILE);
-    const json = await readCheckpointJson(file);
+    const json = await readCheckpointJson<RunConfig>(file);
     expect(json).toMatchObject({ reason: 'max-steps', progress: { epoch: 0, batchInEpoch: 1, step: 1 }, rng: { seed: 7 } });
     const second = await train({ resume: { file, json }, out, maxSteps: 3 });
     expect(second.io.errors()).toContain('resuming at epoch 1, step 1');

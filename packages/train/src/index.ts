@@ -17,3 +17,4 @@ export { ReplicaBatchNormSync, ANOTHER_WORKER_FAILED, type SyncBuffers, createSy
 export { GradientWorkers, type GradientWorkersOptions, type ParallelPassResult } from './parallel/gradient-workers.js';
 export { serveGradientWorker } from './parallel/gradient-replica.js';
 export { parallelTrainStep, type ParallelStepOptions } from './parallel/parallel-step.js';
+export * from './trainer-checkpoint.js';

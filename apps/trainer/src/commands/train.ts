@@ -5,6 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { CommanderError, InvalidArgumentError, Option, type Command } from 'commander';
 import { efficientDetPreset } from '@edet/model';
 import { OPTIMIZERS, type OptimizerName, defaultMicroBatch, defaultWeightDecay } from '@edet/train';
+import { CHECKPOINT_FILE, WEIGHTS_FILE, latestRun, readCheckpointJson } from '@edet/train/node';
 
 import { NODE_BACKENDS, startBackend, type NodeBackend } from '../backend.js';
 import { BUNDLED_DATASET, DATASET_FORMATS, type DatasetFormat, detectFormat } from '../data/load.js';
@@ -13,7 +14,8 @@ import { randomSeed } from '../data/rng.js';
 import { CliError, oneLineMessage } from '../errors.js';
 import { processIo, type CommandIo } from '../io.js';
 import { integerParser, parseInputSize } from '../options.js';
-import { CHECKPOINT_FILE, WEIGHTS_FILE, latestRun, readCheckpointJson, resolveCheckpointPath } from '../train/checkpoint.js';
+import { resolveCheckpointPath } from '../train/resume-path.js';
+import type { RunConfig } from '../train/run-config.js';
 import { readLog } from '../train/log.js';
 import { PLOT_FILE, plotTrainingLog } from '../train/plot.js';
 import { formatDuration } from '../train/progress.js';
@@ -163,7 +165,7 @@ export async function runTrain(options: TrainOptions, io: CommandIo, context: Tr
   let result: TrainResult;
   if (options.resume !== undefined && options.resume !== false) {
     const file = await resumeTarget(options);
-    const json = await readCheckpointJson(file);
+    const json = await readCheckpointJson<RunConfig>(file);
     const ignored = Object.keys(options).filter((key) => context.explicit(key) && !RESUME_OVERRIDES.has(key));
     if (ignored.length > 0) {
       const flags = ignored.map((key) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);

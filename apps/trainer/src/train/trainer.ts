@@ -6,9 +6,11 @@ import { EfficientDet, type NamedVariableOptimizer, type TrainStepOptions, type 
 import {
   DropConnectRandom,
   GradientWorkers,
+  type CheckpointJson,
   type Schedule,
   type StopReason,
   StopSignal,
+  type TrainProgress,
   WeightEma,
   checkFiniteLoss,
   createOptimizer,
@@ -18,7 +20,7 @@ import {
   parallelTrainStep,
   registerTrainingKernels,
 } from '@edet/train';
-import { onNextSigint, spawnWorkerThread } from '@edet/train/node';
+import { BEST_WEIGHTS_FILE, CHECKPOINT_FILE, WEIGHTS_FILE, onNextSigint, restoreCheckpoint, saveCheckpoint, spawnWorkerThread } from '@edet/train/node';
 
 import { summarizeIssues } from '../data/boxes.js';
 import type { DetectionDataset } from '../data/dataset.js';
@@ -29,7 +31,6 @@ import { prefetch } from '../data/prefetch.js';
 import { CliError, oneLineMessage } from '../errors.js';
 import type { CommandIo } from '../io.js';
 import { batchTensors } from './batch-tensors.js';
-import { BEST_WEIGHTS_FILE, CHECKPOINT_FILE, type CheckpointJson, type TrainProgress, WEIGHTS_FILE, restoreCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { classChangeNotice, loadInitialWeights } from './initial-weights.js';
 import { type EpochRecord, JsonLinesLog, LOG_FILE, readLog } from './log.js';
 import { PLOT_FILE, plotTrainingLog } from './plot.js';
@@ -88,7 +89,7 @@ export interface TrainRequest {
   /** A fresh run's settings; ignored when resuming. */
   config?: RunConfigInput;
   /** Resume from this checkpoint file (its settings are used). */
-  resume?: { file: string; json: CheckpointJson; epochs?: number };
+  resume?: { file: string; json: CheckpointJson<RunConfig>; epochs?: number };
   /** Folder for checkpoints, log and plot (created). */
   out: string;
   /** Stop when the run has made this many updates in all (a checkpoint is written). */

@@ -2,3 +2,4 @@
 export * from './atomic-write.js';
 export * from './interrupt.js';
 export * from './worker-threads.js';
+export * from './checkpoint-files.js';
