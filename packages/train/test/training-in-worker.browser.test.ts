@@ -1,6 +1,6 @@
-// Browser mode only (vitest.browser.config.ts): a few training steps of a small configuration (D0 at
-// 128x128, 3 classes, batch 1) on the wasm backend inside a Web Worker, with @edet/train and @edet/model as
-// a browser app would bundle them.
+// Browser mode only (vitest.browser.config.ts): a few training steps of a small configuration (D0's backbone
+// with one BiFPN and one head layer at 128x128, 3 classes, batch 1) on the wasm backend inside a Web Worker,
+// with @edet/train and @edet/model as a browser app would bundle them.
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreadedSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
@@ -8,7 +8,7 @@ import { expect, it } from 'vitest';
 
 import type { TrainStepsReply, TrainStepsRequest } from './fixtures/train-steps-worker.js';
 
-const STEPS = 4;
+const STEPS = 5;
 
 it('trains a few steps on wasm in a Web Worker, the loss finite and falling on a repeated batch', async () => {
   const worker = new Worker(new URL('./fixtures/train-steps-worker.ts', import.meta.url), { type: 'module' });
