@@ -4,15 +4,13 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { EfficientDet, trainStep } from '@edet/model';
 import { AdamW } from '@edet/tensor';
-import { TrainError, WeightEma } from '@edet/train';
+import { CLASS_LAYER_PREFIX, type LogRecord, TrainError, WeightEma, loadInitialWeights } from '@edet/train';
 import { CHECKPOINT_FILE, WEIGHTS_FILE, readCheckpointJson, restoreCheckpoint, saveCheckpoint } from '@edet/train/node';
 import { describe, expect, it } from 'vitest';
 
 import { loadCocoDataset } from '../src/data/coco.js';
 import { loadBatch } from '../src/data/pipeline.js';
 import { batchTensors } from '../src/train/batch-tensors.js';
-import { CLASS_LAYER_PREFIX, loadInitialWeights } from '../src/train/initial-weights.js';
-import { type LogRecord } from '../src/train/log.js';
 import type { RunConfig } from '../src/train/run-config.js';
 import { type StepInfo, type TrainRequest, runTraining } from '../src/train/trainer.js';
 import { recordingIo, temporaryFolder, tinyCocoDataset, tinyRunConfig } from './train-fixtures.js';
@@ -177,7 +175,7 @@ describe('guardrails', () => {
     const target = new EfficientDet({ ...TINY_MODEL, numClasses: 3, seed: 2 });
     const fresh = Object.fromEntries(target.namedEntries().map((e) => [e.name, Array.from(e.variable.dataSync())]));
     const before = tf.memory().numTensors;
-    expect(await loadInitialWeights(target, file)).toEqual({ layout: 'zylo117', fileClasses: 5 });
+    expect(loadInitialWeights(target, new Uint8Array(readFileSync(file)), file)).toEqual({ layout: 'zylo117', fileClasses: 5 });
     expect(tf.memory().numTensors).toBe(before);
     const loaded = new Map(source.namedEntries().map((e) => [e.name, e.variable]));
     for (const entry of target.namedEntries()) {

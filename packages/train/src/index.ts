@@ -18,3 +18,5 @@ export { GradientWorkers, type GradientWorkersOptions, type ParallelPassResult }
 export { serveGradientWorker } from './parallel/gradient-replica.js';
 export { parallelTrainStep, type ParallelStepOptions } from './parallel/parallel-step.js';
 export * from './trainer-checkpoint.js';
+export * from './initial-weights.js';
+export * from './log-records.js';

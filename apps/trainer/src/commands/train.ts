@@ -5,7 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { CommanderError, InvalidArgumentError, Option, type Command } from 'commander';
 import { efficientDetPreset } from '@edet/model';
 import { OPTIMIZERS, type OptimizerName, defaultMicroBatch, defaultWeightDecay } from '@edet/train';
-import { CHECKPOINT_FILE, WEIGHTS_FILE, latestRun, readCheckpointJson } from '@edet/train/node';
+import { CHECKPOINT_FILE, WEIGHTS_FILE, latestRun, readCheckpointJson, readLog } from '@edet/train/node';
 
 import { NODE_BACKENDS, startBackend, type NodeBackend } from '../backend.js';
 import { BUNDLED_DATASET, DATASET_FORMATS, type DatasetFormat, detectFormat } from '../data/load.js';
@@ -16,7 +16,6 @@ import { processIo, type CommandIo } from '../io.js';
 import { integerParser, parseInputSize } from '../options.js';
 import { resolveCheckpointPath } from '../train/resume-path.js';
 import type { RunConfig } from '../train/run-config.js';
-import { readLog } from '../train/log.js';
 import { PLOT_FILE, plotTrainingLog } from '../train/plot.js';
 import { formatDuration } from '../train/progress.js';
 import { type TrainResult, runTraining } from '../train/trainer.js';

@@ -7,20 +7,34 @@ import {
   DropConnectRandom,
   GradientWorkers,
   type CheckpointJson,
+  type EpochRecord,
   type Schedule,
   type StopReason,
   StopSignal,
   type TrainProgress,
   WeightEma,
   checkFiniteLoss,
+  classChangeNotice,
   createOptimizer,
   defaultWarmupSteps,
   interruptHandler,
   learningRateAt,
+  loadInitialWeights,
   parallelTrainStep,
   registerTrainingKernels,
 } from '@edet/train';
-import { BEST_WEIGHTS_FILE, CHECKPOINT_FILE, WEIGHTS_FILE, onNextSigint, restoreCheckpoint, saveCheckpoint, spawnWorkerThread } from '@edet/train/node';
+import {
+  BEST_WEIGHTS_FILE,
+  CHECKPOINT_FILE,
+  JsonLinesLog,
+  LOG_FILE,
+  WEIGHTS_FILE,
+  onNextSigint,
+  readLog,
+  restoreCheckpoint,
+  saveCheckpoint,
+  spawnWorkerThread,
+} from '@edet/train/node';
 
 import { summarizeIssues } from '../data/boxes.js';
 import type { DetectionDataset } from '../data/dataset.js';
@@ -29,10 +43,9 @@ import { describeDataset, loadDatasetSplits } from '../data/load.js';
 import { type Batch, batchesPerEpoch, loadBatch, epochBatches, type PipelineOptions } from '../data/pipeline.js';
 import { prefetch } from '../data/prefetch.js';
 import { CliError, oneLineMessage } from '../errors.js';
+import { readInputFile } from '../files.js';
 import type { CommandIo } from '../io.js';
 import { batchTensors } from './batch-tensors.js';
-import { classChangeNotice, loadInitialWeights } from './initial-weights.js';
-import { type EpochRecord, JsonLinesLog, LOG_FILE, readLog } from './log.js';
 import { PLOT_FILE, plotTrainingLog } from './plot.js';
 import { ProgressBar } from './progress.js';
 import type { RunConfig } from './run-config.js';
@@ -212,7 +225,7 @@ export async function runTraining(request: TrainRequest): Promise<TrainResult> {
   const removeHandler = request.handleSignals === false ? () => undefined : onNextSigint(interrupt);
   try {
     if (!resumed && config.weights !== null) {
-      const loaded = await loadInitialWeights(model, config.weights);
+      const loaded = loadInitialWeights(model, await readInputFile(config.weights), config.weights);
       if (loaded.fileClasses !== undefined) notice(classChangeNotice(displayPath(config.weights), loaded.fileClasses, train.classNames.length));
     }
     if (config.ema !== null) ema = new WeightEma(model, config.ema);

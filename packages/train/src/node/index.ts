@@ -3,3 +3,4 @@ export * from './atomic-write.js';
 export * from './interrupt.js';
 export * from './worker-threads.js';
 export * from './checkpoint-files.js';
+export * from './json-lines-log.js';
