@@ -25,6 +25,8 @@ const SHARED = [
   'packages/tensor/test/safetensors-{bytes,float16,roundtrip,validation}.test.ts',
   'packages/backbone-efficientnet/test/plan.test.ts',
   'packages/model/test/errors.test.ts',
+  'packages/coco-eval/test/{eval-unit,model-results}.test.ts',
+  'packages/data/test/{dataset-core,placement-batches}.test.ts',
   'packages/train/test/train-optim.test.ts',
 ];
 
@@ -45,6 +47,10 @@ const WEBGL_ONLY = [
 ];
 
 // Not in browser mode, on either backend:
+// - coco-eval's eval-golden and node-files tests (read fixtures and write files; the evaluator they check
+//   runs in eval-unit and model-results here); data's data-coco, data-voc and data-pipeline tests (read
+//   dataset folders and decode image files with @napi-rs/canvas; data-pipeline also holds the renderer to
+//   letterboxImage at the cpu/wasm tolerance, 1e-4).
 // - anchors.test.ts (uses Node's Buffer), *-golden / checkpoint / jpeg-path / rwightman-layout /
 //   backbone checkpoint-keys and stages / safetensors-shared / gradients-node (read files or spawn Node),
 //   smoke.test.ts (asserts the Node default backend, wasm), model-gradients.test.ts (wasm by design),

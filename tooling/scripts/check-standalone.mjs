@@ -59,6 +59,27 @@ const programs = {
     const model = new EfficientDet({ compoundCoef: 0 });
     const [cls] = model.forward(tf.zeros([1, 3, 128, 128]));
     if (model.parameterCount() !== 3880067 || cls.shape.join() !== '1,3069,90') throw new Error('model');`,
+  '@edet/coco-eval': `import { categoryMap, evaluateCoco, toCocoDetections } from '@edet/coco-eval';
+    import { readCocoDataset } from '@edet/coco-eval/node';
+    import { writeFileSync } from 'node:fs';
+    writeFileSync('gt.json', JSON.stringify({ images: [{ id: 1 }], categories: [{ id: 3, name: 'cell' }],
+      annotations: [{ id: 1, image_id: 1, category_id: 3, bbox: [10, 10, 50, 50] }] }));
+    const gt = await readCocoDataset('gt.json');
+    const dets = toCocoDetections([{ box: [10, 10, 60, 60], score: 0.9, classId: 0 }], 1, categoryMap(gt.categories));
+    if (Math.abs(evaluateCoco(gt, dets).stats[0] - 1) > 1e-9) throw new Error('coco-eval');`,
+  '@edet/data': `import { streamEpoch } from '@edet/data';
+    import { loadCocoDataset } from '@edet/data/node';
+    import { mkdirSync, writeFileSync } from 'node:fs';
+    mkdirSync('ds/images', { recursive: true });
+    writeFileSync('ds/images/a.jpg', '');
+    writeFileSync('ds/instances_train.json', JSON.stringify({ images: [{ id: 1, file_name: 'a.jpg', width: 64, height: 32 }],
+      categories: [{ id: 5, name: 'cell' }], annotations: [{ id: 1, image_id: 1, category_id: 5, bbox: [8, 4, 16, 8] }] }));
+    const { samples } = loadCocoDataset('ds', 'train');
+    const readImage = async () => ({ data: new Uint8Array(64 * 32 * 3).fill(128), width: 64, height: 32, channels: 3 });
+    const options = { size: 32, batchSize: 1, seed: 1, augment: false, shuffle: false, dropLast: false, readImage };
+    const batches = [];
+    for await (const batch of streamEpoch(samples, 0, 0, options)) batches.push(batch);
+    if (batches.length !== 1 || batches[0].boxes[0][0].join() !== '4,2,12,6,0' || batches[0].pixels.length !== 3072) throw new Error('data');`,
   '@edet/train': `import * as tf from '@tensorflow/tfjs-core';
     import { EfficientDet, trainStep } from '@edet/model';
     import { useBackend } from '@edet/tensor';

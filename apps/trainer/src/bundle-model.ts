@@ -4,6 +4,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { basename, isAbsolute, join, relative, resolve } from 'node:path';
 
 import * as tf from '@tensorflow/tfjs-core';
+import { decodeImage } from '@edet/data/node';
 import { EfficientDet, efficientDetPreset, letterboxImage } from '@edet/model';
 import { readSafetensorsHeader } from '@edet/tensor';
 
@@ -11,7 +12,6 @@ import { MODEL_MANIFEST_FILE, type ModelEvaluation, type ModelManifest } from '.
 import { parseClassNames } from './classes.js';
 import { CliError } from './errors.js';
 import { readInputFile } from './files.js';
-import { decodeImage } from './image/decode.js';
 
 /** The weights file a bundled model folder holds. */
 export const BUNDLED_WEIGHTS_FILE = 'weights.safetensors';

@@ -1,6 +1,6 @@
 import { basename, extname, join } from 'node:path';
 
-import { formatFromExtension, type ImageFormat } from './image/sniff.js';
+import { formatFromExtension, type ImageFormat } from '@edet/data';
 
 /**
  * Chooses where each annotated image goes: `<directory>/<input file name>`, so the output keeps the input's

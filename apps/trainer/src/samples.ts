@@ -2,7 +2,7 @@ import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 
-import { formatFromExtension } from './image/sniff.js';
+import { formatFromExtension } from '@edet/data';
 
 /**
  * The folder of bundled sample images. `src/` and `dist/` both sit one level below the package root,

@@ -1,11 +1,11 @@
 import type { Detection, RgbImage } from '@edet/model';
+import { decodeImage } from '@edet/data/node';
 import { describe, expect, it } from 'vitest';
 
 import { labeller } from '../src/classes.js';
 import { annotateImage } from '../src/draw/annotate.js';
 import { labelFontFamily } from '../src/draw/fonts.js';
 import { classColour } from '../src/draw/palette.js';
-import { decodeImage } from '../src/image/decode.js';
 import { encodeCanvas } from '../src/image/encode.js';
 
 /** A uniform grey RGB image. */

@@ -6,12 +6,12 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { EfficientDet, letterboxImage } from '@edet/model';
 import { FileFormatError, readSafetensors, readSafetensorsHeader } from '@edet/tensor';
+import { decodeImage } from '@edet/data/node';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 import { BUNDLED_WEIGHTS_FILE, F16_TOLERANCE, bundleModel } from '../src/bundle-model.js';
 import { BUNDLED_MODEL_DIRECTORY, checkModelManifest, readBundledModel, type ModelManifest } from '../src/bundled-model.js';
 import { readInputFile } from '../src/files.js';
-import { decodeImage } from '../src/image/decode.js';
 import { SAMPLES_DIRECTORY } from '../src/samples.js';
 
 // The bundled model (assets/models/bccd-d0) and the conversion that makes it (scripts/bundle-model.mjs).

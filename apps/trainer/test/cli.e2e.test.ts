@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { decodeImage } from '@edet/data/node';
 import { beforeAll, describe, expect, it } from 'vitest';
 
-import { decodeImage } from '../src/image/decode.js';
 import { readInputFile } from '../src/files.js';
 import { SAMPLES_DIRECTORY } from '../src/samples.js';
 

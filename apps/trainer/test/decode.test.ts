@@ -2,12 +2,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { createCanvas, ImageData } from '@napi-rs/canvas';
-import { FileFormatError } from '@edet/tensor';
+import { DataFileError, formatFromExtension, sniffImageFormat } from '@edet/data';
+import { decodeImage } from '@edet/data/node';
 import { describe, expect, it } from 'vitest';
 
-import { decodeImage } from '../src/image/decode.js';
 import { encodeCanvas } from '../src/image/encode.js';
-import { formatFromExtension, sniffImageFormat } from '../src/image/sniff.js';
 import { SAMPLES_DIRECTORY } from '../src/samples.js';
 
 const sample = (name: string) => new Uint8Array(readFileSync(join(SAMPLES_DIRECTORY, name)));
@@ -53,9 +52,9 @@ describe('decodeImage', () => {
     }
   });
 
-  it('rejects a text file with a FileFormatError naming the file', async () => {
+  it('rejects a text file with a DataFileError naming the file', async () => {
     const text = new TextEncoder().encode('just some text\n');
-    await expect(decodeImage(text, 'notes.jpg')).rejects.toThrow(FileFormatError);
+    await expect(decodeImage(text, 'notes.jpg')).rejects.toThrow(DataFileError);
     await expect(decodeImage(text, 'notes.jpg')).rejects.toThrow('notes.jpg: not a JPEG or PNG image');
   });
 

@@ -4,12 +4,12 @@ import { join } from 'node:path';
 
 import * as tf from '@tensorflow/tfjs-core';
 import { COCO90_LABELS, EfficientDet } from '@edet/model';
+import { decodeImage } from '@edet/data/node';
 import { describe, expect, it } from 'vitest';
 
 import { runInferBenchmark } from '../src/bench/infer.js';
 import { BUNDLED_MODEL_DIRECTORY } from '../src/bundled-model.js';
 import { runDetect, type DetectOptions } from '../src/commands/detect.js';
-import { decodeImage } from '../src/image/decode.js';
 import { readInputFile } from '../src/files.js';
 import { chooseModel, createChosenDetector } from '../src/model.js';
 import { SAMPLES_DIRECTORY } from '../src/samples.js';

@@ -3,20 +3,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { categoryMap, EVAL_PREDICT_OPTIONS, type CocoDataset } from '@edet/coco-eval';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 import { sharedPath } from '../../../packages/tensor/test/shared-fixtures.js';
+import { detectDataset } from '../src/dataset-detections.js';
 import { oneLineMessage } from '../src/errors.js';
-import { categoryMap } from '../src/eval/category-map.js';
-import type { CocoDataset } from '../src/eval/coco-format.js';
-import { detectDataset, EVAL_PREDICT_OPTIONS } from '../src/eval/model-detections.js';
 import { createDetector } from '../src/model.js';
 import { runProgram } from './support/run-program.js';
 
 // `edet eval` in-process: both forms, the output contract and one-line errors.
 
-const fixtures = fileURLToPath(new URL('./fixtures/coco-eval/', import.meta.url));
+const fixtures = fileURLToPath(new URL('../../../packages/coco-eval/test/fixtures/', import.meta.url));
 const edges = (file: string) => join(fixtures, 'edges', file);
 
 /** Runs `edet ...args` in-process; a thrown error is what cli.ts would print as `edet: <message>`. */

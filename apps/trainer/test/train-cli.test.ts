@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
+import { DataError } from '@edet/data';
 import { CommanderError } from 'commander';
 import { EfficientDet } from '@edet/model';
 import { DropConnectRandom, defaultMicroBatch } from '@edet/train';
@@ -25,7 +26,7 @@ describe('edet train options', () => {
 
   it('reports a missing or invalid dataset as one line', async () => {
     const missing = await run(['train', '--data', join(temporaryFolder(), 'nowhere')]);
-    expect(missing.error).toBeInstanceOf(CliError);
+    expect(missing.error).toBeInstanceOf(DataError);
     expect((missing.error as Error).message).toMatch(/^dataset .*nowhere does not exist$/);
     const empty = await run(['train', '--data', temporaryFolder()]);
     expect((empty.error as Error).message).toMatch(/not a dataset \(expected instances_train\.json/);

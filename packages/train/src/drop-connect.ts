@@ -1,4 +1,4 @@
-import { createRandom, deriveSeed, type Random } from '../../../apps/trainer/src/data/rng.js'; // TEMPORARY until @edet/data lands
+import { createRandom, deriveSeed, type Random } from '@edet/data';
 import type { EfficientDet } from '@edet/model';
 
 /**

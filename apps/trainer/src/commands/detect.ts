@@ -2,6 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { relative, resolve } from 'node:path';
 
 import { Option, type Command } from 'commander';
+import { decodeImage } from '@edet/data/node';
 import type { PredictOptions } from '@edet/model';
 
 import { NODE_BACKENDS, startBackend, type NodeBackend } from '../backend.js';
@@ -12,7 +13,6 @@ import { annotateImage } from '../draw/annotate.js';
 import { readInputFile } from '../files.js';
 import { formatJsonReport, toImageReport, type ImageReport } from '../format/json.js';
 import { formatDetectionTable } from '../format/table.js';
-import { decodeImage } from '../image/decode.js';
 import { encodeCanvas } from '../image/encode.js';
 import type { CommandIo } from '../io.js';
 import { chooseModel, createChosenDetector } from '../model.js';

@@ -1,5 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 
+import { categoryMap, evaluateCoco, EVAL_PREDICT_OPTIONS, type CocoDataset, type CocoDetection } from '@edet/coco-eval';
+import { openDatasetFolder, readCocoDataset, readCocoDetections } from '@edet/coco-eval/node';
 import { Option, type Command } from 'commander';
 
 import { NODE_BACKENDS, startBackend, type NodeBackend } from '../backend.js';
@@ -7,13 +9,8 @@ import { CliError, oneLineMessage } from '../errors.js';
 import type { CommandIo } from '../io.js';
 import { chooseModel, createChosenDetector } from '../model.js';
 import { integerParser, parseFraction } from '../options.js';
-import { categoryMap } from '../eval/category-map.js';
-import { readCocoDataset, readCocoDetections } from '../eval/coco-files.js';
-import type { CocoDataset, CocoDetection } from '../eval/coco-format.js';
-import { openDatasetFolder } from '../eval/dataset-folder.js';
-import { evaluateCoco } from '../eval/evaluate.js';
-import { detectDataset, EVAL_PREDICT_OPTIONS } from '../eval/model-detections.js';
-import { countObjects, formatEvalTables, toEvalReport, type EvalReport } from '../eval/report.js';
+import { detectDataset } from '../dataset-detections.js';
+import { countObjects, formatEvalTables, toEvalReport, type EvalReport } from '../format/eval-report.js';
 
 /** The parsed options of `edet eval`. */
 export interface EvalOptions {

@@ -3,14 +3,14 @@ import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 
 import { CommanderError, InvalidArgumentError, Option, type Command } from 'commander';
+import { randomSeed } from '@edet/data';
+import { DATASET_FORMATS, type DatasetFormat, detectFormat, displayPath } from '@edet/data/node';
 import { efficientDetPreset } from '@edet/model';
 import { OPTIMIZERS, type OptimizerName, defaultMicroBatch, defaultWeightDecay } from '@edet/train';
 import { CHECKPOINT_FILE, WEIGHTS_FILE, latestRun, readCheckpointJson, readLog } from '@edet/train/node';
 
 import { NODE_BACKENDS, startBackend, type NodeBackend } from '../backend.js';
-import { BUNDLED_DATASET, DATASET_FORMATS, type DatasetFormat, detectFormat } from '../data/load.js';
-import { displayPath } from '../data/files.js';
-import { randomSeed } from '../data/rng.js';
+import { BUNDLED_DATASET } from '../bundled-dataset.js';
 import { CliError, oneLineMessage } from '../errors.js';
 import { processIo, type CommandIo } from '../io.js';
 import { integerParser, parseInputSize } from '../options.js';

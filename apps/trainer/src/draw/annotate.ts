@@ -1,7 +1,7 @@
 import { createCanvas, ImageData, type Canvas, type SKRSContext2D } from '@napi-rs/canvas';
 import type { Detection, RgbImage } from '@edet/model';
 
-import { toRgba } from '../image/pixels.js';
+import { toRgba } from '@edet/data';
 import { classColour, cssColour, textColourOn } from './palette.js';
 import { labelFontFamily } from './fonts.js';
 

@@ -1,6 +1,5 @@
+import type { ImageFormat } from '@edet/data';
 import type { Canvas } from '@napi-rs/canvas';
-
-import type { ImageFormat } from './sniff.js';
 
 /** JPEG quality of written images: high enough that thin box lines and small text stay crisp. */
 const JPEG_QUALITY = 92;

@@ -1,9 +1,9 @@
 import { join, resolve } from 'node:path';
 
+import { isDirectory, isFile } from '@edet/data/node';
 import { CHECKPOINT_FILE } from '@edet/train/node';
 
 import { CliError } from '../errors.js';
-import { isDirectory, isFile } from '../data/files.js';
 
 /** The checkpoint file a `--resume` argument means: a run folder or its `checkpoint.json`. */
 export function resolveCheckpointPath(target: string): string {

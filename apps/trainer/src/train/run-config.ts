@@ -1,4 +1,4 @@
-import type { DatasetFormat } from '../data/load.js';
+import type { DatasetFormat } from '@edet/data/node';
 import type { OptimizerName } from '@edet/train';
 
 /** Architecture overrides for small test models (not command-line options). */

@@ -2,6 +2,8 @@ import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import * as tf from '@tensorflow/tfjs-core';
+import { type Batch, batchesPerEpoch, type DetectionDataset, epochBatches, type PipelineOptions, prefetch, summarizeIssues } from '@edet/data';
+import { displayPath, loadBatch, loadDatasetSplits } from '@edet/data/node';
 import { EfficientDet, type NamedVariableOptimizer, type TrainStepOptions, type TrainStepResult, trainStep } from '@edet/model';
 import {
   DropConnectRandom,
@@ -36,12 +38,7 @@ import {
   spawnWorkerThread,
 } from '@edet/train/node';
 
-import { summarizeIssues } from '../data/boxes.js';
-import type { DetectionDataset } from '../data/dataset.js';
-import { displayPath } from '../data/files.js';
-import { describeDataset, loadDatasetSplits } from '../data/load.js';
-import { type Batch, batchesPerEpoch, loadBatch, epochBatches, type PipelineOptions } from '../data/pipeline.js';
-import { prefetch } from '../data/prefetch.js';
+import { describeDataset } from '../bundled-dataset.js';
 import { CliError, oneLineMessage } from '../errors.js';
 import { readInputFile } from '../files.js';
 import type { CommandIo } from '../io.js';

@@ -1,11 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { evaluateCoco, EVAL_PREDICT_OPTIONS } from '@edet/coco-eval';
+import type { DetectionDataset } from '@edet/data';
+import { streamEpoch } from '@edet/data/node';
 import type { EfficientDet } from '@edet/model';
 
-import type { DetectionDataset } from '../data/dataset.js';
-import { streamEpoch } from '../data/pipeline.js';
 import { oneLineMessage } from '../errors.js';
-import { evaluateCoco } from '../eval/evaluate.js';
-import { EVAL_PREDICT_OPTIONS } from '../eval/model-detections.js';
 import { batchTensors } from './batch-tensors.js';
 
 /** Detection settings of the validation mAP: those of `edet eval`, so the numbers agree. */
@@ -34,7 +33,7 @@ interface CocoResult {
 /**
  * Runs the model (inference mode) over the validation split: the loss of each batch, and detections mapped
  * back to image pixels (the inverse of the letterbox, clipped to the image) scored with the COCO evaluator
- * of `src/eval` (a failure there is reported in `mapError`, never thrown).
+ * of `@edet/coco-eval` (a failure there is reported in `mapError`, never thrown).
  */
 export async function validate(model: EfficientDet, dataset: DetectionDataset, options: { size: number; batch: number }): Promise<ValidationResult> {
   const start = performance.now();

@@ -1,0 +1,9 @@
+// The Node side of @edet/data: dataset folders on disk (COCO, VOC), image files decoded with
+// @napi-rs/canvas (an optional peer dependency), and the batching pipeline reading them.
+export { checkImagesExist, displayPath, isDirectory, isFile } from './files.js';
+export { cocoAnnotationCandidates, findCocoAnnotations, loadCocoDataset } from './coco.js';
+export { isVocFolder, loadVocDataset, vocSplitFile } from './voc.js';
+export { DATASET_FORMATS, detectFormat, loadDatasetSplits, type DatasetFormat, type DatasetOptions, type DatasetSplits } from './load.js';
+export { decodeImage, type DecodedImage } from './decode-image.js';
+export { readImageFile } from './read-image-file.js';
+export { loadBatch, streamEpoch, type NodePipelineOptions } from './pipeline.js';

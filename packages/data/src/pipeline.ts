@@ -1,0 +1,124 @@
+import type { RgbImage } from '@edet/model';
+
+import { type AugmentConfig, DEFAULT_AUGMENT, NO_AUGMENTATION, drawAugmentation } from './augment.js';
+import type { Sample } from './dataset.js';
+import { type Placement, augmentedPlacement, placeBoxes } from './placement.js';
+import { prefetch } from './prefetch.js';
+import { renderImage } from './render.js';
+import { shuffledIndices, streamOf } from './random.js';
+
+/** A batch ready for the model: NHWC input pixels and per-image boxes in input pixels. */
+export interface Batch {
+  epoch: number;
+  /** Batch number within the epoch, from 0. */
+  index: number;
+  samples: Sample[];
+  /** `[batch, size, size, 3]`, normalised. */
+  pixels: Float32Array;
+  size: number;
+  /** Per image, rows `[x1, y1, x2, y2, classId]` in input pixels. */
+  boxes: number[][][];
+  /** Per image, where it sits in the input (to map predictions back to the image). */
+  placements: Placement[];
+}
+
+/**
+ * Reads and decodes one sample's image: a file in Node (`readImageFile` of `@edet/data/node`), a fetch or an
+ * `ImageBitmap` in a browser. The pixels must be the image the sample's boxes describe.
+ */
+export type ImageReader = (sample: Sample) => Promise<RgbImage>;
+
+/** How batches are made. */
+export interface PipelineOptions {
+  size: number;
+  batchSize: number;
+  /** The run's seed: it fixes the order of every epoch and every augmentation. */
+  seed: number;
+  /** Random flips, scale/crop and colour jitter (training); off gives the plain letterbox (evaluation). */
+  augment: boolean;
+  augmentConfig?: AugmentConfig;
+  /** Visit samples in a new random order each epoch (training), or in dataset order. */
+  shuffle: boolean;
+  /** Leave out the last, smaller batch (training keeps every step the same size). */
+  dropLast: boolean;
+  /** Batches prepared ahead of the one being used (default 3). */
+  lookahead?: number;
+}
+
+/** Pipeline options with the image reader, as the isomorphic `loadBatch` and `streamEpoch` take them. */
+export interface ImagePipelineOptions extends PipelineOptions {
+  readImage: ImageReader;
+}
+
+/** Number of batches in an epoch. */
+export function batchesPerEpoch(samples: number, batchSize: number, dropLast: boolean): number {
+  return dropLast ? Math.floor(samples / batchSize) : Math.ceil(samples / batchSize);
+}
+
+/** The sample indices of every batch of `epoch`: a seeded shuffle (or dataset order), cut into batches. */
+export function epochBatches(samples: number, epoch: number, options: Pick<PipelineOptions, 'batchSize' | 'seed' | 'shuffle' | 'dropLast'>): number[][] {
+  const order = options.shuffle ? shuffledIndices(samples, streamOf(options.seed, 'shuffle', epoch)) : Array.from({ length: samples }, (_, i) => i);
+  const count = batchesPerEpoch(samples, options.batchSize, options.dropLast);
+  return Array.from({ length: count }, (_, b) => order.slice(b * options.batchSize, (b + 1) * options.batchSize));
+}
+
+/** Reads, decodes and renders one sample into `pixels` at image slot `slot`. */
+async function loadInto(
+  sample: Sample,
+  slot: number,
+  pixels: Float32Array,
+  size: number,
+  augmentation: ReturnType<typeof drawAugmentation>,
+  readImage: ImageReader,
+): Promise<{ boxes: number[][]; placement: Placement }> {
+  const image = await readImage(sample);
+  const placement = augmentedPlacement(image.width, image.height, size, augmentation.placement);
+  renderImage(image, placement, augmentation.jitter, pixels, slot * size * size * 3);
+  // Boxes were checked against the declared size; the decoded one is what the pixels are.
+  const scaled = rescaleIfNeeded(sample, image.width, image.height);
+  return { boxes: placeBoxes(scaled, placement), placement };
+}
+
+/** Boxes of a sample whose declared size differs from the decoded one, scaled to the decoded size. */
+function rescaleIfNeeded(sample: Sample, width: number, height: number): number[][] {
+  if (sample.width <= 0 || sample.height <= 0 || (sample.width === width && sample.height === height)) return sample.boxes;
+  const sx = width / sample.width;
+  const sy = height / sample.height;
+  return sample.boxes.map(([x1, y1, x2, y2, c]) => [x1 * sx, y1 * sy, x2 * sx, y2 * sy, c]);
+}
+
+/**
+ * Builds one batch of the given sample indices: each image read with `options.readImage`, placed (with the
+ * sample's seeded augmentation when `options.augment`) and rendered into `pixels`, its boxes mapped with it.
+ */
+export async function loadBatch(samples: readonly Sample[], indices: readonly number[], epoch: number, index: number, options: ImagePipelineOptions): Promise<Batch> {
+  const { size } = options;
+  const pixels = new Float32Array(indices.length * size * size * 3);
+  const loaded = await Promise.all(
+    indices.map((sampleIndex, slot) => {
+      const augmentation = options.augment
+        ? drawAugmentation(streamOf(options.seed, 'augment', epoch, sampleIndex), options.augmentConfig ?? DEFAULT_AUGMENT)
+        : NO_AUGMENTATION;
+      return loadInto(samples[sampleIndex], slot, pixels, size, augmentation, options.readImage);
+    }),
+  );
+  return {
+    epoch,
+    index,
+    samples: indices.map((i) => samples[i]),
+    pixels,
+    size,
+    boxes: loaded.map((l) => l.boxes),
+    placements: loaded.map((l) => l.placement),
+  };
+}
+
+/**
+ * The batches of one epoch from batch `startBatch` on (a resumed epoch skips the ones already done; the
+ * order and augmentations do not depend on where the run started), prepared `lookahead` batches ahead.
+ */
+export function streamEpoch(samples: readonly Sample[], epoch: number, startBatch: number, options: ImagePipelineOptions): AsyncGenerator<Batch, void, undefined> {
+  const plan = epochBatches(samples.length, epoch, options);
+  const tasks = plan.slice(startBatch).map((indices, i) => () => loadBatch(samples, indices, epoch, startBatch + i, options));
+  return prefetch(tasks, options.lookahead ?? 3);
+}
