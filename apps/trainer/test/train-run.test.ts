@@ -5,12 +5,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import { loadBatch, loadCocoDataset } from '@edet/data/node';
 import { EfficientDet, trainStep } from '@edet/model';
 import { AdamW } from '@edet/tensor';
-import { CLASS_LAYER_PREFIX, type LogRecord, TrainError, WeightEma, loadInitialWeights } from '@edet/train';
-import { CHECKPOINT_FILE, WEIGHTS_FILE, readCheckpointJson, restoreCheckpoint, saveCheckpoint } from '@edet/train/node';
+import { CLASS_LAYER_PREFIX, type LogRecord, TrainError, WeightEma, batchTensors, loadInitialWeights } from '@edet/train';
+import { CHECKPOINT_FILE, type RunConfig, WEIGHTS_FILE, readCheckpointJson, restoreCheckpoint, saveCheckpoint } from '@edet/train/node';
 import { describe, expect, it } from 'vitest';
 
-import { batchTensors } from '../src/train/batch-tensors.js';
-import type { RunConfig } from '../src/train/run-config.js';
 import { type StepInfo, type TrainRequest, runTraining } from '../src/train/trainer.js';
 import { recordingIo, temporaryFolder, tinyCocoDataset, tinyRunConfig } from './train-fixtures.js';
 

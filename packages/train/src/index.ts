@@ -20,3 +20,5 @@ export { parallelTrainStep, type ParallelStepOptions } from './parallel/parallel
 export * from './trainer-checkpoint.js';
 export * from './initial-weights.js';
 export * from './log-records.js';
+export * from './batch-tensors.js';
+export * from './validate.js';

@@ -7,7 +7,7 @@ import { randomSeed } from '@edet/data';
 import { DATASET_FORMATS, type DatasetFormat, detectFormat, displayPath } from '@edet/data/node';
 import { efficientDetPreset } from '@edet/model';
 import { OPTIMIZERS, type OptimizerName, defaultMicroBatch, defaultWeightDecay } from '@edet/train';
-import { CHECKPOINT_FILE, WEIGHTS_FILE, latestRun, readCheckpointJson, readLog } from '@edet/train/node';
+import { CHECKPOINT_FILE, type RunConfig, WEIGHTS_FILE, latestRun, readCheckpointJson, readLog } from '@edet/train/node';
 
 import { NODE_BACKENDS, startBackend, type NodeBackend } from '../backend.js';
 import { BUNDLED_DATASET } from '../bundled-dataset.js';
@@ -15,7 +15,6 @@ import { CliError, oneLineMessage } from '../errors.js';
 import { processIo, type CommandIo } from '../io.js';
 import { integerParser, parseInputSize } from '../options.js';
 import { resolveCheckpointPath } from '../train/resume-path.js';
-import type { RunConfig } from '../train/run-config.js';
 import { PLOT_FILE, plotTrainingLog } from '../train/plot.js';
 import { formatDuration } from '../train/progress.js';
 import { type TrainResult, runTraining } from '../train/trainer.js';
