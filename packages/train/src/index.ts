@@ -22,3 +22,4 @@ export * from './initial-weights.js';
 export * from './log-records.js';
 export * from './batch-tensors.js';
 export * from './validate.js';
+export * from './train-epochs.js';

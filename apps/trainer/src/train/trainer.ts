@@ -19,7 +19,8 @@ import type { CommandIo } from '../io.js';
 import { PLOT_FILE, plotTrainingLog } from './plot.js';
 import { ProgressBar } from './progress.js';
 
-export type { RunConfigInput, StepFunction, StepInfo, StepLosses, TrainHooks } from '@edet/train/node';
+export type { StepLosses } from '@edet/train';
+export type { RunConfigInput, StepFunction, StepInfo, TrainHooks } from '@edet/train/node';
 
 /** What `edet train` asks of a run: `@edet/train`'s request, plus where and how to print. */
 export interface TrainRequest extends Omit<LibraryTrainRequest, 'events' | 'readWeights'> {

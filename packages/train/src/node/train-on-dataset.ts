@@ -1,12 +1,12 @@
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import * as tf from '@tensorflow/tfjs-core';
+import type * as tf from '@tensorflow/tfjs-core';
+import { getBackend } from '@tensorflow/tfjs-core';
 import { type Batch, batchesPerEpoch, type DetectionDataset, epochBatches, type PipelineOptions, prefetch } from '@edet/data';
 import { loadBatch, loadDatasetSplits, streamEpoch } from '@edet/data/node';
 import { EfficientDet, type NamedVariableOptimizer, type TrainStepOptions, type TrainStepResult, trainStep } from '@edet/model';
 
-import { batchTensors } from '../batch-tensors.js';
 import { DropConnectRandom } from '../drop-connect.js';
 import { WeightEma } from '../ema.js';
 import { errorText } from '../error-text.js';
@@ -14,13 +14,13 @@ import { TrainError } from '../errors.js';
 import { classChangeNotice, loadInitialWeights } from '../initial-weights.js';
 import { registerTrainingKernels } from '../kernels.js';
 import type { EpochRecord } from '../log-records.js';
-import { checkFiniteLoss } from '../nan-guard.js';
 import { createOptimizer } from '../optimizer.js';
 import { GradientWorkers } from '../parallel/gradient-workers.js';
 import { parallelTrainStep } from '../parallel/parallel-step.js';
-import { type Schedule, defaultWarmupSteps, learningRateAt } from '../schedule.js';
+import { type Schedule, defaultWarmupSteps } from '../schedule.js';
 import { type StopReason, StopSignal, interruptHandler } from '../stop-signal.js';
 import type { CheckpointJson, TrainProgress } from '../trainer-checkpoint.js';
+import { type RunState, type StepLosses, trainEpochs } from '../train-epochs.js';
 import { type ValidationResult, validate, validationPipeline } from '../validate.js';
 import { BEST_WEIGHTS_FILE, CHECKPOINT_FILE, WEIGHTS_FILE, restoreCheckpoint, saveCheckpoint } from './checkpoint-files.js';
 import { onNextSigint } from './interrupt.js';
@@ -37,13 +37,6 @@ const SMALL_BATCH_NORM = 4;
 
 /** A run's settings before the dataset is known: the warm-up may still be open (5% of the run by default). */
 export type RunConfigInput = Omit<RunConfig, 'warmupSteps'> & { warmupSteps?: number };
-
-/** The three loss numbers of a step. */
-export interface StepLosses {
-  loss: number;
-  classificationLoss: number;
-  boxLoss: number;
-}
 
 /** What `hooks.onStep` sees after each step. */
 export interface StepInfo extends StepLosses {
@@ -64,7 +57,7 @@ export type StepFunction = (
   optimizer: NamedVariableOptimizer,
   x: tf.Tensor4D,
   targets: readonly tf.Tensor2D[],
-  options: TrainStepOptions & { microBatch: number },
+  options: TrainStepOptions & { microBatch: number; step: number },
 ) => TrainStepResult | Promise<TrainStepResult>;
 
 /** Hooks for tests and tools. */
@@ -221,7 +214,7 @@ export async function trainOnDataset(request: TrainRequest): Promise<TrainResult
     throw new TrainError(`cannot create the output folder ${out} (${errorText(error)})`);
   });
 
-  const backend = tf.getBackend();
+  const backend = getBackend();
   const kernels = registerTrainingKernels(backend);
   const model = new EfficientDet({
     compoundCoef: config.coef,
@@ -251,6 +244,8 @@ export async function trainOnDataset(request: TrainRequest): Promise<TrainResult
       progress = { ...resumed.json.progress };
       bestMap = resumed.json.bestMap;
     }
+    // Where the run stands: the loop advances it, checkpoints save it.
+    const state: RunState = { progress, bestMap };
 
     events.onData?.(train, val);
     events.onStart?.({
@@ -292,15 +287,15 @@ export async function trainOnDataset(request: TrainRequest): Promise<TrainResult
           config,
           classNames: train.classNames,
           categoryIds: train.categoryIds,
-          progress,
-          rng: { seed: config.seed, epoch: progress.epoch, batchInEpoch: progress.batchInEpoch },
+          progress: state.progress,
+          rng: { seed: config.seed, epoch: state.progress.epoch, batchInEpoch: state.progress.batchInEpoch },
           schedule,
           optimizer: { name: config.optimizer, weightDecay: config.weightDecay },
-          bestMap,
+          bestMap: state.bestMap,
         },
       });
       checkpointFile = join(out, CHECKPOINT_FILE);
-      checkpointNote = `The last checkpoint (epoch ${progress.epoch}, step ${progress.step}) in ${out} is intact.`;
+      checkpointNote = `The last checkpoint (epoch ${state.progress.epoch}, step ${state.progress.step}) in ${out} is intact.`;
       return json;
     };
 
@@ -314,11 +309,6 @@ export async function trainOnDataset(request: TrainRequest): Promise<TrainResult
       }
     }
     const stepLimit = Math.min(totalSteps, request.maxSteps ?? Infinity);
-    const sums = { loss: 0, classificationLoss: 0, boxLoss: 0, count: 0 };
-    let epochStart = performance.now();
-    let last: StepLosses | undefined;
-    let validation: ValidationResult | undefined;
-    let stopped: TrainResult['stopped'] = 'complete';
     if (workerCount > 1 && request.hooks?.step === undefined) {
       workers = await GradientWorkers.start(model, { count: workerCount, spawn: spawnWorkerThread, dropConnectSeed: config.seed, syncBatchNorm });
       events.onWorkers?.({ count: workerCount, passes, microBatch: config.microBatch, syncBatchNorm, normImages });
@@ -327,106 +317,53 @@ export async function trainOnDataset(request: TrainRequest): Promise<TrainResult
     const step: StepFunction =
       request.hooks?.step ??
       (pool === undefined
-        ? trainStep
-        : (stepModel, stepOptimizer, x, targets, options) => parallelTrainStep(pool, stepModel, stepOptimizer, x, targets, { ...options, step: progress.step }));
-    const stepTimes: number[] = [];
+        ? (stepModel, stepOptimizer, x, targets, { step: _index, ...options }) => trainStep(stepModel, stepOptimizer, x, targets, options)
+        : (stepModel, stepOptimizer, x, targets, options) => parallelTrainStep(pool, stepModel, stepOptimizer, x, targets, options));
 
     if (progress.epoch >= config.epochs) notice(`the run has finished its ${config.epochs} epochs; pass a larger --epochs to train on`);
-    else if (progress.step >= stepLimit) stop.request('max-steps');
     events.onStepsStart?.();
-    let waitStart = performance.now();
-    // A stop asked for between steps (Ctrl-C while waiting for a batch) or after one: save, then leave.
-    const saveAndStop = async () => {
-      events.onPause?.();
-      await save(stop.reason!);
-    };
-    for await (const batch of stop.requested ? [] : prefetch(tasks(), 3)) {
-      if (stop.requested) {
-        await saveAndStop();
-        break;
-      }
-      const stepStart = performance.now();
-      const waitSeconds = (stepStart - waitStart) / 1000;
-      const lr = learningRateAt(schedule, progress.step);
-      optimizer.learningRate = lr;
-      dropConnect.reseed(progress.step);
-      const { x, targets } = batchTensors(batch);
-      let losses: StepLosses;
-      try {
-        losses = await step(model, optimizer, x, targets, {
-          channelsLast: true,
-          clipGradientNorm: config.clip > 0 ? config.clip : undefined,
-          microBatch: config.microBatch,
-        });
-      } catch (error) {
-        throw stepFailure(error, progress.step + 1, config, checkpointNote);
-      } finally {
-        tf.dispose([x, ...targets]);
-      }
-      const stepSeconds = (performance.now() - stepStart) / 1000;
-      stepTimes.push(stepSeconds);
-      const images = batch.samples.map((sample) => sample.name);
-      checkFiniteLoss(losses, progress.step + 1, images, checkpointNote);
-      ema?.update();
-      progress = { epoch: batch.epoch, batchInEpoch: batch.index + 1, step: progress.step + 1 };
-      last = { loss: losses.loss, classificationLoss: losses.classificationLoss, boxLoss: losses.boxLoss };
-      sums.loss += losses.loss;
-      sums.classificationLoss += losses.classificationLoss;
-      sums.boxLoss += losses.boxLoss;
-      sums.count += 1;
-      log.write({ type: 'step', epoch: batch.epoch + 1, step: progress.step, ...last, lr, seconds: stepSeconds, waitSeconds, time: elapsed() });
-      events.onStep?.({ epoch: batch.epoch + 1, epochs: config.epochs, batch: batch.index + 1, batches: stepsPerEpoch, stepsLeft: stepLimit - progress.step, ...last, lr });
-      request.hooks?.onStep?.({ ...last, step: progress.step, epoch: batch.epoch + 1, batch: batch.index + 1, lr, images, interrupt });
-
-      if (batch.index + 1 === stepsPerEpoch) {
-        // End of an epoch: validate, log, checkpoint.
-        progress = { epoch: batch.epoch + 1, batchInEpoch: 0, step: progress.step };
-        const completed = progress.epoch;
-        const evaluate = val !== undefined && request.evalEvery > 0 && (completed % request.evalEvery === 0 || completed === config.epochs);
-        validation = undefined;
-        if (evaluate) {
-          events.onPause?.();
-          const run = () => validate(model, val, streamEpoch(val.samples, 0, 0, validationPipeline({ size: config.size, batch: config.batch })));
-          validation = ema ? await ema.withAverage(run) : await run();
-          events.onValidation?.(completed, validation, ema !== undefined);
-        }
-        const record: EpochRecord = {
-          type: 'epoch',
-          epoch: completed,
-          step: progress.step,
-          loss: sums.loss / sums.count,
-          classificationLoss: sums.classificationLoss / sums.count,
-          boxLoss: sums.boxLoss / sums.count,
-          lr,
-          seconds: (performance.now() - epochStart) / 1000,
-          time: elapsed(),
-        };
-        if (validation) {
-          record.valLoss = validation.valLoss;
-          if (validation.map !== undefined) Object.assign(record, { map: validation.map, map50: validation.map50 });
-        }
-        log.write(record);
-        const improved = validation?.map !== undefined && (bestMap === null || validation.map > bestMap);
-        if (improved) bestMap = validation!.map!;
-        await save('epoch');
-        if (improved) await copyFile(join(out, WEIGHTS_FILE), join(out, BEST_WEIGHTS_FILE));
-        events.onEpoch?.(record, config.epochs);
-        Object.assign(sums, { loss: 0, classificationLoss: 0, boxLoss: 0, count: 0 });
-        epochStart = performance.now();
-        if (progress.step >= stepLimit && progress.epoch < config.epochs) stop.request('max-steps');
-        if (stop.requested) break;
-      } else {
-        if (progress.step >= stepLimit) stop.request('max-steps');
-        if (stop.requested) {
-          await saveAndStop();
-          break;
-        }
-      }
-      waitStart = performance.now();
-    }
-    if (stop.requested) stopped = stop.reason!;
+    const ended = await trainEpochs(
+      {
+        model,
+        optimizer,
+        ema,
+        dropConnect,
+        schedule,
+        epochs: config.epochs,
+        stepsPerEpoch,
+        stepLimit,
+        batches: prefetch(tasks(), 3),
+        stop,
+        runStep: (x, targets, index) =>
+          step(model, optimizer, x, targets, { channelsLast: true, clipGradientNorm: config.clip > 0 ? config.clip : undefined, microBatch: config.microBatch, step: index }),
+        stepFailure: (error, index) => stepFailure(error, index, config, checkpointNote),
+        checkpointNote: () => checkpointNote,
+        elapsed,
+        validatesAfter: (epoch) => val !== undefined && request.evalEvery > 0 && (epoch % request.evalEvery === 0 || epoch === config.epochs),
+        validate: () => validate(model, val!, streamEpoch(val!.samples, 0, 0, validationPipeline({ size: config.size, batch: config.batch }))),
+        onValidation: (epoch, result) => events.onValidation?.(epoch, result, ema !== undefined),
+        save: async (reason) => {
+          await save(reason);
+        },
+        onStep: ({ record, epochs, batch, batches, stepsLeft, images }) => {
+          log.write(record);
+          const { loss, classificationLoss, boxLoss, lr } = record;
+          events.onStep?.({ epoch: record.epoch, epochs, batch, batches, stepsLeft, loss, classificationLoss, boxLoss, lr });
+          request.hooks?.onStep?.({ loss, classificationLoss, boxLoss, step: record.step, epoch: record.epoch, batch, lr, images, interrupt });
+        },
+        onEpoch: async (record, improved) => {
+          log.write(record);
+          await save('epoch');
+          if (improved) await copyFile(join(out, WEIGHTS_FILE), join(out, BEST_WEIGHTS_FILE));
+          events.onEpoch?.(record, config.epochs);
+        },
+        onPause: () => events.onPause?.(),
+      },
+      state,
+    );
     events.onPause?.();
-    return { out, step: progress.step, epochs: progress.epoch, stopped, config, checkpoint: checkpointFile, last, validation, log: log.path, stepSeconds: stepTimes };
+    const { stopped, last, validation, stepSeconds } = ended;
+    return { out, step: state.progress.step, epochs: state.progress.epoch, stopped, config, checkpoint: checkpointFile, last, validation, log: log.path, stepSeconds };
   } finally {
     removeHandler();
     await workers?.close();
