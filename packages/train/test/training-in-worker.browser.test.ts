@@ -1,6 +1,6 @@
 // Browser mode only (vitest.browser.config.ts): a few training steps of a small configuration (D0's backbone
-// with one BiFPN and one head layer at 128x128, 3 classes, batch 1) on the wasm backend inside a Web Worker,
-// with @edet/train and @edet/model as a browser app would bundle them.
+// with one BiFPN and one head layer at 128x128, 3 classes, batch 1) through @edet/train's epoch loop, on the
+// wasm backend inside a Web Worker, with @edet/train, @edet/data and @edet/model as a browser app bundles them.
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreadedSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
@@ -25,6 +25,7 @@ it('trains a few steps on wasm in a Web Worker, the loss finite and falling on a
     });
     if ('error' in reply) throw new Error(reply.error);
     expect(reply.backend).toBe('wasm');
+    expect(reply.stopped).toBe('complete');
     expect(reply.losses).toHaveLength(STEPS);
     for (const { loss, classificationLoss, boxLoss } of reply.losses) {
       expect([loss, classificationLoss, boxLoss].every(Number.isFinite)).toBe(true);
