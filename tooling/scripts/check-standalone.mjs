@@ -88,7 +88,7 @@ const programs = {
     await useBackend(['wasm']);
     const model = new EfficientDet({ compoundCoef: 0, numClasses: 3, fpnLayers: 1, headLayers: 1 });
     const optimizer = createOptimizer('adamw', learningRateAt({ baseLr: 1e-3, warmupSteps: 1, totalSteps: 2, minLr: 0 }, 0), 0.01);
-    const x = tf.zeros([2, 128, 128, 3]);
+    const x = tf.randomNormal([2, 128, 128, 3], 0, 1, 'float32', 3);
     const targets = [tf.tensor2d([[10, 10, 60, 60, 1]]), tf.tensor2d([[20, 30, 90, 100, 2]])];
     const alone = trainStep(model, optimizer, x, targets, { channelsLast: true, microBatch: 1 });
     const workers = await GradientWorkers.start(model, { count: 2, spawn: spawnWorkerThread });
