@@ -27,7 +27,7 @@ const SHARED = [
   'packages/model/test/errors.test.ts',
   'packages/coco-eval/test/{eval-unit,model-results}.test.ts',
   'packages/data/test/{dataset-core,placement-batches}.test.ts',
-  'packages/train/test/train-optim.test.ts',
+  'packages/train/test/{train-optim,train-epochs}.test.ts',
 ];
 
 /**
