@@ -55,7 +55,8 @@ const WEBGL_ONLY = [
 //   backbone checkpoint-keys and stages / safetensors-shared / gradients-node (read files or spawn Node),
 //   smoke.test.ts (asserts the Node default backend, wasm), model-gradients.test.ts (wasm by design),
 //   kernels-*.test.ts and losses' focal-loss-fused.test.ts (wasm kernels), presets.test.ts (D0-D7x:
-//   minutes on SwiftShader), @edet/train's parallel-step.test.ts (Node worker threads).
+//   minutes on SwiftShader), @edet/train's parallel-step.test.ts (Node worker threads) and
+//   trainer-checkpoint.test.ts (Node-free, but three models and an optimizer update take 30-50 s on SwiftShader).
 // - gradients-conv, gradients-pooling, gradients-training: tfjs-backend-webgl's stride-2 backprop shaders
 //   fail to compile on SwiftShader, and it has no packed transpose above rank 6.
 
