@@ -23,7 +23,7 @@ export * from './log-records.js';
 // Data parallelism: gradient workers behind a port (Node worker threads, browser Web Workers).
 export { GradientWorkers, type GradientWorkersOptions, type ParallelPassResult } from './parallel/gradient-workers.js';
 export { parallelTrainStep, type ParallelStepOptions } from './parallel/parallel-step.js';
-export { serveGradientWorker } from './parallel/gradient-replica.js';
+export { serveGradientWorker, type GradientWorkerOptions } from './parallel/gradient-replica.js';
 export * from './parallel/worker-port.js';
 export * from './parallel/web-worker-port.js';
 export * from './parallel/protocol.js';

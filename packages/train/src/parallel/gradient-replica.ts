@@ -20,10 +20,23 @@ interface Replica {
   sync?: SyncBuffers;
 }
 
-async function init(message: InitMessage): Promise<Replica> {
-  tf.enableProdMode();
-  await useBackend([message.backend as BackendName]);
+/** Options of `serveGradientWorker`. */
+export interface GradientWorkerOptions {
+  /**
+   * Starts the trainer's tfjs backend (`name`, e.g. `wasm`) in this worker. Default: `useBackend([name])`
+   * and the training kernels; a browser worker passes one that gives the wasm backend its `.wasm` paths.
+   */
+  startBackend?: (name: string) => Promise<void>;
+}
+
+async function startBackendWithKernels(name: string): Promise<void> {
+  await useBackend([name as BackendName]);
   registerTrainingKernels(tf.getBackend());
+}
+
+async function init(message: InitMessage, startBackend: (name: string) => Promise<void>): Promise<Replica> {
+  tf.enableProdMode();
+  await startBackend(message.backend);
   const model = new EfficientDet(message.config);
   const layout = new EntryLayout(model);
   const names = layout.names();
@@ -114,13 +127,14 @@ function step(current: Replica, message: StepMessage): [number, number, number] 
  * output buffer. The replica lives as long as the worker. Node's worker script calls it with `parentPort`;
  * a browser worker with `webWorkerScope(self)`.
  */
-export function serveGradientWorker(port: GradientReplicaPort): void {
+export function serveGradientWorker(port: GradientReplicaPort, options: GradientWorkerOptions = {}): void {
+  const startBackend = options.startBackend ?? startBackendWithKernels;
   let replica: Replica | undefined;
   port.onRequest((message: WorkerRequest) => {
     void (async () => {
       try {
         if (message.type === 'init') {
-          replica = await init(message);
+          replica = await init(message, startBackend);
           port.postMessage({ type: 'ready' });
         } else {
           if (replica === undefined) throw new TrainError('a gradient worker got a step before init (expected an init message first)');

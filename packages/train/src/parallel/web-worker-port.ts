@@ -10,8 +10,9 @@ export interface WebWorkerLike {
 }
 
 /**
- * A browser Web Worker (a module worker whose script calls `serveGradientWorker(webWorkerScope(self))`) as
- * a gradient worker of `GradientWorkers.start`. Shared memory needs a cross-origin isolated page.
+ * A browser Web Worker (a module worker whose script calls `serveGradientWorker(webWorkerScope(self), {
+ * startBackend })`, `startBackend` giving the wasm backend its `.wasm` paths) as a gradient worker of
+ * `GradientWorkers.start`. Shared memory needs a cross-origin isolated page.
  */
 export function webWorkerPort(worker: WebWorkerLike): GradientWorkerPort {
   return {
