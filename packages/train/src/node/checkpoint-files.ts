@@ -2,10 +2,12 @@ import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 import * as tf from '@tensorflow/tfjs-core';
+import { displayPath } from '@edet/data/node';
 import type { EfficientDet } from '@edet/model';
 import { type Optimizer, readSafetensors, writeSafetensors } from '@edet/tensor';
 
 import type { WeightEma } from '../ema.js';
+import { errorText } from '../error-text.js';
 import { TrainError } from '../errors.js';
 import {
   CHECKPOINT_FORMAT,
@@ -95,9 +97,9 @@ export async function readCheckpointJson<Config = unknown>(file: string): Promis
   try {
     json = JSON.parse(await readFile(file, 'utf8'));
   } catch (error) {
-    throw new TrainError(`${file}: not a readable checkpoint (${error instanceof Error ? error.message.split('\n')[0] : String(error)})`);
+    throw new TrainError(`${displayPath(file)}: not a readable checkpoint (${errorText(error)})`);
   }
-  return checkCheckpointJson<Config>(json, file);
+  return checkCheckpointJson<Config>(json, displayPath(file));
 }
 
 /**
@@ -115,11 +117,11 @@ export async function restoreCheckpoint(
   try {
     bytes = new Uint8Array(await readFile(statePath));
   } catch {
-    throw new TrainError(`${file}: its state file ${json.files.state} is missing`);
+    throw new TrainError(`${displayPath(file)}: its state file ${json.files.state} is missing`);
   }
-  const { tensors } = readSafetensors(bytes, { source: statePath });
+  const { tensors } = readSafetensors(bytes, { source: displayPath(statePath) });
   try {
-    restoreTrainerState(tensors, json, target, statePath);
+    restoreTrainerState(tensors, json, target, displayPath(statePath));
   } finally {
     tf.dispose(Object.values(tensors));
   }

@@ -1,6 +1,9 @@
 import { appendFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 
+import { displayPath } from '@edet/data/node';
+
+import { errorText } from '../error-text.js';
 import { TrainError } from '../errors.js';
 import { type LogRecord, formatLogLine, parseLog } from '../log-records.js';
 
@@ -25,7 +28,7 @@ export async function readLog(path: string): Promise<LogRecord[]> {
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    throw new TrainError(`${path}: cannot read the log (${error instanceof Error ? error.message.split('\n')[0] : String(error)})`);
+    throw new TrainError(`${displayPath(path)}: cannot read the log (${errorText(error)})`);
   }
   return parseLog(text);
 }

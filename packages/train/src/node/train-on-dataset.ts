@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type * as tf from '@tensorflow/tfjs-core';
 import { getBackend } from '@tensorflow/tfjs-core';
 import { type Batch, batchesPerEpoch, type DetectionDataset, epochBatches, type PipelineOptions, prefetch } from '@edet/data';
-import { loadBatch, loadDatasetSplits, streamEpoch } from '@edet/data/node';
+import { displayPath, loadBatch, loadDatasetSplits, streamEpoch } from '@edet/data/node';
 import { EfficientDet, type NamedVariableOptimizer, type TrainStepOptions, type TrainStepResult, trainStep } from '@edet/model';
 
 import { DropConnectRandom } from '../drop-connect.js';
@@ -211,7 +211,7 @@ export async function trainOnDataset(request: TrainRequest): Promise<TrainResult
 
   const out = request.out;
   await mkdir(out, { recursive: true }).catch((error: unknown) => {
-    throw new TrainError(`cannot create the output folder ${out} (${errorText(error)})`);
+    throw new TrainError(`cannot create the output folder ${displayPath(out)} (${errorText(error)})`);
   });
 
   const backend = getBackend();
@@ -233,7 +233,7 @@ export async function trainOnDataset(request: TrainRequest): Promise<TrainResult
     if (!resumed && config.weights !== null) {
       const readWeights = request.readWeights ?? (async (path: string) => new Uint8Array(await readFile(path)));
       const loaded = loadInitialWeights(model, await readWeights(config.weights), config.weights);
-      if (loaded.fileClasses !== undefined) notice(classChangeNotice(config.weights, loaded.fileClasses, train.classNames.length));
+      if (loaded.fileClasses !== undefined) notice(classChangeNotice(displayPath(config.weights), loaded.fileClasses, train.classNames.length));
     }
     if (config.ema !== null) ema = new WeightEma(model, config.ema);
     const dropConnect = new DropConnectRandom(model, config.seed);
@@ -276,7 +276,7 @@ export async function trainOnDataset(request: TrainRequest): Promise<TrainResult
     log.write({ type: 'start', resumed: resumed !== undefined, step: progress.step, time: new Date().toISOString(), config, backend, classNames: train.classNames, stepsPerEpoch, totalSteps });
 
     let checkpointFile: string | undefined = resumed?.file;
-    let checkpointNote = resumed ? `The last checkpoint (step ${progress.step}) in ${out} is intact.` : 'No checkpoint was written yet.';
+    let checkpointNote = resumed ? `The last checkpoint (step ${progress.step}) in ${displayPath(out)} is intact.` : 'No checkpoint was written yet.';
     const save = async (reason: CheckpointJson['reason']) => {
       const json = await saveCheckpoint(out, {
         model,
@@ -295,7 +295,7 @@ export async function trainOnDataset(request: TrainRequest): Promise<TrainResult
         },
       });
       checkpointFile = join(out, CHECKPOINT_FILE);
-      checkpointNote = `The last checkpoint (epoch ${state.progress.epoch}, step ${state.progress.step}) in ${out} is intact.`;
+      checkpointNote = `The last checkpoint (epoch ${state.progress.epoch}, step ${state.progress.step}) in ${displayPath(out)} is intact.`;
       return json;
     };
 
