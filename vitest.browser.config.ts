@@ -27,6 +27,7 @@ const SHARED = [
   'packages/model/test/errors.test.ts',
   'packages/coco-eval/test/{eval-unit,model-results}.test.ts',
   'packages/data/test/{dataset-core,placement-batches}.test.ts',
+  'packages/train/test/{train-optim,train-epochs}.test.ts',
 ];
 
 /**
@@ -41,6 +42,8 @@ const WEBGL_ONLY = [
   'packages/backbone-efficientnet/test/forward.test.ts',
   'packages/model/test/loss.test.ts',
   'packages/model/test/memory.test.ts',
+  // Trains on wasm inside a Web Worker whatever the page's backend: once is enough.
+  'packages/train/test/training-in-worker.browser.test.ts',
 ];
 
 // Not in browser mode, on either backend:
@@ -52,7 +55,8 @@ const WEBGL_ONLY = [
 //   backbone checkpoint-keys and stages / safetensors-shared / gradients-node (read files or spawn Node),
 //   smoke.test.ts (asserts the Node default backend, wasm), model-gradients.test.ts (wasm by design),
 //   @edet/wasm-kernels' tests (wasm kernels), backend-bundle.test.ts (runs esbuild), presets.test.ts (D0-D7x:
-//   minutes on SwiftShader).
+//   minutes on SwiftShader), @edet/train's parallel-step.test.ts (Node worker threads) and
+//   trainer-checkpoint.test.ts (Node-free, but three models and an optimizer update take 30-50 s on SwiftShader).
 // - gradients-conv, gradients-pooling, gradients-training: tfjs-backend-webgl's stride-2 backprop shaders
 //   fail to compile on SwiftShader, and it has no packed transpose above rank 6.
 

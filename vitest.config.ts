@@ -8,6 +8,8 @@ export default defineConfig({
   test: {
     setupFiles: ['tooling/test/setup-backend.ts'],
     include: ['packages/*/test/**/*.test.ts', 'apps/*/test/**/*.test.ts', 'tooling/test/**/*.test.ts'],
+    // `*.browser.test.ts` need a browser (Web Workers, Vite's `?url`): vitest.browser.config.ts runs them.
+    exclude: ['**/node_modules/**', '**/*.browser.test.ts'],
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',

@@ -89,7 +89,26 @@ const programs = {
       categories: [{ id: 5, name: 'cell' }], annotations: [{ id: 1, image_id: 1, category_id: 5, bbox: [8, 4, 16, 8] }] }));
     const { samples } = loadCocoDataset('ds', 'train');
     const readImage = async () => ({ data: new Uint8Array(64 * 32 * 3).fill(128), width: 64, height: 32, channels: 3 });
-    const options = { size: 32, batchSize: 1, seed: 1, augment: false, shuffle: false, dropLast: false, readImage   '@edet/wasm-kernels': `import * as tf from '@tensorflow/tfjs-core';
+    const options = { size: 32, batchSize: 1, seed: 1, augment: false, shuffle: false, dropLast: false, readImage };
+    const batches = [];
+    for await (const batch of streamEpoch(samples, 0, 0, options)) batches.push(batch);
+    if (batches.length !== 1 || batches[0].boxes[0][0].join() !== '4,2,12,6,0' || batches[0].pixels.length !== 3072) throw new Error('data');`,
+  '@edet/train': `import * as tf from '@tensorflow/tfjs-core';
+    import { EfficientDet, trainStep, useBackend } from '@edet/model';
+    import { wasm } from '@edet/model/backends/wasm';
+    import { GradientWorkers, createOptimizer, learningRateAt, parallelTrainStep } from '@edet/train';
+    import { spawnWorkerThread } from '@edet/train/node';
+    await useBackend([wasm]);
+    const model = new EfficientDet({ compoundCoef: 0, numClasses: 3, fpnLayers: 1, headLayers: 1 });
+    const optimizer = createOptimizer('adamw', learningRateAt({ baseLr: 1e-3, warmupSteps: 1, totalSteps: 2, minLr: 0 }, 0), 0.01);
+    const x = tf.randomNormal([2, 128, 128, 3], 0, 1, 'float32', 3);
+    const targets = [tf.tensor2d([[10, 10, 60, 60, 1]]), tf.tensor2d([[20, 30, 90, 100, 2]])];
+    const alone = trainStep(model, optimizer, x, targets, { channelsLast: true, microBatch: 1 });
+    const workers = await GradientWorkers.start(model, { count: 2, spawn: spawnWorkerThread });
+    const parallel = await parallelTrainStep(workers, model, optimizer, x, targets, { channelsLast: true, microBatch: 1, step: 1 });
+    await workers.close();
+    if (!Number.isFinite(alone.loss) || !Number.isFinite(parallel.loss) || optimizer.step !== 2) throw new Error('train');`,
+  '@edet/wasm-kernels': `import * as tf from '@tensorflow/tfjs-core';
     import '@tensorflow/tfjs-backend-wasm';
     import { WASM_KERNELS, registerWasmKernels } from '@edet/wasm-kernels';
     if (registerWasmKernels().length !== WASM_KERNELS.length) throw new Error('wasm-kernels: registration');
@@ -110,6 +129,7 @@ const backendPackages = {
   '@edet/wasm-kernels': ['@tensorflow/tfjs-backend-wasm@4.22.0'],
   '@edet/safetensors': ['@tensorflow/tfjs-backend-cpu@4.22.0'],
   '@edet/bccd-d0': ['@tensorflow/tfjs-backend-wasm@4.22.0'],
+  '@edet/train': ['@tensorflow/tfjs-backend-wasm@4.22.0'],
 };
 
 const packageDirs = readdirSync(join(root, 'packages'));

@@ -32,5 +32,3 @@ export type { CommandIo } from './io.js';
 export { runTrain, type TrainOptions } from './commands/train.js';
 export { detectDataset, type DatasetDetectionOptions } from './dataset-detections.js';
 export { countObjects, formatEvalTables, toEvalReport, type EvalReport } from './format/eval-report.js';
-export { GradientWorkers, type GradientWorkersOptions, type ParallelPassResult } from './parallel/gradient-workers.js';
-export { parallelTrainStep, type ParallelStepOptions } from './parallel/parallel-step.js';

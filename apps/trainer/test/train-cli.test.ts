@@ -4,12 +4,12 @@ import { join } from 'node:path';
 import { DataError } from '@edet/data';
 import { CommanderError } from 'commander';
 import { EfficientDet } from '@edet/model';
+import { DropConnectRandom, defaultMicroBatch } from '@edet/train';
+import { CHECKPOINT_FILE, readCheckpointJson } from '@edet/train/node';
 import { describe, expect, it } from 'vitest';
 
 import { defaultRunFolder } from '../src/commands/train.js';
-import { CHECKPOINT_FILE, readCheckpointJson } from '../src/train/checkpoint.js';
-import { DropConnectRandom } from '../src/train/drop-connect.js';
-import { defaultMicroBatch } from '../src/train/micro-batch.js';
+import { CliError } from '../src/errors.js';
 import { ProgressBar, formatDuration } from '../src/train/progress.js';
 import { temporaryFolder, tinyCocoDataset } from './train-fixtures.js';
 import { runProgram } from './support/run-program.js';

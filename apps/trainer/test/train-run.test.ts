@@ -3,17 +3,12 @@ import { join } from 'node:path';
 
 import * as tf from '@tensorflow/tfjs-core';
 import { loadBatch, loadCocoDataset } from '@edet/data/node';
-import { EfficientDet } from '@edet/model';
+import { EfficientDet, trainStep } from '@edet/model';
 import { AdamW } from '@edet/tensor';
+import { CLASS_LAYER_PREFIX, type LogRecord, TrainError, WeightEma, batchTensors, loadInitialWeights } from '@edet/train';
+import { CHECKPOINT_FILE, type RunConfig, WEIGHTS_FILE, readCheckpointJson, restoreCheckpoint, saveCheckpoint } from '@edet/train/node';
 import { describe, expect, it } from 'vitest';
 
-import { CliError } from '../src/errors.js';
-import { batchTensors } from '../src/train/batch-tensors.js';
-import { CHECKPOINT_FILE, WEIGHTS_FILE, readCheckpointJson, restoreCheckpoint, saveCheckpoint } from '../src/train/checkpoint.js';
-import { WeightEma } from '../src/train/ema.js';
-import { CLASS_LAYER_PREFIX, loadInitialWeights } from '../src/train/initial-weights.js';
-import { type LogRecord } from '../src/train/log.js';
-import { microBatchTrainStep } from '../src/train/micro-batch.js';
 import { type StepInfo, type TrainRequest, runTraining } from '../src/train/trainer.js';
 import { recordingIo, temporaryFolder, tinyCocoDataset, tinyRunConfig } from './train-fixtures.js';
 
@@ -50,7 +45,7 @@ describe('checkpoints', () => {
     const model = new EfficientDet({ ...TINY_MODEL, numClasses: 3, seed: 1 });
     const optimizer = new AdamW({ learningRate: 1e-3 });
     const ema = new WeightEma(model, 0.9);
-    microBatchTrainStep(model, optimizer, x, targets, { channelsLast: true, microBatch: 1 });
+    trainStep(model, optimizer, x, targets, { channelsLast: true, microBatch: 1 });
     ema.update();
     const folder = temporaryFolder();
     const json = await saveCheckpoint(folder, {
@@ -110,7 +105,7 @@ describe('checkpoints', () => {
     const first = await train({ config, out, maxSteps: 1 });
     expect(first.result).toMatchObject({ stopped: 'max-steps', step: 1 });
     const file = join(out, CHECKPOINT_FILE);
-    const json = await readCheckpointJson(file);
+    const json = await readCheckpointJson<RunConfig>(file);
     expect(json).toMatchObject({ reason: 'max-steps', progress: { epoch: 0, batchInEpoch: 1, step: 1 }, rng: { seed: 7 } });
     const second = await train({ resume: { file, json }, out, maxSteps: 3 });
     expect(second.io.errors()).toContain('resuming at epoch 1, step 1');
@@ -148,7 +143,7 @@ describe('guardrails', () => {
       out,
       hooks: { step: () => (++calls === 2 ? { loss: NaN, classificationLoss: NaN, boxLoss: 1 } : { loss: 1, classificationLoss: 0.5, boxLoss: 0.5 }) },
     });
-    await expect(run).rejects.toThrow(CliError);
+    await expect(run).rejects.toThrow(TrainError);
     await expect(run).rejects.toThrow(
       /^loss became NaN at step 2 \(batch: BloodImage_0000[0-9]\.jpg\); stopped without saving\. No checkpoint was written yet\. Try a lower --lr/,
     );
@@ -177,7 +172,7 @@ describe('guardrails', () => {
     const target = new EfficientDet({ ...TINY_MODEL, numClasses: 3, seed: 2 });
     const fresh = Object.fromEntries(target.namedEntries().map((e) => [e.name, Array.from(e.variable.dataSync())]));
     const before = tf.memory().numTensors;
-    expect(await loadInitialWeights(target, file)).toEqual({ layout: 'zylo117', fileClasses: 5 });
+    expect(loadInitialWeights(target, new Uint8Array(readFileSync(file)), file)).toEqual({ layout: 'zylo117', fileClasses: 5 });
     expect(tf.memory().numTensors).toBe(before);
     const loaded = new Map(source.namedEntries().map((e) => [e.name, e.variable]));
     for (const entry of target.namedEntries()) {

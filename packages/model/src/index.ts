@@ -17,3 +17,4 @@ export * from './targets-check.js';
 export * from './train-step.js';
 export * from './backends/backend-loader.js';
 export * from './backends/use-backend.js';
+export * from './loss-gradients.js';

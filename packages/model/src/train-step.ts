@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { AdamW } from '@edet/tensor';
+import type { Optimizer } from '@edet/tensor';
 
 import type { LossOptions } from './detection-loss.js';
 import type { EfficientDet, ForwardOptions } from './efficientdet.js';
+import { lossGradients } from './loss-gradients.js';
 
 /** What one training step reports, read back to JS numbers. */
 export interface TrainStepResult {
@@ -11,46 +12,64 @@ export interface TrainStepResult {
   boxLoss: number;
 }
 
-/** An optimizer `trainStep` can drive: edet's `AdamW`, or anything with the same method. */
-export interface NamedVariableOptimizer {
-  applyGradients(variables: ReadonlyMap<string, tf.Variable>, gradients: Readonly<Record<string, tf.Tensor>>): void;
-}
+/** The part of an `Optimizer` that a training step drives: edet's `AdamW` and `Sgd`, or anything with the same method. */
+export type NamedVariableOptimizer = Pick<Optimizer, 'applyGradients'>;
 
-/** Options of `trainStep`. */
-export interface TrainStepOptions extends LossOptions, ForwardOptions {
+/** How a training step turns gradients into an update (shared by every step variant). */
+export interface UpdateOptions {
   /** Clip the global gradient norm to this value (default: no clipping). */
   clipGradientNorm?: number;
 }
 
+/** Options of `trainStep`. */
+export interface TrainStepOptions extends LossOptions, ForwardOptions, UpdateOptions {
+  /**
+   * Images per forward/backward pass (default: the whole batch). A smaller value splits the batch into
+   * passes whose gradients are averaged, weighted by pass size, before the one update: gradient
+   * accumulation, for backends with a memory cap. Batch norm then sees each pass's statistics.
+   */
+  microBatch?: number;
+}
+
 /**
- * One optimisation step: forward, loss, backward, optimizer update. Puts the model in training mode
- * (batch statistics); leaves no tensors behind. `x` and `targets` are not disposed.
+ * One optimisation step: forward, loss, backward (in passes of `microBatch` images), one optimizer update.
+ * Puts the model in training mode (batch statistics); leaves no tensors behind and reads back only the three
+ * loss scalars. `x` ([batch, height, width, 3], or channels-last as `options` says) and `targets` (one
+ * [boxes, 5] tensor per image) are not disposed.
  */
 export function trainStep(
   model: EfficientDet,
-  optimizer: NamedVariableOptimizer | AdamW,
+  optimizer: NamedVariableOptimizer,
   x: tf.Tensor4D,
   targets: readonly tf.Tensor2D[],
   options: TrainStepOptions = {},
 ): TrainStepResult {
-  const { clipGradientNorm, ...lossOptions } = options;
+  const { microBatch, clipGradientNorm, ...lossOptions } = options;
   model.train();
-  const variables = model.namedParameters();
-  const names = [...variables.keys()];
-  let parts: tf.Scalar[] = [];
-  const { value, grads } = tf.variableGrads(() => {
-    const { loss, classificationLoss, boxLoss } = model.computeLoss(x, targets, lossOptions);
-    parts = [tf.keep(classificationLoss), tf.keep(boxLoss)];
-    return loss;
-  }, [...variables.values()]);
-  // variableGrads keys gradients by the tfjs variable name; map them back to module names.
-  const byModuleName: Record<string, tf.Tensor> = {};
-  for (const name of names) byModuleName[name] = grads[(variables.get(name) as tf.Variable).name];
-  if (clipGradientNorm !== undefined) clipByGlobalNorm(byModuleName, clipGradientNorm);
-  optimizer.applyGradients(variables, byModuleName);
-  const [loss, classificationLoss, boxLoss] = [value, ...parts].map((t) => t.dataSync()[0]);
-  tf.dispose([value, ...parts, ...Object.values(byModuleName), ...Object.values(grads)]);
-  return { loss, classificationLoss, boxLoss };
+  const { gradients, losses } = lossGradients(model, x, targets, lossOptions, microBatch);
+  try {
+    applyUpdate(model, optimizer, gradients, { clipGradientNorm });
+    const [loss, classificationLoss, boxLoss] = losses.dataSync();
+    return { loss, classificationLoss, boxLoss };
+  } finally {
+    tf.dispose([losses, ...Object.values(gradients)]);
+  }
+}
+
+/**
+ * The update every step variant ends with: clips `gradients` (keyed by `model.namedParameters()` names, each
+ * shaped like its variable) to the global norm `options.clipGradientNorm` when given, then applies one
+ * optimizer update to the model's parameters. Clipping replaces the entries of `gradients` (disposing the
+ * tensors it replaces); the caller still owns, and disposes, whatever `gradients` holds afterwards.
+ */
+export function applyUpdate(
+  model: EfficientDet,
+  optimizer: NamedVariableOptimizer,
+  gradients: Record<string, tf.Tensor>,
+  options: UpdateOptions = {},
+): void {
+  if (options.clipGradientNorm !== undefined) clipByGlobalNorm(gradients, options.clipGradientNorm);
+  optimizer.applyGradients(model.namedParameters(), gradients);
 }
 
 /**

@@ -21,5 +21,7 @@ export * from './layers/static-same-conv.js';
 export * from './layers/separable-conv.js';
 export { registerGradients, EDET_GRADIENTS } from './gradients/register.js';
 export { declareExactKernel, isExactKernel } from './gradients/exact-kernels.js';
+export * from './optim/optimizer.js';
 export * from './optim/adamw.js';
+export * from './optim/sgd.js';
 export * from './fused-kernels/index.js';

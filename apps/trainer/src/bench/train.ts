@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { EfficientDet } from '@edet/model';
 import { AdamW } from '@edet/tensor';
+import { GradientWorkers } from '@edet/train';
+import { spawnWorkerThread } from '@edet/train/node';
 
-import { GradientWorkers } from '../parallel/gradient-workers.js';
 import { summarizeTimings, type TimingSummary } from './statistics.js';
 
 /** What to time: one training step of one EfficientDet variant at one input size and batch. */
@@ -95,7 +96,7 @@ export async function runTrainBenchmark(options: TrainBenchmarkOptions): Promise
   };
   const workerCount = Math.max(1, Math.min(options.workers ?? 1, options.batch));
   const microBatch = Math.ceil(options.batch / workerCount);
-  const workers = workerCount > 1 ? await GradientWorkers.start(model, { count: workerCount, syncBatchNorm: true }) : undefined;
+  const workers = workerCount > 1 ? await GradientWorkers.start(model, { count: workerCount, spawn: spawnWorkerThread, syncBatchNorm: true }) : undefined;
   // The same step with the passes on the workers: the loss of every pass (timed alone, as above), then
   // losses and gradients, then the update here.
   const runParallelOnce = async (pool: GradientWorkers) => {

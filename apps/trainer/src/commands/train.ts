@@ -6,17 +6,16 @@ import { CommanderError, InvalidArgumentError, Option, type Command } from 'comm
 import { randomSeed } from '@edet/data';
 import { DATASET_FORMATS, type DatasetFormat, detectFormat, displayPath } from '@edet/data/node';
 import { efficientDetPreset } from '@edet/model';
+import { OPTIMIZERS, type OptimizerName, defaultMicroBatch, defaultWeightDecay } from '@edet/train';
+import { CHECKPOINT_FILE, type RunConfig, WEIGHTS_FILE, latestRun, readCheckpointJson, readLog } from '@edet/train/node';
 
 import { NODE_BACKENDS, startBackend, type NodeBackend } from '../backend.js';
 import { BUNDLED_DATASET } from '../bundled-dataset.js';
 import { CliError, oneLineMessage } from '../errors.js';
 import { processIo, type CommandIo } from '../io.js';
 import { integerParser, parseInputSize } from '../options.js';
-import { CHECKPOINT_FILE, WEIGHTS_FILE, latestRun, readCheckpointJson, resolveCheckpointPath } from '../train/checkpoint.js';
-import { readLog } from '../train/log.js';
-import { OPTIMIZERS, defaultWeightDecay, type OptimizerName } from '../train/optimizer.js';
+import { resolveCheckpointPath } from '../train/resume-path.js';
 import { PLOT_FILE, plotTrainingLog } from '../train/plot.js';
-import { defaultMicroBatch } from '../train/micro-batch.js';
 import { formatDuration } from '../train/progress.js';
 import { type TrainResult, runTraining } from '../train/trainer.js';
 
@@ -164,7 +163,7 @@ export async function runTrain(options: TrainOptions, io: CommandIo, context: Tr
   let result: TrainResult;
   if (options.resume !== undefined && options.resume !== false) {
     const file = await resumeTarget(options);
-    const json = await readCheckpointJson(file);
+    const json = await readCheckpointJson<RunConfig>(file);
     const ignored = Object.keys(options).filter((key) => context.explicit(key) && !RESUME_OVERRIDES.has(key));
     if (ignored.length > 0) {
       const flags = ignored.map((key) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);

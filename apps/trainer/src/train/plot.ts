@@ -2,7 +2,7 @@ import { createCanvas, type SKRSContext2D } from '@napi-rs/canvas';
 
 import { labelFontFamily } from '../draw/fonts.js';
 import { encodeCanvas } from '../image/encode.js';
-import type { EpochRecord, LogRecord, StepRecord } from './log.js';
+import type { EpochRecord, LogRecord, StepRecord } from '@edet/train';
 
 /** The plot in a run folder. */
 export const PLOT_FILE = 'training.png';

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import { InvalidArgumentError } from '../errors.js';
 import { ADAMW_UPDATE_KERNEL, type AdamWUpdateAttrs } from '../fused-kernels/adamw-update.js';
+import type { Optimizer, OptimizerState } from './optimizer.js';
 
 /** Options of `AdamW`. */
 export interface AdamWOptions {
@@ -27,7 +28,7 @@ interface Moments {
  * AdamW. Owns its moment variables: `dispose()` frees them. `getState()` / `setState()` expose them for
  * checkpoints.
  */
-export class AdamW {
+export class AdamW implements Optimizer {
   learningRate: number;
   readonly beta1: number;
   readonly beta2: number;
@@ -97,7 +98,7 @@ export class AdamW {
   }
 
   /** Moments keyed `name/m` and `name/v` plus the step; tensors are new and owned by the caller. */
-  getState(): { step: number; tensors: Record<string, tf.Tensor> } {
+  getState(): OptimizerState {
     const tensors: Record<string, tf.Tensor> = {};
     for (const [name, { m, v }] of this.moments) {
       tensors[`${name}/m`] = tf.clone(m);

@@ -3,8 +3,6 @@ import { type EfficientDet, type KeyLayout, detectKeyLayout, keyLayouts, rwightm
 import { readSafetensors } from '@edet/safetensors';
 import { FileFormatError, type StateDict } from '@edet/tensor';
 
-import { readInputFile } from '../files.js';
-
 /** The class head's prediction layer: the only part whose shape depends on the number of classes. */
 export const CLASS_LAYER_PREFIX = 'classifier.header.pointwise_conv.';
 
@@ -27,20 +25,20 @@ function classLayerFileKeys(model: EfficientDet, layout: KeyLayout): Map<string,
 }
 
 /**
- * Loads a safetensors checkpoint (zylo117 or rwightman keys) as the starting point of training. When only
+ * Loads the bytes of a safetensors checkpoint (zylo117 or rwightman keys; `source` names it in errors) as the
+ * starting point of training. When only
  * the class head's last layer differs in shape (a checkpoint trained on another number of classes, such as
  * the 90 COCO ones), every other weight is loaded and that layer keeps the model's fresh initialisation
  * (the prior bias, so the head starts predicting ~1%), and `fileClasses` says so. Any other mismatch fails
- * as `loadSafetensors` does, leaving the model unchanged.
+ * as `loadSafetensors` does, leaving the model unchanged. Frees every tensor it reads.
  * @throws FileFormatError / StateDictError
  */
-export async function loadInitialWeights(model: EfficientDet, file: string): Promise<InitialWeights> {
-  const bytes = await readInputFile(file);
-  const { tensors } = readSafetensors(bytes, { source: file });
+export function loadInitialWeights(model: EfficientDet, bytes: Uint8Array, source: string): InitialWeights {
+  const { tensors } = readSafetensors(bytes, { source });
   const made: tf.Tensor[] = [];
   try {
     const layout = detectKeyLayout(Object.keys(tensors));
-    if (layout === null) throw new FileFormatError(file, 'its keys match no known EfficientDet layout (zylo117 `bifpn.*`, rwightman `fpn.*`)');
+    if (layout === null) throw new FileFormatError(source, 'its keys match no known EfficientDet layout (zylo117 `bifpn.*`, rwightman `fpn.*`)');
     const adapter = keyLayouts[layout];
     const classKeys = classLayerFileKeys(model, layout);
     const fresh: StateDict = {};

@@ -1,13 +1,3 @@
-import { appendFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-
-import { displayPath } from '@edet/data/node';
-
-import { CliError, oneLineMessage } from '../errors.js';
-
-/** The log file in a run folder. */
-export const LOG_FILE = 'log.jsonl';
-
 /** One training step. `time` is seconds since the run (or resumed run) started. */
 export interface StepRecord {
   type: 'step';
@@ -50,28 +40,16 @@ export interface StartRecord {
   [key: string]: unknown;
 }
 
+/** What a training log holds, one record per line. */
 export type LogRecord = StepRecord | EpochRecord | StartRecord;
 
-/**
- * The JSON-lines log: one object per line, appended synchronously (so a line is on disk before the next
- * step starts; a resumed run appends to the same file).
- */
-export class JsonLinesLog {
-  constructor(readonly path: string) {}
-
-  write(record: LogRecord): void {
-    appendFileSync(this.path, `${JSON.stringify(record, (_, value) => (typeof value === 'number' && !Number.isFinite(value) ? String(value) : value))}\n`);
-  }
+/** One record as a JSON line (with its newline); non-finite numbers are written as strings ("NaN"). */
+export function formatLogLine(record: LogRecord): string {
+  return `${JSON.stringify(record, (_, value) => (typeof value === 'number' && !Number.isFinite(value) ? String(value) : value))}\n`;
 }
 
-/** Reads a log, skipping lines that do not parse (a line cut by a crash). */
-export async function readLog(path: string): Promise<LogRecord[]> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    throw new CliError(`${displayPath(path)}: cannot read the log (${oneLineMessage(error)})`);
-  }
+/** The records of a JSON-lines log, skipping lines that do not parse (a line cut by a crash). */
+export function parseLog(text: string): LogRecord[] {
   const records: LogRecord[] = [];
   for (const line of text.split('\n')) {
     if (line.trim() === '') continue;

@@ -1,5 +1,5 @@
-import type { Batch } from '@edet/data';
 import * as tf from '@tensorflow/tfjs-core';
+import type { Batch } from '@edet/data';
 
 /** The model inputs of a batch: `x` `[N, S, S, 3]` (channels last) and one `[Ni, 5]` target per image. New tensors the caller disposes. */
 export function batchTensors(batch: Batch): { x: tf.Tensor4D; targets: tf.Tensor2D[] } {

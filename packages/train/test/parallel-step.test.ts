@@ -1,11 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { EfficientDet, type NamedVariableOptimizer, type TrainStepResult } from '@edet/model';
+import { EfficientDet, type NamedVariableOptimizer, type TrainStepResult, trainStep } from '@edet/model';
 import { AdamW } from '@edet/tensor';
+import { GradientWorkers, parallelTrainStep } from '@edet/train';
+import { spawnWorkerThread } from '@edet/train/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { GradientWorkers } from '../src/parallel/gradient-workers.js';
-import { parallelTrainStep } from '../src/parallel/parallel-step.js';
-import { microBatchTrainStep } from '../src/train/micro-batch.js';
 
 // Runs the built worker script (apps/trainer/dist/gradient-worker.js): `npm test` builds first.
 
@@ -92,7 +91,7 @@ describe('parallelTrainStep on gradient workers', () => {
 
   beforeAll(async () => {
     model = new EfficientDet(MODEL);
-    workers = await GradientWorkers.start(model, { count: 2 });
+    workers = await GradientWorkers.start(model, { count: 2, spawn: spawnWorkerThread });
   }, 120_000);
 
   afterAll(async () => {
@@ -100,7 +99,7 @@ describe('parallelTrainStep on gradient workers', () => {
     model.dispose();
   });
 
-  it('makes the update microBatchTrainStep makes, with one pass per worker', async () => {
+  it('makes the update trainStep makes in passes, with one pass per worker', async () => {
     const { x, targets } = batch();
     const inThread = new EfficientDet(MODEL);
     copyEntries(model, inThread);
@@ -110,7 +109,7 @@ describe('parallelTrainStep on gradient workers', () => {
 
     const results = [];
     for (let step = 0; step < 2; step++) {
-      const expected = microBatchTrainStep(inThread, optimizerA, x, targets, options);
+      const expected = trainStep(inThread, optimizerA, x, targets, options);
       const before = tf.memory().numTensors;
       const actual = await parallelTrainStep(workers, model, optimizerB, x, targets, { ...options, step });
       expect(tf.memory().numTensors).toBe(before);
@@ -182,7 +181,7 @@ describe('parallelTrainStep with synchronised batch norm', () => {
 
   beforeAll(async () => {
     model = new EfficientDet(MODEL);
-    workers = await GradientWorkers.start(model, { count: 2, syncBatchNorm: true });
+    workers = await GradientWorkers.start(model, { count: 2, spawn: spawnWorkerThread, syncBatchNorm: true });
   }, 120_000);
 
   afterAll(async () => {
@@ -215,7 +214,7 @@ describe('parallelTrainStep with synchronised batch norm', () => {
     for (let step = 0; step < 2; step++) {
       // In this thread: passes [0, 1] and [2], batch norm over each pass. On the workers: images 0 and 1
       // on separate workers with shared statistics, then image 2 alone.
-      const expected = microBatchTrainStep(inThread, optimizerA, x, targets, { channelsLast: true, microBatch: 2, clipGradientNorm: 10 });
+      const expected = trainStep(inThread, optimizerA, x, targets, { channelsLast: true, microBatch: 2, clipGradientNorm: 10 });
       const before = tf.memory().numTensors;
       const actual = await parallelTrainStep(workers, model, optimizerB, x, targets, { channelsLast: true, microBatch: 1, clipGradientNorm: 10, step });
       expect(tf.memory().numTensors).toBe(before);
@@ -235,7 +234,7 @@ describe('parallelTrainStep with synchronised batch norm', () => {
     copyEntries(model, inThread);
     const start = snapshot(model);
     // One round: both workers update from the shared statistics, as one pass over both images does.
-    microBatchTrainStep(inThread, new GradientDescent(0), x, targets, { channelsLast: true, microBatch: 2 });
+    trainStep(inThread, new GradientDescent(0), x, targets, { channelsLast: true, microBatch: 2 });
     await parallelTrainStep(workers, model, new GradientDescent(0), x, targets, { channelsLast: true, microBatch: 1, step: 0 });
     const expected = snapshot(inThread);
     let worst = 0;
@@ -256,7 +255,7 @@ describe('parallelTrainStep with synchronised batch norm', () => {
     const alone = new EfficientDet(MODEL);
     copyEntries(model, alone);
     const optimizer = new GradientDescent(1e-2);
-    const perPass = microBatchTrainStep(alone, optimizer, x, targets, { channelsLast: true, microBatch: 1 });
+    const perPass = trainStep(alone, optimizer, x, targets, { channelsLast: true, microBatch: 1 });
     const shared = await parallelTrainStep(workers, model, new GradientDescent(0), x, targets, { channelsLast: true, microBatch: 1, step: 0 });
     expect(Math.abs(shared.loss - perPass.loss) / perPass.loss).toBeGreaterThan(1e-3);
     tf.dispose([x, ...targets]);

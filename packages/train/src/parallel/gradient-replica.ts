@@ -1,21 +1,13 @@
-import { parentPort } from 'node:worker_threads';
-
 import * as tf from '@tensorflow/tfjs-core';
-import { EfficientDet, useBackend } from '@edet/model';
-import { cpu } from '@edet/model/backends/cpu';
-import { wasm } from '@edet/model/backends/wasm';
+import { EfficientDet } from '@edet/model';
 import { setBatchNormSync } from '@edet/tensor';
 
-import { DropConnectRandom } from '../train/drop-connect.js';
+import { DropConnectRandom } from '../drop-connect.js';
+import { TrainError } from '../errors.js';
 import { EntryLayout } from './entry-layout.js';
 import { ReplicaBatchNormSync, type SyncBuffers, abortSync } from './replica-batch-norm-sync.js';
-import type { InitMessage, PassData, StepMessage, WorkerReply, WorkerRequest } from './protocol.js';
-
-/**
- * A gradient worker: a replica of the model on its own tfjs backend (its own wasm heap and thread). For
- * each step it loads the trainer's current weights, runs its passes, and writes the weighted sum of their
- * gradients, then its updated batch-norm running statistics, into its output buffer.
- */
+import type { InitMessage, PassData, StepMessage, WorkerRequest } from './protocol.js';
+import type { GradientReplicaPort } from './worker-port.js';
 
 interface Replica {
   model: EfficientDet;
@@ -27,23 +19,28 @@ interface Replica {
   sync?: SyncBuffers;
 }
 
-let replica: Replica | undefined;
-
-function reply(message: WorkerReply): void {
-  parentPort!.postMessage(message);
+/** Options of `serveGradientWorker`. */
+export interface GradientWorkerOptions {
+  /**
+   * Starts the trainer's tfjs backend (`name`, e.g. `wasm`) in this worker, e.g. with `useBackend` of
+   * `@edet/model` and the backend entries the worker imports (the Node worker script passes wasm and cpu;
+   * a browser worker gives the wasm backend its `.wasm` paths). The core imports no backend itself, so a
+   * browser bundle of `@edet/train` pulls in only the backends its worker script names.
+   */
+  startBackend: (name: string) => Promise<void>;
 }
 
-async function init(message: InitMessage): Promise<void> {
+async function init(message: InitMessage, startBackend: (name: string) => Promise<void>): Promise<Replica> {
   tf.enableProdMode();
-  await useBackend([{ wasm, cpu }[message.backend as 'wasm' | 'cpu']]);
+  await startBackend(message.backend);
   const model = new EfficientDet(message.config);
   const layout = new EntryLayout(model);
   const names = layout.names();
   if (names.length !== message.entryNames.length || names.some((name, i) => name !== message.entryNames[i])) {
-    throw new Error('the worker built a model whose entries differ from the trainer\'s');
+    throw new TrainError('the worker built a model whose entries differ from the trainer\'s (expected the same configuration)');
   }
   const dropConnect = message.dropConnectSeed === undefined ? undefined : new DropConnectRandom(model, message.dropConnectSeed);
-  replica = {
+  return {
     model,
     layout,
     weights: new Float32Array(message.weights),
@@ -67,8 +64,7 @@ function passTensors(pass: PassData): { x: tf.Tensor4D; targets: tf.Tensor2D[] }
   return { x, targets };
 }
 
-function step(message: StepMessage): [number, number, number] {
-  const current = replica!;
+function step(current: Replica, message: StepMessage): [number, number, number] {
   const { model, layout, output } = current;
   loadWeights(current);
   model.train();
@@ -119,19 +115,32 @@ function step(message: StepMessage): [number, number, number] {
   return losses;
 }
 
-parentPort!.on('message', (message: WorkerRequest) => {
-  void (async () => {
-    try {
-      if (message.type === 'init') {
-        await init(message);
-        reply({ type: 'ready' });
-      } else {
-        const start = performance.now();
-        const losses = step(message);
-        reply({ type: 'done', id: message.id, losses, computeMs: performance.now() - start });
+/**
+ * The body of a gradient worker: serves the requests of `GradientWorkers` arriving on `port`. On `init` it
+ * starts the trainer's backend and builds a replica of the model (its own tfjs backend: on wasm, its own heap
+ * and thread). For each step it loads the trainer's current weights from the shared buffer, runs its passes,
+ * and writes the weighted sum of their gradients, then its updated batch-norm running statistics, into its
+ * output buffer. The replica lives as long as the worker. Node's worker script calls it with `parentPort`;
+ * a browser worker with `webWorkerScope(self)`.
+ */
+export function serveGradientWorker(port: GradientReplicaPort, options: GradientWorkerOptions): void {
+  const { startBackend } = options;
+  let replica: Replica | undefined;
+  port.onRequest((message: WorkerRequest) => {
+    void (async () => {
+      try {
+        if (message.type === 'init') {
+          replica = await init(message, startBackend);
+          port.postMessage({ type: 'ready' });
+        } else {
+          if (replica === undefined) throw new TrainError('a gradient worker got a step before init (expected an init message first)');
+          const start = performance.now();
+          const losses = step(replica, message);
+          port.postMessage({ type: 'done', id: message.id, losses, computeMs: performance.now() - start });
+        }
+      } catch (error) {
+        port.postMessage({ type: 'error', id: message.type === 'step' ? message.id : undefined, message: error instanceof Error ? error.message : String(error) });
       }
-    } catch (error) {
-      reply({ type: 'error', id: message.type === 'step' ? message.id : undefined, message: error instanceof Error ? error.message : String(error) });
-    }
-  })();
-});
+    })();
+  });
+}

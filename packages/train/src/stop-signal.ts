@@ -16,9 +16,10 @@ export class StopSignal {
 
 /**
  * The Ctrl-C handler: asks the loop to stop after the step in progress (a step cannot be cut short: the
- * wasm backend computes it synchronously), save a checkpoint and return. Installed with `process.once`,
- * so a second Ctrl-C gets Node's default behaviour and ends the process at once, without saving.
- * Tests call the same function instead of sending a signal.
+ * wasm backend computes it synchronously), save a checkpoint and return; `notify` gets one line to show.
+ * In Node, `onNextSigint` from `@edet/train/node` installs it for one SIGINT, so a second Ctrl-C gets
+ * Node's default behaviour and ends the process at once, without saving. Tests call the returned function
+ * instead of sending a signal.
  */
 export function interruptHandler(signal: StopSignal, notify: (line: string) => void): () => void {
   return () => {
@@ -26,10 +27,4 @@ export function interruptHandler(signal: StopSignal, notify: (line: string) => v
     signal.request('interrupt');
     notify('interrupted: saving a checkpoint after this step (Ctrl-C again to quit without saving)');
   };
-}
-
-/** Installs `handler` for the next SIGINT; returns the function that removes it. */
-export function onNextSigint(handler: () => void): () => void {
-  process.once('SIGINT', handler);
-  return () => process.off('SIGINT', handler);
 }

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { type EfficientDet, type NamedVariableOptimizer, type TrainStepOptions, type TrainStepResult, clipByGlobalNorm } from '@edet/model';
+import { type EfficientDet, type NamedVariableOptimizer, type TrainStepOptions, type TrainStepResult, applyUpdate } from '@edet/model';
 
+import { TrainError } from '../errors.js';
 import type { GradientWorkers } from './gradient-workers.js';
 
 /** Options of `parallelTrainStep`. */
@@ -13,7 +14,7 @@ export interface ParallelStepOptions extends TrainStepOptions {
 
 /**
  * One optimisation step with the passes computed by gradient workers: the same arithmetic as
- * `microBatchTrainStep` (gradients of the passes averaged by pass size, one clip, one update), with the
+ * `trainStep` with `microBatch` (gradients of the passes averaged by pass size, one clip, one update), with the
  * passes running in parallel. The update itself happens here, on `model`; the workers' running statistics
  * are averaged into it. `model` must be the one the workers were started with. Leaves no tensors behind.
  * `x` and `targets` are not disposed.
@@ -27,13 +28,12 @@ export async function parallelTrainStep(
   options: ParallelStepOptions,
 ): Promise<TrainStepResult> {
   const { microBatch, step, clipGradientNorm, ...loss } = options;
-  if (model !== workers.model) throw new Error('parallelTrainStep: the workers were started for another model');
+  if (model !== workers.model) throw new TrainError('parallelTrainStep: the workers were started for another model (expected workers.model)');
   model.train();
   const { losses } = await workers.run(x, targets, { microBatch, step, gradients: true, loss });
   const gradients = workers.sumGradients();
   try {
-    if (clipGradientNorm !== undefined) clipByGlobalNorm(gradients, clipGradientNorm);
-    optimizer.applyGradients(model.namedParameters(), gradients);
+    applyUpdate(model, optimizer, gradients, { clipGradientNorm });
     workers.averageStatistics();
   } finally {
     tf.dispose(Object.values(gradients));

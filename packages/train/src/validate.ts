@@ -1,11 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { evaluateCoco, EVAL_PREDICT_OPTIONS } from '@edet/coco-eval';
-import type { DetectionDataset } from '@edet/data';
-import { streamEpoch } from '@edet/data/node';
+import type { Batch, DetectionDataset } from '@edet/data';
 import type { EfficientDet } from '@edet/model';
 
-import { oneLineMessage } from '../errors.js';
 import { batchTensors } from './batch-tensors.js';
+import { errorText } from './error-text.js';
 
 /** Detection settings of the validation mAP: those of `edet eval`, so the numbers agree. */
 export const VALIDATION_PREDICT = EVAL_PREDICT_OPTIONS;
@@ -30,26 +29,24 @@ interface CocoResult {
   score: number;
 }
 
+/** The batches of a validation pass: every image once, in order, without augmentation. */
+export function validationPipeline(options: { size: number; batch: number }): { size: number; batchSize: number; seed: number; augment: false; shuffle: false; dropLast: false } {
+  return { size: options.size, batchSize: options.batch, seed: 0, augment: false, shuffle: false, dropLast: false };
+}
+
 /**
- * Runs the model (inference mode) over the validation split: the loss of each batch, and detections mapped
- * back to image pixels (the inverse of the letterbox, clipped to the image) scored with the COCO evaluator
- * of `@edet/coco-eval` (a failure there is reported in `mapError`, never thrown).
+ * Runs the model (inference mode) over the validation split, given as its `batches` (see
+ * `validationPipeline`; `@edet/data` streams them): the loss of each batch, and detections mapped back to
+ * image pixels (the inverse of the letterbox, clipped to the image) scored with the COCO evaluator of
+ * `@edet/coco-eval` (a failure there is reported in `mapError`, never thrown). Leaves no tensors behind.
  */
-export async function validate(model: EfficientDet, dataset: DetectionDataset, options: { size: number; batch: number }): Promise<ValidationResult> {
+export async function validate(model: EfficientDet, dataset: DetectionDataset, batches: AsyncIterable<Batch>): Promise<ValidationResult> {
   const start = performance.now();
   model.eval();
   let lossSum = 0;
   let images = 0;
   const results: CocoResult[] = [];
-  const stream = streamEpoch(dataset.samples, 0, 0, {
-    size: options.size,
-    batchSize: options.batch,
-    seed: 0,
-    augment: false,
-    shuffle: false,
-    dropLast: false,
-  });
-  for await (const batch of stream) {
+  for await (const batch of batches) {
     const { x, targets } = batchTensors(batch);
     try {
       const loss = model.getLoss(x, targets, { channelsLast: true });
@@ -86,7 +83,7 @@ export async function validate(model: EfficientDet, dataset: DetectionDataset, o
     result.map = Math.max(0, evaluation.stats[0]);
     result.map50 = Math.max(0, evaluation.stats[1]);
   } catch (error) {
-    result.mapError = oneLineMessage(error);
+    result.mapError = errorText(error);
   }
   result.seconds = (performance.now() - start) / 1000;
   return result;

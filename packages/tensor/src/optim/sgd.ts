@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError } from '@edet/tensor';
+import { InvalidArgumentError } from '../errors.js';
+import type { Optimizer, OptimizerState } from './optimizer.js';
 
 /** Options of `Sgd`. */
 export interface SgdOptions {
@@ -15,12 +16,11 @@ export interface SgdOptions {
 }
 
 /**
- * SGD with momentum over named variables, with the same interface as edet's `AdamW`
- * (`applyGradients(variables, gradients)`, a settable `learningRate`, `step`, `getState` / `setState`,
- * `dispose`). PyTorch's update: `buf = momentum * buf + g` (`buf = g` on the first step), `w -= lr * buf`
+ * SGD with momentum over named variables, an `Optimizer` like edet's `AdamW`. Owns its momentum buffers:
+ * `dispose()` frees them. PyTorch's update: `buf = momentum * buf + g` (`buf = g` on the first step), `w -= lr * buf`
  * (Nesterov: `w -= lr * (g + momentum * buf)`).
  */
-export class Sgd {
+export class Sgd implements Optimizer {
   learningRate: number;
   readonly momentum: number;
   readonly weightDecay: number;
@@ -73,7 +73,7 @@ export class Sgd {
   }
 
   /** Momentum buffers keyed `name/momentum` plus the step; the tensors are new and owned by the caller. */
-  getState(): { step: number; tensors: Record<string, tf.Tensor> } {
+  getState(): OptimizerState {
     const tensors: Record<string, tf.Tensor> = {};
     for (const [name, buffer] of this.buffers) tensors[`${name}/momentum`] = tf.clone(buffer);
     return { step: this.step, tensors };

@@ -1,13 +1,11 @@
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
-
 import * as tf from '@tensorflow/tfjs-core';
 import type { EfficientDet, LossOptions } from '@edet/model';
 
+import { TrainError } from '../errors.js';
 import { EntryLayout } from './entry-layout.js';
 import type { PassData, StepMessage, WorkerReply, WorkerRequest } from './protocol.js';
 import { ANOTHER_WORKER_FAILED, type SyncBuffers, abortSync, createSyncBuffers, resetSync } from './replica-batch-norm-sync.js';
+import type { GradientWorkerPort, SpawnGradientWorker } from './worker-port.js';
 
 /** What `GradientWorkers.run` returns: the step's losses (batch-weighted) and each worker's compute time. */
 export interface ParallelPassResult {
@@ -17,8 +15,13 @@ export interface ParallelPassResult {
 
 /** Options of `GradientWorkers.start`. */
 export interface GradientWorkersOptions {
-  /** Worker threads (each with its own backend and model replica). */
+  /** Workers (each with its own backend and model replica). */
   count: number;
+  /**
+   * Starts one worker: `spawnWorkerThread` from `@edet/train/node` in Node; in a browser, a function that
+   * makes a module Web Worker and wraps it with `webWorkerPort`.
+   */
+  spawn: SpawnGradientWorker;
   /** Seed of the drop-connect masks per (step, pass); default: each replica's own stream. */
   dropConnectSeed?: number;
   /**
@@ -28,32 +31,19 @@ export interface GradientWorkersOptions {
   syncBatchNorm?: boolean;
 }
 
-/**
- * The built worker script. From the built package it sits next to this code; from the sources (tests),
- * it is the package's build output.
- */
-function workerScript(): URL {
-  const candidates = [new URL('./gradient-worker.js', import.meta.url), new URL('../../dist/gradient-worker.js', import.meta.url)];
-  const found = candidates.find((url) => existsSync(fileURLToPath(url)));
-  if (found === undefined) throw new Error('the gradient worker script is missing; build @edet/trainer first (npx pnpm build)');
-  return found;
-}
-
 interface Pending {
   resolve: (reply: WorkerReply) => void;
   reject: (error: Error) => void;
 }
 
-/** One worker thread and its reply queue. */
+/** One worker and its reply queue. */
 class GradientWorker {
   private readonly pending = new Map<number, Pending>();
   private ready?: Pending;
   private failure?: Error;
 
-  constructor(readonly thread: Worker) {
-    thread.on('message', (message: WorkerReply) => this.receive(message));
-    thread.on('error', (error) => this.fail(error));
-    thread.on('exit', (code) => this.fail(new Error(`a gradient worker exited (code ${code})`)));
+  constructor(readonly port: GradientWorkerPort) {
+    port.listen({ reply: (message) => this.receive(message), fail: (error) => this.fail(error) });
   }
 
   private receive(message: WorkerReply): void {
@@ -65,7 +55,7 @@ class GradientWorker {
     const waiting = id === undefined ? this.ready : this.pending.get(id);
     if (id !== undefined) this.pending.delete(id);
     else this.ready = undefined;
-    if (message.type === 'error') waiting?.reject(new Error(message.message));
+    if (message.type === 'error') waiting?.reject(new TrainError(message.message));
     else waiting?.resolve(message);
   }
 
@@ -80,7 +70,7 @@ class GradientWorker {
     return new Promise((resolve, reject) => {
       if (this.failure) return reject(this.failure);
       this.ready = { resolve, reject };
-      this.thread.postMessage(message);
+      this.port.postMessage(message);
     });
   }
 
@@ -88,14 +78,15 @@ class GradientWorker {
     return new Promise((resolve, reject) => {
       if (this.failure) return reject(this.failure);
       this.pending.set(message.id, { resolve, reject });
-      this.thread.postMessage(message);
+      this.port.postMessage(message);
     });
   }
 }
 
 /**
- * Data-parallel gradients on worker threads: each worker keeps a replica of the model on its own tfjs
- * backend (on wasm, its own heap and thread, so the passes of a step run on separate cores). A step writes
+ * Data-parallel gradients on workers (Node worker threads, or browser Web Workers: see `spawn`): each worker
+ * keeps a replica of the model on its own tfjs backend (on wasm, its own heap and thread, so the passes of a
+ * step run on separate cores). A step writes
  * the trainer's weights to one shared buffer, hands each worker its micro-batches, and sums the workers'
  * weighted gradients; the trainer's model stays the one that is updated, averaged (EMA) and saved.
  *
@@ -104,7 +95,7 @@ class GradientWorker {
  * statistics of the passes the workers run side by side; the running statistics the replicas update are
  * averaged back into the trainer's model.
  *
- * Ownership: `close()` ends the threads; the pool never disposes the trainer's tensors.
+ * Ownership: `close()` ends the workers; the pool never disposes the trainer's tensors.
  */
 export class GradientWorkers {
   private nextId = 0;
@@ -128,8 +119,7 @@ export class GradientWorkers {
   static async start(model: EfficientDet, options: GradientWorkersOptions): Promise<GradientWorkers> {
     const layout = new EntryLayout(model);
     const weights = new SharedArrayBuffer(layout.totalSize * 4);
-    const script = workerScript();
-    const threads = Array.from({ length: options.count }, () => new GradientWorker(new Worker(script)));
+    const threads = Array.from({ length: options.count }, (_, index) => new GradientWorker(options.spawn(index)));
     const outputs: SharedArrayBuffer[] = threads.map(() => new SharedArrayBuffer(layout.totalSize * 4));
     const channels = layout.weights.filter((entry) => entry.name.endsWith('running_mean')).map((entry) => entry.size);
     const sync = options.syncBatchNorm ? createSyncBuffers(options.count, Math.max(1, ...channels)) : undefined;
@@ -265,8 +255,8 @@ export class GradientWorkers {
     }
   }
 
-  /** Ends the worker threads. */
+  /** Ends the workers. */
   async close(): Promise<void> {
-    await Promise.all(this.workers.map((worker) => worker.thread.terminate()));
+    await Promise.all(this.workers.map((worker) => worker.port.terminate()));
   }
 }

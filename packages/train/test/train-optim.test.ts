@@ -1,13 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { EfficientDet } from '@edet/model';
 import { Module } from '@edet/tensor';
+import { WeightEma, createOptimizer, decaysWeight, defaultWarmupSteps, learningRateAt } from '@edet/train';
 import { afterAll, describe, expect, it } from 'vitest';
-
-import { decaysWeight } from '../src/train/decay-filter.js';
-import { WeightEma } from '../src/train/ema.js';
-import { createOptimizer } from '../src/train/optimizer.js';
-import { defaultWarmupSteps, learningRateAt } from '../src/train/schedule.js';
-import { Sgd } from '../src/train/sgd.js';
 
 describe('learning-rate schedule', () => {
   const schedule = { baseLr: 1e-3, warmupSteps: 10, totalSteps: 110, minLr: 0 };
@@ -66,34 +61,6 @@ describe('weight decay filter', () => {
       tf.dispose([...variables.values(), ...Object.values(gradients)]);
     });
   }
-});
-
-describe('Sgd', () => {
-  it('applies momentum as PyTorch does, and round-trips its state', () => {
-    const w = tf.variable(tf.tensor1d([1, 2]));
-    const variables = new Map([['w', w]]);
-    const sgd = new Sgd({ learningRate: 0.1, momentum: 0.9, weightDecay: 0 });
-    const g = tf.tensor1d([1, -1]);
-    sgd.applyGradients(variables, { w: g }); // buf = g; w = [0.9, 2.1]
-    sgd.applyGradients(variables, { w: g }); // buf = 0.9 g + g = 1.9 g; w = [0.71, 2.29]
-    const values = w.dataSync();
-    expect(values[0]).toBeCloseTo(0.71, 6);
-    expect(values[1]).toBeCloseTo(2.29, 6);
-    const state = sgd.getState();
-    expect(state.step).toBe(2);
-    expect(Object.keys(state.tensors)).toEqual(['w/momentum']);
-    const copy = new Sgd({ learningRate: 0.1, momentum: 0.9, weightDecay: 0 });
-    copy.setState(state);
-    tf.dispose(Object.values(state.tensors));
-    const w2 = tf.variable(tf.tensor1d([0.71, 2.29]));
-    copy.applyGradients(new Map([['w', w2]]), { w: g });
-    sgd.applyGradients(variables, { w: g });
-    expect(Array.from(w2.dataSync())).toEqual(Array.from(w.dataSync()));
-    expect(copy.step).toBe(3);
-    tf.dispose([w, w2, g]);
-    sgd.dispose();
-    copy.dispose();
-  });
 });
 
 class Tiny extends Module {

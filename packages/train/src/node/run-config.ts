@@ -1,6 +1,6 @@
 import type { DatasetFormat } from '@edet/data/node';
 
-import type { OptimizerName } from './optimizer.js';
+import type { OptimizerName } from '../optimizer.js';
 
 /** Architecture overrides for small test models (not command-line options). */
 export interface ModelOverrides {

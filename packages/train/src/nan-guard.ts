@@ -1,7 +1,7 @@
-import { CliError } from '../errors.js';
+import { TrainError } from './errors.js';
 
 /** A step whose loss is not a finite number: training stops here, naming the step and its images. */
-export class NonFiniteLossError extends CliError {
+export class NonFiniteLossError extends TrainError {
   constructor(
     readonly step: number,
     readonly images: readonly string[],
@@ -15,7 +15,10 @@ export class NonFiniteLossError extends CliError {
   }
 }
 
-/** Throws `NonFiniteLossError` unless every loss part is finite. */
+/**
+ * Throws `NonFiniteLossError` unless every loss part is finite. `checkpointNote` (one sentence) says what was
+ * saved so far.
+ */
 export function checkFiniteLoss(
   losses: { loss: number; classificationLoss: number; boxLoss: number },
   step: number,

@@ -1,0 +1,68 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+import type { LossOptions } from './detection-loss.js';
+import type { EfficientDet, ForwardOptions } from './efficientdet.js';
+
+/** The gradients of a batch's loss and the loss itself, as `lossGradients` returns them. */
+export interface LossGradients {
+  /** One gradient per parameter, keyed by `model.namedParameters()` names, each shaped like its variable. */
+  gradients: Record<string, tf.Tensor>;
+  /** [3]: the total, classification and box losses. */
+  losses: tf.Tensor1D;
+}
+
+/**
+ * Loss and gradients of a batch with respect to every parameter of `model`, computed in passes of at most
+ * `microBatch` images (default: one pass) whose results are averaged, weighted by pass size. Runs the model
+ * as it is (call `model.train()` first for batch statistics). `x` ([batch, height, width, 3]) and `targets`
+ * (one [boxes, 5] tensor per image) are not disposed; the caller owns and disposes every returned tensor.
+ */
+export function lossGradients(
+  model: EfficientDet,
+  x: tf.Tensor4D,
+  targets: readonly tf.Tensor2D[],
+  options: LossOptions & ForwardOptions = {},
+  microBatch?: number,
+): LossGradients {
+  const batch = x.shape[0];
+  // One pass: no weighting, so the arithmetic is exactly the plain gradient of the batch loss.
+  if (microBatch === undefined || microBatch >= batch) return passGradients(model, x, targets, options);
+  const sums: Record<string, tf.Tensor> = {};
+  let lossSums: tf.Tensor1D | undefined;
+  for (let start = 0; start < batch; start += microBatch) {
+    const count = Math.min(microBatch, batch - start);
+    const weight = count / batch;
+    const part = tf.slice(x, [start, 0, 0, 0], [count, -1, -1, -1]) as tf.Tensor4D;
+    const pass = passGradients(model, part, targets.slice(start, start + count), options);
+    for (const [name, gradient] of Object.entries(pass.gradients)) {
+      const previous = sums[name];
+      sums[name] = tf.tidy(() => (previous === undefined ? tf.mul(gradient, weight) : tf.add(previous, tf.mul(gradient, weight))));
+      previous?.dispose();
+    }
+    const previousLoss = lossSums;
+    lossSums = tf.tidy(() => {
+      const current = tf.mul(pass.losses, weight) as tf.Tensor1D;
+      return previousLoss === undefined ? current : (tf.add(previousLoss, current) as tf.Tensor1D);
+    });
+    previousLoss?.dispose();
+    tf.dispose([part, pass.losses, ...Object.values(pass.gradients)]);
+  }
+  return { gradients: sums, losses: lossSums! };
+}
+
+/** One forward/backward pass over all of `x`. */
+function passGradients(model: EfficientDet, x: tf.Tensor4D, targets: readonly tf.Tensor2D[], options: LossOptions & ForwardOptions): LossGradients {
+  const variables = model.namedParameters();
+  let parts: tf.Scalar[] = [];
+  const { value, grads } = tf.variableGrads(() => {
+    const { loss, classificationLoss, boxLoss } = model.computeLoss(x, targets, options);
+    parts = [tf.keep(classificationLoss), tf.keep(boxLoss)];
+    return loss;
+  }, [...variables.values()]);
+  // variableGrads keys gradients by the tfjs variable name; map them back to module names.
+  const gradients: Record<string, tf.Tensor> = {};
+  for (const [name, variable] of variables) gradients[name] = grads[variable.name];
+  const losses = tf.stack([value, ...parts]) as tf.Tensor1D;
+  tf.dispose([value, ...parts]);
+  return { gradients, losses };
+}
