@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { evaluateCoco, EVAL_PREDICT_OPTIONS } from '@edet/coco-eval';
 import type { Batch, DetectionDataset } from '@edet/data';
-import type { EfficientDet } from '@edet/model';
+import { type EfficientDet, letterboxScale, mapToOriginal } from '@edet/model';
 
 import { batchTensors } from './batch-tensors.js';
 import { errorText } from './error-text.js';
@@ -55,22 +55,11 @@ export async function validate(model: EfficientDet, dataset: DetectionDataset, b
       images += batch.samples.length;
       const detections = await model.predict(x, { ...VALIDATION_PREDICT, channelsLast: true });
       detections.forEach((boxes, i) => {
-        const sample = batch.samples[i];
-        const { width, height, resizedWidth, resizedHeight } = batch.placements[i];
-        const sx = resizedWidth / width;
-        const sy = resizedHeight / height;
-        for (const detection of boxes) {
-          const x1 = Math.min(width, Math.max(0, detection.box[0] / sx));
-          const y1 = Math.min(height, Math.max(0, detection.box[1] / sy));
-          const x2 = Math.min(width, Math.max(0, detection.box[2] / sx));
-          const y2 = Math.min(height, Math.max(0, detection.box[3] / sy));
-          if (x2 <= x1 || y2 <= y1) continue;
-          results.push({
-            image_id: sample.imageId,
-            category_id: dataset.categoryIds[detection.classId],
-            bbox: [x1, y1, x2 - x1, y2 - y1],
-            score: detection.score,
-          });
+        const placement = batch.placements[i];
+        // Back to image pixels, clipped to the image, as `edet eval` scores them.
+        for (const { box, score, classId } of mapToOriginal(boxes, letterboxScale(placement), { clipTo: placement })) {
+          const [x1, y1, x2, y2] = box;
+          results.push({ image_id: batch.samples[i].imageId, category_id: dataset.categoryIds[classId], bbox: [x1, y1, x2 - x1, y2 - y1], score });
         }
       });
     } finally {
