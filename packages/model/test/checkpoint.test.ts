@@ -8,13 +8,7 @@ import { readSafetensors, readSafetensorsHeader, writeSafetensorsSync } from '@e
 import { FileFormatError, StateDictError } from '@edet/tensor';
 
 import { sharedPath } from '../../tensor/test/shared-fixtures.js';
-
-function tensorsEqual(a: tf.Tensor, b: tf.Tensor): boolean {
-  if (!tf.util.arraysEqual(a.shape, b.shape)) return false;
-  const x = a.dataSync();
-  const y = b.dataSync();
-  return x.every((v, i) => Object.is(v, y[i]));
-}
+import { classifierBiasSnapshot as snapshot, expectLoadRejected, rewrite, tensorsEqual } from './support/checkpoint-files.js';
 
 describe('checkpoints (official zylo117 layout)', () => {
   let bytes: Uint8Array;
@@ -84,16 +78,6 @@ describe('checkpoints (official zylo117 layout)', () => {
   });
 
   describe('a failed load changes nothing', () => {
-    const snapshot = (m: EfficientDet) => (m.classifier.header.pointwiseConv.conv.bias as tf.Variable).dataSync().slice();
-
-    function rewrite(edit: (tensors: Record<string, tf.Tensor>) => void): Uint8Array {
-      const { tensors } = readSafetensors(bytes);
-      edit(tensors);
-      const out = writeSafetensorsSync(tensors);
-      tf.dispose(Object.values(tensors));
-      return out;
-    }
-
     it.each([
       ['a missing key', (t: Record<string, tf.Tensor>) => void delete t['classifier.header.pointwise_conv.conv.bias'], /missing keys \(1\): classifier\.header\.pointwise_conv\.conv\.bias/],
       ['an unexpected key', (t: Record<string, tf.Tensor>) => void (t['bifpn.0.extra'] = tf.zeros([2])), /unexpected keys \(1\): bifpn\.0\.extra/],
@@ -103,15 +87,7 @@ describe('checkpoints (official zylo117 layout)', () => {
         /regressor\.header\.pointwise_conv\.conv\.bias: expected shape \[36\], got \[35\]/,
       ],
     ])('%s -> StateDictError', (_, edit, message) => {
-      const file = rewrite(edit);
-      const fresh = new EfficientDet({ compoundCoef: 0, seed: 7 });
-      const before = snapshot(fresh);
-      const start = tf.memory().numTensors;
-      expect(() => loadCheckpoint(fresh, file)).toThrow(StateDictError);
-      expect(() => loadCheckpoint(fresh, file)).toThrow(message);
-      expect(snapshot(fresh)).toEqual(before);
-      expect(tf.memory().numTensors).toBe(start);
-      fresh.dispose();
+      expectLoadRejected(rewrite(bytes, edit), message);
     });
 
     it('a truncated file -> FileFormatError naming the file', () => {

@@ -40,68 +40,22 @@ describe('shape gradients', () => {
   });
 
   it('PadV2', async () => {
-    await log.check(
-      (t) =>
-        tf.pad(
-          t,
-          [
-            [1, 2],
-            [0, 3],
-          ],
-          0.5,
-        ),
-      [r([2, 3], 4)],
-      linear,
-    );
+    const paddings: [number, number][] = [[1, 2], [0, 3]];
+    await log.check((t) => tf.pad(t, paddings, 0.5), [r([2, 3], 4)], linear);
   });
 
   it('MirrorPad, reflect and symmetric, uneven sides', async () => {
     const x = r([2, 4, 3], 5);
+    const unevenSides: [number, number][][] = [
+      [[1, 0], [2, 3], [0, 2]],
+      [[0, 1], [3, 0], [1, 1]],
+    ];
     for (const mode of ['reflect', 'symmetric'] as const) {
-      await log.check(
-        (t) =>
-          tf.mirrorPad(
-            t,
-            [
-              [1, 0],
-              [2, 3],
-              [0, 2],
-            ],
-            mode,
-          ),
-        [x],
-        linear,
-      );
-      await log.check(
-        (t) =>
-          tf.mirrorPad(
-            t,
-            [
-              [0, 1],
-              [3, 0],
-              [1, 1],
-            ],
-            mode,
-          ),
-        [x],
-        linear,
-      );
+      for (const paddings of unevenSides) await log.check((t) => tf.mirrorPad(t, paddings, mode), [x], linear);
     }
     // symmetric may pad the whole length
-    await log.check(
-      (t) =>
-        tf.mirrorPad(
-          t,
-          [
-            [2, 2],
-            [4, 4],
-            [3, 3],
-          ],
-          'symmetric',
-        ),
-      [x],
-      linear,
-    );
+    const wholeLength: [number, number][] = [[2, 2], [4, 4], [3, 3]];
+    await log.check((t) => tf.mirrorPad(t, wholeLength, 'symmetric'), [x], linear);
   });
 
   it('Concat along several axes', async () => {
@@ -130,32 +84,10 @@ describe('shape gradients', () => {
   });
 
   it('SpaceToBatchND and BatchToSpaceND', async () => {
-    await log.check(
-      (t) =>
-        tf.spaceToBatchND(
-          t,
-          [2, 2],
-          [
-            [0, 1],
-            [1, 0],
-          ],
-        ),
-      [r([1, 3, 3, 2], 18)],
-      linear,
-    );
-    await log.check(
-      (t) =>
-        tf.batchToSpaceND(
-          t,
-          [2, 2],
-          [
-            [0, 1],
-            [1, 0],
-          ],
-        ),
-      [r([4, 2, 2, 1], 19)],
-      linear,
-    );
+    // The paddings of the one and the crops of the other.
+    const edges: [number, number][] = [[0, 1], [1, 0]];
+    await log.check((t) => tf.spaceToBatchND(t, [2, 2], edges), [r([1, 3, 3, 2], 18)], linear);
+    await log.check((t) => tf.batchToSpaceND(t, [2, 2], edges), [r([4, 2, 2, 1], 19)], linear);
   });
 });
 

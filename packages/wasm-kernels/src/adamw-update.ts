@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import { ADAMW_UPDATE_KERNEL, type AdamWUpdateAttrs } from '@edet/tensor';
 
-import { type KernelArgs, pointer } from './wasm-backend.js';
+import { type KernelArgs, pointer, wasmKernelConfig } from './wasm-backend.js';
 
 /**
  * One AdamW update of one variable in a single pass over the wasm heap:
@@ -34,8 +34,4 @@ function adamWUpdate({ inputs, backend, attrs }: KernelArgs<AdamWUpdateAttrs>): 
   return [outW, outM, outV];
 }
 
-export const adamWUpdateConfig: tf.KernelConfig = {
-  kernelName: ADAMW_UPDATE_KERNEL,
-  backendName: 'wasm',
-  kernelFunc: adamWUpdate as unknown as tf.KernelFunc,
-};
+export const adamWUpdateConfig = wasmKernelConfig(ADAMW_UPDATE_KERNEL, adamWUpdate);

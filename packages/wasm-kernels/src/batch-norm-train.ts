@@ -10,7 +10,7 @@ import {
 } from '@edet/tensor';
 
 import { WasmKernelError } from './errors.js';
-import { type KernelArgs, allocate, floatView, pointer, release, simd } from './wasm-backend.js';
+import { type KernelArgs, allocate, floatView, pointer, release, simd, wasmKernelConfig } from './wasm-backend.js';
 
 /**
  * Training-mode batch norm (+ swish) for the wasm backend, forward and backward, each a few SIMD passes
@@ -119,14 +119,6 @@ function batchNormTrainGrad({ inputs, backend, attrs }: KernelArgs<BatchNormTrai
   return [dx, dGamma, dBeta];
 }
 
-export const batchNormTrainConfig: tf.KernelConfig = {
-  kernelName: BATCH_NORM_TRAIN,
-  backendName: 'wasm',
-  kernelFunc: batchNormTrain as unknown as tf.KernelFunc,
-};
+export const batchNormTrainConfig = wasmKernelConfig(BATCH_NORM_TRAIN, batchNormTrain);
 
-export const batchNormTrainGradConfig: tf.KernelConfig = {
-  kernelName: BATCH_NORM_TRAIN_GRAD,
-  backendName: 'wasm',
-  kernelFunc: batchNormTrainGrad as unknown as tf.KernelFunc,
-};
+export const batchNormTrainGradConfig = wasmKernelConfig(BATCH_NORM_TRAIN_GRAD, batchNormTrainGrad);

@@ -21,6 +21,11 @@ export interface ConvAttrs {
 
 type Shape4D = [number, number, number, number];
 
+/** The attributes a filter-gradient kernel receives: the forward's geometry and the filter's shape. */
+export interface FilterGradAttrs extends ConvAttrs {
+  filterShape: Shape4D;
+}
+
 export interface ConvGeometry {
   info: tf.backend_util.Conv2DInfo;
   /**

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 
-import { type ConvAttrs, convGeometry } from './conv-geometry.js';
-import { type KernelArgs, allocate, pointer, release, simd, view } from './wasm-backend.js';
+import { type FilterGradAttrs, convGeometry } from './conv-geometry.js';
+import { type KernelArgs, allocate, pointer, release, simd, view, wasmKernelConfig } from './wasm-backend.js';
 
 /**
  * `Conv2DBackpropFilter` for the wasm backend, as one matrix product:
@@ -14,13 +14,9 @@ import { type KernelArgs, allocate, pointer, release, simd, view } from './wasm-
  * `matmulTN` kernel computes it from both operands in place.
  */
 
-interface Attrs extends ConvAttrs {
-  filterShape: [number, number, number, number];
-}
-
-function conv2dBackpropFilter({ inputs, backend, attrs }: KernelArgs<Attrs>): tf.TensorInfo {
+function conv2dBackpropFilter({ inputs, backend, attrs }: KernelArgs<FilterGradAttrs>): tf.TensorInfo {
   const { x, dy } = inputs;
-  const filterShape = attrs.filterShape;
+  const { filterShape } = attrs;
   const [kh, kw, inChannels, outChannels] = filterShape;
   const geo = convGeometry(x.shape as [number, number, number, number], filterShape, attrs, false);
   const { info } = geo;
@@ -40,8 +36,4 @@ function conv2dBackpropFilter({ inputs, backend, attrs }: KernelArgs<Attrs>): tf
   return view(dw, [...filterShape]);
 }
 
-export const conv2dBackpropFilterConfig: tf.KernelConfig = {
-  kernelName: 'Conv2DBackpropFilter',
-  backendName: 'wasm',
-  kernelFunc: conv2dBackpropFilter as unknown as tf.KernelFunc,
-};
+export const conv2dBackpropFilterConfig = wasmKernelConfig('Conv2DBackpropFilter', conv2dBackpropFilter);

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 
-import { type ConvAttrs, convGeometry } from './conv-geometry.js';
-import { type KernelArgs, allocate, pointer, release, runWasmKernel, simd, view } from './wasm-backend.js';
+import { type FilterGradAttrs, convGeometry } from './conv-geometry.js';
+import { type KernelArgs, allocate, pointer, release, runWasmKernel, simd, view, wasmKernelConfig } from './wasm-backend.js';
 
 /**
  * `DepthwiseConv2dNativeBackpropFilter` for the wasm backend:
@@ -13,13 +13,9 @@ import { type KernelArgs, allocate, pointer, release, runWasmKernel, simd, view 
  * channel M times first (then x and dy line up channel for channel).
  */
 
-interface Attrs extends ConvAttrs {
-  filterShape: [number, number, number, number];
-}
-
-function depthwiseBackpropFilter({ inputs, backend, attrs }: KernelArgs<Attrs>): tf.TensorInfo {
+function depthwiseBackpropFilter({ inputs, backend, attrs }: KernelArgs<FilterGradAttrs>): tf.TensorInfo {
   const { x, dy } = inputs;
-  const filterShape = attrs.filterShape;
+  const { filterShape } = attrs;
   const [kh, kw, channels, multiplier] = filterShape;
   const [n, h, w] = x.shape;
   const width = channels * multiplier;
@@ -36,8 +32,4 @@ function depthwiseBackpropFilter({ inputs, backend, attrs }: KernelArgs<Attrs>):
   return view(dw, [...filterShape]);
 }
 
-export const depthwiseBackpropFilterConfig: tf.KernelConfig = {
-  kernelName: 'DepthwiseConv2dNativeBackpropFilter',
-  backendName: 'wasm',
-  kernelFunc: depthwiseBackpropFilter as unknown as tf.KernelFunc,
-};
+export const depthwiseBackpropFilterConfig = wasmKernelConfig('DepthwiseConv2dNativeBackpropFilter', depthwiseBackpropFilter);

@@ -1,17 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import { type ConvAttrs, convGeometry } from './conv-geometry.js';
-import {
-  type KernelArgs,
-  type WasmBackend,
-  allocate,
-  floatView,
-  pointer,
-  release,
-  runWasmKernel,
-  simd,
-  view,
-} from './wasm-backend.js';
+import { type KernelArgs, type WasmBackend, allocate, floatView, pointer, release, runWasmKernel, simd, view, wasmKernelConfig } from './wasm-backend.js';
 
 /**
  * `DepthwiseConv2dNativeBackpropInput` for the wasm backend:
@@ -88,8 +78,4 @@ function depthwiseBackpropInput({ inputs, backend, attrs }: KernelArgs<Attrs>): 
   return dx;
 }
 
-export const depthwiseBackpropInputConfig: tf.KernelConfig = {
-  kernelName: 'DepthwiseConv2dNativeBackpropInput',
-  backendName: 'wasm',
-  kernelFunc: depthwiseBackpropInput as unknown as tf.KernelFunc,
-};
+export const depthwiseBackpropInputConfig = wasmKernelConfig('DepthwiseConv2dNativeBackpropInput', depthwiseBackpropInput);

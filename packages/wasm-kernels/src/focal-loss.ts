@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { FOCAL_LOSS_GRAD_KERNEL, FOCAL_LOSS_KERNEL, type FocalLossKernelAttrs, focalLossKernelTakesWeights } from '@edet/losses';
 
 import { WasmKernelError } from './errors.js';
-import { type KernelArgs, floatView, pointer, simd } from './wasm-backend.js';
+import { type KernelArgs, floatView, pointer, simd, wasmKernelConfig } from './wasm-backend.js';
 import { FOCAL_LOSS_GAMMAS, FOCAL_LOSS_WEIGHTING } from './wasm/focal-loss-programs.js';
 
 /**
@@ -79,60 +79,74 @@ function log1pFromHalfRatio(s: number): number {
   );
 }
 
-// Both loops below share this per-element start: with the margin z and e = exp(-|z|), one division gives
-// r = 1 / (1 + e) and s = e / (2 + e), so p_t, 1 - p_t and -log p_t cost no further division or log.
-
-/** The forward loop into `out`; `run` elements share one weight. */
-function focalLossScalar({ inputs, backend, attrs }: KernelArgs<FocalLossKernelAttrs>, run: number, out: tf.TensorInfo): void {
-  const x = floatView(backend, inputs.logits);
-  const t = floatView(backend, inputs.targets);
-  const w = inputs.weights === undefined ? null : floatView(backend, inputs.weights);
-  const loss = floatView(backend, out);
-  const { alpha, gamma } = attrs;
-  // alpha_t = t (2 alpha - 1) + (1 - alpha), the same expression as the op path (alpha for t = 1, 1 - alpha for 0).
-  const alphaSlope = 2 * alpha - 1;
-  const alphaBase = 1 - alpha;
-  for (let start = 0, row = 0; start < x.length; start += run, row++) {
-    const weight = w === null ? 1 : w[row];
-    for (let i = start; i < start + run; i++) {
-      const target = t[i];
-      const z = x[i] * (2 * target - 1);
-      const e = expNegative(Math.abs(z));
-      const d = 1 / ((1 + e) * (2 + e));
-      const r = (2 + e) * d;
-      const minusLogPt = (z < 0 ? -z : 0) + log1pFromHalfRatio(e * (1 + e) * d); // softplus(-z)
-      const q = z < 0 ? r : e * r; // 1 - p_t
-      loss[i] = weight * (target * alphaSlope + alphaBase) * Math.pow(q, gamma) * minusLogPt;
-    }
-  }
+/** The per-element terms both loops need, in float64. */
+interface MarginTerms {
+  /** `1 - p_t`. */
+  q: number;
+  /** `p_t`. */
+  pt: number;
+  /** `-log p_t = softplus(-z)`. */
+  minusLogPt: number;
 }
 
-/** The gradient loop into `out`; `run` elements share one weight. */
-function focalLossGradScalar({ inputs, backend, attrs }: KernelArgs<FocalLossKernelAttrs>, run: number, out: tf.TensorInfo): void {
-  const dy = floatView(backend, inputs.dy);
+/**
+ * Writes the terms at margin `z` into `into`: with e = exp(-|z|), one division gives r = 1 / (1 + e) and
+ * s = e / (2 + e), so p_t, 1 - p_t and -log p_t cost no further division or log.
+ */
+function marginTerms(z: number, into: MarginTerms): void {
+  const e = expNegative(Math.abs(z));
+  const d = 1 / ((1 + e) * (2 + e));
+  const r = (2 + e) * d;
+  into.q = z < 0 ? r : e * r;
+  into.pt = z < 0 ? e * r : r;
+  into.minusLogPt = (z < 0 ? -z : 0) + log1pFromHalfRatio(e * (1 + e) * d);
+}
+
+/**
+ * Walks every element for the float64 loops: `visit(i, weight, alphaT, sign, terms)` with the element's
+ * weight (`run` elements share one), `alpha_t`, `2t - 1` and its margin terms (reused between calls).
+ */
+function forEachElement(
+  { inputs, backend, attrs }: KernelArgs<FocalLossKernelAttrs>,
+  run: number,
+  visit: (i: number, weight: number, alphaT: number, sign: number, terms: MarginTerms) => void,
+): void {
   const x = floatView(backend, inputs.logits);
   const t = floatView(backend, inputs.targets);
   const w = inputs.weights === undefined ? null : floatView(backend, inputs.weights);
-  const dx = floatView(backend, out);
-  const { alpha, gamma } = attrs;
-  const alphaSlope = 2 * alpha - 1;
-  const alphaBase = 1 - alpha;
+  // alpha_t = t (2 alpha - 1) + (1 - alpha), the same expression as the op path (alpha for t = 1, 1 - alpha for 0).
+  const alphaSlope = 2 * attrs.alpha - 1;
+  const alphaBase = 1 - attrs.alpha;
+  const terms: MarginTerms = { q: 0, pt: 0, minusLogPt: 0 };
   for (let start = 0, row = 0; start < x.length; start += run, row++) {
     const weight = w === null ? 1 : w[row];
     for (let i = start; i < start + run; i++) {
       const target = t[i];
       const sign = 2 * target - 1;
-      const z = x[i] * sign;
-      const e = expNegative(Math.abs(z));
-      const d = 1 / ((1 + e) * (2 + e));
-      const r = (2 + e) * d;
-      const q = z < 0 ? r : e * r; // 1 - p_t
-      const pt = z < 0 ? e * r : r;
-      const minusLogPt = (z < 0 ? -z : 0) + log1pFromHalfRatio(e * (1 + e) * d);
-      const dz = Math.pow(q, gamma) * (-gamma * pt * minusLogPt - q);
-      dx[i] = dy[i] * weight * (target * alphaSlope + alphaBase) * dz * sign;
+      marginTerms(x[i] * sign, terms);
+      visit(i, weight, target * alphaSlope + alphaBase, sign, terms);
     }
   }
+}
+
+/** The forward loop into `out`; `run` elements share one weight. */
+function focalLossScalar(args: KernelArgs<FocalLossKernelAttrs>, run: number, out: tf.TensorInfo): void {
+  const loss = floatView(args.backend, out);
+  const { gamma } = args.attrs;
+  forEachElement(args, run, (i, weight, alphaT, _sign, { q, minusLogPt }) => {
+    loss[i] = weight * alphaT * Math.pow(q, gamma) * minusLogPt;
+  });
+}
+
+/** The gradient loop into `out`; `run` elements share one weight. */
+function focalLossGradScalar(args: KernelArgs<FocalLossKernelAttrs>, run: number, out: tf.TensorInfo): void {
+  const dy = floatView(args.backend, args.inputs.dy);
+  const dx = floatView(args.backend, out);
+  const { gamma } = args.attrs;
+  forEachElement(args, run, (i, weight, alphaT, sign, { q, pt, minusLogPt }) => {
+    const dz = Math.pow(q, gamma) * (-gamma * pt * minusLogPt - q);
+    dx[i] = dy[i] * weight * alphaT * dz * sign;
+  });
 }
 
 // ---- the kernels ----
@@ -154,54 +168,41 @@ function programArgs(inputs: Record<string, tf.TensorInfo>, run: number, attrs: 
   return [rows, channels, weighting, gammaCase, 2 * attrs.alpha - 1, 1 - attrs.alpha];
 }
 
-/** Output: the per-element weighted loss, the logits' shape. */
-function focalLoss(args: KernelArgs<FocalLossKernelAttrs>): tf.TensorInfo {
-  const { inputs, backend, attrs } = args;
-  const run = weightRun(FOCAL_LOSS_KERNEL, inputs);
-  const out = backend.makeOutput([...inputs.logits.shape], 'float32');
-  if (tf.util.sizeFromShape(out.shape) === 0) return out;
-  const rest = programArgs(inputs, run, attrs);
-  if (rest === null) {
-    focalLossScalar(args, run, out);
+/**
+ * A focal-loss kernel: checks the inputs, then runs the SIMD program `program` (its arguments: the pointers of
+ * `leading` inputs, logits, targets, weights and output, then `programArgs`) or, for other gammas, `scalarLoop`.
+ * Output: the logits' shape, float32, owned by the backend (tfjs disposes it with the kernel's result).
+ */
+function focalLossKernel(
+  kernelName: string,
+  leading: (inputs: Record<string, tf.TensorInfo>) => tf.TensorInfo[],
+  program: 'focalLoss' | 'focalLossGrad',
+  scalarLoop: (args: KernelArgs<FocalLossKernelAttrs>, run: number, out: tf.TensorInfo) => void,
+): (args: KernelArgs<FocalLossKernelAttrs>) => tf.TensorInfo {
+  return (args) => {
+    const { inputs, backend, attrs } = args;
+    const before = leading(inputs);
+    const run = weightRun(kernelName, inputs, before[0]);
+    const out = backend.makeOutput([...inputs.logits.shape], 'float32');
+    if (tf.util.sizeFromShape(out.shape) === 0) return out;
+    const rest = programArgs(inputs, run, attrs);
+    if (rest === null) {
+      scalarLoop(args, run, out);
+      return out;
+    }
+    const weights = inputs.weights === undefined ? 0 : pointer(backend, inputs.weights);
+    const at = (info: tf.TensorInfo) => pointer(backend, info);
+    simd(backend)[program](...before.map(at), at(inputs.logits), at(inputs.targets), weights, at(out), ...rest);
     return out;
-  }
-  const weights = inputs.weights === undefined ? 0 : pointer(backend, inputs.weights);
-  simd(backend).focalLoss(pointer(backend, inputs.logits), pointer(backend, inputs.targets), weights, pointer(backend, out), ...rest);
-  return out;
+  };
 }
+
+/** Output: the per-element weighted loss, the logits' shape. */
+const focalLoss = focalLossKernel(FOCAL_LOSS_KERNEL, () => [], 'focalLoss', focalLossScalar);
 
 /** Output: `dy * d loss / d logits`, the logits' shape (the targets and weights get no gradient). */
-function focalLossGrad(args: KernelArgs<FocalLossKernelAttrs>): tf.TensorInfo {
-  const { inputs, backend, attrs } = args;
-  const run = weightRun(FOCAL_LOSS_GRAD_KERNEL, inputs, inputs.dy);
-  const out = backend.makeOutput([...inputs.logits.shape], 'float32');
-  if (tf.util.sizeFromShape(out.shape) === 0) return out;
-  const rest = programArgs(inputs, run, attrs);
-  if (rest === null) {
-    focalLossGradScalar(args, run, out);
-    return out;
-  }
-  const weights = inputs.weights === undefined ? 0 : pointer(backend, inputs.weights);
-  const { dy, logits, targets } = inputs;
-  simd(backend).focalLossGrad(
-    pointer(backend, dy),
-    pointer(backend, logits),
-    pointer(backend, targets),
-    weights,
-    pointer(backend, out),
-    ...rest,
-  );
-  return out;
-}
+const focalLossGrad = focalLossKernel(FOCAL_LOSS_GRAD_KERNEL, (inputs) => [inputs.dy], 'focalLossGrad', focalLossGradScalar);
 
-export const focalLossConfig: tf.KernelConfig = {
-  kernelName: FOCAL_LOSS_KERNEL,
-  backendName: 'wasm',
-  kernelFunc: focalLoss as unknown as tf.KernelFunc,
-};
+export const focalLossConfig = wasmKernelConfig(FOCAL_LOSS_KERNEL, focalLoss);
 
-export const focalLossGradConfig: tf.KernelConfig = {
-  kernelName: FOCAL_LOSS_GRAD_KERNEL,
-  backendName: 'wasm',
-  kernelFunc: focalLossGrad as unknown as tf.KernelFunc,
-};
+export const focalLossGradConfig = wasmKernelConfig(FOCAL_LOSS_GRAD_KERNEL, focalLossGrad);

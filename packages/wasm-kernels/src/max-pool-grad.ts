@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 
-import { type KernelArgs, allocate, floatView, pointer, simd } from './wasm-backend.js';
+import { type KernelArgs, allocate, floatView, pointer, simd, wasmKernelConfig } from './wasm-backend.js';
 
 /**
  * `MaxPoolGrad` for the wasm backend, replacing the backend's own kernel, which is wrong for batch > 1 and
@@ -84,8 +84,4 @@ function maxPoolGrad({ inputs, backend, attrs }: KernelArgs<Attrs>): tf.TensorIn
   return out;
 }
 
-export const maxPoolGradConfig: tf.KernelConfig = {
-  kernelName: 'MaxPoolGrad',
-  backendName: 'wasm',
-  kernelFunc: maxPoolGrad as unknown as tf.KernelFunc,
-};
+export const maxPoolGradConfig = wasmKernelConfig('MaxPoolGrad', maxPoolGrad);

@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { SWISH, SWISH_GRAD } from '@edet/tensor';
 
 import { WasmKernelError } from './errors.js';
-import { type KernelArgs, allocate, pointer, simd } from './wasm-backend.js';
+import { type KernelArgs, allocate, pointer, simd, wasmKernelConfig } from './wasm-backend.js';
 
 /**
  * Swish (`x * sigmoid(x)`) and its gradient for the wasm backend, one SIMD pass each instead of the three
@@ -37,14 +37,6 @@ function swishGrad({ inputs, backend }: KernelArgs): tf.TensorInfo {
   return dx;
 }
 
-export const swishConfig: tf.KernelConfig = {
-  kernelName: SWISH,
-  backendName: 'wasm',
-  kernelFunc: swish as unknown as tf.KernelFunc,
-};
+export const swishConfig = wasmKernelConfig(SWISH, swish);
 
-export const swishGradConfig: tf.KernelConfig = {
-  kernelName: SWISH_GRAD,
-  backendName: 'wasm',
-  kernelFunc: swishGrad as unknown as tf.KernelFunc,
-};
+export const swishGradConfig = wasmKernelConfig(SWISH_GRAD, swishGrad);

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 
-import { type KernelArgs, pointer } from './wasm-backend.js';
+import { type KernelArgs, pointer, wasmKernelConfig } from './wasm-backend.js';
 
 /**
  * `UnsortedSegmentSum` for the wasm backend (the gradient of `gather`):
@@ -37,8 +37,4 @@ function unsortedSegmentSum({ inputs, backend, attrs }: KernelArgs<Attrs>): tf.T
   return out;
 }
 
-export const unsortedSegmentSumConfig: tf.KernelConfig = {
-  kernelName: 'UnsortedSegmentSum',
-  backendName: 'wasm',
-  kernelFunc: unsortedSegmentSum as unknown as tf.KernelFunc,
-};
+export const unsortedSegmentSumConfig = wasmKernelConfig('UnsortedSegmentSum', unsortedSegmentSum);

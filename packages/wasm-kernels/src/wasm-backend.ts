@@ -22,6 +22,14 @@ export interface KernelArgs<Attrs = Record<string, unknown>> {
   attrs: Attrs;
 }
 
+/** The registration record of a wasm kernel (the kernel's outputs are owned by the backend, as tfjs expects). */
+export function wasmKernelConfig<Attrs>(
+  kernelName: string,
+  kernelFunc: (args: KernelArgs<Attrs>) => tf.TensorInfo | tf.TensorInfo[],
+): tf.KernelConfig {
+  return { kernelName, backendName: 'wasm', kernelFunc: kernelFunc as unknown as tf.KernelFunc };
+}
+
 /** Byte offset of a tensor's data in the wasm heap. */
 export function pointer(backend: WasmBackend, info: tf.TensorInfo): number {
   const data = backend.dataIdMap.get(info.dataId);

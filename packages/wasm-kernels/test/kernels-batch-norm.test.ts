@@ -12,9 +12,9 @@ import { fusedBatchNormTraining, swish } from '@edet/tensor';
 import { isEdetKernel, registerWasmKernels } from '../src/index.js';
 import * as asm from '../src/wasm/assembler.js';
 import { type Expr, FunctionBuilder, I32, assembleModule } from '../src/wasm/assembler.js';
-import { stridedLoop } from '../src/wasm/conv-loops.js';
-import { type MathLanes, LaneMath, SCALAR_MATH, VECTOR_MATH } from '../src/wasm/simd-math.js';
+import { SCALAR_MATH, VECTOR_MATH } from '../src/wasm/simd-math.js';
 import { randomValues } from './kernels-reference.js';
+import { mapProgram, mapRunner } from './support/map-program.js';
 
 const KERNELS = ['EdetBatchNormTrain', 'EdetBatchNormTrainGrad', 'EdetSwish', 'EdetSwishGrad'];
 
@@ -128,37 +128,15 @@ describe('assembler ops', () => {
 describe('SIMD exp', () => {
   // A test module of its own: `name(src, dst, count)` maps `count` floats through exp or sigmoid, 4 wide
   // (count a multiple of 4) or 1 wide.
-  function mapProgram(name: string, m: MathLanes, op: 'exp' | 'sigmoid'): FunctionBuilder {
-    const f = new FunctionBuilder(name, [I32, I32, I32]);
-    const [src, dst, count] = f.args;
-    const srcPtr = f.local();
-    const dstPtr = f.local();
-    const steps = f.local();
-    f.set(steps, m.width === 4 ? asm.shrS(count, 2) : count);
-    const step = 4 * m.width;
-    const math = new LaneMath(f, m);
-    stridedLoop(f, 0, steps, [{ ptr: srcPtr, start: src, stepBytes: step }, { ptr: dstPtr, start: dst, stepBytes: step }], () => {
-      const x = f.local(m.type);
-      f.set(x, m.load(srcPtr));
-      m.store(f, dstPtr, op === 'exp' ? math.exp(x) : math.sigmoid(x));
-    });
-    return f;
-  }
-
-  const memory = new WebAssembly.Memory({ initial: 16 });
-  const programs = [
-    mapProgram('expVector', VECTOR_MATH, 'exp'),
-    mapProgram('expScalar', SCALAR_MATH, 'exp'),
-    mapProgram('sigmoidVector', VECTOR_MATH, 'sigmoid'),
-    mapProgram('sigmoidScalar', SCALAR_MATH, 'sigmoid'),
-  ];
-  const instance = new WebAssembly.Instance(new WebAssembly.Module(assembleModule(programs, false)), { env: { memory } });
-  const run = (name: string, xs: Float32Array): Float32Array => {
-    const heap = new Float32Array(memory.buffer);
-    heap.set(xs, 0);
-    (instance.exports[name] as (...args: number[]) => void)(0, 4 * xs.length, xs.length);
-    return new Float32Array(memory.buffer, 4 * xs.length, xs.length).slice();
-  };
+  const run = mapRunner(
+    [
+      mapProgram('expVector', VECTOR_MATH, (math, x) => math.exp(x)),
+      mapProgram('expScalar', SCALAR_MATH, (math, x) => math.exp(x)),
+      mapProgram('sigmoidVector', VECTOR_MATH, (math, x) => math.sigmoid(x)),
+      mapProgram('sigmoidScalar', SCALAR_MATH, (math, x) => math.sigmoid(x)),
+    ],
+    16,
+  );
 
   // A dense sweep over the whole float32 range of e^x and beyond, plus the edges.
   const points: number[] = [0, -0, 1, -1, 88, -88, 88.5, 88.7, -87.3, -100, -103, -103.9, 1e4, -1e4, 1e-30, -1e-30, 1e-7, -1e-7, 89, -104, -120, 500, -500];

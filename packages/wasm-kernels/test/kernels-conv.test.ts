@@ -75,39 +75,58 @@ function outShape(g: Geometry, filterShape: [number, number, number, number], de
   return tf.backend_util.computeConv2DInfo(g.xShape, filterShape, g.stride, dilation, g.pad, undefined, depthwise).outShape;
 }
 
+/** How a backward case is built: the kernel, its extra attributes, and the forward convolution it inverts. */
+interface BackpropSpec {
+  kernel: string;
+  /** The attributes besides `filterShape` / `inputShape`. */
+  attrs: Record<string, unknown>;
+  depthwise: boolean;
+  dilation?: number;
+  label?: string;
+}
+
+/** A filter-gradient case of geometry `g`: random x and dy (the forward's output shape) from the two seeds. */
+function filterGradCase(g: Geometry, xSeed: number, dySeed: number, spec: BackpropSpec): KernelCase {
+  const filterShape: [number, number, number, number] = [g.k, g.k, g.channels, g.second];
+  return {
+    label: spec.label ?? g.label,
+    kernel: spec.kernel,
+    inputs: { x: randomValues(g.xShape, xSeed), dy: randomValues(outShape(g, filterShape, spec.depthwise, spec.dilation), dySeed) },
+    attrs: { ...spec.attrs, filterShape },
+  };
+}
+
+/** An input-gradient case of geometry `g`: random dy and filter from the two seeds. */
+function inputGradCase(g: Geometry, dySeed: number, filterSeed: number, spec: BackpropSpec): KernelCase {
+  const filterShape: [number, number, number, number] = [g.k, g.k, g.channels, g.second];
+  return {
+    label: spec.label ?? g.label,
+    kernel: spec.kernel,
+    inputs: { dy: randomValues(outShape(g, filterShape, spec.depthwise, spec.dilation), dySeed), filter: randomValues(filterShape, filterSeed) },
+    attrs: { ...spec.attrs, inputShape: g.xShape },
+  };
+}
+
 beforeAll(() => {
   registerWasmKernels();
 });
 
 describe('Conv2D backward kernels on wasm match cpu', () => {
   const cases = geometries([1, 3, 8, 40]);
+  const filterSpec = (g: Geometry, label?: string): BackpropSpec => ({
+    kernel: 'Conv2DBackpropFilter',
+    attrs: { strides: g.stride, pad: g.pad, dataFormat: 'NHWC' },
+    depthwise: false,
+    label,
+  });
+  const inputSpec = (g: Geometry, label?: string): BackpropSpec => ({ ...filterSpec(g, label), kernel: 'Conv2DBackpropInput' });
 
   it('Conv2DBackpropFilter', async () => {
-    await expectMatchesCpu(
-      cases.map((g, i): KernelCase => {
-        const filterShape: [number, number, number, number] = [g.k, g.k, g.channels, g.second];
-        return {
-          label: g.label,
-          kernel: 'Conv2DBackpropFilter',
-          inputs: { x: randomValues(g.xShape, 10 + i), dy: randomValues(outShape(g, filterShape, false), 500 + i) },
-          attrs: { strides: g.stride, pad: g.pad, dataFormat: 'NHWC', filterShape },
-        };
-      }),
-    );
+    await expectMatchesCpu(cases.map((g, i) => filterGradCase(g, 10 + i, 500 + i, filterSpec(g))));
   });
 
   it('Conv2DBackpropInput', async () => {
-    await expectMatchesCpu(
-      cases.map((g, i): KernelCase => {
-        const filterShape: [number, number, number, number] = [g.k, g.k, g.channels, g.second];
-        return {
-          label: g.label,
-          kernel: 'Conv2DBackpropInput',
-          inputs: { dy: randomValues(outShape(g, filterShape, false), 20 + i), filter: randomValues(filterShape, 600 + i) },
-          attrs: { strides: g.stride, pad: g.pad, dataFormat: 'NHWC', inputShape: g.xShape },
-        };
-      }),
-    );
+    await expectMatchesCpu(cases.map((g, i) => inputGradCase(g, 20 + i, 600 + i, inputSpec(g))));
   });
 
   it('Conv2DBackpropFilter and Input at a stem-like and a pointwise shape', async () => {
@@ -115,20 +134,9 @@ describe('Conv2D backward kernels on wasm match cpu', () => {
     const pointwise: Geometry = { label: '1x1 40->24', xShape: [2, 16, 16, 40], k: 1, stride: 1, pad: 'same', channels: 40, second: 24 };
     const cases: KernelCase[] = [];
     for (const g of [stem, pointwise]) {
-      const filterShape: [number, number, number, number] = [g.k, g.k, g.channels, g.second];
-      const dy = randomValues(outShape(g, filterShape, false), 7);
-      cases.push({
-        label: `${g.label} filter`,
-        kernel: 'Conv2DBackpropFilter',
-        inputs: { x: randomValues(g.xShape, 8), dy },
-        attrs: { strides: g.stride, pad: g.pad, dataFormat: 'NHWC', filterShape },
-      });
-      cases.push({
-        label: `${g.label} input`,
-        kernel: 'Conv2DBackpropInput',
-        inputs: { dy, filter: randomValues(filterShape, 9) },
-        attrs: { strides: g.stride, pad: g.pad, dataFormat: 'NHWC', inputShape: g.xShape },
-      });
+      // One dy (seed 7) for both kernels.
+      cases.push(filterGradCase(g, 8, 7, filterSpec(g, `${g.label} filter`)));
+      cases.push(inputGradCase(g, 7, 9, inputSpec(g, `${g.label} input`)));
     }
     await expectMatchesCpu(cases);
   });
@@ -137,24 +145,18 @@ describe('Conv2D backward kernels on wasm match cpu', () => {
 describe('depthwise backward kernels on wasm match cpu', () => {
   // Multiplier 1 throughout (EfficientDet's case), and 2 for a quarter of the cases.
   const cases = geometries([1, 1, 2, 1]);
+  const spec = (g: Geometry, kernel: string, dilation: number): BackpropSpec => ({
+    kernel,
+    attrs: { strides: g.stride, pad: g.pad, dilations: dilation },
+    depthwise: true,
+    dilation,
+  });
   function filterCase(g: Geometry, i: number, dilation = 1): KernelCase {
-    const filterShape: [number, number, number, number] = [g.k, g.k, g.channels, g.second];
-    return {
-      label: g.label,
-      kernel: 'DepthwiseConv2dNativeBackpropFilter',
-      inputs: { x: randomValues(g.xShape, 30 + i), dy: randomValues(outShape(g, filterShape, true, dilation), 700 + i) },
-      attrs: { strides: g.stride, pad: g.pad, dilations: dilation, filterShape },
-    };
+    return filterGradCase(g, 30 + i, 700 + i, spec(g, 'DepthwiseConv2dNativeBackpropFilter', dilation));
   }
 
   function inputCase(g: Geometry, i: number, dilation = 1): KernelCase {
-    const filterShape: [number, number, number, number] = [g.k, g.k, g.channels, g.second];
-    return {
-      label: g.label,
-      kernel: 'DepthwiseConv2dNativeBackpropInput',
-      inputs: { dy: randomValues(outShape(g, filterShape, true, dilation), 40 + i), filter: randomValues(filterShape, 800 + i) },
-      attrs: { strides: g.stride, pad: g.pad, dilations: dilation, inputShape: g.xShape },
-    };
+    return inputGradCase(g, 40 + i, 800 + i, spec(g, 'DepthwiseConv2dNativeBackpropInput', dilation));
   }
 
   it('DepthwiseConv2dNativeBackpropFilter', async () => {

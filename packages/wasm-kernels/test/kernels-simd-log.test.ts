@@ -5,43 +5,22 @@
  */
 import { describe, expect, it } from 'vitest';
 
-import * as asm from '../src/wasm/assembler.js';
-import { FunctionBuilder, I32, assembleModule } from '../src/wasm/assembler.js';
-import { stridedLoop } from '../src/wasm/conv-loops.js';
-import { type MathLanes, LaneMath, SCALAR_MATH, VECTOR_MATH } from '../src/wasm/simd-math.js';
+import type { Local } from '../src/wasm/assembler.js';
+import { type LaneMath, SCALAR_MATH, VECTOR_MATH } from '../src/wasm/simd-math.js';
+import { mapProgram, mapRunner } from './support/map-program.js';
 
 /** `name(src, dst, count)` maps `count` floats through log1p (or log1p of exp), 4 wide (count a multiple of 4) or 1 wide. */
-function mapProgram(name: string, m: MathLanes, op: 'log1p' | 'log1pExp'): FunctionBuilder {
-  const f = new FunctionBuilder(name, [I32, I32, I32]);
-  const [src, dst, count] = f.args;
-  const srcPtr = f.local();
-  const dstPtr = f.local();
-  const steps = f.local();
-  f.set(steps, m.width === 4 ? asm.shrS(count, 2) : count);
-  const step = 4 * m.width;
-  const math = new LaneMath(f, m);
-  stridedLoop(f, 0, steps, [{ ptr: srcPtr, start: src, stepBytes: step }, { ptr: dstPtr, start: dst, stepBytes: step }], () => {
-    const x = f.local(m.type);
-    f.set(x, m.load(srcPtr));
-    m.store(f, dstPtr, math.log1pUnit(op === 'log1p' ? x : math.exp(x)));
-  });
-  return f;
-}
-
-const memory = new WebAssembly.Memory({ initial: 64 });
-const programs = [
-  mapProgram('log1pVector', VECTOR_MATH, 'log1p'),
-  mapProgram('log1pScalar', SCALAR_MATH, 'log1p'),
-  mapProgram('log1pExpVector', VECTOR_MATH, 'log1pExp'),
-  mapProgram('log1pExpScalar', SCALAR_MATH, 'log1pExp'),
-];
-const instance = new WebAssembly.Instance(new WebAssembly.Module(assembleModule(programs, false)), { env: { memory } });
-
-function run(name: string, xs: Float32Array): Float32Array {
-  new Float32Array(memory.buffer).set(xs, 0);
-  (instance.exports[name] as (...args: number[]) => void)(0, 4 * xs.length, xs.length);
-  return new Float32Array(memory.buffer, 4 * xs.length, xs.length).slice();
-}
+const log1p = (math: LaneMath, x: Local) => math.log1pUnit(x);
+const log1pExp = (math: LaneMath, x: Local) => math.log1pUnit(math.exp(x));
+const run = mapRunner(
+  [
+    mapProgram('log1pVector', VECTOR_MATH, log1p),
+    mapProgram('log1pScalar', SCALAR_MATH, log1p),
+    mapProgram('log1pExpVector', VECTOR_MATH, log1pExp),
+    mapProgram('log1pExpScalar', SCALAR_MATH, log1pExp),
+  ],
+  64,
+);
 
 /** `values` as float32, cut to whole quads (the vector programs take no tail). */
 function quads(values: number[]): Float32Array {

@@ -1,7 +1,5 @@
-import * as tf from '@tensorflow/tfjs-core';
-import { EfficientDet } from '@edet/model';
-
 import { summarizeTimings, type TimingSummary } from './statistics.js';
+import { type BenchmarkDescription, benchmarkSubject, describeRequest, timeForward } from './subject.js';
 
 /** What to time: one EfficientDet variant at one input size and batch. */
 export interface InferBenchmarkOptions {
@@ -16,13 +14,7 @@ export interface InferBenchmarkOptions {
 }
 
 /** The timings of one backend's forward passes. */
-export interface InferBenchmarkResult extends TimingSummary {
-  backend: string;
-  coef: number;
-  size: number;
-  batch: number;
-  runs: number;
-  warmup: number;
+export interface InferBenchmarkResult extends TimingSummary, BenchmarkDescription {
   /** The first (cold) run, reported apart from the warm ones; `undefined` when there was no warm-up. */
   firstRunMs?: number;
   /** `batch / median`, images per second. */
@@ -38,17 +30,8 @@ export interface InferBenchmarkResult extends TimingSummary {
  * latency does not depend on pixel values. Builds and disposes its own model with untrained weights.
  */
 export async function runInferBenchmark(options: InferBenchmarkOptions): Promise<InferBenchmarkResult> {
-  const model = new EfficientDet({ compoundCoef: options.coef, numClasses: 90, seed: 42 });
-  const size = options.size ?? model.config.inputSize;
-  const input = tf.randomNormal([options.batch, 3, size, size], 0, 1, 'float32', 7) as tf.Tensor4D;
-  const timeOneRun = async (): Promise<number> => {
-    const start = performance.now();
-    const outputs = tf.tidy(() => model.forward(input));
-    await Promise.all(outputs.map((output) => output.data()));
-    const elapsed = performance.now() - start;
-    tf.dispose(outputs);
-    return elapsed;
-  };
+  const { model, size, input } = benchmarkSubject(options);
+  const timeOneRun = () => timeForward(model, input);
   try {
     const warmupTimes: number[] = [];
     for (let run = 0; run < options.warmup; run++) warmupTimes.push(await timeOneRun());
@@ -56,12 +39,7 @@ export async function runInferBenchmark(options: InferBenchmarkOptions): Promise
     for (let run = 0; run < options.runs; run++) timesMs.push(await timeOneRun());
     const summary = summarizeTimings(timesMs);
     return {
-      backend: tf.getBackend(),
-      coef: options.coef,
-      size,
-      batch: options.batch,
-      runs: options.runs,
-      warmup: options.warmup,
+      ...describeRequest(options, size),
       ...summary,
       firstRunMs: warmupTimes[0],
       imagesPerSecond: (options.batch * 1000) / summary.medianMs,

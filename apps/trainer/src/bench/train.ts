@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { EfficientDet } from '@edet/model';
 import { AdamW } from '@edet/tensor';
 import { GradientWorkers } from '@edet/train';
 import { spawnWorkerThread } from '@edet/train/node';
 
 import { summarizeTimings, type TimingSummary } from './statistics.js';
+import { type BenchmarkDescription, benchmarkSubject, describeRequest, timeForward } from './subject.js';
 
 /** What to time: one training step of one EfficientDet variant at one input size and batch. */
 export interface TrainBenchmarkOptions {
@@ -22,13 +22,7 @@ export interface TrainBenchmarkOptions {
 }
 
 /** Step timings and their breakdown, medians in milliseconds. */
-export interface TrainBenchmarkResult extends TimingSummary {
-  backend: string;
-  coef: number;
-  size: number;
-  batch: number;
-  runs: number;
-  warmup: number;
+export interface TrainBenchmarkResult extends TimingSummary, BenchmarkDescription {
   /** Median of the parts: forward + loss, backward, optimizer update (they add up to one step). */
   breakdown: { forwardMs: number; backwardMs: number; updateMs: number };
   /** The peer in the same process: median inference forward pass (eval mode) on the same input. */
@@ -65,9 +59,7 @@ function syntheticTargets(batch: number, size: number, numClasses: number): tf.T
  * Builds and disposes its own model (and workers).
  */
 export async function runTrainBenchmark(options: TrainBenchmarkOptions): Promise<TrainBenchmarkResult> {
-  const model = new EfficientDet({ compoundCoef: options.coef, numClasses: 90, seed: 42 });
-  const size = options.size ?? model.config.inputSize;
-  const input = tf.randomNormal([options.batch, 3, size, size], 0, 1, 'float32', 7) as tf.Tensor4D;
+  const { model, size, input } = benchmarkSubject(options);
   const targets = syntheticTargets(options.batch, size, model.config.numClasses);
   const optimizer = new AdamW({ learningRate: 1e-4, weightDecay: 1e-2 });
   const variables = model.namedParameters();
@@ -119,13 +111,9 @@ export async function runTrainBenchmark(options: TrainBenchmarkOptions): Promise
     return { stepMs: gradientMs + updateMs, forwardMs, backwardMs: Math.max(0, gradientMs - forwardMs), updateMs };
   };
   const timedStep = workers === undefined ? runOnce : () => runParallelOnce(workers);
-  const inferenceOnce = async () => {
+  const inferenceOnce = () => {
     model.eval();
-    const start = performance.now();
-    const outputs = model.forward(input);
-    await Promise.all(outputs.map((output) => output.data()));
-    tf.dispose(outputs);
-    return performance.now() - start;
+    return timeForward(model, input);
   };
   try {
     for (let run = 0; run < options.warmup; run++) await timedStep();
@@ -144,12 +132,7 @@ export async function runTrainBenchmark(options: TrainBenchmarkOptions): Promise
     const median = (values: number[]) => summarizeTimings(values).medianMs;
     const timesMs = runs.map((r) => r.stepMs);
     return {
-      backend: tf.getBackend(),
-      coef: options.coef,
-      size,
-      batch: options.batch,
-      runs: options.runs,
-      warmup: options.warmup,
+      ...describeRequest(options, size),
       ...summarizeTimings(timesMs),
       breakdown: {
         forwardMs: median(runs.map((r) => r.forwardMs)),

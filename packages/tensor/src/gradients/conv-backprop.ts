@@ -148,6 +148,24 @@ export function depthwiseFilterGradFromOps(
   return tf.sum(tf.reshape(out, [kh, kw, batch, channels, multiplier]), 2) as tf.Tensor4D;
 }
 
+/**
+ * Runs the backward kernel `kernelName` with the forward's geometry plus `extra` attributes when `useKernel`,
+ * and otherwise the forward-op equivalent `fromOps`. The caller disposes the returned tensor (or lets a tidy or
+ * the gradient tape do it).
+ */
+function kernelOrOps(
+  kernelName: string,
+  useKernel: boolean,
+  inputs: tf.NamedTensorMap,
+  g: ConvGeometry,
+  extra: object,
+  fromOps: () => tf.Tensor4D,
+): tf.Tensor4D {
+  if (!useKernel) return fromOps();
+  const attrs = { strides: g.strides, pad: g.pad, dimRoundingMode: g.dimRoundingMode, ...extra };
+  return runKernel(kernelName, inputs, attrs) as tf.Tensor4D;
+}
+
 /** Gradient of a Conv2D with respect to its input: the `Conv2DBackpropInput` kernel, or forward ops. */
 export function conv2dInputGrad(
   dy: tf.Tensor4D,
@@ -156,11 +174,10 @@ export function conv2dInputGrad(
   g: ConvGeometry,
   dataFormat: 'NHWC' | 'NCHW' = 'NHWC',
 ): tf.Tensor4D {
-  if (hasKernel('Conv2DBackpropInput') || dataFormat !== 'NHWC') {
-    const attrs = { strides: g.strides, pad: g.pad, dataFormat, dimRoundingMode: g.dimRoundingMode, inputShape };
-    return runKernel('Conv2DBackpropInput', { dy, filter }, attrs) as tf.Tensor4D;
-  }
-  return conv2dInputGradFromOps(dy, filter, inputShape, g);
+  const useKernel = hasKernel('Conv2DBackpropInput') || dataFormat !== 'NHWC';
+  return kernelOrOps('Conv2DBackpropInput', useKernel, { dy, filter }, g, { dataFormat, inputShape }, () =>
+    conv2dInputGradFromOps(dy, filter, inputShape, g),
+  );
 }
 
 /** Gradient of a Conv2D with respect to its filter: the `Conv2DBackpropFilter` kernel, or forward ops. */
@@ -171,11 +188,10 @@ export function conv2dFilterGrad(
   g: ConvGeometry,
   dataFormat: 'NHWC' | 'NCHW' = 'NHWC',
 ): tf.Tensor4D {
-  if (hasKernel('Conv2DBackpropFilter') || dataFormat !== 'NHWC') {
-    const attrs = { strides: g.strides, pad: g.pad, dataFormat, dimRoundingMode: g.dimRoundingMode, filterShape };
-    return runKernel('Conv2DBackpropFilter', { x, dy }, attrs) as tf.Tensor4D;
-  }
-  return conv2dFilterGradFromOps(x, dy, filterShape, g);
+  const useKernel = hasKernel('Conv2DBackpropFilter') || dataFormat !== 'NHWC';
+  return kernelOrOps('Conv2DBackpropFilter', useKernel, { x, dy }, g, { dataFormat, filterShape }, () =>
+    conv2dFilterGradFromOps(x, dy, filterShape, g),
+  );
 }
 
 /** Gradient of a depthwise conv with respect to its input: the backward kernel, or forward ops. */
@@ -185,11 +201,10 @@ export function depthwiseInputGrad(
   inputShape: Shape4D,
   g: ConvGeometry,
 ): tf.Tensor4D {
-  if (hasKernel('DepthwiseConv2dNativeBackpropInput')) {
-    const attrs = { strides: g.strides, pad: g.pad, dimRoundingMode: g.dimRoundingMode, dilations: 1, inputShape };
-    return runKernel('DepthwiseConv2dNativeBackpropInput', { dy, filter }, attrs) as tf.Tensor4D;
-  }
-  return depthwiseInputGradFromOps(dy, filter, inputShape, g);
+  const kernelName = 'DepthwiseConv2dNativeBackpropInput';
+  return kernelOrOps(kernelName, hasKernel(kernelName), { dy, filter }, g, { dilations: 1, inputShape }, () =>
+    depthwiseInputGradFromOps(dy, filter, inputShape, g),
+  );
 }
 
 /** Gradient of a depthwise conv with respect to its filter: the backward kernel, or forward ops. */
@@ -199,9 +214,8 @@ export function depthwiseFilterGrad(
   filterShape: Shape4D,
   g: ConvGeometry,
 ): tf.Tensor4D {
-  if (hasKernel('DepthwiseConv2dNativeBackpropFilter')) {
-    const attrs = { strides: g.strides, pad: g.pad, dimRoundingMode: g.dimRoundingMode, dilations: 1, filterShape };
-    return runKernel('DepthwiseConv2dNativeBackpropFilter', { x, dy }, attrs) as tf.Tensor4D;
-  }
-  return depthwiseFilterGradFromOps(x, dy, filterShape, g);
+  const kernelName = 'DepthwiseConv2dNativeBackpropFilter';
+  return kernelOrOps(kernelName, hasKernel(kernelName), { x, dy }, g, { dilations: 1, filterShape }, () =>
+    depthwiseFilterGradFromOps(x, dy, filterShape, g),
+  );
 }

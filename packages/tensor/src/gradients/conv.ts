@@ -29,35 +29,36 @@ interface ConvAttrs {
   dimRoundingMode?: 'floor' | 'round' | 'ceil';
 }
 
-export const conv2dGradient = defineGradient<ConvAttrs>({
-  kernelName: 'Conv2D',
-  inputsToSave: ['x', 'filter'],
-  gradFunc: (dy, [x, filter], attrs) => {
-    assertNoDilation('Conv2D', attrs.dilations);
-    const g = single(dy) as tf.Tensor4D;
-    const x4 = x as tf.Tensor4D;
-    const filter4 = filter as tf.Tensor4D;
-    return {
-      x: () => conv2dInputGrad(g, filter4, x4.shape, attrs, attrs.dataFormat),
-      filter: () => conv2dFilterGrad(x4, g, filter4.shape, attrs, attrs.dataFormat),
-    };
-  },
-});
+/** Computes one input's gradient of a forward convolution (the tape disposes the result). */
+type ConvInputGrad = (dy: tf.Tensor4D, filter: tf.Tensor4D, inputShape: Shape4D, attrs: ConvAttrs) => tf.Tensor4D;
+type ConvFilterGrad = (x: tf.Tensor4D, dy: tf.Tensor4D, filterShape: Shape4D, attrs: ConvAttrs) => tf.Tensor4D;
+type Shape4D = [number, number, number, number];
 
-export const depthwiseConv2dGradient = defineGradient<ConvAttrs>({
-  kernelName: 'DepthwiseConv2dNative',
-  inputsToSave: ['x', 'filter'],
-  gradFunc: (dy, [x, filter], attrs) => {
-    assertNoDilation('DepthwiseConv2dNative', attrs.dilations);
-    const g = single(dy) as tf.Tensor4D;
-    const x4 = x as tf.Tensor4D;
-    const filter4 = filter as tf.Tensor4D;
-    return {
-      x: () => depthwiseInputGrad(g, filter4, x4.shape, attrs),
-      filter: () => depthwiseFilterGrad(x4, g, filter4.shape, attrs),
-    };
-  },
-});
+/** The gradient of a forward convolution kernel with inputs `x` and `filter`, from its two backward passes. */
+function forwardConvGradient(kernelName: string, inputGrad: ConvInputGrad, filterGrad: ConvFilterGrad): tf.GradConfig {
+  return defineGradient<ConvAttrs>({
+    kernelName,
+    inputsToSave: ['x', 'filter'],
+    gradFunc: (dy, [x, filter], attrs) => {
+      assertNoDilation(kernelName, attrs.dilations);
+      const g = single(dy) as tf.Tensor4D;
+      const x4 = x as tf.Tensor4D;
+      const filter4 = filter as tf.Tensor4D;
+      return {
+        x: () => inputGrad(g, filter4, x4.shape, attrs),
+        filter: () => filterGrad(x4, g, filter4.shape, attrs),
+      };
+    },
+  });
+}
+
+export const conv2dGradient = forwardConvGradient(
+  'Conv2D',
+  (dy, filter, inputShape, attrs) => conv2dInputGrad(dy, filter, inputShape, attrs, attrs.dataFormat),
+  (x, dy, filterShape, attrs) => conv2dFilterGrad(x, dy, filterShape, attrs, attrs.dataFormat),
+);
+
+export const depthwiseConv2dGradient = forwardConvGradient('DepthwiseConv2dNative', depthwiseInputGrad, depthwiseFilterGrad);
 
 /**
  * `Conv2DBackpropInput(dy, filter)` is linear in `dy` with the convolution as its transpose: the gradient

@@ -24,42 +24,47 @@ function sizeRatio(inSize: number, outSize: number, alignCorners: boolean): numb
   return alignCorners && outSize > 1 ? (inSize - 1) / (outSize - 1) : inSize / outSize;
 }
 
-/** `[outSize, inSize]` matrix: row i is one-hot at the input pixel nearest-neighbour output i copies. */
-function nearestWeights(
+/**
+ * `[outSize, inSize]` matrix of one axis's sampling weights: `place(row, source)` writes the weights of the
+ * output pixel whose source position along the input axis is `source` into its (zeroed) row. `halfPixelShift`
+ * is subtracted from half-pixel-centred positions (0.5 for bilinear, 0 for nearest, as in tfjs's cpu kernels).
+ * The caller disposes the returned tensor.
+ */
+function samplingWeights(
   inSize: number,
   outSize: number,
   alignCorners: boolean,
   halfPixelCenters: boolean,
+  halfPixelShift: number,
+  place: (row: Float32Array, source: number) => void,
 ): tf.Tensor2D {
   const ratio = sizeRatio(inSize, outSize, alignCorners);
   const weights = new Float32Array(outSize * inSize);
   for (let i = 0; i < outSize; i++) {
-    const source = halfPixelCenters ? ratio * (i + 0.5) : ratio * i;
-    let nearest = Math.min(inSize - 1, alignCorners ? Math.round(source) : Math.floor(source));
-    if (halfPixelCenters) nearest = Math.max(0, nearest);
-    weights[i * inSize + nearest] = 1;
+    const source = halfPixelCenters ? ratio * (i + 0.5) - halfPixelShift : ratio * i;
+    place(weights.subarray(i * inSize, (i + 1) * inSize), source);
   }
   return tf.tensor2d(weights, [outSize, inSize]);
 }
 
+/** `[outSize, inSize]` matrix: row i is one-hot at the input pixel nearest-neighbour output i copies. */
+function nearestWeights(inSize: number, outSize: number, alignCorners: boolean, halfPixelCenters: boolean): tf.Tensor2D {
+  return samplingWeights(inSize, outSize, alignCorners, halfPixelCenters, 0, (row, source) => {
+    let nearest = Math.min(inSize - 1, alignCorners ? Math.round(source) : Math.floor(source));
+    if (halfPixelCenters) nearest = Math.max(0, nearest);
+    row[nearest] = 1;
+  });
+}
+
 /** `[outSize, inSize]` matrix of bilinear interpolation weights along one axis. */
-function bilinearWeights(
-  inSize: number,
-  outSize: number,
-  alignCorners: boolean,
-  halfPixelCenters: boolean,
-): tf.Tensor2D {
-  const ratio = sizeRatio(inSize, outSize, alignCorners);
-  const weights = new Float32Array(outSize * inSize);
-  for (let i = 0; i < outSize; i++) {
-    const source = halfPixelCenters ? ratio * (i + 0.5) - 0.5 : ratio * i;
+function bilinearWeights(inSize: number, outSize: number, alignCorners: boolean, halfPixelCenters: boolean): tf.Tensor2D {
+  return samplingWeights(inSize, outSize, alignCorners, halfPixelCenters, 0.5, (row, source) => {
     const low = Math.max(0, Math.floor(source));
     const high = Math.min(inSize - 1, Math.ceil(source));
     const frac = source - low;
-    weights[i * inSize + low] += 1 - frac;
-    weights[i * inSize + high] += frac;
-  }
-  return tf.tensor2d(weights, [outSize, inSize]);
+    row[low] += 1 - frac;
+    row[high] += frac;
+  });
 }
 
 /** `dx[n, a, b, c] = sum_{i, j} rows[i, a] * cols[j, b] * dy[n, i, j, c]`. */

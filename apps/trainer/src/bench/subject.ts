@@ -1,0 +1,66 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { EfficientDet } from '@edet/model';
+
+/** What every benchmark is asked for: one EfficientDet variant at one input size and batch. */
+export interface BenchmarkRequest {
+  coef: number;
+  /** Square input side in pixels; default the variant's own input size (512 for D0). */
+  size?: number;
+  batch: number;
+  runs: number;
+  warmup: number;
+}
+
+/** The model and input a benchmark times. */
+export interface BenchmarkSubject {
+  /** Untrained (seeded) weights, 90 classes. */
+  model: EfficientDet;
+  /** The square input side actually used. */
+  size: number;
+  /** `[batch, 3, size, size]`, seeded normal noise: latency does not depend on pixel values. */
+  input: tf.Tensor4D;
+}
+
+/** Builds the subject of a benchmark; the caller disposes `model` and `input`. */
+export function benchmarkSubject(request: BenchmarkRequest): BenchmarkSubject {
+  const model = new EfficientDet({ compoundCoef: request.coef, numClasses: 90, seed: 42 });
+  const size = request.size ?? model.config.inputSize;
+  const input = tf.randomNormal([request.batch, 3, size, size], 0, 1, 'float32', 7) as tf.Tensor4D;
+  return { model, size, input };
+}
+
+/** The fields every benchmark result starts with: the backend and what was timed. */
+export interface BenchmarkDescription {
+  backend: string;
+  coef: number;
+  size: number;
+  batch: number;
+  runs: number;
+  warmup: number;
+}
+
+/** The description of a run of `request` at input side `size` on the active backend. */
+export function describeRequest(request: BenchmarkRequest, size: number): BenchmarkDescription {
+  return {
+    backend: tf.getBackend(),
+    coef: request.coef,
+    size,
+    batch: request.batch,
+    runs: request.runs,
+    warmup: request.warmup,
+  };
+}
+
+/**
+ * Times one forward pass of `model` on `input` in milliseconds, until the data of all three outputs (class
+ * scores, box deltas, anchors) has been read back: tfjs queues work lazily, and a bare `forward` would time
+ * only the scheduling. Disposes the outputs and every intermediate.
+ */
+export async function timeForward(model: EfficientDet, input: tf.Tensor4D): Promise<number> {
+  const start = performance.now();
+  const outputs = tf.tidy(() => model.forward(input));
+  await Promise.all(outputs.map((output) => output.data()));
+  const elapsed = performance.now() - start;
+  tf.dispose(outputs);
+  return elapsed;
+}
