@@ -1,4 +1,4 @@
-import { EdetError } from '@edet/tensor';
+import { EdetError, errorText } from '@edet/tensor';
 
 /** An error the command line reports to its user as one line, `edet: <message>`, with a non-zero exit. */
 export class CliError extends EdetError {}
@@ -11,11 +11,6 @@ const MAX_MESSAGE_LENGTH = 600;
  * list of missing keys) are joined with `; ` so that the error stays one line.
  */
 export function oneLineMessage(error: unknown): string {
-  const text = error instanceof Error ? error.message : String(error);
-  const line = text
-    .split('\n')
-    .map((part) => part.trim())
-    .filter((part) => part.length > 0)
-    .join('; ');
+  const line = errorText(error);
   return line.length > MAX_MESSAGE_LENGTH ? `${line.slice(0, MAX_MESSAGE_LENGTH - 1)}…` : line;
 }

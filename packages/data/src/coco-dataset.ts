@@ -2,7 +2,7 @@ import { categoryMap, type CategoryMap } from '@edet/coco-eval';
 
 import { checkBox } from './boxes.js';
 import type { AnnotationIssue, Box, DetectionDataset, GroundTruth, Sample } from './dataset.js';
-import { errorText } from './error-text.js';
+import { errorText } from '@edet/tensor';
 import { DataError } from './errors.js';
 
 /** The parts of a COCO detection file (`instances_<split>.json`) the training pipeline reads. */

@@ -48,3 +48,16 @@ export class FileFormatError extends EdetError {
 export function formatShape(shape: readonly number[]): string {
   return `[${shape.join(',')}]`;
 }
+
+/**
+ * Any thrown value as one line: its message's lines, trimmed, joined with `; ` (a backend list or a list of
+ * missing keys stays one line in a log or a terminal).
+ */
+export function errorText(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return text
+    .split('\n')
+    .map((part) => part.trim())
+    .filter((part) => part.length > 0)
+    .join('; ');
+}

@@ -1,12 +1,16 @@
-/** One training step. `time` is seconds since the run (or resumed run) started. */
-export interface StepRecord {
-  type: 'step';
+/** What step and epoch records share: where in the run, the loss parts and the learning rate. */
+interface LossRecord {
   epoch: number;
   step: number;
   loss: number;
   classificationLoss: number;
   boxLoss: number;
   lr: number;
+}
+
+/** One training step. `time` is seconds since the run (or resumed run) started. */
+export interface StepRecord extends LossRecord {
+  type: 'step';
   /** Seconds the step computed (forward, backward, update, loss read-back). */
   seconds: number;
   /** Seconds spent waiting for the batch before it (0 when the prefetch kept up). */
@@ -15,14 +19,8 @@ export interface StepRecord {
 }
 
 /** One finished epoch: mean training losses, and validation results when evaluated. */
-export interface EpochRecord {
+export interface EpochRecord extends LossRecord {
   type: 'epoch';
-  epoch: number;
-  step: number;
-  loss: number;
-  classificationLoss: number;
-  boxLoss: number;
-  lr: number;
   seconds: number;
   time: number;
   valLoss?: number;

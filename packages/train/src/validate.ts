@@ -4,7 +4,7 @@ import type { Batch, DetectionDataset } from '@edet/data';
 import { type EfficientDet, letterboxScale, mapToOriginal } from '@edet/model';
 
 import { batchTensors } from './batch-tensors.js';
-import { errorText } from './error-text.js';
+import { errorText } from '@edet/tensor';
 
 /** Detection settings of the validation mAP: those of `edet eval`, so the numbers agree. */
 export const VALIDATION_PREDICT = EVAL_PREDICT_OPTIONS;

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { EfficientDet, type NamedVariableOptimizer, type TrainStepResult, trainStep } from '@edet/model';
+import { EfficientDet, type NamedVariableOptimizer, type TrainStepOptions, type TrainStepResult, trainStep } from '@edet/model';
 import { AdamW } from '@edet/tensor';
-import { GradientWorkers, parallelTrainStep } from '@edet/train';
+import { GradientWorkers, type ParallelStepOptions, parallelTrainStep } from '@edet/train';
 import { spawnWorkerThread } from '@edet/train/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -49,6 +49,35 @@ function expectSameLosses(results: { expected: TrainStepResult; actual: TrainSte
     expect(relative(actual.classificationLoss, expected.classificationLoss)).toBeLessThan(2e-5);
     expect(relative(actual.boxLoss, expected.boxLoss)).toBeLessThan(2e-5);
   }
+}
+
+/**
+ * Two steps of `trainStep` on `inThread` (with `inThreadOptions`) beside two of `parallelTrainStep` on
+ * `model` (with `parallelOptions`), each with plain gradient descent at 1e-2 from the same weights: the
+ * parallel step leaks nothing, and losses and updated parameters agree to float32 rounding (the gradients
+ * agree to rounding; times the learning rate, far below 1e-6).
+ */
+async function expectStepsAgree(
+  workers: GradientWorkers,
+  inThread: EfficientDet,
+  model: EfficientDet,
+  batchTensors: { x: tf.Tensor4D; targets: tf.Tensor2D[] },
+  inThreadOptions: TrainStepOptions,
+  parallelOptions: Omit<ParallelStepOptions, 'step'>,
+): Promise<void> {
+  const { x, targets } = batchTensors;
+  const optimizerA = new GradientDescent(1e-2);
+  const optimizerB = new GradientDescent(1e-2);
+  const results = [];
+  for (let step = 0; step < 2; step++) {
+    const expected = trainStep(inThread, optimizerA, x, targets, inThreadOptions);
+    const before = tf.memory().numTensors;
+    const actual = await parallelTrainStep(workers, model, optimizerB, x, targets, { ...parallelOptions, step });
+    expect(tf.memory().numTensors).toBe(before);
+    results.push({ expected, actual });
+  }
+  expectSameLosses(results);
+  expect(maxParameterDifference(inThread, model)).toBeLessThan(1e-6);
 }
 
 /** The largest difference between two models' parameters. */
@@ -103,22 +132,8 @@ describe('parallelTrainStep on gradient workers', () => {
     const { x, targets } = batch();
     const inThread = new EfficientDet(MODEL);
     copyEntries(model, inThread);
-    const optimizerA = new GradientDescent(1e-2);
-    const optimizerB = new GradientDescent(1e-2);
     const options = { channelsLast: true, microBatch: 1, clipGradientNorm: 10 };
-
-    const results = [];
-    for (let step = 0; step < 2; step++) {
-      const expected = trainStep(inThread, optimizerA, x, targets, options);
-      const before = tf.memory().numTensors;
-      const actual = await parallelTrainStep(workers, model, optimizerB, x, targets, { ...options, step });
-      expect(tf.memory().numTensors).toBe(before);
-      results.push({ expected, actual });
-    }
-    expectSameLosses(results);
-    const worst = maxParameterDifference(inThread, model);
-    // The gradients agree to float32 rounding; times the learning rate, far below 1e-6.
-    expect(worst).toBeLessThan(1e-6);
+    await expectStepsAgree(workers, inThread, model, { x, targets }, options, options);
     tf.dispose([x, ...targets]);
     inThread.dispose();
   }, 120_000);
@@ -206,24 +221,18 @@ describe('parallelTrainStep with synchronised batch norm', () => {
     const { x, targets } = threeImages();
     const inThread = new EfficientDet(MODEL);
     copyEntries(model, inThread);
-    const optimizerA = new GradientDescent(1e-2);
-    const optimizerB = new GradientDescent(1e-2);
     expect(workers.syncBatchNorm).toBe(true);
-
-    const results = [];
-    for (let step = 0; step < 2; step++) {
-      // In this thread: passes [0, 1] and [2], batch norm over each pass. On the workers: images 0 and 1
-      // on separate workers with shared statistics, then image 2 alone.
-      const expected = trainStep(inThread, optimizerA, x, targets, { channelsLast: true, microBatch: 2, clipGradientNorm: 10 });
-      const before = tf.memory().numTensors;
-      const actual = await parallelTrainStep(workers, model, optimizerB, x, targets, { channelsLast: true, microBatch: 1, clipGradientNorm: 10, step });
-      expect(tf.memory().numTensors).toBe(before);
-      results.push({ expected, actual });
-    }
-    expectSameLosses(results);
-    const worst = maxParameterDifference(inThread, model);
-    // Gradients through the shared statistics agree to float32 rounding, times the learning rate.
-    expect(worst).toBeLessThan(1e-6);
+    // In this thread: passes [0, 1] and [2], batch norm over each pass. On the workers: images 0 and 1 on
+    // separate workers with shared statistics, then image 2 alone. Gradients through the shared statistics
+    // agree to float32 rounding.
+    await expectStepsAgree(
+      workers,
+      inThread,
+      model,
+      { x, targets },
+      { channelsLast: true, microBatch: 2, clipGradientNorm: 10 },
+      { channelsLast: true, microBatch: 1, clipGradientNorm: 10 },
+    );
     tf.dispose([x, ...targets]);
     inThread.dispose();
   }, 180_000);

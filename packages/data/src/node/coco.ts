@@ -3,7 +3,7 @@ import { basename, dirname, join } from 'node:path';
 
 import { checkCocoInstances, cocoDetectionDataset, type CocoInstances } from '../coco-dataset.js';
 import type { DetectionDataset } from '../dataset.js';
-import { errorText } from '../error-text.js';
+import { errorText } from '@edet/tensor';
 import { DataError } from '../errors.js';
 import { checkImagesExist, displayPath, isDirectory, isFile } from './files.js';
 

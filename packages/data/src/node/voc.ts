@@ -3,7 +3,7 @@ import { extname, join } from 'node:path';
 
 import { checkBox } from '../boxes.js';
 import { type AnnotationIssue, type Box, type DetectionDataset, type Sample, groundTruthOf } from '../dataset.js';
-import { errorText } from '../error-text.js';
+import { errorText } from '@edet/tensor';
 import { DataError } from '../errors.js';
 import { parseVocAnnotation, type VocAnnotation } from '../voc-annotation.js';
 import { checkImagesExist, displayPath, isDirectory, isFile } from './files.js';

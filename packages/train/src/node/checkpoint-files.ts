@@ -8,7 +8,7 @@ import { readSafetensors, writeSafetensors } from '@edet/safetensors';
 import type { Optimizer } from '@edet/tensor';
 
 import type { WeightEma } from '../ema.js';
-import { errorText } from '../error-text.js';
+import { errorText } from '@edet/tensor';
 import { TrainError } from '../errors.js';
 import {
   CHECKPOINT_FORMAT,

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 
 import { displayPath } from '@edet/data/node';
 
-import { errorText } from '../error-text.js';
+import { errorText } from '@edet/tensor';
 import { TrainError } from '../errors.js';
 import { type LogRecord, formatLogLine, parseLog } from '../log-records.js';
 

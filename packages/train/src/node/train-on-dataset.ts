@@ -9,7 +9,7 @@ import { EfficientDet, type NamedVariableOptimizer, type TrainStepOptions, type 
 
 import { DropConnectRandom } from '../drop-connect.js';
 import { WeightEma } from '../ema.js';
-import { errorText } from '../error-text.js';
+import { errorText } from '@edet/tensor';
 import { TrainError } from '../errors.js';
 import { classChangeNotice, loadInitialWeights } from '../initial-weights.js';
 import type { EpochRecord } from '../log-records.js';
