@@ -3,12 +3,14 @@
 // published (pnpm rewrites workspace:* to versions), installs one package at a time into an empty npm project
 // together with the tarballs of its @edet dependencies (as a registry would provide them), and runs a small
 // plain-Node ESM program against it. Needs built packages (dist/) and the npm registry for tfjs.
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+const run = promisify(execFile);
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const { packageManager } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const work = mkdtempSync(join(tmpdir(), 'edet-standalone-'));
@@ -133,15 +135,22 @@ const backendPackages = {
 };
 
 const packageDirs = readdirSync(join(root, 'packages'));
-const tarballs = {};
-for (const dir of packageDirs) {
-  const { name } = JSON.parse(readFileSync(join(root, 'packages', dir, 'package.json'), 'utf8'));
-  const output = execFileSync('npx', ['--yes', packageManager, 'pack', '--pack-destination', work], {
-    cwd: join(root, 'packages', dir),
-    encoding: 'utf8',
+
+/** Runs `task` over `items`, at most `limit` at a time (packing and installing wait on the disk and the registry). */
+async function inParallel(items, limit, task) {
+  const queue = [...items];
+  const lanes = Array.from({ length: Math.min(limit, queue.length) }, async () => {
+    while (queue.length > 0) await task(queue.shift());
   });
-  tarballs[name] = output.trim().split('\n').pop();
+  await Promise.all(lanes);
 }
+
+const tarballs = {};
+await inParallel(packageDirs, 4, async (dir) => {
+  const { name } = JSON.parse(readFileSync(join(root, 'packages', dir, 'package.json'), 'utf8'));
+  const { stdout } = await run('npx', ['--yes', packageManager, 'pack', '--pack-destination', work], { cwd: join(root, 'packages', dir), encoding: 'utf8' });
+  tarballs[name] = stdout.trim().split('\n').pop();
+});
 
 function edetDependencies(name, seen = new Set()) {
   const dir = packageDirs.find((d) => JSON.parse(readFileSync(join(root, 'packages', d, 'package.json'), 'utf8')).name === name);
@@ -156,22 +165,22 @@ function edetDependencies(name, seen = new Set()) {
 }
 
 const failures = [];
-for (const [name, program] of Object.entries(programs)) {
+const reports = {};
+await inParallel(Object.entries(programs), 3, async ([name, program]) => {
   const project = mkdtempSync(join(work, 'project-'));
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
   const needed = [name, ...edetDependencies(name)].map((n) => tarballs[n]);
   try {
-    execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...needed, '@tensorflow/tfjs-core@4.22.0', ...(backendPackages[name] ?? [])], {
-      cwd: project,
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    await run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...needed, '@tensorflow/tfjs-core@4.22.0', ...(backendPackages[name] ?? [])], { cwd: project });
     writeFileSync(join(project, 'check.mjs'), program);
-    execFileSync('node', ['check.mjs'], { cwd: project, stdio: ['ignore', 'ignore', 'pipe'] });
-    console.log(`ok ${name} (installed with ${needed.length - 1} @edet dependencies)`);
+    await run('node', ['check.mjs'], { cwd: project });
+    reports[name] = `ok ${name} (installed with ${needed.length - 1} @edet dependencies)`;
   } catch (error) {
     failures.push(name);
-    console.log(`FAILED ${name}: ${String(error.stderr ?? error.message).trim().split('\n').slice(-3).join(' | ')}`);
+    reports[name] = `FAILED ${name}: ${String(error.stderr || error.message).trim().split('\n').slice(-3).join(' | ')}`;
   }
-}
+});
+// In the programs' order, whatever order they finished in.
+for (const name of Object.keys(programs)) console.log(reports[name]);
 rmSync(work, { recursive: true, force: true });
 if (failures.length > 0) process.exit(1);
