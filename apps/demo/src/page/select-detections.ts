@@ -1,5 +1,5 @@
-import { type Detection, mapToOriginal, nms, resizeScale } from '@edet/anchors';
-import type { Letterbox } from '@edet/model';
+import { type Detection, mapToOriginal, nms } from '@edet/anchors';
+import { type Letterbox, letterboxScale } from '@edet/model';
 
 import type { Candidates } from '../protocol.js';
 
@@ -33,6 +33,5 @@ export function selectDetections(candidates: Candidates, letterbox: Letterbox, o
       classId: candidates.classIds[index],
     }),
   );
-  const scale = resizeScale([letterbox.height, letterbox.width], [letterbox.resizedHeight, letterbox.resizedWidth]);
-  return mapToOriginal(detections, scale, { clipTo: letterbox });
+  return mapToOriginal(detections, letterboxScale(letterbox), { clipTo: letterbox });
 }
