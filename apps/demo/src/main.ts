@@ -76,6 +76,7 @@ function showModel(info: ModelInfo): void {
   model = info;
   elements.modelName.textContent = `${info.name}: D${info.compoundCoef}, ${info.numClasses} classes, ${info.inputSize}×${info.inputSize} input`;
   showText(elements.untrainedNotice, info.trained ? undefined : untrainedNotice(info));
+  showText(elements.scopeNotice, info.scope);
 }
 
 function untrainedNotice(info: ModelInfo): string {

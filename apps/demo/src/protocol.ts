@@ -17,6 +17,8 @@ export interface ModelInfo {
   inputSize: number;
   /** One name per class id ('' for unused ids). */
   labels: string[];
+  /** What a trained model can detect, in one plain sentence (`modelScopeNotice`), when its manifest says. */
+  scope?: string;
 }
 
 /** The backend the worker started and why any earlier choice was passed over. */

@@ -60,6 +60,9 @@ describe('the demo page', () => {
       expect(await page.getAttribute('#result-canvas', 'data-image')).toBe(BCCD_SAMPLE);
       expect(await page.textContent('#model-name')).toBe(`${manifest.name}: D0, 3 classes, ${manifest.inputSize}×${manifest.inputSize} input`);
       expect(await page.isHidden('#untrained-notice')).toBe(true);
+      // It says plainly what the model knows, so its boxes on a photo of anything else are not taken for real.
+      expect(await page.textContent('#scope-notice')).toContain('knows only RBC, WBC and Platelets');
+      expect(await page.isVisible('#scope-notice')).toBe(true);
       const detections = await pageDetections(page);
       const comparison = compareDetections(detections, reference, { box: 1e-3, score: 1e-6 }, 0.2);
       expect(comparison.problems).toEqual([]);
@@ -93,6 +96,7 @@ describe('the demo page', () => {
       expect(await page.textContent('#model-name')).toContain('untrained D0 (seed 42)');
       expect(await page.isVisible('#untrained-notice')).toBe(true);
       expect(await page.textContent('#untrained-notice')).toContain('the bundled model could not be loaded');
+      expect(await page.isHidden('#scope-notice')).toBe(true);
       expect(await page.getAttribute('#result-canvas', 'data-image')).toBe(SAMPLE);
       const detections = await pageDetections(page);
       // Every score of an untrained head is about 0.01, so at 0.01 the 100-row cap is reached.

@@ -1,9 +1,9 @@
-import { classColour, classLabel, cssColour } from '@edet/model';
+import { classColour, classLabel, cssColour, placeTags, textColourOn } from '@edet/model';
 import type { ShownDetection } from './select-detections.js';
 
 /**
  * Draws the image at its own size on `canvas` (CSS scales it to the page), then each detection's box and a
- * `label score` tag in its class colour. Boxes are in image pixels, so no conversion is needed.
+ * `label score` tag in its class colour (tags never overlap: see `placeTags`). Boxes are in image pixels, so no conversion is needed.
  */
 export function drawDetections(
   canvas: HTMLCanvasElement,
@@ -21,19 +21,25 @@ export function drawDetections(
   context.lineWidth = 2 * unit;
   context.font = `${7 * unit}px system-ui, sans-serif`;
   context.textBaseline = 'top';
-  // Worst first, so the best boxes are drawn on top.
+  // Boxes worst first, so the best boxes are drawn on top; tags placed best first, so that where tags would
+  // overlap the better detection keeps its tag.
+  const tags = detections.map((detection) => {
+    const text = `${classLabel(labels, detection.classId)} ${detection.score.toFixed(2)}`;
+    return { text, box: detection.box, width: context.measureText(text).width + 4 * unit, height: 9 * unit };
+  });
+  const places = placeTags(tags, image);
   for (const detection of [...detections].reverse()) {
     const [x1, y1, x2, y2] = detection.box;
-    const colour = cssColour(classColour(detection.classId));
-    context.strokeStyle = colour;
+    context.strokeStyle = cssColour(classColour(detection.classId));
     context.strokeRect(x1, y1, x2 - x1, y2 - y1);
-    const tag = `${classLabel(labels, detection.classId)} ${detection.score.toFixed(2)}`;
-    const tagWidth = context.measureText(tag).width + 4 * unit;
-    const tagHeight = 9 * unit;
-    const tagTop = y1 >= tagHeight ? y1 - tagHeight : y1;
-    context.fillStyle = colour;
-    context.fillRect(x1, tagTop, tagWidth, tagHeight);
-    context.fillStyle = 'white';
-    context.fillText(tag, x1 + 2 * unit, tagTop + unit);
+  }
+  for (let i = detections.length - 1; i >= 0; i--) {
+    const place = places[i];
+    if (place === null) continue;
+    const colour = classColour(detections[i].classId);
+    context.fillStyle = cssColour(colour);
+    context.fillRect(place.left, place.top, place.width, place.height);
+    context.fillStyle = cssColour(textColourOn(colour));
+    context.fillText(tags[i].text, place.left + 2 * unit, place.top + unit);
   }
 }

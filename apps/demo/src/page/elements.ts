@@ -13,6 +13,7 @@ export function pageElements() {
     modelName: byId('model-name', HTMLElement),
     weightsInput: byId('weights-input', HTMLInputElement),
     untrainedNotice: byId('untrained-notice', HTMLElement),
+    scopeNotice: byId('scope-notice', HTMLElement),
     modelNotice: byId('model-notice', HTMLElement),
     message: byId('message', HTMLElement),
     imageInput: byId('image-input', HTMLInputElement),

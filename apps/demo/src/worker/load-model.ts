@@ -1,4 +1,4 @@
-import { COCO90_LABELS, EfficientDet, createModelFromManifest, isMarkedUntrained, parseCheckpoint } from '@edet/model';
+import { COCO90_LABELS, EfficientDet, createModelFromManifest, isMarkedUntrained, modelScopeNotice, parseCheckpoint } from '@edet/model';
 import { FileFormatError } from '@edet/tensor';
 
 import { UNTRAINED_MODEL } from '../config.js';
@@ -49,7 +49,8 @@ export async function loadBundledModel(manifestUrl: string): Promise<LoadedModel
     const weights = parseCheckpoint(new Uint8Array(await response.arrayBuffer()), { source: manifest.weights });
     model = createModelFromManifest(manifest, weights);
     const trained = (manifest.trained ?? true) && !isMarkedUntrained(weights.header.metadata);
-    return { model, info: describeModel(model, manifest.name, trained, manifest.labels) };
+    const info = describeModel(model, manifest.name, trained, manifest.labels);
+    return { model, info: trained ? { ...info, scope: modelScopeNotice(manifest) } : info };
   } catch (error) {
     model?.dispose();
     return untrainedModel(`the bundled model could not be used: ${messageOf(error)}`);

@@ -10,7 +10,8 @@ export interface PageDetection extends ComparableDetection {
 
 /**
  * Opens the demo with URL parameters (`backend`, `sample`, `score`, `iou`) in a fresh page and collects
- * its errors: uncaught exceptions and console errors, except the expected 404 of the absent model manifest.
+ * its errors: uncaught exceptions, console errors and failed requests (a missing favicon included), except
+ * the expected 404 of the absent model manifest (`models/`).
  */
 export async function openDemo(browser: Browser, baseUrl: string, parameters: Record<string, string>): Promise<{ page: Page; errors: string[] }> {
   const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
@@ -18,6 +19,11 @@ export async function openDemo(browser: Browser, baseUrl: string, parameters: Re
   page.on('pageerror', (error) => errors.push(`page error: ${error.message}`));
   page.on('console', (message) => {
     if (message.type() === 'error' && !message.text().includes('404')) errors.push(`console: ${message.text()}`);
+  });
+  page.on('response', (response) => {
+    if (response.status() >= 400 && !new URL(response.url()).pathname.includes('/models/')) {
+      errors.push(`HTTP ${response.status()}: ${response.url()}`);
+    }
   });
   await page.goto(`${baseUrl}?${new URLSearchParams(parameters)}`);
   return { page, errors };

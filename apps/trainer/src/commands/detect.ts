@@ -3,7 +3,7 @@ import { relative, resolve } from 'node:path';
 
 import { Option, type Command } from 'commander';
 import { decodeImage } from '@edet/data/node';
-import type { PredictOptions } from '@edet/model';
+import { modelScopeNotice, type PredictOptions } from '@edet/model';
 
 import { NODE_BACKENDS, startBackend, type NodeBackend } from '../backend.js';
 import { labeller, loadClassNames } from '../classes.js';
@@ -99,6 +99,9 @@ export async function runDetect(images: readonly string[], options: DetectOption
   const reports: ImageReport[] = [];
   try {
     if (!options.json) io.out(`backend: ${backend}, model: D${options.coef}, ${names.length} classes, weights: ${choice.description}\n`);
+    // A model knows only its classes: say so, or its boxes on a photo of anything else look like detections.
+    const scope = choice.bundled === undefined ? undefined : modelScopeNotice(choice.bundled.manifest);
+    if (scope !== undefined) notice(`note: ${scope}`);
     for (const { file, image, format } of decoded) {
       const [detections] = await model.detect([image], { ...predictOptions, clipToImage: true });
       reports.push(toImageReport(file, detections, labelOf));

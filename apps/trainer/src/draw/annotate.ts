@@ -1,5 +1,5 @@
 import { createCanvas, ImageData, type Canvas, type SKRSContext2D } from '@napi-rs/canvas';
-import { type Detection, type RgbImage, classColour, cssColour, textColourOn } from '@edet/model';
+import { type Detection, type RgbImage, type TagRect, classColour, cssColour, placeTags, textColourOn } from '@edet/model';
 
 import { toRgba } from '@edet/data';
 import { labelFontFamily } from './fonts.js';
@@ -13,7 +13,8 @@ export interface AnnotateOptions {
 }
 
 /**
- * Draws the image with one rectangle per detection and a `label score` tag above it, one colour per class.
+ * Draws the image with one rectangle per detection and a `label score` tag beside it (tags never overlap:
+ * see `placeTags`), one colour per class.
  * Boxes are in the image's own pixels (`[x1, y1, x2, y2]`); parts outside the image are clipped.
  * @returns a new canvas the size of the image; the caller encodes it.
  */
@@ -28,40 +29,39 @@ export function annotateImage(image: RgbImage, detections: readonly Detection[],
   const fontSize = Math.max(11, Math.round(shortSide / 40));
   const fontFamily = options.fontFamily === undefined ? labelFontFamily() : options.fontFamily;
 
-  // Lowest score first, so the most confident boxes and tags end up on top.
+  // Boxes lowest score first, so the most confident ones end up on top; tags placed best first, so that
+  // where tags would overlap the better detection keeps its tag.
   const ordered = [...detections].sort((a, b) => a.score - b.score);
+  context.lineWidth = lineWidth;
   for (const detection of ordered) {
-    const colour = classColour(detection.classId);
     const [x1, y1, x2, y2] = detection.box;
-    context.lineWidth = lineWidth;
-    context.strokeStyle = cssColour(colour);
+    context.strokeStyle = cssColour(classColour(detection.classId));
     context.strokeRect(x1, y1, x2 - x1, y2 - y1);
-    if (fontFamily !== undefined && fontFamily !== null) {
-      const text = `${options.labelOf(detection.classId)} ${detection.score.toFixed(2)}`;
-      drawTag(context, text, x1 - lineWidth / 2, y1 - lineWidth / 2, { colour, fontSize, fontFamily, imageWidth: image.width });
-    }
+  }
+  if (fontFamily === undefined || fontFamily === null) return canvas;
+  context.font = `${fontSize}px "${fontFamily}"`;
+  context.textBaseline = 'top';
+  const padding = Math.max(1, Math.round(fontSize / 6));
+  const bestFirst = [...ordered].reverse();
+  const tags = bestFirst.map((detection) => {
+    const text = `${options.labelOf(detection.classId)} ${detection.score.toFixed(2)}`;
+    const [x1, y1, x2, y2] = detection.box;
+    // The tag sits on the box's outer edge (half the line width out).
+    const box = [x1 - lineWidth / 2, y1 - lineWidth / 2, x2 + lineWidth / 2, y2 + lineWidth / 2];
+    return { text, box, width: context.measureText(text).width + 2 * padding, height: fontSize + 2 * padding };
+  });
+  const places = placeTags(tags, image);
+  for (let i = bestFirst.length - 1; i >= 0; i--) {
+    const place = places[i];
+    if (place !== null) drawTag(context, tags[i].text, place, classColour(bestFirst[i].classId), padding);
   }
   return canvas;
 }
 
-/** Draws `text` on a filled tag whose bottom-left corner is (x, y), moved inside the image if needed. */
-function drawTag(
-  context: SKRSContext2D,
-  text: string,
-  x: number,
-  y: number,
-  style: { colour: readonly [number, number, number]; fontSize: number; fontFamily: string; imageWidth: number },
-): void {
-  context.font = `${style.fontSize}px "${style.fontFamily}"`;
-  context.textBaseline = 'top';
-  const padding = Math.max(1, Math.round(style.fontSize / 6));
-  const width = context.measureText(text).width + 2 * padding;
-  const height = style.fontSize + 2 * padding;
-  const left = Math.max(0, Math.min(x, style.imageWidth - width));
-  // Above the box when there is room, otherwise just inside its top edge.
-  const top = y - height >= 0 ? y - height : Math.max(0, y);
-  context.fillStyle = cssColour(style.colour);
-  context.fillRect(left, top, width, height);
-  context.fillStyle = cssColour(textColourOn(style.colour));
-  context.fillText(text, left + padding, top + padding);
+/** Draws `text` on a filled tag in the class colour, with the text colour that reads best on it. */
+function drawTag(context: SKRSContext2D, text: string, place: TagRect, colour: readonly [number, number, number], padding: number): void {
+  context.fillStyle = cssColour(colour);
+  context.fillRect(place.left, place.top, place.width, place.height);
+  context.fillStyle = cssColour(textColourOn(colour));
+  context.fillText(text, place.left + padding, place.top + padding);
 }
