@@ -8,6 +8,8 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 
+import { fusedBatchNormTraining } from '@edet/tensor';
+
 import { WasmKernelError, registerWasmKernels } from '../src/index.js';
 import { freeOnThrow } from '../src/free-on-throw.js';
 import { sameValue, wasmDataIds } from './support/differential.js';
@@ -141,6 +143,37 @@ describe('gradients that reach these kernels', () => {
     for (const [size, stride, pad] of [[2, 2, 'valid'], [3, 1, 'same'], [2, 1, 'same']] as const) {
       await expectSameAsCpu(() => tf.grad((t: tf.Tensor) => tf.maxPool(t as tf.Tensor4D, size, stride, pad))(x()));
     }
+  });
+});
+
+describe("edet's own kernels at the edges", () => {
+  it('the gradients of sum and mean of an empty tensor have its shape', async () => {
+    const got = await expectSameAsCpu(() => tf.grad((x: tf.Tensor) => tf.sum(x, 1))(tf.zeros([0, 1])));
+    expect(got.shape).toEqual([0, 1]);
+    await expectSameAsCpu(() => tf.grad((x: tf.Tensor) => tf.mean(x, [0, 2]))(tf.zeros([0, 3, 1])));
+  });
+
+  it('batch norm over an empty batch: mean and variance 0, as the composed ops give', async () => {
+    for (const pick of ['mean', 'variance'] as const) {
+      await expectSameAsCpu(() => {
+        const { y, statistics } = fusedBatchNormTraining(tf.zeros([0, 2, 2, 3]), tf.ones([3]), tf.zeros([3]), 1e-3, 'swish');
+        // The statistics are kept tensors (they outlive tidy): a copy goes back, the originals are freed.
+        const picked = tf.clone(statistics[pick]);
+        tf.dispose([y, statistics.mean, statistics.variance]);
+        return picked;
+      });
+    }
+  });
+
+  it('AdamW without decay keeps an infinite weight infinite (no 0 x Infinity)', () => {
+    const [w] = tf.engine().runKernel(
+      'EdetAdamWUpdate',
+      { variable: tf.tensor1d([Infinity, -Infinity, 1]), m: tf.zeros([3]), v: tf.zeros([3]), gradient: tf.tensor1d([1, 1, 1]) },
+      { beta1: 0.9, beta2: 0.999, stepSize: 0.1, epsilon: 1e-7, decay: 0 } as unknown as tf.NamedAttrMap,
+    ) as tf.Tensor[];
+    const values = Array.from(w.dataSync());
+    expect(values.slice(0, 2)).toEqual([Infinity, -Infinity]);
+    expect(values[2]).toBeCloseTo(1 - (0.1 * 0.1) / (Math.sqrt(0.001) + 1e-7), 5);
   });
 });
 
