@@ -117,12 +117,17 @@ function convCase(r: Chooser, kernel: string, label: string): FuzzCase {
   const depthwise = kernel.startsWith('Depthwise');
   const { xShape, filterShape, dyShape, strides, dilations, pad } = convSetup(r, depthwise);
   const dilationAttrs = depthwise ? { dilations } : {};
-  const common = { strides, pad, dataFormat: 'NHWC', dimRoundingMode: undefined, ...dilationAttrs };
-  const dy = r.tensor(dyShape, convDType(r));
+  // The plain conv kernels also take NCHW x and dy (the depthwise ones are NHWC only in tfjs).
+  const nchw = !depthwise && r.chance(0.2);
+  const layout = (shape: number[]) => (nchw ? [shape[0], shape[3], shape[1], shape[2]] : shape);
+  // Explicit padding lists the axes in the data format's order.
+  const formatPad = nchw && Array.isArray(pad) ? [pad[0], pad[3], pad[1], pad[2]] : pad;
+  const common = { strides, pad: formatPad, dataFormat: nchw ? 'NCHW' : 'NHWC', dimRoundingMode: undefined, ...dilationAttrs };
+  const dy = r.tensor(layout(dyShape), convDType(r));
   if (kernel.endsWith('Filter')) {
-    return { label, kernel, inputs: { x: r.tensor(xShape, convDType(r)), dy }, attrs: { ...common, filterShape } };
+    return { label, kernel, inputs: { x: r.tensor(layout(xShape), convDType(r)), dy }, attrs: { ...common, filterShape } };
   }
-  return { label, kernel, inputs: { dy, filter: r.tensor(filterShape, convDType(r)) }, attrs: { ...common, inputShape: xShape } };
+  return { label, kernel, inputs: { dy, filter: r.tensor(filterShape, convDType(r)) }, attrs: { ...common, inputShape: layout(xShape) } };
 }
 
 function maxPoolGradCase(r: Chooser, label: string): FuzzCase {
