@@ -58,10 +58,12 @@ function batchNormTrain({ inputs, backend, attrs }: KernelArgs<BatchNormTrainAtt
   const at = (info: tf.TensorInfo) => pointer(backend, info);
   const sync = attrs.sync;
   const totalRows = sync ? syncedRows(sync, rows, x.shape[0]) : rows;
-  kernels.reduceMiddle(at(x), at(mean), 1, rows, channels, 1 / rows);
+  // No rows (an empty batch): mean and variance 0, as the composed ops give (a mean over nothing is 0).
+  const perRow = rows === 0 ? 0 : 1 / rows;
+  kernels.reduceMiddle(at(x), at(mean), 1, rows, channels, perRow);
   if (sync) shareMeans(sync, floatView(backend, mean), rows, totalRows);
   // The variance about the (shared) mean: averaging the replicas' variances about their own means would not give it.
-  kernels.batchNormVariance(at(x), at(mean), at(variance), at(scratch), rows, channels, 1 / rows);
+  kernels.batchNormVariance(at(x), at(mean), at(variance), at(scratch), rows, channels, perRow);
   if (sync) shareMeans(sync, floatView(backend, variance), rows, totalRows);
   release(backend, scratch);
   // C values: in float64 here, rounded once.

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import { type ConvAttrs, convGeometry } from './conv-geometry.js';
+import { withFloat32Inputs } from './float32-inputs.js';
 import { type KernelArgs, allocate, matMul, pointer, release, simd, transpose2d, view } from './wasm-backend.js';
 
 /**
@@ -11,7 +12,8 @@ import { type KernelArgs, allocate, matMul, pointer, release, simd, transpose2d,
  *   dx = col2im(cols)   (each column entry added back to the input pixel its tap read),
  *
  * For an unpadded 1x1 stride-1 conv, `cols` is dx already. The transposed filter `W^T: [out, patch]` is
- * small. NCHW falls back to the backend's original kernel.
+ * small. NCHW falls back to the backend's original kernel. int32 and bool inputs are read as float32 copies
+ * and the result is float32, as tfjs's cpu kernel does.
  */
 
 interface Attrs extends ConvAttrs {
@@ -31,6 +33,8 @@ function makeConv2dBackpropInput(fallback: tf.KernelFunc) {
     const { info } = geo;
     const positions = info.batchSize * info.outHeight * info.outWidth;
     const patch = kh * kw * inChannels;
+    // Nothing to multiply (an empty dy or filter): dx is zeros, as on cpu; XNNPACK refuses empty products.
+    if (positions === 0 || patch === 0 || outChannels === 0) return allocate(backend, [...inputShape], true);
 
     const filterT = transpose2d(backend, view(filter, [patch, outChannels])); // [out, patch]
     const cols = matMul(backend, view(dy, [positions, outChannels]), filterT); // [P, patch]
@@ -50,6 +54,6 @@ export function conv2dBackpropInputConfig(fallback: tf.KernelFunc): tf.KernelCon
   return {
     kernelName: 'Conv2DBackpropInput',
     backendName: 'wasm',
-    kernelFunc: makeConv2dBackpropInput(fallback) as unknown as tf.KernelFunc,
+    kernelFunc: withFloat32Inputs('Conv2DBackpropInput', makeConv2dBackpropInput(fallback)) as unknown as tf.KernelFunc,
   };
 }

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import { type FilterGradAttrs, convGeometry } from './conv-geometry.js';
+import { withFloat32Inputs } from './float32-inputs.js';
 import { type KernelArgs, allocate, pointer, release, runWasmKernel, simd, view, wasmKernelConfig } from './wasm-backend.js';
 
 /**
@@ -20,6 +21,10 @@ function depthwiseBackpropFilter({ inputs, backend, attrs }: KernelArgs<FilterGr
   const [n, h, w] = x.shape;
   const width = channels * multiplier;
   const geo = convGeometry(x.shape as [number, number, number, number], filterShape, attrs, true, width);
+  // Nothing to multiply: dW is zeros, as on cpu.
+  if (tf.util.sizeFromShape(x.shape) === 0 || tf.util.sizeFromShape(dy.shape) === 0) {
+    return allocate(backend, [...filterShape], true);
+  }
 
   const expanded =
     multiplier === 1
@@ -32,4 +37,7 @@ function depthwiseBackpropFilter({ inputs, backend, attrs }: KernelArgs<FilterGr
   return view(dw, [...filterShape]);
 }
 
-export const depthwiseBackpropFilterConfig = wasmKernelConfig('DepthwiseConv2dNativeBackpropFilter', depthwiseBackpropFilter);
+export const depthwiseBackpropFilterConfig = wasmKernelConfig(
+  'DepthwiseConv2dNativeBackpropFilter',
+  withFloat32Inputs('DepthwiseConv2dNativeBackpropFilter', depthwiseBackpropFilter),
+);

@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import { type ConvAttrs, convGeometry } from './conv-geometry.js';
+import { allFiniteLarge } from './finite.js';
+import { withFloat32Inputs } from './float32-inputs.js';
 import { type KernelArgs, type WasmBackend, allocate, floatView, pointer, release, runWasmKernel, simd, view, wasmKernelConfig } from './wasm-backend.js';
 
 /**
@@ -12,6 +14,10 @@ import { type KernelArgs, type WasmBackend, allocate, floatView, pointer, releas
  * output has x's size. Other strides use the SIMD scatter kernel, which does the forward conv's
  * multiply-adds and no more (a zero-dilated dy would cost stride^2 times that). A channel multiplier M > 1
  * gives one result per (c, m), summed over m at the end.
+ *
+ * The forward conv reads zeros around dy where the cpu kernel skips those taps (0 x Inf = NaN), and XNNPACK
+ * clamps NaN to +/-Infinity: so when its result is not all finite (one SIMD summing pass), the scatter
+ * kernel, which multiplies only real pairs, redoes it. An empty dy or filter gives zeros.
  */
 
 interface Attrs extends ConvAttrs {
@@ -51,7 +57,11 @@ function depthwiseBackpropInput({ inputs, backend, attrs }: KernelArgs<Attrs>): 
   const viaForward =
     info.strideHeight === 1 && info.strideWidth === 1 && Math.min(padTop, padLeft, padBottom, padRight) >= 0;
 
-  let perOutput: tf.TensorInfo;
+  if (tf.util.sizeFromShape(dy.shape) === 0 || tf.util.sizeFromShape(filter.shape) === 0) {
+    return allocate(backend, [...inputShape], true);
+  }
+
+  let perOutput: tf.TensorInfo | null = null;
   if (viaForward) {
     const flipped = flipFilter(backend, filter);
     perOutput = runWasmKernel(
@@ -66,7 +76,12 @@ function depthwiseBackpropInput({ inputs, backend, attrs }: KernelArgs<Attrs>): 
       backend,
     );
     release(backend, flipped);
-  } else {
+    if (!allFiniteLarge(backend, perOutput, n * h * w, width)) {
+      release(backend, perOutput);
+      perOutput = null;
+    }
+  }
+  if (perOutput === null) {
     perOutput = allocate(backend, [n, h, w, width], true);
     const [dyAt, filterAt, outAt] = [dy, filter, perOutput].map((t) => pointer(backend, t));
     simd(backend).depthwiseInputGrad(dyAt, filterAt, outAt, ...geo.args);
@@ -78,4 +93,7 @@ function depthwiseBackpropInput({ inputs, backend, attrs }: KernelArgs<Attrs>): 
   return dx;
 }
 
-export const depthwiseBackpropInputConfig = wasmKernelConfig('DepthwiseConv2dNativeBackpropInput', depthwiseBackpropInput);
+export const depthwiseBackpropInputConfig = wasmKernelConfig(
+  'DepthwiseConv2dNativeBackpropInput',
+  withFloat32Inputs('DepthwiseConv2dNativeBackpropInput', depthwiseBackpropInput),
+);

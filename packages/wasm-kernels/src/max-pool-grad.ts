@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 
+import { withFloat32Inputs } from './float32-inputs.js';
 import { type KernelArgs, allocate, floatView, pointer, simd, wasmKernelConfig } from './wasm-backend.js';
 
 /**
@@ -84,4 +85,4 @@ function maxPoolGrad({ inputs, backend, attrs }: KernelArgs<Attrs>): tf.TensorIn
   return out;
 }
 
-export const maxPoolGradConfig = wasmKernelConfig('MaxPoolGrad', maxPoolGrad);
+export const maxPoolGradConfig = wasmKernelConfig('MaxPoolGrad', withFloat32Inputs('MaxPoolGrad', maxPoolGrad));

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 
+import { reduceExact } from './reduce-exact.js';
 import { type KernelArgs, pointer, simd } from './wasm-backend.js';
 
 /**
@@ -7,8 +8,9 @@ import { type KernelArgs, pointer, simd } from './wasm-backend.js';
  * with kept axes after it: over N, H, W of an NHWC tensor (batch-norm statistics, bias and batch-norm
  * gradients, broadcast-add gradients) and over H, W (global average pooling). The backend's kernels
  * transpose the reduced axes to the end first, which costs several times the sum itself; here the SIMD
- * kernel reads the tensor in place as `[outer, rows, inner]`. Everything else goes to the backend's own
- * kernel.
+ * kernel reads the tensor in place as `[outer, rows, inner]`. Other float32 reductions of a non-empty
+ * tensor over a non-empty set of axes go to the backend's own kernel; the rest (int32 and bool tensors,
+ * empty tensors, no axes), which that kernel gets wrong, to `reduceExact`.
  */
 
 interface Attrs {
@@ -33,7 +35,11 @@ function makeReduction(mean: boolean, fallback: tf.KernelFunc) {
     const { inputs, backend, attrs } = args;
     const { x } = inputs;
     const axes = [...new Set(tf.util.parseAxisParam(attrs.axis, x.shape))].sort((a, b) => a - b);
-    const block = x.dtype === 'float32' ? middleBlock(x.shape, axes) : null;
+    // Decided before dispatch, so the hot float32 path is untouched.
+    if (x.dtype !== 'float32' || axes.length === 0 || tf.util.sizeFromShape(x.shape) === 0) {
+      return reduceExact(backend, x, axes, attrs.keepDims, mean);
+    }
+    const block = middleBlock(x.shape, axes);
     if (block === null) return fallback(args as unknown as Parameters<tf.KernelFunc>[0]) as tf.TensorInfo;
     const [outer, rows, inner] = block;
     const kept = x.shape.filter((_, i) => !axes.includes(i));

@@ -9,6 +9,7 @@ import { conv2dBackpropInputConfig } from './conv2d-backprop-input.js';
 import { depthwiseBackpropFilterConfig } from './depthwise-backprop-filter.js';
 import { depthwiseBackpropInputConfig } from './depthwise-backprop-input.js';
 import { focalLossConfig, focalLossGradConfig } from './focal-loss.js';
+import { freeOnThrow } from './free-on-throw.js';
 import { identityConfig } from './identity.js';
 import { maxPoolGradConfig } from './max-pool-grad.js';
 import { meanConfig, sumConfig } from './reductions.js';
@@ -32,7 +33,9 @@ import { unsortedSegmentSumConfig } from './unsorted-segment-sum.js';
  * for batch > 1 and for 'same' padding), `Sum` / `Mean` (transpose first when the reduced axes are not
  * innermost), `Tile` (per-element loop; also behind `broadcastTo`) and `Slice` / `SplitV` / `Concat` (they
  * copied the whole input out of the heap, or one short run per call). Each replacement hands the cases it
- * does not cover to the backend's own kernel. `Identity` shares its input's data instead of copying it.
+ * does not cover to the backend's own kernel, only where that kernel is right (see each file): empty
+ * tensors, int32 / bool reductions and other edge cases are covered here. `Identity` shares its input's data
+ * instead of copying it. A kernel that throws frees what it allocated (`free-on-throw.ts`).
  */
 
 /** The kernels the backend lacks, added here. */
@@ -69,6 +72,18 @@ export const WASM_KERNELS: readonly string[] = [...ADDED_KERNELS, ...REPLACED_KE
 // The kernel functions we registered, to recognise them on a later call.
 const ours = new Set<tf.KernelFunc>();
 
+// Each kernel function as registered (wrapped by `freeOnThrow`), one wrapper per function.
+const registeredForm = new WeakMap<tf.KernelFunc, tf.KernelFunc>();
+
+function leakFree(kernelFunc: tf.KernelFunc): tf.KernelFunc {
+  let wrapped = registeredForm.get(kernelFunc);
+  if (wrapped === undefined) {
+    wrapped = freeOnThrow(kernelFunc);
+    registeredForm.set(kernelFunc, wrapped);
+  }
+  return wrapped;
+}
+
 /** Builds the replacement for one kernel, given the backend's own kernel function. */
 const replacements: Record<string, (original: tf.KernelFunc) => tf.KernelConfig> = {
   Conv2DBackpropInput: conv2dBackpropInputConfig,
@@ -85,12 +100,14 @@ const replacements: Record<string, (original: tf.KernelFunc) => tf.KernelConfig>
 function install(config: tf.KernelConfig, replaced?: tf.KernelConfig): void {
   // Unregister first: registering over an existing kernel works but logs a warning.
   if (replaced !== undefined) tf.unregisterKernel(config.kernelName, 'wasm');
+  // Every kernel frees what it allocated when it throws (bad input must not leak heap memory).
+  const kernelFunc = leakFree(config.kernelFunc);
   // Keep the replaced kernel's setup and teardown: our fallbacks call its kernel function, whose wasm
   // bindings that setup creates when the backend starts.
-  tf.registerKernel({ ...config, setupFunc: replaced?.setupFunc, disposeFunc: replaced?.disposeFunc });
-  ours.add(config.kernelFunc);
+  tf.registerKernel({ ...config, kernelFunc, setupFunc: replaced?.setupFunc, disposeFunc: replaced?.disposeFunc });
+  ours.add(kernelFunc);
   // Right where tfjs's own is not (batch > 1, 'same' padding): @edet/tensor's MaxPool gradient may run it.
-  if (config.kernelName === 'MaxPoolGrad') declareExactKernel(config);
+  if (config.kernelName === 'MaxPoolGrad') declareExactKernel({ ...config, kernelFunc });
 }
 
 /**

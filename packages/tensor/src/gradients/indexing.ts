@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 
-import { defineGradient, maskGrad, single, spreadAxis, zerosGrad } from './util.js';
+import { broadcastToShape, defineGradient, maskGrad, single, spreadAxis, zerosGrad } from './util.js';
 
 /**
  * Gradients of the kernels that pick entries: `Slice`, `StridedSlice`, `GatherV2`, `GatherNd`, `Select`
@@ -133,8 +133,8 @@ export const selectGradient = defineGradient({
         : condition;
     return {
       condition: () => zerosGrad(condition),
-      t: () => maskGrad(g, tf.broadcastTo(mask(), g.shape)),
-      e: () => maskGrad(g, tf.broadcastTo(tf.logicalNot(mask()), g.shape)),
+      t: () => maskGrad(g, broadcastToShape(mask(), g.shape)),
+      e: () => maskGrad(g, broadcastToShape(tf.logicalNot(mask()), g.shape)),
     };
   },
 });

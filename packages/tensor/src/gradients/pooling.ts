@@ -12,7 +12,9 @@ import { defineGradient, placeAxis, single, spreadAxis } from './util.js';
  *
  * Max-pool: the input is padded with -Infinity, each window offset is compared with the pooled output, and
  * the gradient goes to the first maximum of each window in row-major order (TensorFlow's and the cpu
- * kernel's tie rule). Both gradients add every window offset's share back with strided placement.
+ * kernel's tie rule); a window whose maximum is -Infinity (all -Infinity or NaN) passes nothing, as in
+ * tfjs's cpu `MaxPoolGrad` and @edet/wasm-kernels' (so every backend gives the same gradient). Both
+ * gradients add every window offset's share back with strided placement.
  */
 
 type PoolPad = 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
@@ -89,7 +91,8 @@ function maxPoolGradFromOps(dy: tf.Tensor4D, x: tf.Tensor4D, y: tf.Tensor4D, att
     ],
     -Infinity,
   );
-  let taken = tf.zeros(y.shape, 'bool');
+  // Windows whose maximum is -Infinity have no strict maximum among real inputs: nothing to route.
+  let taken = tf.equal(y, -Infinity);
   const zeros = tf.zerosLike(dy);
   return foldWindows(geo, x.shape, (p, q) => {
     const hit = tf.logicalAnd(tf.equal(windowValues(padded, geo, p, q), y), tf.logicalNot(taken));

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 
-import { defineGradient, keepDimsShape, maskGrad, reductionAxes, single } from './util.js';
+import { broadcastToShape, defineGradient, keepDimsShape, maskGrad, reductionAxes, single } from './util.js';
 
 /**
  * Gradients of the reductions `Sum`, `Mean`, `Max`, `Min`, `Prod` and of `Cumsum`. The reduced gradient is
@@ -9,7 +9,7 @@ import { defineGradient, keepDimsShape, maskGrad, reductionAxes, single } from '
 
 /** Broadcasts a reduced gradient (with or without kept dims) back to `shape`. */
 function unreduce(g: tf.Tensor, shape: number[], axes: number[]): tf.Tensor {
-  return tf.broadcastTo(tf.reshape(g, keepDimsShape(shape, axes)), shape);
+  return broadcastToShape(tf.reshape(g, keepDimsShape(shape, axes)), shape);
 }
 
 export const sumGradient = defineGradient<{ axis: number | number[] | null }>({

@@ -42,6 +42,15 @@ export function reduceToShape(dy: tf.Tensor, shape: readonly number[]): tf.Tenso
 }
 
 /**
+ * `tf.broadcastTo(x, shape)`, also right where `shape` has a size-0 axis that x has as 1: tfjs 4.22's
+ * `broadcastTo` then returns x unchanged (it only tiles axes it repeats more than once), a gradient of the
+ * wrong shape. An empty target gets an empty tensor.
+ */
+export function broadcastToShape(x: tf.Tensor, shape: number[]): tf.Tensor {
+  return tf.util.sizeFromShape(shape) === 0 ? tf.zeros(shape, x.dtype) : tf.broadcastTo(x, shape);
+}
+
+/**
  * `dy` as a new tensor object sharing its data. Gradient functions never return `dy` itself (see
  * `reduceToShape`).
  */
