@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import { decodeTensorData } from './decode.js';
 import type { ReadSafetensorsOptions } from './header.js';
-import { type ParsedSafetensors, isParsedSafetensors, parseSafetensors } from './parse.js';
+import { type ParsedSafetensors, checkSafetensorsFile, isParsedSafetensors, parseSafetensors } from './parse.js';
+import { checkReadOptions } from './check-arguments.js';
 
 /** What `readSafetensors` returns. */
 export interface SafetensorsContents {
@@ -31,11 +32,14 @@ export interface SafetensorsContents {
  * @param options `source` names the file in error messages (a parsed file keeps the source it was parsed with)
  * @throws SafetensorsFormatError if the file is malformed or truncated (see `readSafetensorsHeader`), or if an
  *   integer value does not fit in int32
+ * @throws SafetensorsArgumentError if `file` is neither a `Uint8Array` nor a `parseSafetensors` result
  */
 export function readSafetensors(
   file: Uint8Array | ParsedSafetensors,
   options: ReadSafetensorsOptions = {},
 ): SafetensorsContents {
+  checkSafetensorsFile(file, 'file');
+  checkReadOptions(options);
   const { bytes, header, source } = isParsedSafetensors(file) ? file : parseSafetensors(file, options);
   const tensors: [string, tf.Tensor][] = [];
   try {
