@@ -11,7 +11,7 @@ export {
   SAFETENSORS_MAX_HEADER_DEPTH,
 } from './header.js';
 export { type ParsedSafetensors, parseSafetensors, isParsedSafetensors, checkSafetensorsFile } from './parse.js';
-export { type SafetensorsContents, readSafetensors } from './read.js';
+export { type SafetensorsContents, type ReadTensorsOptions, readSafetensors } from './read.js';
 export {
   type SafetensorsInput,
   type WriteSafetensorsOptions,

@@ -235,3 +235,32 @@ describe('wrong arguments to the readers and writers', () => {
     tf.disposeVariables();
   });
 });
+
+describe('finiteOnly', () => {
+  const floats = (values: number[]): Uint8Array => new Uint8Array(new Float32Array(values).buffer);
+
+  it('refuses NaN and infinite floats of every float dtype, naming the count and the first tensor, leaking nothing', () => {
+    const data = new Uint8Array([...floats([1, NaN, 3, Infinity]), ...floats([-Infinity, 2]), 0x00, 0x7c, 0x80, 0x7f]);
+    const file = buildFile(
+      '{"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]},"b":{"dtype":"F32","shape":[2],"data_offsets":[16,24]},' +
+        '"h":{"dtype":"F16","shape":[1],"data_offsets":[24,26]},"bf":{"dtype":"BF16","shape":[1],"data_offsets":[26,28]}}',
+      data,
+    );
+    const before = tf.memory().numTensors;
+    expect(() => readSafetensors(file, { finiteOnly: true, source: 'w.safetensors' })).toThrow(
+      new SafetensorsFormatError(
+        'w.safetensors',
+        "5 values in 4 tensors are NaN or infinite, the first in tensor 'a' at index 1 (NaN): the values must be finite",
+      ),
+    );
+    expect(tf.memory().numTensors).toBe(before);
+    const one = buildFile('{"x":{"dtype":"F64","shape":[2],"data_offsets":[0,16]}}', new Uint8Array(new Float64Array([0, 1e300]).buffer));
+    expect(() => readSafetensors(one, { finiteOnly: true })).toThrow("1 value is NaN or infinite: tensor 'x' at index 1 (Infinity)");
+    // Without the option the values are read as they are.
+    const { tensors } = readSafetensors(file);
+    expect(Array.from(tensors.a.dataSync())).toEqual([1, NaN, 3, Infinity]);
+    tf.dispose(Object.values(tensors));
+    expect(() => readSafetensors(file, { finiteOnly: 'yes' as unknown as boolean })).toThrow('options.finiteOnly: expected true or false, got "yes"');
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
