@@ -100,7 +100,7 @@ export async function runDetect(images: readonly string[], options: DetectOption
   try {
     if (!options.json) io.out(`backend: ${backend}, model: D${options.coef}, ${names.length} classes, weights: ${choice.description}\n`);
     for (const { file, image, format } of decoded) {
-      const [detections] = await model.detect([image], { ...predictOptions, clipToImage: true });
+      const [detections] = await model.detect([image], predictOptions); // clipped to the image, the library's default
       reports.push(toImageReport(file, detections, labelOf));
       if (!options.json) io.out(`${formatDetectionTable(file, detections, labelOf)}\n`);
       const output = outputNames.next(file, format);
