@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { checkPostprocessOptions } from '@edet/anchors';
-import { EfficientDet, checkLossOptions, letterboxImage } from '@edet/model';
+import { EfficientDet, checkLossOptions, letterboxImage, lossGradients } from '@edet/model';
 import { InvalidArgumentError } from '@edet/tensor';
 
 // Every numeric or named option of predict, detect, forward and getLoss is checked before any tensor is
@@ -102,6 +102,20 @@ describe('bad options', () => {
     expect(() => model.getLoss(x, targets, options)).toThrow(InvalidArgumentError);
     expect(() => model.getLoss(x, targets, options)).toThrow(message);
     expect(() => model.computeLoss(x, targets, options)).toThrow(message);
+    expect(tf.memory().numTensors).toBe(start);
+    tf.dispose(targets);
+  });
+
+  it.each([
+    [{}, 0.5, 'microBatch: expected an integer >= 1 or Infinity, got 0.5'],
+    [{}, NaN, 'microBatch: expected an integer >= 1 or Infinity, got NaN'],
+    [{}, 0, 'microBatch: expected an integer >= 1 or Infinity, got 0'],
+    [{ gamma: -1 }, undefined, 'gamma: expected a finite number >= 0, got -1'],
+  ] as [Record<string, unknown>, number | undefined, string][])('lossGradients (trainStep) %o microBatch %s', (options, microBatch, message) => {
+    const targets = [tf.tensor2d([[10, 10, 50, 50, 1]])];
+    const start = tf.memory().numTensors;
+    expect(() => lossGradients(model, x, targets, options, microBatch)).toThrow(InvalidArgumentError);
+    expect(() => lossGradients(model, x, targets, options, microBatch)).toThrow(message);
     expect(tf.memory().numTensors).toBe(start);
     tf.dispose(targets);
   });
