@@ -46,7 +46,7 @@ export async function detectDataset(
       }
       decoded.push(image);
     }
-    const perImage = await model.detect(decoded, { ...predictOptions, clipToImage: true });
+    const perImage = await model.detect(decoded, predictOptions); // clipped to the image, the library's default
     perImage.forEach((detections, offset) => {
       results.push(...toCocoDetections(detections, entries[offset].id, categories));
     });

@@ -7,3 +7,4 @@ export * from './nms.js';
 export * from './postprocess.js';
 export * from './map-to-original.js';
 export * from './assign.js';
+export * from './options-check.js';

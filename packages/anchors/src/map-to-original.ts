@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '@edet/tensor';
+import { InvalidArgumentError, checkNumberOption, checkOptionsObject, describeValue } from '@edet/tensor';
 
 import type { Detection } from './postprocess.js';
 
@@ -19,14 +19,26 @@ export interface MapToOriginalOptions {
   clipTo?: { width: number; height: number };
 }
 
+const POSITIVE_FINITE = { min: 0, minExclusive: true, max: Infinity, maxExclusive: true };
+
 function requireScale(scale: BoxScale): void {
+  if (scale === null || typeof scale !== 'object') {
+    throw new InvalidArgumentError('scale', 'an object { scaleX, scaleY }', describeValue(scale));
+  }
   if (!(scale.scaleX > 0) || !(scale.scaleY > 0)) {
     throw new InvalidArgumentError('scale', 'positive scaleX and scaleY', `${scale.scaleX}, ${scale.scaleY}`);
   }
+  checkNumberOption(scale.scaleX, 'scale.scaleX', POSITIVE_FINITE);
+  checkNumberOption(scale.scaleY, 'scale.scaleY', POSITIVE_FINITE);
+}
+
+function requireDetections(detections: readonly Detection[]): void {
+  if (!Array.isArray(detections)) throw new InvalidArgumentError('detections', 'an array of detections', describeValue(detections));
 }
 
 /** Multiplies x coordinates by `scaleX` and y coordinates by `scaleY`. Returns new detections. */
 export function scaleBoxes(detections: readonly Detection[], scale: BoxScale): Detection[] {
+  requireDetections(detections);
   requireScale(scale);
   const { scaleX, scaleY } = scale;
   return detections.map(({ box: [x1, y1, x2, y2], score, classId }) => ({
@@ -44,7 +56,9 @@ export function scaleBoxes(detections: readonly Detection[], scale: BoxScale): D
  * Returns new detections, in the same order.
  */
 export function mapToOriginal(detections: readonly Detection[], scale: BoxScale, options: MapToOriginalOptions = {}): Detection[] {
+  requireDetections(detections);
   requireScale(scale);
+  checkOptionsObject(options);
   const { scaleX, scaleY } = scale;
   const mapped = detections.map(({ box: [x1, y1, x2, y2], score, classId }): Detection => ({
     box: [x1 / scaleX, y1 / scaleY, x2 / scaleX, y2 / scaleY],
@@ -53,8 +67,9 @@ export function mapToOriginal(detections: readonly Detection[], scale: BoxScale,
   }));
   const { clipTo } = options;
   if (clipTo === undefined) return mapped;
-  if (!(clipTo.width > 0) || !(clipTo.height > 0)) {
-    throw new InvalidArgumentError('clipTo', 'a positive width and height', `${clipTo.width}x${clipTo.height}`);
+  if (clipTo === null || typeof clipTo !== 'object' || !(clipTo.width > 0) || !(clipTo.height > 0) || !Number.isFinite(clipTo.width) || !Number.isFinite(clipTo.height)) {
+    const given = clipTo !== null && typeof clipTo === 'object' ? `${clipTo.width}x${clipTo.height}` : describeValue(clipTo);
+    throw new InvalidArgumentError('clipTo', 'a positive width and height', given);
   }
   const clamp = (value: number, limit: number) => Math.min(Math.max(value, 0), limit);
   const clipped = mapped.map(({ box: [x1, y1, x2, y2], score, classId }): Detection => ({

@@ -1,4 +1,6 @@
-import { InvalidArgumentError } from '@edet/tensor';
+import { InvalidArgumentError, describeValue } from '@edet/tensor';
+
+import { checkNmsOptions } from './options-check.js';
 
 /**
  * How overlapping boxes are suppressed:
@@ -8,7 +10,7 @@ import { InvalidArgumentError } from '@edet/tensor';
  */
 export type NmsMode = 'per-class' | 'agnostic' | 'soft';
 
-/** Options of `nms`. */
+/** Options of `nms`, checked by `checkNmsOptions` (a bad one is an `InvalidArgumentError` naming it). */
 export interface NmsOptions {
   /** Default `per-class`. Without `classes`, every box is in one class, so `per-class` acts as `agnostic`. */
   mode?: NmsMode;
@@ -77,19 +79,19 @@ export function nms(
   classes?: ArrayLike<number> | null,
   options: NmsOptions = {},
 ): NmsResult {
+  checkNmsOptions(options);
+  if (scores == null || typeof (scores as ArrayLike<number>).length !== 'number' || typeof scores === 'string') {
+    throw new InvalidArgumentError('scores', 'an array (or typed array) of numbers', describeValue(scores));
+  }
+  if (boxes == null || typeof (boxes as ArrayLike<number>).length !== 'number' || typeof boxes === 'string') {
+    throw new InvalidArgumentError('boxes', 'a flat [x1, y1, x2, y2, ...] list or one [x1, y1, x2, y2] row per box', describeValue(boxes));
+  }
   const { mode = 'per-class', iouThreshold = 0.2, scoreThreshold = -Infinity, softNmsSigma = 0.5 } = options;
   const maxDetections = options.maxDetections ?? Infinity;
   const count = scores.length;
   const flat = flatten(boxes, count);
   if (classes != null && classes.length !== count) {
     throw new InvalidArgumentError('classes', `${count} class ids (one per score)`, `${classes.length}`);
-  }
-  if (!(maxDetections >= 0)) throw new InvalidArgumentError('maxDetections', 'a number >= 0', String(maxDetections));
-  if (mode === 'soft' && !(softNmsSigma > 0)) {
-    throw new InvalidArgumentError('softNmsSigma', 'a positive number', String(softNmsSigma));
-  }
-  if (mode !== 'per-class' && mode !== 'agnostic' && mode !== 'soft') {
-    throw new InvalidArgumentError('mode', "'per-class', 'agnostic' or 'soft'", String(mode));
   }
 
   const groupOf = (index: number): number => (mode === 'agnostic' || classes == null ? 0 : classes[index]);

@@ -1,10 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 
-import { InvalidArgumentError, formatShape } from '@edet/tensor';
+import { InvalidArgumentError, describeValue, formatShape } from '@edet/tensor';
 
 import { decodeBoxes } from './box-coding.js';
 import { clipBoxes } from './clip.js';
 import { nms, type NmsMode } from './nms.js';
+import { checkPostprocessOptions } from './options-check.js';
 
 /** One detected object. */
 export interface Detection {
@@ -16,19 +17,22 @@ export interface Detection {
   classId: number;
 }
 
-/** Options of `postprocess`; the defaults are the zylo117 ones. */
+/**
+ * Options of `postprocess`; the defaults are the zylo117 ones. Each is checked before any tensor is made
+ * (`checkPostprocessOptions`): a bad one is an `InvalidArgumentError` naming it and its range.
+ */
 export interface PostprocessOptions {
   /** `[height, width]` of the network input, the frame boxes are clipped to. */
   imageSize: readonly [number, number];
-  /** Keep an anchor when its best class score is strictly greater. Default 0.2. */
+  /** Keep an anchor when its best class score is strictly greater; in [0, 1]. Default 0.2. */
   scoreThreshold?: number;
-  /** IoU above which hard NMS suppresses a box. Default 0.2. */
+  /** IoU above which hard NMS suppresses a box; in [0, 1] (1 suppresses nothing). Default 0.2. */
   iouThreshold?: number;
   /** Suppression mode. Default `per-class` (torchvision `batched_nms`). */
   nms?: NmsMode;
-  /** At most this many detections per image, the best ones, after NMS. Default Infinity (no cap). */
+  /** At most this many detections per image, the best ones, after NMS: a whole number >= 0. Default Infinity (no cap). */
   maxDetections?: number;
-  /** Gaussian soft-NMS sigma: scores are multiplied by `exp(-iou^2 / sigma)`. Default 0.5. */
+  /** Gaussian soft-NMS sigma: scores are multiplied by `exp(-iou^2 / sigma)`; finite and > 0. Default 0.5. */
   softNmsSigma?: number;
 }
 
@@ -50,6 +54,10 @@ export async function postprocess(
   anchors: tf.Tensor,
   options: PostprocessOptions,
 ): Promise<Detection[][]> {
+  checkPostprocessOptions(options, true);
+  for (const [name, tensor] of [['classification', classification], ['regression', regression], ['anchors', anchors]] as const) {
+    if (!(tensor instanceof tf.Tensor)) throw new InvalidArgumentError(name, 'a tf.Tensor', describeValue(tensor));
+  }
   const { imageSize, scoreThreshold = 0.2, iouThreshold = 0.2, nms: mode = 'per-class' } = options;
   if (classification.rank !== 3) {
     throw new InvalidArgumentError('classification', 'a [N, A, C] tensor', formatShape(classification.shape));
@@ -62,9 +70,6 @@ export async function postprocess(
   const anchorShape = formatShape(anchors.shape);
   if (anchorShape !== formatShape([count, 4]) && anchorShape !== formatShape([1, count, 4])) {
     throw new InvalidArgumentError('anchors', `shape ${formatShape([count, 4])} or [1,${count},4]`, anchorShape);
-  }
-  if (!Array.isArray(imageSize) || imageSize.length !== 2) {
-    throw new InvalidArgumentError('imageSize', '[height, width]', String(imageSize));
   }
 
   const [bestScores, bestClasses] = tf.tidy(() => [tf.max(classification, 2), tf.argMax(classification, 2)]);

@@ -52,8 +52,15 @@ export interface CocoDetection {
   score: number;
 }
 
-const describe = (value: unknown): string => {
-  const text = JSON.stringify(value);
+/** A value for a message, briefly. */
+export const describe = (value: unknown): string => {
+  if (typeof value === 'number') return String(value); // JSON would print NaN and Infinity as null
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value);
+  } catch {
+    text = undefined; // a cycle or a BigInt: say what it is instead
+  }
   if (text === undefined) return String(value);
   return text.length > 60 ? `${text.slice(0, 59)}…` : text;
 };

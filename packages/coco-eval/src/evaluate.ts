@@ -1,5 +1,6 @@
 import { accumulate } from './accumulate.js';
-import { assertCocoDataset, assertCocoDetections, type CocoDataset, type CocoDetection } from './coco-format.js';
+import { assertCocoDataset, assertCocoDetections, describe, type CocoDataset, type CocoDetection } from './coco-format.js';
+import { CocoInputError } from './errors.js';
 import { matchCell, rankCell, type ImageMatches } from './match-image.js';
 import { COCO_EVAL_PARAMS, type CocoEvalParams } from './params.js';
 import { prepareEvaluation } from './prepare.js';
@@ -57,7 +58,8 @@ export interface CocoEvaluation {
  *
  * @param groundTruth a COCO dataset (`instances_*.json`); not modified.
  * @param detections COCO results: `{image_id, category_id, bbox: [x, y, w, h], score}`; not modified.
- * @throws CocoInputError for malformed input, duplicate ids, or references to unknown images or categories.
+ * @throws CocoInputError for malformed input, duplicate ids, references to unknown images or categories, or
+ *   options that are not an object with a boolean `useCats`.
  */
 export function evaluateCoco(
   groundTruth: CocoDataset,
@@ -66,6 +68,13 @@ export function evaluateCoco(
 ): CocoEvaluation {
   assertCocoDataset(groundTruth);
   assertCocoDetections(detections);
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw new CocoInputError('options', 'an object such as { useCats: false }', describe(options));
+  }
+  // A string 'false' would be truthy: only booleans are accepted.
+  if (options.useCats !== undefined && typeof options.useCats !== 'boolean') {
+    throw new CocoInputError('options.useCats', 'true or false', describe(options.useCats));
+  }
   const useCategories = options.useCats ?? true;
   const params = COCO_EVAL_PARAMS;
   const prepared = prepareEvaluation(groundTruth, detections, useCategories);

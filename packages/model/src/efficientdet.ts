@@ -2,15 +2,24 @@ import * as tf from '@tensorflow/tfjs-core';
 import { EfficientNetBackbone, checkFiniteAsync, checkImageBatch } from '@edet/backbone-efficientnet';
 import { BiFpn } from '@edet/bifpn';
 import { BoxHead, ClassHead } from '@edet/heads';
-import { type AnchorSet, generateAnchors, mapToOriginal, postprocess, type Detection, type PostprocessOptions } from '@edet/anchors';
+import {
+  type AnchorSet,
+  checkPostprocessOptions,
+  generateAnchors,
+  mapToOriginal,
+  postprocess,
+  type Detection,
+  type PostprocessOptions,
+} from '@edet/anchors';
 import type { ParsedSafetensors } from '@edet/safetensors';
-import { InvalidArgumentError, Module, seedInitializers } from '@edet/tensor';
+import { InvalidArgumentError, Module, checkOptionalBoolean, checkOptionsObject, seedInitializers } from '@edet/tensor';
 
 import { type EfficientDetConfig, type ResolvedEfficientDetConfig, resolveConfig } from './config.js';
 import { type LoadCheckpointOptions, type SaveCheckpointOptions, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import type { KeyLayout } from './key-layouts.js';
 import { type LossOptions, type LossParts, detectionLoss } from './detection-loss.js';
 import { checkTargets } from './targets-check.js';
+import { checkLossOptions } from './loss-options-check.js';
 import { type RgbImage, letterboxImage, letterboxScale } from './preprocess.js';
 
 /** Options of `forward` and `extractFeatures`. */
@@ -19,15 +28,21 @@ export interface ForwardOptions {
   channelsLast?: boolean;
 }
 
-/** Options of `predict` and `detect`: thresholds and NMS (see `PostprocessOptions` in `@edet/anchors`). */
+/**
+ * Options of `predict` and `detect`: thresholds and NMS (see `PostprocessOptions` in `@edet/anchors`).
+ * Checked before any tensor is made: `scoreThreshold` and `iouThreshold` in [0, 1], `nms` one of
+ * `'per-class' | 'agnostic' | 'soft'`, `softNmsSigma` finite and > 0, `maxDetections` a whole number >= 0
+ * or Infinity; anything else is an `InvalidArgumentError` naming the option and its range.
+ */
 export type PredictOptions = Omit<PostprocessOptions, 'imageSize'> & ForwardOptions;
 
 /** Options of `detect`: those of `predict`, and whether boxes are clipped to the original image. */
 export type DetectOptions = Omit<PredictOptions, 'channelsLast'> & {
   /**
-   * Clip boxes to the original image and drop those left with no area (see `mapToOriginal`), as the
-   * command line and the demo show them. Default false: the reference's boxes, clipped to the network
-   * input only, so a box can reach into the letterbox padding past the image's right or bottom edge.
+   * Clip boxes to the original image and drop those left with no area (see `mapToOriginal`). Default
+   * true, so `detect` gives what the command line (`edet detect`, `edet eval`) and the demo show. False
+   * gives the reference's (zylo117) boxes, clipped to the network input only, so a box can reach into the
+   * letterbox padding past the image's right or bottom edge.
    */
   clipToImage?: boolean;
 };
@@ -36,6 +51,11 @@ export type DetectOptions = Omit<PredictOptions, 'channelsLast'> & {
 export interface EfficientDetFeatures {
   backbone: tf.Tensor4D[];
   fpn: tf.Tensor4D[];
+}
+
+/** Checks `channelsLast` and that `options` is an object. */
+function checkForwardOptions(options: unknown): void {
+  checkOptionalBoolean(checkOptionsObject(options).channelsLast, 'channelsLast');
 }
 
 /** Holds the backbone under the child name `model`, as the official checkpoints key it (`backbone_net.model.*`). */
@@ -101,6 +121,7 @@ export class EfficientDet extends Module {
 
   /** Backbone and BiFPN maps for `x` (NCHW unless `channelsLast`). The caller disposes every returned tensor. */
   extractFeatures(x: tf.Tensor4D, options: ForwardOptions = {}): EfficientDetFeatures {
+    checkForwardOptions(options);
     const channelsLast = options.channelsLast ?? false;
     checkImageBatch(x, 'x', { stride: 2 ** this.config.maxLevel, channelsLast });
     return this.features(x, channelsLast);
@@ -124,6 +145,7 @@ export class EfficientDet extends Module {
    *   `[y1, x1, y2, x2]` in input pixels. New tensors; the caller disposes them.
    */
   forward(x: tf.Tensor4D, options: ForwardOptions = {}): [tf.Tensor3D, tf.Tensor3D, tf.Tensor2D] {
+    checkForwardOptions(options);
     const channelsLast = options.channelsLast ?? false;
     checkImageBatch(x, 'x', { stride: 2 ** this.config.maxLevel, channelsLast });
     return this.outputs(x, channelsLast);
@@ -151,6 +173,9 @@ export class EfficientDet extends Module {
    *   by descending score. Reads results back to JS; `x` is not disposed.
    */
   async predict(x: tf.Tensor4D, options: PredictOptions = {}): Promise<Detection[][]> {
+    // Options first: a bad one fails before any tensor is made.
+    checkForwardOptions(options);
+    checkPostprocessOptions(options);
     const { channelsLast = false, ...postprocessOptions } = options;
     checkImageBatch(x, 'x', { stride: 2 ** this.config.maxLevel, channelsLast, checkFinite: false });
     await checkFiniteAsync(x, 'x');
@@ -170,12 +195,18 @@ export class EfficientDet extends Module {
 
   /**
    * The convenience path for real images: each image is letterboxed to `config.inputSize`, normalised, run
-   * through the network, and its boxes are mapped back to original-image pixels.
+   * through the network, and its boxes are mapped back to original-image pixels and clipped to the image
+   * (unless `clipToImage: false`).
    * @param images decoded RGB or RGBA pixels of any size.
+   * @returns for every image, detections `{ box: [x1, y1, x2, y2], score, classId }` in image pixels, by
+   *   descending score.
    */
   async detect(images: RgbImage | readonly RgbImage[], options: DetectOptions = {}): Promise<Detection[][]> {
+    // Options first: a bad one fails before any tensor is made.
+    checkPostprocessOptions(options);
+    checkOptionalBoolean((options as Record<string, unknown>).clipToImage, 'clipToImage');
     // channelsLast is not an option of detect (its inputs are always NHWC); a stray one is dropped.
-    const { clipToImage = false, channelsLast: _alwaysChannelsLast, ...postprocessOptions } = options as DetectOptions & PredictOptions;
+    const { clipToImage = true, channelsLast: _alwaysChannelsLast, ...postprocessOptions } = options as DetectOptions & PredictOptions;
     const list = Array.isArray(images) ? (images as readonly RgbImage[]) : [images as RgbImage];
     if (list.length === 0) throw new InvalidArgumentError('images', 'at least one image', 'an empty list');
     const size = this.config.inputSize;
@@ -206,6 +237,7 @@ export class EfficientDet extends Module {
    * @returns scalars `{ loss, classificationLoss, boxLoss }`, new tensors the caller disposes.
    */
   computeLoss(x: tf.Tensor4D, targets: readonly tf.Tensor2D[], options: LossOptions & ForwardOptions = {}): LossParts {
+    checkLossOptions(options);
     const { channelsLast = false, ...lossOptions } = options;
     checkImageBatch(x, 'x', { stride: 2 ** this.config.maxLevel, channelsLast });
     checkTargets(targets, x.shape[0], this.config.numClasses);

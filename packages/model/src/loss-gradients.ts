@@ -1,6 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 
+import { checkNumberOption } from '@edet/tensor';
+
 import type { LossOptions } from './detection-loss.js';
+import { checkLossOptions } from './loss-options-check.js';
 import type { EfficientDet, ForwardOptions } from './efficientdet.js';
 
 /** The gradients of a batch's loss and the loss itself, as `lossGradients` returns them. */
@@ -16,6 +19,8 @@ export interface LossGradients {
  * `microBatch` images (default: one pass) whose results are averaged, weighted by pass size. Runs the model
  * as it is (call `model.train()` first for batch statistics). `x` ([batch, height, width, 3]) and `targets`
  * (one [boxes, 5] tensor per image) are not disposed; the caller owns and disposes every returned tensor.
+ * @throws InvalidArgumentError for a loss option out of range (`checkLossOptions`) or a `microBatch` that is
+ *   not a whole number >= 1 (or Infinity)
  */
 export function lossGradients(
   model: EfficientDet,
@@ -24,6 +29,9 @@ export function lossGradients(
   options: LossOptions & ForwardOptions = {},
   microBatch?: number,
 ): LossGradients {
+  // Options first: a bad one fails before any tensor is made (and before the gradient tape starts).
+  checkLossOptions(options);
+  if (microBatch !== undefined) checkNumberOption(microBatch, 'microBatch', { min: 1, integer: true });
   const batch = x.shape[0];
   // One pass: no weighting, so the arithmetic is exactly the plain gradient of the batch loss.
   if (microBatch === undefined || microBatch >= batch) return passGradients(model, x, targets, options);

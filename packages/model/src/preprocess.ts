@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type BoxScale, resizeScale } from '@edet/anchors';
-import { InvalidArgumentError } from '@edet/tensor';
+import { InvalidArgumentError, checkNumberOption } from '@edet/tensor';
 
 /** Decoded pixels of one image: interleaved rows, `channels` bytes per pixel (RGB or RGBA). */
 export interface RgbImage {
@@ -56,6 +56,7 @@ export function checkImage(image: RgbImage, argument: string): void {
  */
 export function letterboxImage(image: RgbImage, size: number): { input: tf.Tensor4D; letterbox: Letterbox } {
   checkImage(image, 'image');
+  checkNumberOption(size, 'size', { min: 1, integer: true, max: Infinity, maxExclusive: true });
   const letterbox = letterboxGeometry(image.width, image.height, size);
   const input = tf.tidy(() => {
     const rgb = tf.tensor3d(rgbFloats(image), [image.height, image.width, 3], 'float32');

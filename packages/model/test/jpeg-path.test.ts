@@ -7,7 +7,7 @@ import { createCanvas, loadImage } from '@napi-rs/canvas';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { EfficientDet, letterboxImage, loadCheckpoint, type RgbImage } from '@edet/model';
+import { type Detection, EfficientDet, letterboxImage, loadCheckpoint, mapToOriginal, type RgbImage } from '@edet/model';
 import { readSafetensors } from '@edet/safetensors';
 
 import { sharedPath } from '../../tensor/test/shared-fixtures.js';
@@ -55,11 +55,24 @@ describe('JPEG path (decode + preprocess) on 000000000136.jpg', () => {
 
   it('detect on the decoded JPEG gives the reference detections', async () => {
     const reference = JSON.parse(readFileSync(sharedPath('golden', 'd0-synthetic', '000000000136.detections.json'), 'utf8'));
-    const [detections] = await model.detect(image, { scoreThreshold: 0.2, iouThreshold: 0.2 });
+    const [detections] = await model.detect(image, { scoreThreshold: 0.2, iouThreshold: 0.2, clipToImage: false }); // the reference does not clip to the image
     expect(detections.map((d) => d.classId)).toEqual(reference.detections.map((d: { class_id: number }) => d.class_id));
     detections.forEach((d, i) => {
       expect(Math.abs(d.score - reference.detections[i].score)).toBeLessThan(2e-3);
       d.box.forEach((v, k) => expect(Math.abs(v - reference.detections[i].box_xyxy[k])).toBeLessThan(0.5));
     });
+  });
+
+  it('detect clips to the image by default, as edet detect and edet eval show boxes', async () => {
+    const reference = JSON.parse(readFileSync(sharedPath('golden', 'd0-synthetic', '000000000136.detections.json'), 'utf8'));
+    const clippedReference = mapToOriginal(
+      reference.detections.map((d: { class_id: number; score: number; box_xyxy: Detection['box'] }) => ({ box: d.box_xyxy, score: d.score, classId: d.class_id })),
+      { scaleX: 1, scaleY: 1 },
+      { clipTo: { width: image.width, height: image.height } },
+    );
+    const [detections] = await model.detect(image, { scoreThreshold: 0.2, iouThreshold: 0.2 });
+    expect(detections.length).toBe(clippedReference.length);
+    expect(Math.max(...detections.map((d) => d.box[3]))).toBeLessThanOrEqual(image.height); // the reference reaches 385.6
+    detections.forEach((d, i) => d.box.forEach((v, k) => expect(Math.abs(v - clippedReference[i].box[k])).toBeLessThan(0.5)));
   });
 });

@@ -6,6 +6,9 @@ import {
   isUnsupportedSafetensorsDtype,
 } from './dtypes.js';
 import { topLevelJsonKeys } from './json-keys.js';
+import { jsonNestingDepth } from './json-depth.js';
+import { describeValue } from './describe-value.js';
+import { checkBytes, checkReadOptions } from './check-arguments.js';
 
 /** One tensor as the header describes it; no data is read. */
 export interface SafetensorsEntry {
@@ -38,6 +41,19 @@ export interface ReadSafetensorsOptions {
 const METADATA_KEY = '__metadata__';
 
 /**
+ * The largest JSON header this package reads, in bytes: 100 MB, the limit of the reference (Rust) reader.
+ * A real header is a few hundred bytes per tensor; anything larger is a corrupt or hostile file.
+ */
+export const SAFETENSORS_MAX_HEADER_LENGTH = 100_000_000;
+
+/**
+ * The deepest nesting of arrays and objects a header may have. A valid header nests 3 levels (header,
+ * entry, shape); the margin admits extra fields a writer may add to an entry, while a hostile header
+ * nested 100k deep is refused before anything recurses over it.
+ */
+export const SAFETENSORS_MAX_HEADER_DEPTH = 16;
+
+/**
  * Parses and validates the header of a safetensors file without creating tensors.
  *
  * Checks everything a reader relies on, so that `readSafetensors` can slice the data blindly: a known dtype,
@@ -46,8 +62,12 @@ const METADATA_KEY = '__metadata__';
  *
  * @param bytes the whole file
  * @throws SafetensorsFormatError naming `options.source` and the offending tensor when the file is malformed or truncated
+ *   (a header longer than `SAFETENSORS_MAX_HEADER_LENGTH` or nested deeper than `SAFETENSORS_MAX_HEADER_DEPTH` included)
+ * @throws SafetensorsArgumentError when `bytes` is not a `Uint8Array` or `options.source` not a string
  */
 export function readSafetensorsHeader(bytes: Uint8Array, options: ReadSafetensorsOptions = {}): SafetensorsHeader {
+  checkBytes(bytes, 'bytes');
+  checkReadOptions(options);
   const source = options.source ?? 'safetensors';
   const fail = failureFor(source);
   const header = parseHeader(bytes, fail);
@@ -64,8 +84,11 @@ export function readSafetensorsHeader(bytes: Uint8Array, options: ReadSafetensor
  * @param bytes the file, or at least its first `8 + headerLength` bytes
  * @returns the metadata strings; `{}` when the file has none
  * @throws SafetensorsFormatError naming `options.source` when the header is truncated or malformed
+ * @throws SafetensorsArgumentError when `bytes` is not a `Uint8Array` or `options.source` not a string
  */
 export function readSafetensorsMetadata(bytes: Uint8Array, options: ReadSafetensorsOptions = {}): Record<string, string> {
+  checkBytes(bytes, 'bytes');
+  checkReadOptions(options);
   return parseHeader(bytes, failureFor(options.source ?? 'safetensors')).metadata;
 }
 
@@ -88,6 +111,12 @@ function parseHeader(bytes: Uint8Array, fail: (problem: string) => never): Safet
         `got ${bytes.length} (the file is truncated or is not a safetensors file)`,
     );
   }
+  if (headerLength > SAFETENSORS_MAX_HEADER_LENGTH) {
+    fail(
+      `header length ${headerLength} is over the limit of ${SAFETENSORS_MAX_HEADER_LENGTH} bytes ` +
+        `(the file is corrupt or is not a safetensors file)`,
+    );
+  }
   const dataStart = 8 + headerLength;
 
   let text = '';
@@ -95,6 +124,13 @@ function parseHeader(bytes: Uint8Array, fail: (problem: string) => never): Safet
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, dataStart));
   } catch {
     fail('header is not valid UTF-8');
+  }
+  const depth = jsonNestingDepth(text, SAFETENSORS_MAX_HEADER_DEPTH);
+  if (depth > SAFETENSORS_MAX_HEADER_DEPTH) {
+    fail(
+      `header nests arrays and objects more than ${SAFETENSORS_MAX_HEADER_DEPTH} levels deep ` +
+        `(a safetensors header nests 3: header, tensor entry, shape)`,
+    );
   }
   let parsed: unknown;
   try {
@@ -128,36 +164,36 @@ function isCount(value: unknown): value is number {
 }
 
 function parseMetadata(value: unknown, fail: (problem: string) => never): Record<string, string> {
-  if (!isPlainObject(value)) fail(`__metadata__ must be an object of strings, got ${JSON.stringify(value)}`);
+  if (!isPlainObject(value)) fail(`__metadata__ must be an object of strings, got ${describeValue(value)}`);
   for (const [key, item] of Object.entries(value as Record<string, unknown>)) {
-    if (typeof item !== 'string') fail(`__metadata__ value of '${key}' must be a string, got ${JSON.stringify(item)}`);
+    if (typeof item !== 'string') fail(`__metadata__ value of '${key}' must be a string, got ${describeValue(item)}`);
   }
   // fromEntries defines own properties, so a key such as "__proto__" cannot reach the prototype.
   return Object.fromEntries(Object.entries(value as Record<string, string>));
 }
 
 function parseEntry(name: string, value: unknown, fail: (problem: string) => never): SafetensorsEntry {
-  if (!isPlainObject(value)) fail(`entry must be an object {dtype, shape, data_offsets}, got ${JSON.stringify(value)}`);
+  if (!isPlainObject(value)) fail(`entry must be an object {dtype, shape, data_offsets}, got ${describeValue(value)}`);
   const { dtype, shape, data_offsets: offsets } = value as Record<string, unknown>;
 
-  if (typeof dtype !== 'string') fail(`dtype must be a string, got ${JSON.stringify(dtype)}`);
+  if (typeof dtype !== 'string') fail(`dtype must be a string, got ${describeValue(dtype)}`);
   const dtypeName = dtype as string;
   if (!isSafetensorsDtype(dtypeName)) {
     const known = Object.keys(SAFETENSORS_DTYPE_SIZES).join(', ');
     fail(
       isUnsupportedSafetensorsDtype(dtypeName)
         ? `dtype ${dtypeName} is not supported (supported: ${known})`
-        : `unknown dtype ${JSON.stringify(dtypeName)} (supported: ${known})`,
+        : `unknown dtype ${describeValue(dtypeName)} (supported: ${known})`,
     );
   }
   const entryDtype = dtypeName as SafetensorsDtype;
 
   if (!Array.isArray(shape) || !shape.every(isCount)) {
-    fail(`shape must be an array of non-negative integers, got ${JSON.stringify(shape)}`);
+    fail(`shape must be an array of non-negative integers, got ${describeValue(shape)}`);
   }
   const dims = shape as number[];
   if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isCount) || offsets[0] > offsets[1]) {
-    fail(`data_offsets must be [begin, end] with integers 0 <= begin <= end, got ${JSON.stringify(offsets)}`);
+    fail(`data_offsets must be [begin, end] with integers 0 <= begin <= end, got ${describeValue(offsets)}`);
   }
   const [begin, end] = offsets as [number, number];
 

@@ -7,9 +7,11 @@ export {
   type ReadSafetensorsOptions,
   readSafetensorsHeader,
   readSafetensorsMetadata,
+  SAFETENSORS_MAX_HEADER_LENGTH,
+  SAFETENSORS_MAX_HEADER_DEPTH,
 } from './header.js';
-export { type ParsedSafetensors, parseSafetensors, isParsedSafetensors } from './parse.js';
-export { type SafetensorsContents, readSafetensors } from './read.js';
+export { type ParsedSafetensors, parseSafetensors, isParsedSafetensors, checkSafetensorsFile } from './parse.js';
+export { type SafetensorsContents, type ReadTensorsOptions, readSafetensors } from './read.js';
 export {
   type SafetensorsInput,
   type WriteSafetensorsOptions,

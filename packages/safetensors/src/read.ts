@@ -2,7 +2,21 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import { decodeTensorData } from './decode.js';
 import type { ReadSafetensorsOptions } from './header.js';
-import { type ParsedSafetensors, isParsedSafetensors, parseSafetensors } from './parse.js';
+import { type ParsedSafetensors, checkSafetensorsFile, isParsedSafetensors, parseSafetensors } from './parse.js';
+import { checkReadOptions } from './check-arguments.js';
+import { type NonFiniteReport, countNonFinite, describeNonFinite } from './non-finite.js';
+import { SafetensorsArgumentError, SafetensorsFormatError } from './errors.js';
+import { describeValue } from './describe-value.js';
+
+/** Options of `readSafetensors`. */
+export interface ReadTensorsOptions extends ReadSafetensorsOptions {
+  /**
+   * Refuse a file with a NaN or infinite float value (F32, F16, BF16, F64), before any tensor is returned:
+   * the error says how many there are and where the first is. Default false, since a file may hold any
+   * numbers; model weights never should, and `@edet/model` sets it when loading them.
+   */
+  finiteOnly?: boolean;
+}
 
 /** What `readSafetensors` returns. */
 export interface SafetensorsContents {
@@ -28,20 +42,34 @@ export interface SafetensorsContents {
  *
  * @param file the whole file (it may start at any offset of its `ArrayBuffer`), or the `parseSafetensors`
  *   result of it, whose header is then not parsed again
- * @param options `source` names the file in error messages (a parsed file keeps the source it was parsed with)
+ * @param options `source` names the file in error messages (a parsed file keeps the source it was parsed with);
+ *   `finiteOnly` refuses NaN and infinite values
  * @throws SafetensorsFormatError if the file is malformed or truncated (see `readSafetensorsHeader`), or if an
- *   integer value does not fit in int32
+ *   integer value does not fit in int32, or (with `finiteOnly`) if a float value is NaN or infinite
+ * @throws SafetensorsArgumentError if `file` is neither a `Uint8Array` nor a `parseSafetensors` result
  */
 export function readSafetensors(
   file: Uint8Array | ParsedSafetensors,
-  options: ReadSafetensorsOptions = {},
+  options: ReadTensorsOptions = {},
 ): SafetensorsContents {
+  checkSafetensorsFile(file, 'file');
+  checkReadOptions(options);
+  const finiteOnly = options.finiteOnly ?? false;
+  if (typeof finiteOnly !== 'boolean') {
+    throw new SafetensorsArgumentError('options.finiteOnly', 'true or false', describeValue(finiteOnly));
+  }
   const { bytes, header, source } = isParsedSafetensors(file) ? file : parseSafetensors(file, options);
   const tensors: [string, tf.Tensor][] = [];
+  let nonFinite: NonFiniteReport | undefined;
   try {
     for (const entry of header.entries) {
       const { values, dtype } = decodeTensorData(bytes, header.dataStart, entry, source);
-      tensors.push([entry.name, tf.tensor(values, entry.shape, dtype)]);
+      if (finiteOnly && dtype === 'float32') nonFinite = countNonFinite(entry.name, values as Float32Array, nonFinite);
+      // Once one is found the file is refused: no more tensors are made, but the scan goes on for the count.
+      if (nonFinite === undefined) tensors.push([entry.name, tf.tensor(values, entry.shape, dtype)]);
+    }
+    if (nonFinite !== undefined) {
+      throw new SafetensorsFormatError(source, `${describeNonFinite(nonFinite)}: the values must be finite`);
     }
   } catch (error) {
     tf.dispose(tensors.map(([, tensor]) => tensor));

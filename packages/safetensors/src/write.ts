@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import { SafetensorsArgumentError, formatShape } from './errors.js';
+import { describeValue } from './describe-value.js';
 import { SAFETENSORS_DTYPE_SIZES } from './dtypes.js';
 import { type SafetensorsWriteDtype, encodeTensorData } from './encode.js';
 
@@ -45,8 +46,8 @@ interface WritePlan {
  *
  * @param tensors float32 tensors become F32/F16/BF16 (`options.dtype`), int32 become I64/I32
  *   (`options.intDtype`), bool become BOOL
- * @throws SafetensorsArgumentError for another tensor dtype, the reserved name `__metadata__`, or a metadata
- *   value that is not a string
+ * @throws SafetensorsArgumentError for `tensors` that is not an object or Map of tensors, a value that is not
+ *   a live tensor, another tensor dtype, the reserved name `__metadata__`, or a metadata value that is not a string
  */
 export async function writeSafetensors(
   tensors: SafetensorsInput,
@@ -76,6 +77,16 @@ export function writeSafetensorsSync(tensors: SafetensorsInput, options: WriteSa
 // Everything but the tensor data depends only on names, dtypes and shapes, so the header and the whole output
 // buffer are laid out first and the data is copied straight into place.
 function planWrite(tensors: SafetensorsInput, options: WriteSafetensorsOptions): WritePlan {
+  if (tensors === null || typeof tensors !== 'object' || Array.isArray(tensors) || ArrayBuffer.isView(tensors)) {
+    throw new SafetensorsArgumentError('tensors', 'an object or a Map of tensors by name', describeValue(tensors));
+  }
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw new SafetensorsArgumentError('options', 'an object', describeValue(options));
+  }
+  const metadataOption: unknown = options.metadata;
+  if (metadataOption !== undefined && (metadataOption === null || typeof metadataOption !== 'object' || Array.isArray(metadataOption))) {
+    throw new SafetensorsArgumentError('options.metadata', 'an object of strings', describeValue(metadataOption));
+  }
   const floatDtype = options.dtype ?? 'F32';
   const intDtype = options.intDtype ?? 'I64';
   const placement = options.metadataPlacement ?? 'first';
@@ -101,6 +112,9 @@ function planWrite(tensors: SafetensorsInput, options: WriteSafetensorsOptions):
     if (dtype === undefined) {
       throw new SafetensorsArgumentError(`tensors['${name}']`, 'a float32, int32 or bool tensor', describe(tensor));
     }
+    if (tensor.isDisposed) {
+      throw new SafetensorsArgumentError(`tensors['${name}']`, 'a live tensor', `a disposed tensor of shape ${formatShape(tensor.shape)}`);
+    }
     const begin = dataLength;
     dataLength += tensor.size * SAFETENSORS_DTYPE_SIZES[dtype];
     planned.push({ name, tensor, dtype, begin });
@@ -112,7 +126,7 @@ function planWrite(tensors: SafetensorsInput, options: WriteSafetensorsOptions):
   const metadata = Object.entries(options.metadata ?? {});
   for (const [key, value] of metadata) {
     if (typeof value !== 'string') {
-      throw new SafetensorsArgumentError(`options.metadata['${key}']`, 'a string', JSON.stringify(value) ?? typeof value);
+      throw new SafetensorsArgumentError(`options.metadata['${key}']`, 'a string', describeValue(value));
     }
   }
   if (metadata.length > 0) {
@@ -140,7 +154,9 @@ function writeDtype(
   floatDtype: SafetensorsWriteDtype,
   intDtype: SafetensorsWriteDtype,
 ): SafetensorsWriteDtype | undefined {
-  switch (tensor?.dtype) {
+  // A plain object with a dtype field is not a tensor: its values could not be read.
+  if (!isTensorLike(tensor)) return undefined;
+  switch (tensor.dtype) {
     case 'float32':
       return floatDtype;
     case 'int32':
@@ -153,5 +169,18 @@ function writeDtype(
 }
 
 function describe(tensor: tf.Tensor | undefined): string {
-  return tensor?.dtype ? `a ${tensor.dtype} tensor of shape ${formatShape(tensor.shape)}` : String(tensor);
+  return isTensorLike(tensor) ? `a ${tensor.dtype} tensor of shape ${formatShape(tensor.shape)}` : describeValue(tensor);
+}
+
+// Duck-typed rather than `instanceof tf.Tensor`, so that a tensor from a second copy of tfjs-core still counts.
+function isTensorLike(value: unknown): value is tf.Tensor {
+  const tensor = value as Partial<tf.Tensor> | null;
+  return (
+    tensor !== null &&
+    typeof tensor === 'object' &&
+    typeof tensor.dataSync === 'function' &&
+    typeof tensor.data === 'function' &&
+    Array.isArray(tensor.shape) &&
+    typeof tensor.size === 'number'
+  );
 }

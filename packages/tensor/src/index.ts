@@ -2,6 +2,7 @@
 import './gradients/register.js';
 
 export * from './errors.js';
+export * from './check-options.js';
 export * from './layout.js';
 export * from './module.js';
 export * from './layers/padding.js';

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 
-import { StateDictError, formatShape } from './errors.js';
+import { InvalidArgumentError, StateDictError, formatShape } from './errors.js';
+import { checkOptionalBoolean, checkOptionsObject, describeValue } from './check-options.js';
 import { type ParameterLayout, checkpointShape, toCheckpointLayout, toTfjsLayout } from './layout.js';
 
 /** A named tensor owned by a module: a trainable parameter or a buffer such as a running mean. */
@@ -111,8 +112,12 @@ export class Module {
    * Loads tensors in checkpoint layout. All keys, shapes and dtypes are checked before anything is written,
    * so a failed load leaves the module exactly as it was. With `strict` (the default) missing and unexpected
    * keys are errors; otherwise they are skipped and reported. The caller keeps ownership of `state`.
+   * @param state tensors by key: a plain object (a `Map` is refused, not read as empty)
+   * @throws InvalidArgumentError when `state` is not an object of live tensors or `strict` not a boolean
    */
   loadStateDict(state: StateDict, options: { strict?: boolean } = {}): LoadStateDictResult {
+    checkStateDict(state);
+    checkOptionalBoolean(checkOptionsObject(options).strict, 'options.strict');
     const strict = options.strict ?? true;
     const entries = this.namedEntries();
     const expectedNames = new Set(entries.map((e) => e.name));
@@ -208,4 +213,15 @@ export class ModuleList<M extends Module = Module> extends Module {
 
 function preview(keys: string[]): string {
   return keys.length <= 8 ? keys.join(', ') : `${keys.slice(0, 8).join(', ')}, ...`;
+}
+
+// A state dict is a plain object of live tensors; anything else would fail deep inside with a TypeError.
+function checkStateDict(state: unknown): void {
+  if (state === null || typeof state !== 'object' || Array.isArray(state) || state instanceof Map || ArrayBuffer.isView(state)) {
+    throw new InvalidArgumentError('state', 'an object of tensors by key (a state dict)', describeValue(state));
+  }
+  for (const [key, value] of Object.entries(state)) {
+    if (!(value instanceof tf.Tensor)) throw new InvalidArgumentError(`state['${key}']`, 'a tf.Tensor', describeValue(value));
+    if (value.isDisposed) throw new InvalidArgumentError(`state['${key}']`, 'a live tensor', 'a disposed tensor');
+  }
 }

@@ -103,7 +103,7 @@ export async function runDetect(images: readonly string[], options: DetectOption
     const scope = choice.bundled === undefined ? undefined : modelScopeNotice(choice.bundled.manifest);
     if (scope !== undefined) notice(`note: ${scope}`);
     for (const { file, image, format } of decoded) {
-      const [detections] = await model.detect([image], { ...predictOptions, clipToImage: true });
+      const [detections] = await model.detect([image], predictOptions); // clipped to the image, the library's default
       reports.push(toImageReport(file, detections, labelOf));
       if (!options.json) io.out(`${formatDetectionTable(file, detections, labelOf)}\n`);
       const output = outputNames.next(file, format);
