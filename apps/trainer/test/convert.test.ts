@@ -4,13 +4,17 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import { EfficientDet } from '@edet/model';
 import { parseSafetensors } from '@edet/safetensors';
 import { FileFormatError } from '@edet/tensor';
 import { describe, expect, it } from 'vitest';
 
 import { CliError } from '../src/errors.js';
 import { sharedPath } from '../../../packages/tensor/test/shared-fixtures.js';
+import { runTraining } from '../src/train/trainer.js';
+import { float32Bytes, pickle, stateDictPickle, zipPth } from '../../../packages/pth/test/support/pickle-builder.js';
 import { runProgram } from './support/run-program.js';
+import { recordingIo, temporaryFolder, tinyCocoDataset, tinyRunConfig } from './train-fixtures.js';
 
 const folder = mkdtempSync(join(tmpdir(), 'edet-convert-'));
 const pth = (name: string): string => sharedPath('weights', 'pth', name);
@@ -114,5 +118,33 @@ describe('--weights X.pth', () => {
     expect(fromPth.error).toBeUndefined();
     expect(JSON.parse(fromPth.out).length).toBeGreaterThan(0);
     expect(fromPth.out).toBe(fromTwin.out);
+  });
+});
+
+describe('edet train --weights X.pth', () => {
+  it('starts from a PyTorch zip checkpoint as from safetensors', async () => {
+    const source = new EfficientDet({ compoundCoef: 0, fpnLayers: 1, headLayers: 1, inputSize: 128, numClasses: 5, seed: 1 });
+    const state = source.stateDict();
+    const names = Object.keys(state);
+    const storages = Object.fromEntries(names.map((name, index) => [String(index), float32Bytes([...state[name].dataSync()])]));
+    const tensors = names.map((name, index) => ({ name, key: String(index), numel: state[name].size, shape: state[name].shape }));
+    for (const tensor of Object.values(state)) tensor.dispose();
+    source.dispose();
+    const file = join(temporaryFolder(), 'five.pth');
+    writeFileSync(file, zipPth(pickle(stateDictPickle(tensors)), storages));
+
+    const io = recordingIo();
+    const result = await runTraining({
+      config: tinyRunConfig(tinyCocoDataset(1, 0), { weights: file }),
+      out: temporaryFolder(),
+      maxSteps: 1,
+      evalEvery: 0,
+      io,
+      tty: false,
+      handleSignals: false,
+      plot: false,
+    });
+    expect(result.step).toBe(1);
+    expect(io.errors()).toContain('five.pth has a 5-class head and this dataset 3 classes');
   });
 });
