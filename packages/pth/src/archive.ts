@@ -1,4 +1,5 @@
-import type { PickleValue, StorageReference } from './pickle-values.js';
+import { PthError } from './errors.js';
+import { PTH_DTYPE_SIZES, type PickleValue, type StorageReference } from './pickle-values.js';
 
 /** A checkpoint opened from either of PyTorch's formats: the object pickle, and its storages' bytes. */
 export interface PthArchive {
@@ -19,4 +20,18 @@ export interface PthArchive {
 export function swapByteOrder(bytes: Uint8Array, size: number): void {
   if (size === 1) return;
   for (let start = 0; start + size <= bytes.length; start += size) bytes.subarray(start, start + size).reverse();
+}
+
+/**
+ * The part of a stored storage's bytes that a reference covers (all of it, or a legacy storage view).
+ * @param what names the storage in the error (`zip entry 'archive/data/0'`, `storage '1234'`)
+ * @throws PthError when the stored bytes are shorter than the reference declares
+ */
+export function storageSlice(data: Uint8Array, reference: StorageReference, what: string, source: string): Uint8Array {
+  const size = PTH_DTYPE_SIZES[reference.dtype];
+  const end = (reference.elementOffset + reference.numel) * size;
+  if (data.length < end) {
+    throw new PthError(source, `${what} has ${data.length} bytes, shorter than the ${end} its tensors declare (storage shorter than its tensors)`);
+  }
+  return data.subarray(reference.elementOffset * size, end);
 }

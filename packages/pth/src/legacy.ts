@@ -1,4 +1,4 @@
-import { type PthArchive, swapByteOrder } from './archive.js';
+import { type PthArchive, storageSlice, swapByteOrder } from './archive.js';
 import { PthError } from './errors.js';
 import { describe, readPickle } from './pickle.js';
 import { PTH_DTYPE_SIZES, type PickleValue, type StorageReference } from './pickle-values.js';
@@ -29,14 +29,15 @@ export function openLegacyPth(bytes: Uint8Array, source: string): PthArchive {
   const systemInfo = readPickle(bytes, { source, offset: protocol.end });
   const littleEndian = !(systemInfo.value instanceof Map && systemInfo.value.get('little_endian') === false);
 
+  // The element type of each stored storage, from the first reference to it.
   const references = new Map<string, StorageReference>();
   const object = readPickle(bytes, {
     source,
     offset: systemInfo.end,
     persistentLoad: (pid) => {
       const reference = resolveStoragePid(pid, source, bytes.length);
-      references.set(reference.key, references.get(reference.key) ?? reference);
-      return references.get(reference.key) as StorageReference;
+      if (!references.has(reference.key)) references.set(reference.key, reference);
+      return reference;
     },
   });
   const keys = readPickle(bytes, { source, offset: object.end });
@@ -70,11 +71,7 @@ export function openLegacyPth(bytes: Uint8Array, source: string): PthArchive {
     storage(reference) {
       const data = storages.get(reference.key);
       if (data === undefined) throw new PthError(source, `storage '${reference.key}' is referred to but not in the file's storage list`);
-      const needed = reference.numel * PTH_DTYPE_SIZES[reference.dtype];
-      if (data.length < needed) {
-        throw new PthError(source, `storage '${reference.key}' has ${data.length} bytes, shorter than the ${needed} its tensors declare`);
-      }
-      return data;
+      return storageSlice(data, reference, `storage '${reference.key}'`, source);
     },
   };
 }

@@ -42,6 +42,11 @@ export interface StorageReference {
   readonly key: string;
   /** Element count the persistent id declares. */
   readonly numel: number;
+  /**
+   * Where this storage starts inside the stored one, in elements: 0, except for the storage views of old
+   * legacy files (a persistent id with `view_metadata`).
+   */
+  readonly elementOffset: number;
 }
 
 /** A tensor as `torch._utils._rebuild_tensor_v2` describes it: a view of a storage. */

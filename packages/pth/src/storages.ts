@@ -28,7 +28,7 @@ export function resolveStoragePid(pid: PickleValue, source: string, maxElements:
     throw new PthError(source, `persistent id ${problem}`);
   };
   if (!(pid instanceof PickleTuple)) return fail(`is a ${describe(pid)}, expected a ('storage', type, key, location, numel) tuple`);
-  const [tag, type, key, , numel] = pid.items;
+  const [tag, type, key, , numel, view] = pid.items;
   if (tag !== 'storage' || pid.items.length < 5) return fail(`is not a ('storage', type, key, location, numel) tuple`);
   if (!(type instanceof PickleGlobal) || type.module !== 'torch' || !(type.name in STORAGE_DTYPES)) {
     return fail(`names storage type ${type instanceof PickleGlobal ? type.qualifiedName : describe(type ?? null)}, expected one of torch.${Object.keys(STORAGE_DTYPES).join(', torch.')}`);
@@ -37,5 +37,16 @@ export function resolveStoragePid(pid: PickleValue, source: string, maxElements:
   if (typeof numel !== 'number' || !Number.isSafeInteger(numel) || numel < 0 || numel > maxElements) {
     return fail(`declares ${String(numel)} elements for storage '${key}': more than the ${maxElements} the file can hold, or not a count`);
   }
-  return { kind: 'storage', dtype: STORAGE_DTYPES[type.name], key: String(key), numel };
+  const dtype = STORAGE_DTYPES[type.name];
+  if (view === undefined || view === null) return { kind: 'storage', dtype, key: String(key), numel, elementOffset: 0 };
+  // Old legacy files: ('storage', type, root_key, location, root_size, (view_key, offset, view_size)).
+  const [, offset, size] = view instanceof PickleTuple ? view.items : [];
+  if (!isCount(offset) || !isCount(size) || offset + size > numel) {
+    return fail(`has view metadata that is not (key, offset, size) within the ${numel} elements of storage '${key}'`);
+  }
+  return { kind: 'storage', dtype, key: String(key), numel: size, elementOffset: offset };
+}
+
+function isCount(value: PickleValue | undefined): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
 }

@@ -1,9 +1,9 @@
 import { unzipSync } from 'fflate';
 
-import { type PthArchive, swapByteOrder } from './archive.js';
+import { type PthArchive, storageSlice, swapByteOrder } from './archive.js';
 import { PthError } from './errors.js';
 import { readPickle } from './pickle.js';
-import { PTH_DTYPE_SIZES, type StorageReference } from './pickle-values.js';
+import { PTH_DTYPE_SIZES } from './pickle-values.js';
 import { resolveStoragePid } from './storages.js';
 
 /** Deflate cannot expand beyond about 1032:1, so a larger declared size is a lie, refused before allocating. */
@@ -47,14 +47,9 @@ export function openZipPth(bytes: Uint8Array, source: string): PthArchive {
   for (const [name, data] of Object.entries(entries)) if (name.startsWith(`${prefix}data/`)) storageBytes += data.length;
   // No storage holds more elements than all storages (or the file) have bytes; checked before anything is sized by it.
   const maxElements = Math.max(storageBytes, bytes.length);
-  const references = new Map<string, StorageReference>();
   const { value: root } = readPickle(entries[pickleName], {
     source,
-    persistentLoad: (pid) => {
-      const reference = resolveStoragePid(pid, source, maxElements);
-      references.set(reference.key, references.get(reference.key) ?? reference);
-      return references.get(reference.key) as StorageReference;
-    },
+    persistentLoad: (pid) => resolveStoragePid(pid, source, maxElements),
   });
 
   const swapped = new Set<string>();
@@ -66,15 +61,11 @@ export function openZipPth(bytes: Uint8Array, source: string): PthArchive {
       const name = `${prefix}data/${reference.key}`;
       const data = entries[name];
       if (data === undefined) throw new PthError(source, `zip entry '${name}' missing (the storage of a tensor)`);
-      const needed = reference.numel * PTH_DTYPE_SIZES[reference.dtype];
-      if (data.length < needed) {
-        throw new PthError(source, `zip entry '${name}' has ${data.length} bytes, shorter than the ${needed} its tensors declare (storage shorter than its tensors)`);
-      }
       if (!littleEndian && !swapped.has(name)) {
         swapByteOrder(data, PTH_DTYPE_SIZES[reference.dtype]);
         swapped.add(name);
       }
-      return data;
+      return storageSlice(data, reference, `zip entry '${name}'`, source);
     },
   };
 }

@@ -99,3 +99,22 @@ describe('readPth on bad files', () => {
     expect(() => readPth(goodZip, { ema: true })).toThrow(/the ema option asks for the EMA weights, but the checkpoint has no state_dict_ema/);
   });
 });
+
+describe('readPth on damaged bytes (seeded fuzz)', () => {
+  it('either reads or throws PthError for 400 small files with random bytes changed', () => {
+    let seed = 20261204;
+    const next = (): number => (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0);
+    let thrown = 0;
+    for (let trial = 0; trial < 400; trial++) {
+      const file = (trial % 2 === 0 ? goodLegacy : goodZip).slice();
+      for (let flips = 1 + (next() % 3); flips > 0; flips--) file[next() % file.length] = next() & 0xff;
+      try {
+        readPth(file);
+      } catch (error) {
+        if (!(error instanceof PthError)) throw new Error(`trial ${trial}: ${String(error)}`);
+        thrown++;
+      }
+    }
+    expect(thrown).toBeGreaterThan(100);
+  });
+});

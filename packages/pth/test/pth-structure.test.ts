@@ -4,7 +4,9 @@ import { readSafetensors } from '@edet/safetensors';
 import { describe, expect, it } from 'vitest';
 
 import { pthToSafetensors, readPth } from '../src/index.js';
-import { bytesOf, float32Bytes, op, pickle, stateDictPickle, tensorPickle, type TinyTensor, zipPth } from './support/pickle-builder.js';
+import { zipSync } from 'fflate';
+
+import { bytesOf, float32Bytes, legacyPth, op, pickle, stateDictPickle, tensorPickle, type TinyTensor, zipPth } from './support/pickle-builder.js';
 
 const six = float32Bytes([0, 1, 2, 3, 4, 5]);
 const floats = (data: Uint8Array): number[] => [...new Float32Array(data.buffer, data.byteOffset, data.length / 4)];
@@ -113,5 +115,30 @@ describe('readPth structures', () => {
       op.build,
     );
     expect(Object.keys(readPth(zipPth(pickle(body), { '0': six })).tensors)).toEqual(['w']);
+  });
+
+  it("reads an old legacy file's storage views (view_metadata) and refuses one past its storage", () => {
+    const view = bytesOf(op.mark, op.str('v'), op.int(2), op.int(3), op.tuple);
+    const object = pickle(stateDictPickle([{ name: 'w', key: '0', numel: 6, shape: [3] }], [view]));
+    const file = legacyPth(object, [{ key: '0', elementSize: 4, data: six }]);
+    expect(floats(readPth(file).tensors.w.data)).toEqual([2, 3, 4]);
+    const past = bytesOf(op.mark, op.str('v'), op.int(5), op.int(3), op.tuple);
+    const bad = legacyPth(pickle(stateDictPickle([{ name: 'w', key: '0', numel: 6, shape: [3] }], [past])), [{ key: '0', elementSize: 4, data: six }]);
+    expect(() => readPth(bad)).toThrow(/view metadata that is not \(key, offset, size\) within the 6 elements/);
+  });
+
+  it('reads big-endian storages (a zip with byteorder "big") as little-endian', () => {
+    const bigEndian = new Uint8Array(8);
+    new DataView(bigEndian.buffer).setFloat32(0, 1.5, false);
+    new DataView(bigEndian.buffer).setFloat32(4, -2, false);
+    const file = zipSync(
+      {
+        'archive/data.pkl': pickle(stateDictPickle([{ name: 'w', key: '0', numel: 2, shape: [2] }])),
+        'archive/byteorder': bytesOf('big'),
+        'archive/data/0': bigEndian,
+      },
+      { level: 0 },
+    );
+    expect(floats(readPth(file).tensors.w.data)).toEqual([1.5, -2]);
   });
 });
