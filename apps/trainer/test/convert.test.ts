@@ -89,7 +89,7 @@ describe('edet convert', () => {
     expectSameTensors(back, D0_TWIN);
   });
 
-  it('refuses, writing nothing: the input as output, a non-.safetensors output, --ema on safetensors, a broken .pth', async () => {
+  it('refuses, writing nothing: the input as output, a non-.safetensors output, --ema on safetensors, a broken .pth, a missing folder', async () => {
     const before = readdirSync(folder).length;
     const sameAsInput = await runProgram(['convert', D0_TWIN, D0_TWIN]);
     expect(sameAsInput.error).toBeInstanceOf(CliError);
@@ -105,6 +105,9 @@ describe('edet convert', () => {
     expect(String(run.error)).toMatch(/broken\.pth: truncated/);
     expect(readdirSync(folder).length).toBe(before + 1); // only broken.pth itself
     expect(existsSync(join(folder, 'broken.safetensors'))).toBe(false);
+    const noFolder = await runProgram(['convert', D0_TWIN, join(folder, 'missing', 'out.safetensors')]);
+    expect(noFolder.error).toBeInstanceOf(CliError);
+    expect(String(noFolder.error)).toMatch(/out\.safetensors: cannot be written \(its folder does not exist\)/);
   });
 });
 

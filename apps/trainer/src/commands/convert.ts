@@ -51,7 +51,7 @@ export function registerConvertCommand(program: Command, io: CommandIo): void {
  * `--layout` asks for the other key layout (then they go through a D`coef` model). A `.pth` input gets
  * `format: pt`, `layout` and `converted_from` metadata (and the checkpoint's `arch` / `epoch`); a safetensors
  * input keeps its metadata.
- * @throws CliError when the output is not a `.safetensors` path or is the input itself
+ * @throws CliError when the output is not a `.safetensors` path, is the input itself, or cannot be written
  * @throws FileFormatError / StateDictError for a broken input or one that does not fit the model
  */
 export async function convertWeights(input: string, output: string, options: ConvertOptions, io: CommandIo): Promise<void> {
@@ -124,6 +124,8 @@ async function writeAtomically(path: string, data: Uint8Array): Promise<void> {
     await rename(temporary, path);
   } catch (error) {
     await rm(temporary, { force: true });
-    throw error;
+    const code = (error as NodeJS.ErrnoException).code ?? '';
+    const problem = { ENOENT: 'its folder does not exist', EACCES: 'permission denied', EPERM: 'permission denied', EISDIR: 'is a directory' }[code];
+    throw new CliError(`${path}: cannot be written (${problem ?? (error as Error).message})`);
   }
 }
