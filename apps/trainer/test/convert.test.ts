@@ -6,7 +6,8 @@ import { join } from 'node:path';
 
 import { EfficientDet } from '@edet/model';
 import { parseSafetensors } from '@edet/safetensors';
-import { FileFormatError } from '@edet/tensor';
+import * as tf from '@tensorflow/tfjs-core';
+import { FileFormatError, StateDictError } from '@edet/tensor';
 import { describe, expect, it } from 'vitest';
 
 import { CliError } from '../src/errors.js';
@@ -87,6 +88,15 @@ describe('edet convert', () => {
     expect([...tensorsOf(rwightman).keys()].some((name) => name.startsWith('fpn.'))).toBe(true);
     expect((await runProgram(['convert', '--layout', 'zylo117', rwightman, back])).error).toBeUndefined();
     expectSameTensors(back, D0_TWIN);
+  });
+
+  it('refuses --layout for weights that do not fit the --coef model, freeing that model and writing nothing', async () => {
+    const out = join(folder, 'lite0-as-d0.safetensors');
+    const before = tf.memory().numTensors;
+    const run = await runProgram(['convert', '--layout', 'zylo117', LITE0_TWIN, out]);
+    expect(run.error).toBeInstanceOf(StateDictError);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(existsSync(out)).toBe(false);
   });
 
   it('refuses, writing nothing: the input as output, a non-.safetensors output, --ema on safetensors, a broken .pth, a missing folder', async () => {

@@ -64,8 +64,10 @@ describe('PyTorch-written .pth fixtures', () => {
         expect(Buffer.compare(Buffer.from(data), Buffer.from(expected.data)), name).toBe(0);
         continue;
       }
-      // A copy (Buffer.slice would be a view), aligned for Float32Array.
-      const plusOne = Float32Array.from(new Float32Array(new Uint8Array(expected.data).buffer), (value) => value + 1);
+      // Copies (Buffer.slice would be a view), aligned for Float32Array; a plain loop keeps 3.3M values fast.
+      const twin = new Float32Array(new Uint8Array(expected.data).buffer);
+      const plusOne = new Float32Array(twin.length);
+      for (let i = 0; i < twin.length; i++) plusOne[i] = twin[i] + 1;
       expect(Buffer.compare(Buffer.from(data), Buffer.from(plusOne.buffer)), name).toBe(0);
     }
   });
