@@ -141,4 +141,27 @@ describe('readPth structures', () => {
     );
     expect(floats(readPth(file).tensors.w.data)).toEqual([1.5, -2]);
   });
+
+  it('reads the protocol 4 opcodes (FRAME, SHORT_BINUNICODE, STACK_GLOBAL, MEMOIZE) and a storage shared through the memo', () => {
+    const short = (text: string) => bytesOf(0x8c, text.length, text);
+    const stackGlobal = (module: string, name: string) => bytesOf(short(module), short(name), 0x93, 0x94);
+    const storage = bytesOf(op.mark, short('storage'), stackGlobal('torch', 'FloatStorage'), short('0'), short('cpu'), op.int(6), op.tuple, op.persistentId, 0x94);
+    // memo, in the order the first tensor stores them: 0 _rebuild_tensor_v2, 1 torch.FloatStorage, 2 the storage.
+    const tensor = (offset: number, storageRef: Uint8Array, rebuild: Uint8Array) =>
+      bytesOf(rebuild, op.mark, storageRef, op.int(offset), bytesOf(op.mark, op.int(2), op.tuple), bytesOf(op.mark, op.int(1), op.tuple), op.newFalse, op.none, op.tuple, op.reduce);
+    const body = bytesOf(
+      0x95, new Uint8Array(8), // FRAME with its 8-byte length (ignored)
+      op.emptyDict,
+      short('a'),
+      tensor(0, storage, stackGlobal('torch._utils', '_rebuild_tensor_v2')),
+      op.setItem,
+      short('b'),
+      tensor(4, op.get(2), op.get(0)),
+      op.setItem,
+    );
+    const file = zipPth(bytesOf(0x80, 4, body, op.stop), { '0': six });
+    const { tensors } = readPth(file);
+    expect(floats(tensors.a.data)).toEqual([0, 1]);
+    expect(floats(tensors.b.data)).toEqual([4, 5]);
+  });
 });
