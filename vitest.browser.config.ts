@@ -45,7 +45,8 @@ const WEBGL_ONLY = [
   'packages/model/test/loss.test.ts',
   'packages/model/test/memory.test.ts',
   // Trains on wasm inside a Web Worker whatever the page's backend: once is enough.
-  'packages/train/test/training-in-worker.browser.test.ts',
+  'packages/train/test/training-in-worker.browser.test.ts',  // Reads .pth bytes with no backend of its own (fflate, the pickle reader): once is enough.
+  'packages/pth/test/pth-{bad-files,structure}.test.ts',
 ];
 
 // Not in browser mode, on either backend:
@@ -54,7 +55,8 @@ const WEBGL_ONLY = [
 //   dataset folders and decode image files with @napi-rs/canvas; data-pipeline also holds the renderer to
 //   letterboxImage at the cpu/wasm tolerance, 1e-4).
 // - anchors.test.ts (uses Node's Buffer), *-golden / checkpoint / jpeg-path / rwightman-layout /
-//   backbone checkpoint-keys and stages / safetensors-shared / gradients-node (read files or spawn Node),
+//   backbone checkpoint-keys and stages / safetensors-shared / pth-fixtures / gradients-node (read files or
+//   spawn Node),
 //   smoke.test.ts (asserts the Node default backend, wasm), model-gradients.test.ts (wasm by design),
 //   @edet/wasm-kernels' tests (wasm kernels), backend-bundle.test.ts (runs esbuild), presets.test.ts (D0-D7x:
 //   minutes on SwiftShader), @edet/train's parallel-step.test.ts (Node worker threads) and

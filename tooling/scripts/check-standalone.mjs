@@ -118,6 +118,14 @@ const programs = {
     const attrs = { strides: 1, pad: 'same', dataFormat: 'NHWC', dilations: 1, filterShape: [3, 3, 2, 4] };
     const dw = tf.engine().runKernel('Conv2DBackpropFilter', { x: tf.ones([1, 5, 5, 2]), dy: tf.ones([1, 5, 5, 4]) }, attrs);
     if (dw.shape.join() !== '3,3,2,4' || dw.dataSync()[0] !== 16 || dw.dataSync()[32] !== 25) throw new Error('wasm-kernels');`,
+  '@edet/pth': `import { zipSync } from 'fflate';
+    import { PthError, pthToSafetensors, readPth } from '@edet/pth';
+    const pickle = Buffer.from('800263636f6c6c656374696f6e730a4f726465726564446963740a29522858010000007763746f7263682e5f7574696c730a5f72656275696c645f74656e736f725f76320a2828580700000073746f7261676563746f7263680a466c6f617453746f726167650a58010000003058030000006370754a0200000074514a00000000284a0200000074284a01000000748963636f6c6c656374696f6e730a4f726465726564446963740a29527452752e', 'hex');
+    const file = zipSync({ 'archive/data.pkl': pickle, 'archive/data/0': new Uint8Array(new Float32Array([1.5, -2]).buffer) }, { level: 0 });
+    const { tensors } = readPth(file);
+    let refused = false;
+    try { readPth(new Uint8Array(8)); } catch (error) { refused = error instanceof PthError; }
+    if (tensors.w.shape.join() !== '2' || new Float32Array(tensors.w.data.buffer)[1] !== -2 || pthToSafetensors(file).length < 8 || !refused) throw new Error('pth');`,
 };
 
 // The tfjs backends each program imports (optional peer dependencies, so the user installs the ones they use).

@@ -4,7 +4,7 @@ import { FileFormatError } from '@edet/tensor';
 
 import { readBundledModel, type BundledModel } from './bundled-model.js';
 import { parseClassNames } from './classes.js';
-import { readInputFile } from './files.js';
+import { readWeightsBytes } from './weights-bytes.js';
 
 /** The seed of the untrained fallback weights, so that runs with them repeat exactly. */
 export const DEFAULT_SEED = 42;
@@ -16,7 +16,10 @@ export interface DetectorOptions {
   numClasses: number;
   /** Input side (default: the variant's, 512 for D0). */
   inputSize?: number;
-  /** A safetensors checkpoint (zylo117 or rwightman key layout); without it the weights are untrained. */
+  /**
+   * A safetensors or PyTorch `.pth` checkpoint (zylo117 or rwightman key layout); without it the weights are
+   * untrained.
+   */
   weightsFile?: string;
   /** `weightsFile` already read and parsed (`readWeightsFile`): it is then not read again. */
   weights?: ParsedSafetensors;
@@ -28,12 +31,14 @@ export interface DetectorOptions {
 
 /**
  * Reads a weights file and parses its header, once: the metadata (class names, `trained`) and the tensors
- * then come from this one parse.
+ * then come from this one parse. A PyTorch `.pth` file (told by its content) is converted to safetensors
+ * first (`readWeightsBytes`).
  * @returns the parsed file; `source` is `file`, which error messages start with
  * @throws FileFormatError for a missing, unreadable or corrupt file
  */
 export async function readWeightsFile(file: string): Promise<ParsedSafetensors> {
-  return parseCheckpoint(await readInputFile(file), { source: file });
+  const { bytes } = await readWeightsBytes(file);
+  return parseCheckpoint(bytes, { source: file });
 }
 
 /**

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 
 import packageJson from '../package.json' with { type: 'json' };
 import { registerBenchCommand } from './commands/bench.js';
+import { registerConvertCommand } from './commands/convert.js';
 import { registerDetectCommand } from './commands/detect.js';
 import { registerEvalCommand } from './commands/eval.js';
 import { registerTrainCommand } from './commands/train.js';
@@ -28,5 +29,6 @@ export function createProgram(io: CommandIo): Command {
   registerBenchCommand(program, io);
   registerEvalCommand(program, io);
   registerTrainCommand(program, io);
+  registerConvertCommand(program, io);
   return program;
 }

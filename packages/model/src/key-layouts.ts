@@ -15,11 +15,25 @@ export interface KeyLayoutAdapter {
   toFile(state: StateDict, model: Module): StateDict;
 }
 
-const identity: KeyLayoutAdapter = { fromFile: (state) => state, toFile: (state) => state };
+/**
+ * zylo117 keys are edet's own. A PyTorch state dict also holds BN `num_batches_tracked` counters (a
+ * training-only statistic, as `torch.save(model.state_dict())` writes them): accepted and ignored, like the
+ * rwightman layout does, when the model has that BN's `running_var`.
+ */
+const zylo117Layout: KeyLayoutAdapter = {
+  fromFile(state, model) {
+    const counters = Object.keys(state).filter((key) => key.endsWith('.num_batches_tracked'));
+    if (counters.length === 0) return state;
+    const names = new Set(model.namedEntries().map((entry) => entry.name));
+    const ignored = new Set(counters.filter((key) => names.has(`${key.slice(0, -'num_batches_tracked'.length)}running_var`)));
+    return Object.fromEntries(Object.entries(state).filter(([key]) => !ignored.has(key)));
+  },
+  toFile: (state) => state,
+};
 
 /** Adapters by layout. */
 export const keyLayouts: Record<KeyLayout, KeyLayoutAdapter> = {
-  zylo117: identity,
+  zylo117: zylo117Layout,
   /** rwightman/efficientdet-pytorch `tf_efficientdet_d*` (see CHECKPOINTS.md). */
   rwightman: rwightmanLayout,
 };

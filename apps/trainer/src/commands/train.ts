@@ -106,7 +106,7 @@ export function registerTrainCommand(program: Command, io: CommandIo): void {
     .option('--seed <n>', 'seed of shuffling, augmentation and initialisation (default: random, recorded)', integerParser(0))
     .option('--out <dir>', `run folder for checkpoints, log and plot (default: ${RUNS_FOLDER}/<time>)`)
     .option('--resume [dir]', `continue a run from its checkpoint (a run folder or its ${CHECKPOINT_FILE}; default: --out or the latest run)`)
-    .option('--weights <file>', 'start from these weights (safetensors); a different class count re-initialises the class layer')
+    .option('--weights <file>', 'start from these weights (safetensors or PyTorch .pth); a different class count re-initialises the class layer')
     .option('--max-steps <n>', 'stop (with a checkpoint) once the run has made this many steps', integerParser(1))
     .addOption(new Option('--backend <name>', 'tfjs backend (default: wasm, falling back to cpu)').choices(NODE_BACKENDS))
     .option('--workers <n>', "worker threads computing a step's passes in parallel, 1 for this thread only (default: one per core, at most one per pass)", integerParser(1))

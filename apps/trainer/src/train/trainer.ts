@@ -14,7 +14,7 @@ import {
 
 import { describeDataset } from '../bundled-dataset.js';
 import { oneLineMessage } from '../errors.js';
-import { readInputFile } from '../files.js';
+import { readWeightsBytes } from '../weights-bytes.js';
 import type { CommandIo } from '../io.js';
 import { PLOT_FILE, plotTrainingLog } from './plot.js';
 import { ProgressBar } from './progress.js';
@@ -93,6 +93,11 @@ function printedEvents(io: CommandIo, progressBar: ProgressBar): TrainEvents {
   };
 }
 
+// `--weights` may be safetensors or a PyTorch .pth (converted in memory), as for detect and eval.
+async function readTrainingWeights(file: string): Promise<Uint8Array> {
+  return (await readWeightsBytes(file)).bytes;
+}
+
 /**
  * Trains (or resumes training) as `edet train` does: `@edet/train`'s `trainOnDataset`, with its events
  * printed (a progress bar on a terminal) and the loss/mAP plot drawn from the log at the end.
@@ -101,7 +106,7 @@ function printedEvents(io: CommandIo, progressBar: ProgressBar): TrainEvents {
 export async function runTraining(request: TrainRequest): Promise<TrainResult> {
   const { io, tty, plot: drawPlot, ...rest } = request;
   const progressBar = new ProgressBar(io.err, tty, undefined, tty ? process.stderr.columns : undefined);
-  const result: TrainResult = await trainOnDataset({ ...rest, events: printedEvents(io, progressBar), readWeights: readInputFile });
+  const result: TrainResult = await trainOnDataset({ ...rest, events: printedEvents(io, progressBar), readWeights: readTrainingWeights });
   if (drawPlot !== false) {
     const plot = join(result.out, PLOT_FILE);
     try {

@@ -1,0 +1,3 @@
+import { packageBuild } from '../../tooling/tsup.preset.js';
+
+export default packageBuild();
