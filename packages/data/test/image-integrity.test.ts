@@ -27,7 +27,7 @@ async function encodedImage(format: 'png' | 'jpeg', width = 48, height = 32): Pr
       context.fillRect(x, y, 4, 4);
     }
   }
-  return new Uint8Array(await canvas.encode(format));
+  return new Uint8Array(format === 'png' ? await canvas.encode('png') : await canvas.encode('jpeg'));
 }
 
 /** CRC-32 as PNG uses it, for building test files. */
