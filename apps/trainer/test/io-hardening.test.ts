@@ -118,6 +118,20 @@ describe('reading inputs', () => {
     expect(existsSync(join(folder, 'out'))).toBe(false);
   });
 
+  it('eval refuses a device or a folder as --gt/--dets, naming it, before reading', async () => {
+    const folder = scratch();
+    const gt = join(folder, 'gt.json');
+    writeFileSync(gt, JSON.stringify({ images: [{ id: 1, width: 10, height: 10 }], annotations: [], categories: [{ id: 1, name: 'a' }] }));
+    for (const [args, message] of [
+      [['--gt', '/dev/zero', '--dets', gt], '/dev/zero: is not a regular file'],
+      [['--gt', gt, '--dets', '/dev/zero'], '/dev/zero: is not a regular file'],
+      [['--gt', folder, '--dets', gt], `${folder}: is a directory, not a file`],
+    ] as const) {
+      const result = await runProgram(['eval', ...args]);
+      expect(String(result.error)).toContain(message);
+    }
+  });
+
   it('errors are typed: DataFileError for images, FileFormatError for weights', async () => {
     const folder = scratch();
     writeFileSync(join(folder, 'cut.png'), new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]));
@@ -188,6 +202,18 @@ describe('edet eval --data', () => {
     expect(report.images).toBe(1);
     expect(report.stats).toHaveLength(12);
   }, 60_000);
+});
+
+describe('edet eval --data: the image sizes the annotations state', () => {
+  it('fails naming the image id, the file and both sizes when the COCO JSON says another size', async () => {
+    const folder = scratch();
+    mkdirSync(join(folder, 'images'));
+    copyFileSync(sample, join(folder, 'images', 'a.jpg'));
+    const gt = { images: [{ id: 7, file_name: 'a.jpg', width: 320, height: 240 }], annotations: [], categories: [{ id: 1, name: 'RBC' }, { id: 2, name: 'WBC' }, { id: 3, name: 'Platelets' }] };
+    writeFileSync(join(folder, 'instances_val.json'), JSON.stringify(gt));
+    const result = await runProgram(['eval', '--data', folder, '--size', '128']);
+    expect(String(result.error)).toContain(`${join(folder, 'images', 'a.jpg')}: is 640x480, but the dataset says 320x240 for image 7`);
+  }, 30_000);
 });
 
 describe('a reader that goes away', () => {
