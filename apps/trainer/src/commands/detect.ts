@@ -69,8 +69,8 @@ export function registerDetectCommand(program: Command, io: CommandIo): void {
 
 /**
  * Runs detection on each image and reports it. Every input is read and decoded, and the output folder made,
- * before the model is built. Annotated images never replace an input file and never follow a link (see
- * `writeOutputFile`), so a bad file fails fast; then images go through the model one at a time to bound memory.
+ * before the model is built, so a bad file fails fast; then images go through the model one at a time to
+ * bound memory. Annotated images never replace an input file and never follow a link (`writeOutputFile`).
  */
 export async function runDetect(images: readonly string[], options: DetectOptions, io: CommandIo): Promise<ImageReport[]> {
   const files = images.length > 0 ? [...images] : sampleImages();
