@@ -1,6 +1,7 @@
 import { categoryMap, evaluateCoco, EVAL_PREDICT_OPTIONS, type CocoDataset, type CocoDetection } from '@edet/coco-eval';
 import { readCocoDataset, readCocoDetections } from '@edet/coco-eval/node';
 import { MAX_IMAGE_PIXELS } from '@edet/data';
+import { checkDatasetImages } from '@edet/data/node';
 import { Option, type Command } from 'commander';
 
 import { NODE_BACKENDS, startBackend, type NodeBackend } from '../backend.js';
@@ -134,8 +135,22 @@ export async function runEval(options: EvalOptions, io: CommandIo): Promise<Eval
     dataset = folder.dataset;
     gtFile = folder.annotationsFile;
     detsFile = 'the model detections';
-    // Check the ground truth before spending minutes on the model.
+    // Check the ground truth, and every image's header (readable, whole, the stated size), before spending
+    // minutes on the model.
     evaluateFiles(dataset, [], gtFile, detsFile);
+    await checkDatasetImages(
+      {
+        split: options.split ?? 'val',
+        samples: dataset.images.map((image, index) => ({
+          file: folder.imageFiles[index],
+          name: image.file_name ?? folder.imageFiles[index],
+          imageId: image.id,
+          width: image.width ?? 0,
+          height: image.height ?? 0,
+        })),
+      },
+      { maxPixels: options.maxPixels },
+    );
     const categories = categoryMap(dataset.categories);
     const backend = await startBackend(options.backend);
     // The model's classes are the dataset's categories, in id order: by name when no weights are given,

@@ -1,4 +1,4 @@
-import type { DetectionDataset } from '../dataset.js';
+import type { Sample } from '../dataset.js';
 import { DataError, DataFileError } from '../errors.js';
 import { inspectImage, MAX_IMAGE_PIXELS } from '../image-header.js';
 import { MAX_IMAGE_FILE_BYTES, readBoundedFile } from './read-bounded-file.js';
@@ -12,6 +12,12 @@ export interface ImageProblem {
   imageId: number;
   /** What is wrong, in words (`truncated JPEG: ...`, `is 640x480 pixels, but the annotations ... say 320x240`). */
   problem: string;
+}
+
+/** The images to check: a `DetectionDataset` (a loaded split), or any list of files with their declared sizes. */
+export interface ImageCheckSplit {
+  split: string;
+  samples: readonly Pick<Sample, 'file' | 'name' | 'imageId' | 'width' | 'height'>[];
 }
 
 /** Options of `findImageProblems` and `checkDatasetImages`. */
@@ -29,7 +35,7 @@ export interface ImageCheckOptions {
  * can find a bad image before its first epoch instead of in the middle of one.
  * @returns the problems found, in sample order (empty when every image is good)
  */
-export async function findImageProblems(dataset: DetectionDataset, options: ImageCheckOptions = {}): Promise<ImageProblem[]> {
+export async function findImageProblems(dataset: ImageCheckSplit, options: ImageCheckOptions = {}): Promise<ImageProblem[]> {
   const maxPixels = options.maxPixels ?? MAX_IMAGE_PIXELS;
   const limit = options.limit ?? Infinity;
   const problems: ImageProblem[] = [];
@@ -60,7 +66,7 @@ export async function findImageProblems(dataset: DetectionDataset, options: Imag
  * `findImageProblems`, as one error: resolves when every image of the split is good.
  * @throws DataError naming how many images are bad and the first three with their problems
  */
-export async function checkDatasetImages(dataset: DetectionDataset, options: ImageCheckOptions = {}): Promise<void> {
+export async function checkDatasetImages(dataset: ImageCheckSplit, options: ImageCheckOptions = {}): Promise<void> {
   const problems = await findImageProblems(dataset, options);
   if (problems.length === 0) return;
   const shown = problems.slice(0, 3).map(({ file, problem }) => `${file}: ${problem}`);

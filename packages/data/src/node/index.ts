@@ -7,5 +7,5 @@ export { DATASET_FORMATS, detectFormat, loadDatasetSplits, type DatasetFormat, t
 export { decodeImage, type DecodedImage, type DecodeOptions } from './decode-image.js';
 export { declaredSizeMismatch, readAndDecodeImage, readImageFile } from './read-image-file.js';
 export { MAX_IMAGE_FILE_BYTES, readBoundedFile, type BoundedReadOptions } from './read-bounded-file.js';
-export { checkDatasetImages, findImageProblems, type ImageCheckOptions, type ImageProblem } from './check-dataset-images.js';
+export { checkDatasetImages, findImageProblems, type ImageCheckOptions, type ImageCheckSplit, type ImageProblem } from './check-dataset-images.js';
 export { loadBatch, streamEpoch, type NodePipelineOptions } from './pipeline.js';

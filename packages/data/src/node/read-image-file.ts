@@ -29,7 +29,7 @@ export async function readImageFile(sample: Sample): Promise<RgbImage> {
 }
 
 /** Why a sample's declared size does not fit the image's, or `undefined` when it does (or none is declared). */
-export function declaredSizeMismatch(sample: Sample, width: number, height: number): string | undefined {
+export function declaredSizeMismatch(sample: Pick<Sample, 'name' | 'imageId' | 'width' | 'height'>, width: number, height: number): string | undefined {
   // 0 means the annotations do not say (COCO without width/height, VOC without <size>).
   if ((sample.width === 0 || sample.width === width) && (sample.height === 0 || sample.height === height)) return undefined;
   return `is ${width}x${height} pixels, but the annotations of image ${sample.imageId} (${sample.name}) say ${sample.width}x${sample.height}`;
