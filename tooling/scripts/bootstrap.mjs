@@ -12,9 +12,11 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const { packageManager } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 
-function run(command, args) {
-  console.log(`\n> ${command} ${args.join(' ')}`);
-  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', shell: process.platform === 'win32' });
+// Setup steps print to stderr (their stdout goes to fd 2), so that with `npm start --silent -- IMG --json`
+// stdout carries edet's JSON alone.
+function run(command, args, stdout = 2) {
+  console.error(`\n> ${command} ${args.join(' ')}`);
+  const result = spawnSync(command, args, { cwd: root, stdio: ['inherit', stdout, 'inherit'], shell: process.platform === 'win32' });
   if (result.status !== 0) process.exit(result.status ?? 1);
 }
 
@@ -29,11 +31,12 @@ if (task !== 'start' && task !== 'test') {
 pnpm('install', '--frozen-lockfile');
 pnpm('exec', 'turbo', 'run', 'build', '--output-logs=errors-only');
 if (task === 'start') {
-  pnpm('edet', 'detect', ...process.argv.slice(3));
+  // The built CLI itself, not `pnpm edet`, whose banner would go to stdout.
+  run(process.execPath, ['apps/trainer/dist/cli.js', 'detect', ...process.argv.slice(3)], 'inherit');
 } else {
   pnpm('exec', 'turbo', 'run', 'typecheck', '--output-logs=errors-only');
   run('node', ['tooling/scripts/ensure-chromium.mjs']);
-  pnpm('exec', 'vitest', 'run', ...process.argv.slice(3));
+  run('npx', ['--yes', packageManager, 'exec', 'vitest', 'run', ...process.argv.slice(3)], 'inherit');
   // The model packages' suites again, in headless Chromium on WebGL and WebGPU.
-  if (process.argv.length <= 3) pnpm('exec', 'vitest', 'run', '--config', 'vitest.browser.config.ts');
+  if (process.argv.length <= 3) run('npx', ['--yes', packageManager, 'exec', 'vitest', 'run', '--config', 'vitest.browser.config.ts'], 'inherit');
 }

@@ -4,7 +4,6 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { basename, isAbsolute, join, relative, resolve } from 'node:path';
 
 import * as tf from '@tensorflow/tfjs-core';
-import { decodeImage } from '@edet/data/node';
 import {
   EfficientDet,
   MODEL_MANIFEST_FILE,
@@ -18,7 +17,7 @@ import { readSafetensorsHeader } from '@edet/safetensors';
 
 import { parseClassNames } from './classes.js';
 import { CliError } from './errors.js';
-import { readInputFile } from './files.js';
+import { readImageInput, readInputFile } from './files.js';
 
 /** The weights file a bundled model folder holds. */
 export const BUNDLED_WEIGHTS_FILE = 'weights.safetensors';
@@ -180,7 +179,7 @@ export async function bundleModel(options: BundleModelOptions): Promise<BundleMo
   const inputSize = options.inputSize ?? trainedSize ?? efficientDetPreset(compoundCoef).inputSize;
   const evaluation = options.evaluationFile === undefined ? null : await readEvaluation(options.evaluationFile, options.evaluationSplit ?? 'val');
   const images = [];
-  for (const file of options.checkImages) images.push({ file, ...(await decodeImage(await readInputFile(file), file)) });
+  for (const file of options.checkImages) images.push({ file, ...(await readImageInput(file)) });
   if (images.length === 0) throw new CliError('no check images');
 
   log(`source: ${displayPath(sourceFile)} (${header.entries[0]?.dtype ?? 'empty'}, ${sourceBytes.length} bytes), ${classNames.length} classes: ${classNames.join(', ')}`);

@@ -1,9 +1,8 @@
 import { EVAL_PREDICT_OPTIONS, toCocoDetections, type CategoryMap, type CocoDataset, type CocoDetection } from '@edet/coco-eval';
-import { decodeImage } from '@edet/data/node';
 import { FileFormatError } from '@edet/tensor';
 import type { EfficientDet, PredictOptions, RgbImage } from '@edet/model';
 
-import { readInputFile } from './files.js';
+import { readImageInput } from './files.js';
 
 /** Options of `detectDataset`. */
 export interface DatasetDetectionOptions {
@@ -13,6 +12,8 @@ export interface DatasetDetectionOptions {
   predict?: Partial<PredictOptions>;
   /** Images decoded and passed to `model.detect` at a time; bounds memory. Default 1. */
   batch?: number;
+  /** The most pixels per image (default `MAX_IMAGE_PIXELS` of `@edet/data`). */
+  maxPixels?: number;
   /** Called after each batch. */
   progress?: (done: number, total: number) => void;
 }
@@ -39,10 +40,12 @@ export async function detectDataset(
     const decoded: RgbImage[] = [];
     for (const [offset, entry] of entries.entries()) {
       const file = options.imageFiles[start + offset];
-      const { image } = await decodeImage(await readInputFile(file), file);
+      const { image } = await readImageInput(file, options.maxPixels);
       // Boxes come back in decoded pixels and are scored against the JSON's; the two must be the same frame.
-      if ((entry.width !== undefined && entry.width !== image.width) || (entry.height !== undefined && entry.height !== image.height)) {
-        throw new FileFormatError(file, `is ${image.width}x${image.height}, but the dataset says ${entry.width}x${entry.height}`);
+      // A missing or 0 side is one the annotations do not state (VOC without <size>).
+      const differs = (declared: number | undefined, actual: number) => declared !== undefined && declared !== 0 && declared !== actual;
+      if (differs(entry.width, image.width) || differs(entry.height, image.height)) {
+        throw new FileFormatError(file, `is ${image.width}x${image.height}, but the dataset says ${entry.width}x${entry.height} for image ${entry.id}`);
       }
       decoded.push(image);
     }

@@ -1,4 +1,4 @@
-import { COCO90_LABELS, EfficientDet, isMarkedUntrained, parseCheckpoint } from '@edet/model';
+import { checkpointGeometry, COCO90_LABELS, EfficientDet, isMarkedUntrained, parseCheckpoint } from '@edet/model';
 import type { ParsedSafetensors } from '@edet/safetensors';
 import { FileFormatError } from '@edet/tensor';
 
@@ -83,7 +83,7 @@ export interface ModelChoice {
   weightsFile?: string;
   /** `--weights`, read and parsed once (`createChosenDetector` loads it without reading it again). */
   weights?: ParsedSafetensors;
-  /** Input side, when the weights say which (the bundled model's manifest does). */
+  /** Input side: `--size`, else what the weights say (their `input_size` metadata, the bundled model's manifest), else the preset's. */
   inputSize?: number;
   /** Set when the weights are the bundled model. */
   bundled?: BundledModel;
@@ -97,8 +97,10 @@ export interface ModelChoice {
 export interface ModelRequest {
   /** `--weights`. */
   weightsFile?: string;
-  /** `--coef`. */
-  compoundCoef: number;
+  /** `--coef` (wins over the weights' metadata); default: the weights' `compound_coef` metadata, else 0 (D0). */
+  compoundCoef?: number;
+  /** `--size`; default: the weights' `input_size` metadata (or the bundled model's), else the variant's preset. */
+  inputSize?: number;
   /** The class names asked for (`--classes`, or a dataset's categories); `undefined` when nothing asks. */
   classNames?: readonly string[];
   /** Where the bundled model is looked up (tests); the default is `BUNDLED_MODEL_DIRECTORY`. */
@@ -127,15 +129,24 @@ function classNamesOfWeights(weights: ParsedSafetensors): string[] {
  * @throws FileFormatError when the bundled model's manifest is present but broken
  */
 export async function chooseModel(request: ModelRequest): Promise<ModelChoice> {
-  const { compoundCoef } = request;
   if (request.weightsFile !== undefined) {
     // Read and parsed here, once: a bad file fails before any other work, and the model loads this parse.
     const weights = await readWeightsFile(request.weightsFile);
+    const recorded = checkpointGeometry(weights.header.metadata, request.weightsFile);
     const classNames = request.classNames === undefined ? classNamesOfWeights(weights) : [...request.classNames];
-    return { compoundCoef, classNames, weightsFile: request.weightsFile, weights, description: request.weightsFile };
+    return {
+      compoundCoef: request.compoundCoef ?? recorded.compoundCoef ?? 0,
+      classNames,
+      weightsFile: request.weightsFile,
+      weights,
+      inputSize: request.inputSize ?? recorded.inputSize,
+      description: request.weightsFile,
+    };
   }
+  const compoundCoef = request.compoundCoef ?? 0;
   const untrained = (untrainedReason: string): ModelChoice => ({
     compoundCoef,
+    inputSize: request.inputSize,
     classNames: [...(request.classNames ?? COCO90_LABELS)],
     untrainedReason,
     description: `untrained (seed ${DEFAULT_SEED})`,
@@ -154,7 +165,7 @@ export async function chooseModel(request: ModelRequest): Promise<ModelChoice> {
     compoundCoef,
     classNames: [...manifest.labels],
     weightsFile: bundled.weightsFile,
-    inputSize: manifest.inputSize,
+    inputSize: request.inputSize ?? manifest.inputSize,
     bundled,
     description: `${manifest.name} (bundled)`,
   };

@@ -3,7 +3,7 @@ export type Box = [number, number, number, number, number];
 
 /** One image of a dataset split and its boxes. */
 export interface Sample {
-  /** Absolute path of the image file. */
+  /** Path of the image file: under the dataset folder as it was given (relative to the working folder, or absolute). */
   file: string;
   /** The name the annotations use (`BloodImage_00000.jpg`), for messages. */
   name: string;

@@ -31,4 +31,5 @@ export {
   type PipelineOptions,
 } from './pipeline.js';
 export { formatFromExtension, sniffImageFormat, type ImageFormat } from './image-format.js';
+export { inspectImage, MAX_IMAGE_PIXELS, type ImageHeader } from './image-header.js';
 export { rgbaToRgb, toRgba } from './pixels.js';

@@ -17,6 +17,7 @@ import { InvalidArgumentError, Module, checkOptionalBoolean, checkOptionsObject,
 import { type EfficientDetConfig, type ResolvedEfficientDetConfig, resolveConfig } from './config.js';
 import { type LoadCheckpointOptions, type SaveCheckpointOptions, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import type { KeyLayout } from './key-layouts.js';
+import { geometryMetadata } from './checkpoint-metadata.js';
 import { type LossOptions, type LossParts, detectionLoss } from './detection-loss.js';
 import { checkTargets } from './targets-check.js';
 import { checkLossOptions } from './loss-options-check.js';
@@ -273,9 +274,13 @@ export class EfficientDet extends Module {
     return loadCheckpoint(this, file, options);
   }
 
-  /** Serialises the weights to safetensors bytes (official key layout and F32 unless told otherwise). */
+  /**
+   * Serialises the weights to safetensors bytes (official key layout and F32 unless told otherwise). The
+   * header's metadata records `compound_coef` and `input_size` (`options.metadata` can override them).
+   */
   saveSafetensors(options: SaveCheckpointOptions = {}): Promise<Uint8Array> {
-    return saveCheckpoint(this, options);
+    // The variant and input side go with the weights, so that a loader runs them as trained (`checkpointGeometry`).
+    return saveCheckpoint(this, { ...options, metadata: { ...geometryMetadata(this.config), ...options.metadata } });
   }
 
   /** Anchors of an input size, computed once per size. */

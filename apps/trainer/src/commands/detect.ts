@@ -1,21 +1,21 @@
-import { mkdir, writeFile } from 'node:fs/promises';
-import { relative, resolve } from 'node:path';
+import { mkdir } from 'node:fs/promises';
 
 import { Option, type Command } from 'commander';
-import { decodeImage } from '@edet/data/node';
+import { MAX_IMAGE_PIXELS } from '@edet/data';
 import { modelScopeNotice, type PredictOptions } from '@edet/model';
 
 import { NODE_BACKENDS, startBackend, type NodeBackend } from '../backend.js';
 import { labeller, loadClassNames } from '../classes.js';
 import { CliError, oneLineMessage } from '../errors.js';
 import { annotateImage } from '../draw/annotate.js';
-import { readInputFile } from '../files.js';
+import { readImageInput } from '../files.js';
 import { formatJsonReport, toImageReport, type ImageReport } from '../format/json.js';
 import { formatDetectionTable } from '../format/table.js';
 import { encodeCanvas } from '../image/encode.js';
 import type { CommandIo } from '../io.js';
 import { chooseModel, createChosenDetector } from '../model.js';
-import { integerParser, parseFraction, parseLimit } from '../options.js';
+import { integerParser, parseFraction, parseInputSize, parseLimit } from '../options.js';
+import { InputFiles, writeOutputFile } from '../output-files.js';
 import { OutputNames } from '../output-names.js';
 import { sampleImages } from '../samples.js';
 
@@ -27,7 +27,12 @@ export interface DetectOptions {
   weights?: string;
   /** `coco90` or a class-names file; default: the bundled model's classes, or with `weights` the file's `classes` metadata, else coco90. */
   classes?: string;
-  coef: number;
+  /** EfficientDet variant; default: the weights' `compound_coef` metadata, else 0. */
+  coef?: number;
+  /** Input side; default: the weights' `input_size` metadata (or the bundled model's), else the variant's. */
+  size?: number;
+  /** The most pixels an input image may have (default `MAX_IMAGE_PIXELS`). */
+  maxPixels?: number;
   scoreThreshold: number;
   iouThreshold: number;
   nms: (typeof NMS_MODES)[number];
@@ -46,7 +51,9 @@ export function registerDetectCommand(program: Command, io: CommandIo): void {
     .argument('[images...]', 'JPEG or PNG files (default: the bundled sample images)')
     .option('--weights <file>', 'safetensors checkpoint, zylo117 or rwightman keys (default: the bundled BCCD D0 model)')
     .option('--classes <list>', "class names: coco90, or a file (JSON array, or one name per line) (default: the bundled model's; with --weights, the file's classes metadata, else coco90)")
-    .option('--coef <n>', 'EfficientDet variant, 0 for D0 (must match the weights)', integerParser(0), 0)
+    .option('--coef <n>', "EfficientDet variant, 0 for D0 (default: the weights' compound_coef metadata, else 0)", integerParser(0))
+    .option('--size <n>', "input side, a multiple of 128 (default: the weights' input_size metadata, else the variant's, 512 for D0)", parseInputSize)
+    .option('--max-pixels <n>', `refuse images with more pixels than this (default: ${MAX_IMAGE_PIXELS})`, integerParser(1))
     .option('--score-threshold <s>', 'keep detections scoring above this', parseFraction, 0.2)
     .option('--iou-threshold <t>', 'NMS overlap threshold', parseFraction, 0.2)
     .addOption(new Option('--nms <mode>', 'non-maximum suppression').choices(NMS_MODES).default('per-class'))
@@ -62,27 +69,31 @@ export function registerDetectCommand(program: Command, io: CommandIo): void {
 
 /**
  * Runs detection on each image and reports it. Every input is read and decoded, and the output folder made,
- * before the model is built, so a bad file fails fast; then images go through the model one at a time to bound memory.
+ * before the model is built, so a bad file fails fast; then images go through the model one at a time to
+ * bound memory. Annotated images never replace an input file and never follow a link (`writeOutputFile`).
  */
 export async function runDetect(images: readonly string[], options: DetectOptions, io: CommandIo): Promise<ImageReport[]> {
   const files = images.length > 0 ? [...images] : sampleImages();
   const choice = await chooseModel({
     weightsFile: options.weights,
     compoundCoef: options.coef,
+    inputSize: options.size,
     classNames: options.classes === undefined ? undefined : await loadClassNames(options.classes),
   });
   const names = choice.classNames;
   const labelOf = labeller(names);
   const decoded = [];
-  for (const file of files) decoded.push({ file, ...(await decodeImage(await readInputFile(file), file)) });
+  for (const file of files) decoded.push({ file, ...(await readImageInput(file, options.maxPixels)) });
 
-  const outputDirectory = resolve(options.out);
   try {
-    await mkdir(outputDirectory, { recursive: true });
+    await mkdir(options.out, { recursive: true });
   } catch (error) {
     throw new CliError(`cannot create the output folder ${options.out} (${oneLineMessage(error)})`);
   }
-  const outputNames = new OutputNames(outputDirectory);
+  // No output may land on an input: `--out .` next to the images, or a link to one, gets another name.
+  const inputs = new InputFiles([...files, options.weights, options.classes]);
+  // Paths printed as the user gave them: `--out /abs` prints absolute paths, `--out out` relative ones.
+  const outputNames = new OutputNames(options.out, inputs);
 
   const backend = await startBackend(options.backend);
   const notice = (line: string) => io.err(`edet: ${line}\n`);
@@ -98,7 +109,7 @@ export async function runDetect(images: readonly string[], options: DetectOption
   const progress = options.json ? io.err : io.out;
   const reports: ImageReport[] = [];
   try {
-    if (!options.json) io.out(`backend: ${backend}, model: D${options.coef}, ${names.length} classes, weights: ${choice.description}\n`);
+    if (!options.json) io.out(`backend: ${backend}, model: D${choice.compoundCoef}, ${names.length} classes, weights: ${choice.description}\n`);
     // A model knows only its classes: say so, or its boxes on a photo of anything else look like detections.
     const scope = choice.bundled === undefined ? undefined : modelScopeNotice(choice.bundled.manifest);
     if (scope !== undefined) notice(`note: ${scope}`);
@@ -108,8 +119,8 @@ export async function runDetect(images: readonly string[], options: DetectOption
       if (!options.json) io.out(`${formatDetectionTable(file, detections, labelOf)}\n`);
       const output = outputNames.next(file, format);
       const canvas = annotateImage(image, detections, { labelOf });
-      await writeFile(output.path, await encodeCanvas(canvas, output.format));
-      progress(`annotated: ${relative(process.cwd(), output.path) || output.path}\n`);
+      await writeOutputFile(output.path, await encodeCanvas(canvas, output.format), inputs);
+      progress(`annotated: ${output.path}\n`);
     }
   } finally {
     model.dispose();

@@ -1,14 +1,16 @@
-import { writeFile } from 'node:fs/promises';
-
 import { categoryMap, evaluateCoco, EVAL_PREDICT_OPTIONS, type CocoDataset, type CocoDetection } from '@edet/coco-eval';
-import { openDatasetFolder, readCocoDataset, readCocoDetections } from '@edet/coco-eval/node';
+import { readCocoDataset, readCocoDetections } from '@edet/coco-eval/node';
+import { MAX_IMAGE_PIXELS } from '@edet/data';
+import { checkDatasetImages } from '@edet/data/node';
 import { Option, type Command } from 'commander';
 
 import { NODE_BACKENDS, startBackend, type NodeBackend } from '../backend.js';
 import { CliError, oneLineMessage } from '../errors.js';
 import type { CommandIo } from '../io.js';
 import { chooseModel, createChosenDetector } from '../model.js';
-import { integerParser, parseFraction } from '../options.js';
+import { integerParser, parseFraction, parseInputSize } from '../options.js';
+import { InputFiles, writeOutputFile } from '../output-files.js';
+import { openEvalDataset } from '../eval-dataset.js';
 import { detectDataset } from '../dataset-detections.js';
 import { countObjects, formatEvalTables, toEvalReport, type EvalReport } from '../format/eval-report.js';
 
@@ -22,7 +24,12 @@ export interface EvalOptions {
   data?: string;
   split?: string;
   weights?: string;
+  /** EfficientDet variant; default: the weights' `compound_coef` metadata, else 0. */
   coef?: number;
+  /** Input side; default: the weights' `input_size` metadata (or the bundled model's), else the variant's. */
+  size?: number;
+  /** The most pixels an image may have (default `MAX_IMAGE_PIXELS`). */
+  maxPixels?: number;
   scoreThreshold?: number;
   batch?: number;
   backend?: NodeBackend;
@@ -32,11 +39,13 @@ export interface EvalOptions {
 }
 
 /** Options that only mean something when the model runs, i.e. with `--data`. */
-const MODEL_OPTIONS = ['split', 'weights', 'coef', 'scoreThreshold', 'batch', 'backend', 'saveDetections'] as const;
+const MODEL_OPTIONS = ['split', 'weights', 'coef', 'size', 'maxPixels', 'scoreThreshold', 'batch', 'backend', 'saveDetections'] as const;
 const FLAG_NAMES: Record<(typeof MODEL_OPTIONS)[number], string> = {
   split: '--split',
   weights: '--weights',
   coef: '--coef',
+  size: '--size',
+  maxPixels: '--max-pixels',
   scoreThreshold: '--score-threshold',
   batch: '--batch',
   backend: '--backend',
@@ -50,10 +59,12 @@ export function registerEvalCommand(program: Command, io: CommandIo): void {
     .description('COCO bbox evaluation (AP, AP50, ..., AR100 as pycocotools): of a results file, or of the model on a dataset')
     .option('--gt <file>', 'ground-truth COCO JSON (with --dets)')
     .option('--dets <file>', 'COCO results JSON, [{image_id, category_id, bbox: [x, y, w, h], score}] (with --gt)')
-    .option('--data <dir>', 'dataset folder (images/ + instances_<split>.json): run the model over it and evaluate')
+    .option('--data <dir>', 'dataset folder, COCO (images/ + instances_<split>.json) or Pascal VOC (Annotations/ + JPEGImages/), as edet train reads: run the model over it and evaluate')
     .option('--split <name>', 'with --data: which instances_<split>.json (default: val)')
     .option('--weights <file>', "with --data: safetensors checkpoint (default: the bundled BCCD D0 model, when the dataset's categories are its classes)")
-    .option('--coef <n>', 'with --data: EfficientDet variant, 0 for D0 (default: 0)', integerParser(0))
+    .option('--coef <n>', "with --data: EfficientDet variant, 0 for D0 (default: the weights' compound_coef metadata, else 0)", integerParser(0))
+    .option('--size <n>', "with --data: input side, a multiple of 128 (default: the weights' input_size metadata, else the variant's)", parseInputSize)
+    .option('--max-pixels <n>', `with --data: refuse images with more pixels than this (default: ${MAX_IMAGE_PIXELS})`, integerParser(1))
     .option('--score-threshold <s>', `with --data: keep detections scoring above this (default: ${EVAL_PREDICT_OPTIONS.scoreThreshold})`, parseFraction)
     .option('--batch <n>', 'with --data: images decoded and run at a time (default: 8)', integerParser(1))
     .addOption(new Option('--backend <name>', 'with --data: tfjs backend (default: wasm, falling back to cpu)').choices(NODE_BACKENDS))
@@ -78,14 +89,10 @@ function checkForm(options: EvalOptions): 'files' | 'data' {
   return 'files';
 }
 
-/** Writes a COCO results file, one detection per line. */
-async function saveDetections(path: string, detections: readonly CocoDetection[]): Promise<void> {
+/** Writes a COCO results file, one detection per line, atomically and never over one of `inputs`. */
+async function saveDetections(path: string, detections: readonly CocoDetection[], inputs: InputFiles): Promise<void> {
   const text = detections.length === 0 ? '[]\n' : `[\n${detections.map((detection) => JSON.stringify(detection)).join(',\n')}\n]\n`;
-  try {
-    await writeFile(path, text);
-  } catch (error) {
-    throw new CliError(`cannot write ${path} (${oneLineMessage(error)})`);
-  }
+  await writeOutputFile(path, text, inputs);
 }
 
 /** Evaluates, naming the file at fault when the detections do not fit the ground truth. */
@@ -120,18 +127,36 @@ export async function runEval(options: EvalOptions, io: CommandIo): Promise<Eval
     dataset = await readCocoDataset(gtFile);
     detections = await readCocoDetections(detsFile);
   } else {
-    const folder = await openDatasetFolder(options.data!, options.split ?? 'val');
+    const folder = await openEvalDataset(options.data!, options.split ?? 'val');
+    const inputs = new InputFiles([folder.annotationsFile, options.weights, ...folder.imageFiles]);
+    // Refused before minutes of detection, not after.
+    const clash = options.saveDetections === undefined ? undefined : inputs.inputAt(options.saveDetections);
+    if (clash !== undefined) throw new CliError(`refusing to write ${options.saveDetections}: it is the input ${clash}; choose another --save-detections file`);
     dataset = folder.dataset;
     gtFile = folder.annotationsFile;
     detsFile = 'the model detections';
-    // Check the ground truth before spending minutes on the model.
+    // Check the ground truth, and every image's header (readable, whole, the stated size), before spending
+    // minutes on the model.
     evaluateFiles(dataset, [], gtFile, detsFile);
+    await checkDatasetImages(
+      {
+        split: options.split ?? 'val',
+        samples: dataset.images.map((image, index) => ({
+          file: folder.imageFiles[index],
+          name: image.file_name ?? folder.imageFiles[index],
+          imageId: image.id,
+          width: image.width ?? 0,
+          height: image.height ?? 0,
+        })),
+      },
+      { maxPixels: options.maxPixels },
+    );
     const categories = categoryMap(dataset.categories);
-    const coef = options.coef ?? 0;
     const backend = await startBackend(options.backend);
     // The model's classes are the dataset's categories, in id order: by name when no weights are given,
     // so that the bundled model is evaluated only on its own classes.
-    const choice = await chooseModel({ weightsFile: options.weights, compoundCoef: coef, classNames: categories.names });
+    const choice = await chooseModel({ weightsFile: options.weights, compoundCoef: options.coef, inputSize: options.size, classNames: categories.names });
+    const coef = choice.compoundCoef;
     const model = await createChosenDetector(choice, (line) => io.err(`edet: ${line}\n`));
     try {
       progress(`backend: ${backend}, model: D${coef}, ${categories.size} classes, weights: ${choice.description}, ${dataset.images.length} images\n`);
@@ -140,10 +165,11 @@ export async function runEval(options: EvalOptions, io: CommandIo): Promise<Eval
         imageFiles: folder.imageFiles,
         predict: { scoreThreshold: options.scoreThreshold ?? EVAL_PREDICT_OPTIONS.scoreThreshold },
         batch: options.batch ?? 8,
+        maxPixels: options.maxPixels,
         progress: (done, total) => progress(`detected ${done}/${total} images\n`),
       });
       progress(`${detections.length} detections in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
-      if (options.saveDetections !== undefined) await saveDetections(options.saveDetections, detections);
+      if (options.saveDetections !== undefined) await saveDetections(options.saveDetections, detections, inputs);
     } finally {
       model.dispose();
     }

@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 
 import { DataError } from '../errors.js';
 
@@ -21,10 +21,13 @@ export function isFile(path: string): boolean {
   }
 }
 
-/** A path as the user would write it: relative to the working folder when shorter. */
+/**
+ * A path for messages: as the user gave it (paths under a dataset folder are built from the folder as given),
+ * so an absolute path stays absolute and a relative one relative. Kept as a function so that every message
+ * names files one way.
+ */
 export function displayPath(path: string): string {
-  const fromHere = relative(process.cwd(), path);
-  return fromHere !== '' && fromHere.length < path.length ? fromHere : path;
+  return path;
 }
 
 /**

@@ -1,5 +1,3 @@
-import { resolve } from 'node:path';
-
 import type { DetectionDataset } from '../dataset.js';
 import { DataError } from '../errors.js';
 import { findCocoAnnotations, loadCocoDataset } from './coco.js';
@@ -44,7 +42,8 @@ export function detectFormat(root: string, split: string): DatasetFormat {
  * classes. Every problem with the folder or its files is a one-line `DataError`.
  */
 export function loadDatasetSplits(options: DatasetOptions): DatasetSplits {
-  const root = resolve(options.data);
+  // Kept as given (not resolved), so that messages name files as the user wrote them.
+  const root = options.data;
   const format = options.format ?? detectFormat(root, options.split);
   if (!isDirectory(root) && !isFile(root)) throw new DataError(`dataset ${displayPath(root)} does not exist`);
   const load = format === 'coco' ? loadCocoDataset : loadVocDataset;
