@@ -1,9 +1,7 @@
-import { checkpointGeometry, COCO90_LABELS, EfficientDet, isMarkedUntrained, parseCheckpoint } from '@edet/model';
+import { checkpointClassNames, checkpointGeometry, classCountFromWeights, COCO90_LABELS, EfficientDet, isMarkedUntrained, parseCheckpoint } from '@edet/model';
 import type { ParsedSafetensors } from '@edet/safetensors';
-import { FileFormatError } from '@edet/tensor';
 
 import { readBundledModel, type BundledModel } from './bundled-model.js';
-import { parseClassNames } from './classes.js';
 import { readWeightsBytes } from './weights-bytes.js';
 
 /** The seed of the untrained fallback weights, so that runs with them repeat exactly. */
@@ -108,22 +106,22 @@ export interface ModelRequest {
 }
 
 /**
- * The class names a weights file carries in its `classes` metadata (`edet train` and the bundled model
- * write it), or COCO's 90, which the official checkpoints use and do not name.
+ * The class names of a weights file: its `classes` metadata (`edet train` and the bundled model write it);
+ * without that, as many classes as its class head has: COCO's names for 90 (the official checkpoints),
+ * else `class 0`, `class 1`, ... (a PyTorch state dict of a user's own training run).
  * @throws FileFormatError when the metadata names classes but is not a class list
  */
 function classNamesOfWeights(weights: ParsedSafetensors): string[] {
-  const classes = weights.header.metadata.classes;
-  if (classes === undefined) return [...COCO90_LABELS];
-  const source = `${weights.source} (metadata "classes")`;
-  // Always written as a JSON array: anything else is a damaged header, not a one-line class list.
-  if (!classes.trimStart().startsWith('[')) throw new FileFormatError(source, 'expected a JSON array of class-name strings');
-  return parseClassNames(classes, source);
+  const named = checkpointClassNames(weights);
+  if (named !== undefined) return named;
+  const count = classCountFromWeights(weights);
+  if (count === undefined || count === COCO90_LABELS.length) return [...COCO90_LABELS];
+  return Array.from({ length: count }, (_, id) => `class ${id}`);
 }
 
 /**
  * Decides which weights a command runs. A `--weights` file always wins (class names default to those in
- * its metadata, else COCO's 90, as the official checkpoints use). Without one, the bundled model (BCCD D0) is used whenever nothing asks
+ * its metadata, else as many as its class head has: COCO's 90 names for the official checkpoints). Without one, the bundled model (BCCD D0) is used whenever nothing asks
  * for something else: the same variant, and no class names or exactly its class names. Otherwise the
  * model gets seeded untrained weights, with a reason for the notice.
  * @throws FileFormatError when the bundled model's manifest is present but broken

@@ -25,7 +25,7 @@ const NMS_MODES = ['per-class', 'agnostic', 'soft'] as const;
 /** The parsed options of `edet detect`. */
 export interface DetectOptions {
   weights?: string;
-  /** `coco90` or a class-names file; default: the bundled model's classes, or with `weights` the file's `classes` metadata, else coco90. */
+  /** `coco90` or a class-names file; default: the bundled model's classes, or with `weights` the file's `classes` metadata, else as many as its class head has (COCO's names for 90). */
   classes?: string;
   /** EfficientDet variant; default: the weights' `compound_coef` metadata, else 0. */
   coef?: number;
@@ -49,8 +49,8 @@ export function registerDetectCommand(program: Command, io: CommandIo): void {
     .command('detect')
     .description('detect objects in JPEG/PNG images; print a table (or JSON) and write annotated copies')
     .argument('[images...]', 'JPEG or PNG files (default: the bundled sample images)')
-    .option('--weights <file>', 'safetensors checkpoint, zylo117 or rwightman keys (default: the bundled BCCD D0 model)')
-    .option('--classes <list>', "class names: coco90, or a file (JSON array, or one name per line) (default: the bundled model's; with --weights, the file's classes metadata, else coco90)")
+    .option('--weights <file>', 'safetensors or PyTorch .pth checkpoint, zylo117 or rwightman keys (default: the bundled BCCD D0 model)')
+    .option('--classes <list>', "class names: coco90, or a file (JSON array, or one name per line) (default: the bundled model's; with --weights, the file's classes metadata, else as many as its class head has: coco90 for 90, else class 0, class 1, ...)")
     .option('--coef <n>', "EfficientDet variant, 0 for D0 (default: the weights' compound_coef metadata, else 0)", integerParser(0))
     .option('--size <n>', "input side, a multiple of 128 (default: the weights' input_size metadata, else the variant's, 512 for D0)", parseInputSize)
     .option('--max-pixels <n>', `refuse images with more pixels than this (default: ${MAX_IMAGE_PIXELS})`, integerParser(1))

@@ -61,7 +61,7 @@ export function registerEvalCommand(program: Command, io: CommandIo): void {
     .option('--dets <file>', 'COCO results JSON, [{image_id, category_id, bbox: [x, y, w, h], score}] (with --gt)')
     .option('--data <dir>', 'dataset folder, COCO (images/ + instances_<split>.json) or Pascal VOC (Annotations/ + JPEGImages/), as edet train reads: run the model over it and evaluate')
     .option('--split <name>', 'with --data: which instances_<split>.json (default: val)')
-    .option('--weights <file>', "with --data: safetensors checkpoint (default: the bundled BCCD D0 model, when the dataset's categories are its classes)")
+    .option('--weights <file>', "with --data: safetensors or PyTorch .pth checkpoint (default: the bundled BCCD D0 model, when the dataset's categories are its classes)")
     .option('--coef <n>', "with --data: EfficientDet variant, 0 for D0 (default: the weights' compound_coef metadata, else 0)", integerParser(0))
     .option('--size <n>', "with --data: input side, a multiple of 128 (default: the weights' input_size metadata, else the variant's)", parseInputSize)
     .option('--max-pixels <n>', `with --data: refuse images with more pixels than this (default: ${MAX_IMAGE_PIXELS})`, integerParser(1))
