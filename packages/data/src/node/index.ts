@@ -6,4 +6,5 @@ export { isVocFolder, loadVocDataset, vocSplitFile } from './voc.js';
 export { DATASET_FORMATS, detectFormat, loadDatasetSplits, type DatasetFormat, type DatasetOptions, type DatasetSplits } from './load.js';
 export { decodeImage, type DecodedImage } from './decode-image.js';
 export { readImageFile } from './read-image-file.js';
+export { parseImageHeader, readImageHeader, type ImageHeader } from './image-header.js';
 export { loadBatch, streamEpoch, type NodePipelineOptions } from './pipeline.js';
