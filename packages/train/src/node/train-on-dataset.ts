@@ -303,7 +303,7 @@ async function trainInFolder(setup: RunSetup): Promise<TrainResult> {
     if (!resumed && config.weights !== null) {
       const readWeights = request.readWeights ?? (async (path: string) => new Uint8Array(await readFile(path)));
       const loaded = loadInitialWeights(model, await readWeights(config.weights), config.weights);
-      if (loaded.fileClasses !== undefined) notice(classChangeNotice(displayPath(config.weights), loaded.fileClasses, train.classNames.length));
+      if (loaded.fileClasses !== undefined) notice(classChangeNotice(show(config.weights), loaded.fileClasses, train.classNames.length));
     }
     if (config.ema !== null) ema = new WeightEma(model, config.ema);
     const dropConnect = new DropConnectRandom(model, config.seed);
