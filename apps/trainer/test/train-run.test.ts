@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -64,7 +65,12 @@ describe('checkpoints', () => {
         bestMap: null,
       },
     });
-    expect(json.files).toEqual({ state: 'state-0000001.safetensors', weights: WEIGHTS_FILE });
+    const hashOf = (name: string) => createHash('sha256').update(readFileSync(join(folder, name))).digest('hex');
+    expect(json.files).toEqual({
+      state: 'state-0000001.safetensors',
+      weights: WEIGHTS_FILE,
+      sha256: { state: hashOf('state-0000001.safetensors'), weights: hashOf(WEIGHTS_FILE) },
+    });
     expect(readdirSync(folder).sort()).toEqual([CHECKPOINT_FILE, 'state-0000001.safetensors', WEIGHTS_FILE]);
     const read = await readCheckpointJson(join(folder, CHECKPOINT_FILE));
     expect(read).toEqual(json);

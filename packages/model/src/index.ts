@@ -22,3 +22,4 @@ export * from './train-step.js';
 export * from './backends/backend-loader.js';
 export * from './backends/use-backend.js';
 export * from './loss-gradients.js';
+export * from './variable-grads.js';

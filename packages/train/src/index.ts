@@ -7,6 +7,7 @@ export * from './schedule.js';
 export * from './optimizer.js';
 export * from './decay-filter.js';
 export * from './micro-batch.js';
+export * from './run-limits.js';
 export * from './ema.js';
 export * from './nan-guard.js';
 export * from './stop-signal.js';

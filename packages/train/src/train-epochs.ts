@@ -71,8 +71,13 @@ export interface EpochLoop {
   validate?(): Promise<ValidationResult>;
   /** The validation after epoch `epoch` is done. */
   onValidation?(epoch: number, result: ValidationResult): void;
-  /** Saves a checkpoint of `state` (on a stop; epoch ends go through `onEpoch`). */
-  save(reason: StopReason): Promise<void>;
+  /**
+   * Save a checkpoint every this many steps within an epoch (epoch ends always save), so that a kill loses
+   * at most that many steps; default: only at epoch ends.
+   */
+  saveEvery?: number;
+  /** Saves a checkpoint of `state` (on a stop, or every `saveEvery` steps; epoch ends go through `onEpoch`). */
+  save(reason: StopReason | 'save-every'): Promise<void>;
   /** A step is done. */
   onStep?(report: StepReport): void;
   /** An epoch is done (`improved`: its mAP is the best so far); saves its checkpoint. */
@@ -189,6 +194,7 @@ export async function trainEpochs(loop: EpochLoop, state: RunState): Promise<Epo
         await saveAndStop();
         break;
       }
+      if (loop.saveEvery !== undefined && loop.saveEvery > 0 && state.progress.step % loop.saveEvery === 0) await loop.save('save-every');
     }
     waitStart = performance.now();
   }

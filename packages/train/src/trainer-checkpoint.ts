@@ -30,8 +30,13 @@ export interface CheckpointJson<Config = unknown> {
   format: typeof CHECKPOINT_FORMAT;
   version: typeof CHECKPOINT_VERSION;
   savedAt: string;
-  /** Why it was written: end of an epoch, an interrupt, or the step limit reached. */
-  reason: 'epoch' | 'interrupt' | 'max-steps';
+  /** Why it was written: end of an epoch, an interrupt (Ctrl-C, SIGTERM, SIGHUP), the step limit reached, or `saveEvery` steps done. */
+  reason: 'epoch' | 'interrupt' | 'max-steps' | 'save-every';
+  /**
+   * The run's settings outside `config` that a resumed run keeps unless told otherwise: validate every
+   * `evalEvery` epochs, save every `saveEvery` steps (0: at epoch ends only). Absent in older checkpoints.
+   */
+  session?: { evalEvery: number; saveEvery: number };
   config: Config;
   classNames: string[];
   categoryIds: number[];
@@ -43,7 +48,12 @@ export interface CheckpointJson<Config = unknown> {
   ema: { decay: number; updates: number } | null;
   /** Best validation mAP so far (null without evaluation). */
   bestMap: number | null;
-  files: { state: string; weights: string };
+  /**
+   * The checkpoint's other files, beside it, and the SHA-256 (hex) of each as written with this JSON (absent
+   * in checkpoints of older versions): a resume checks them, so a state or weights file of another step
+   * (a run killed between two renames) or a damaged one is found.
+   */
+  files: { state: string; weights: string; sha256?: { state: string; weights: string } };
 }
 
 /** What a checkpoint is written from. */

@@ -99,7 +99,9 @@ async function expectWorkerErrorReported(workers: GradientWorkers, model: Effici
   const optimizer = new AdamW({ learningRate: 1e-3 });
   const bad = [targets[0], tf.tensor2d([[30, 30, 100, 110, 7]])];
   const before = snapshot(model);
+  const tensors = tf.memory().numTensors;
   await expect(parallelTrainStep(workers, model, optimizer, x, bad, { channelsLast: true, microBatch: 1, step: 0 })).rejects.toThrow(/class/i);
+  expect(tf.memory().numTensors).toBe(tensors);
   const after = snapshot(model);
   for (const [name, values] of before) expect(maxDifference(values, after.get(name)!)).toBe(0);
   const result = await parallelTrainStep(workers, model, optimizer, x, targets, { channelsLast: true, microBatch: 1, step: 1 });

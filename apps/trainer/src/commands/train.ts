@@ -1,13 +1,13 @@
 import { writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 
 import { CommanderError, InvalidArgumentError, Option, type Command } from 'commander';
 import { randomSeed } from '@edet/data';
 import { DATASET_FORMATS, type DatasetFormat, detectFormat, displayPath } from '@edet/data/node';
 import { efficientDetPreset } from '@edet/model';
-import { OPTIMIZERS, type OptimizerName, defaultMicroBatch, defaultWeightDecay } from '@edet/train';
-import { CHECKPOINT_FILE, type RunConfig, WEIGHTS_FILE, latestRun, readCheckpointJson, readLog } from '@edet/train/node';
+import { MAX_TRAIN_SIZE, OPTIMIZERS, type OptimizerName, checkRunSizes, defaultMicroBatch, defaultWeightDecay } from '@edet/train';
+import { CHECKPOINT_FILE, type RunConfig, WEIGHTS_FILE, latestRun, readCheckpointJson, readLog, signalExitCode } from '@edet/train/node';
 
 import { NODE_BACKENDS, startBackend, type NodeBackend } from '../backend.js';
 import { BUNDLED_DATASET } from '../bundled-dataset.js';
@@ -49,6 +49,10 @@ export interface TrainOptions {
   syncBn: boolean;
   augment: boolean;
   evalEvery: number;
+  /** Steps between checkpoints within an epoch (0: at epoch ends only). */
+  saveEvery?: number;
+  /** Replace the run in `--out` instead of refusing. */
+  overwrite?: boolean;
   plot?: string;
 }
 
@@ -93,9 +97,9 @@ export function registerTrainCommand(program: Command, io: CommandIo): void {
     .option('--split <name>', 'training split', 'train')
     .option('--val-split <name>', 'validation split (skipped when the dataset has none)', 'val')
     .option('--coef <n>', 'EfficientDet variant, 0 for D0', integerParser(0), 0)
-    .option('--size <pixels>', "square input side, a multiple of 128 (default: the variant's, 512 for D0)", parseInputSize)
+    .option('--size <pixels>', `square input side, a multiple of 128 up to ${MAX_TRAIN_SIZE} (default: the variant's, 512 for D0)`, parseInputSize)
     .option('--batch <n>', 'images per step', integerParser(1), 4)
-    .option('--micro-batch <n>', 'images per forward/backward pass; gradients of the passes are averaged (default: batch / workers, at most what fits the backend: 2 for D0 at 512 on wasm)', integerParser(1))
+    .option('--micro-batch <n>', 'images per forward/backward pass, at most --batch; gradients of the passes are averaged (default: batch / workers, at most what fits the backend: 2 for D0 at 512 on wasm)', integerParser(1))
     .option('--epochs <n>', 'passes over the training split', integerParser(1), 30)
     .option('--lr <rate>', 'peak learning rate', parsePositive, 1e-3)
     .addOption(new Option('--optimizer <name>', 'optimizer').choices(OPTIMIZERS).default('adamw'))
@@ -104,7 +108,8 @@ export function registerTrainCommand(program: Command, io: CommandIo): void {
     .option('--clip <norm>', 'clip the global gradient norm; 0 for no clipping', parseNonNegative, 10)
     .option('--ema [decay]', `keep an exponential moving average of the weights, evaluated and saved (default decay ${DEFAULT_EMA_DECAY})`, parseDecay)
     .option('--seed <n>', 'seed of shuffling, augmentation and initialisation (default: random, recorded)', integerParser(0))
-    .option('--out <dir>', `run folder for checkpoints, log and plot (default: ${RUNS_FOLDER}/<time>)`)
+    .option('--out <dir>', `run folder for checkpoints, log and plot (default: ${RUNS_FOLDER}/<time>); one holding another run is refused (see --resume, --overwrite)`)
+    .option('--overwrite', 'replace the run in --out (its checkpoint, weights, state and log are deleted first)')
     .option('--resume [dir]', `continue a run from its checkpoint (a run folder or its ${CHECKPOINT_FILE}; default: --out or the latest run)`)
     .option('--weights <file>', 'start from these weights (safetensors or PyTorch .pth); a different class count re-initialises the class layer')
     .option('--max-steps <n>', 'stop (with a checkpoint) once the run has made this many steps', integerParser(1))
@@ -112,7 +117,8 @@ export function registerTrainCommand(program: Command, io: CommandIo): void {
     .option('--workers <n>', "worker threads computing a step's passes in parallel, 1 for this thread only (default: one per core, at most one per pass)", integerParser(1))
     .option('--no-sync-bn', "with several workers, let each pass normalise with its own batch-norm statistics instead of the workers' passes together")
     .option('--no-augment', 'no flips, scale/crop or colour jitter')
-    .option('--eval-every <n>', 'validate every n epochs (and after the last); 0 never', integerParser(0), 1)
+    .option('--eval-every <n>', 'validate every n epochs (and after the last); 0 never (default 1; a resumed run keeps its own)', integerParser(0), 1)
+    .option('--save-every <n>', 'also save a checkpoint every n steps, so a kill loses at most n steps (default: at the end of each epoch; a resumed run keeps its own)', integerParser(1))
     .option('--plot <logfile>', 'only draw the loss/mAP plot of a log.jsonl (as training.png next to it) and exit')
     .action(async (options: TrainOptions, command: Command) => {
       const explicit = (name: string) => command.getOptionValueSource(name) === 'cli';
@@ -126,8 +132,42 @@ export interface TrainContext {
   tty: boolean;
 }
 
-// Options a resumed run takes from the command line; the others come from the checkpoint.
-const RESUME_OVERRIDES = new Set(['epochs', 'maxSteps', 'evalEvery', 'backend', 'workers', 'syncBn', 'out', 'resume', 'plot']);
+/**
+ * What a resumed run does with each option of `edet train`, so that none is forgotten: `checkpoint`: the
+ * run's recorded value is used and a value on the command line is ignored with a note (it decides what the
+ * run computes); `recorded`: the run's recorded value unless given again; `command line`: this invocation's
+ * (where and how this session runs). A test checks that every option of the command is here.
+ */
+export const RESUME_RULES: Record<string, 'checkpoint' | 'recorded' | 'command line'> = {
+  data: 'checkpoint',
+  format: 'checkpoint',
+  split: 'checkpoint',
+  valSplit: 'checkpoint',
+  coef: 'checkpoint',
+  size: 'checkpoint',
+  batch: 'checkpoint',
+  microBatch: 'checkpoint',
+  lr: 'checkpoint',
+  optimizer: 'checkpoint',
+  weightDecay: 'checkpoint',
+  warmupSteps: 'checkpoint',
+  clip: 'checkpoint',
+  ema: 'checkpoint',
+  seed: 'checkpoint',
+  augment: 'checkpoint',
+  weights: 'checkpoint',
+  epochs: 'recorded',
+  evalEvery: 'recorded',
+  saveEvery: 'recorded',
+  maxSteps: 'command line',
+  backend: 'command line',
+  workers: 'command line',
+  syncBn: 'command line',
+  out: 'command line',
+  resume: 'command line',
+  overwrite: 'command line',
+  plot: 'command line',
+};
 
 /** Writes the plot of a log file and says where. */
 async function plotOnly(logFile: string, options: TrainOptions, io: CommandIo): Promise<void> {
@@ -139,7 +179,7 @@ async function plotOnly(logFile: string, options: TrainOptions, io: CommandIo): 
   } catch (error) {
     throw new CliError(`cannot write ${target} (${oneLineMessage(error)})`);
   }
-  io.out(`plot: ${displayPath(target)}\n`);
+  io.out(`plot: ${pathShower(options.out ?? logFile)(target)}\n`);
 }
 
 /** The checkpoint a `--resume` means. */
@@ -164,25 +204,32 @@ export async function runTrain(options: TrainOptions, io: CommandIo, context: Tr
   if (options.resume !== undefined && options.resume !== false) {
     const file = await resumeTarget(options);
     const json = await readCheckpointJson<RunConfig>(file);
-    const ignored = Object.keys(options).filter((key) => context.explicit(key) && !RESUME_OVERRIDES.has(key));
+    const ignored = Object.keys(options).filter((key) => context.explicit(key) && RESUME_RULES[key] === 'checkpoint');
     if (ignored.length > 0) {
       const flags = ignored.map((key) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
       io.err(`edet: note: resuming with the checkpoint's settings; ignored ${flags.join(', ')}\n`);
     }
     await startBackend(options.backend);
+    const given = typeof options.resume === 'string' ? options.resume : options.out;
     result = await runTraining({
       resume: { file, json, epochs: context.explicit('epochs') ? options.epochs : undefined },
       out: options.out === undefined ? dirname(file) : resolve(options.out),
       maxSteps: options.maxSteps,
       workers: options.workers ?? availableParallelism(),
       syncBatchNorm: options.syncBn,
-      evalEvery: options.evalEvery,
+      // Unless given again, the run's own (recorded in its checkpoint).
+      evalEvery: context.explicit('evalEvery') ? options.evalEvery : undefined,
+      saveEvery: options.saveEvery,
+      overwrite: options.overwrite,
+      showPath: pathShower(given),
       io,
       tty: context.tty,
     });
   } else {
     if (options.coef > 8) throw new CliError(`--coef ${options.coef}: EfficientDet variants are 0..7 (8 for D7x)`);
     const size = options.size ?? efficientDetPreset(options.coef).inputSize;
+    // Before the backend starts or anything is allocated (the library checks again with the final micro-batch).
+    checkRunSizes({ size, batch: options.batch, microBatch: options.microBatch ?? 1 });
     const data = resolve(options.data ?? BUNDLED_DATASET);
     const format = options.format ?? detectFormat(data, options.split);
     const backend = await startBackend(options.backend);
@@ -196,7 +243,7 @@ export async function runTrain(options: TrainOptions, io: CommandIo, context: Tr
         coef: options.coef,
         size,
         batch: options.batch,
-        microBatch: Math.min(options.batch, options.microBatch ?? Math.min(defaultMicroBatch(backend, options.coef, size, options.batch), Math.ceil(options.batch / workers))),
+        microBatch: options.microBatch ?? Math.min(defaultMicroBatch(backend, options.coef, size, options.batch), Math.ceil(options.batch / workers)),
         epochs: options.epochs,
         lr: options.lr,
         optimizer: options.optimizer,
@@ -214,18 +261,27 @@ export async function runTrain(options: TrainOptions, io: CommandIo, context: Tr
       workers,
       syncBatchNorm: options.syncBn,
       evalEvery: options.evalEvery,
+      saveEvery: options.saveEvery,
+      overwrite: options.overwrite,
+      showPath: pathShower(options.out),
       io,
       tty: context.tty,
     });
   }
-  reportResult(result, io);
-  if (result.stopped === 'interrupt') throw new CommanderError(130, 'edet.interrupted', 'interrupted');
+  reportResult(result, io, pathShower(typeof options.resume === 'string' ? options.resume : options.out));
+  // The shell's convention for a process ended by a signal: 128 + its number (Ctrl-C 130, SIGTERM 143, SIGHUP 129).
+  if (result.stopped === 'interrupt') throw new CommanderError(signalExitCode(result.signal), 'edet.interrupted', 'interrupted');
   return result;
 }
 
+/** How the run's paths are printed: as absolute paths when the user gave an absolute one, else relative to here when shorter. */
+export function pathShower(given: string | undefined): (path: string) => string {
+  return given !== undefined && isAbsolute(given) ? (path) => resolve(path) : displayPath;
+}
+
 /** Prints what the run did and where its files are. */
-export function reportResult(result: TrainResult, io: CommandIo): void {
-  const out = displayPath(result.out);
+export function reportResult(result: TrainResult, io: CommandIo, show: (path: string) => string = displayPath): void {
+  const out = show(result.out);
   const how = result.stopped === 'complete' ? 'finished' : result.stopped === 'interrupt' ? 'interrupted' : 'stopped at --max-steps';
   const times = [...result.stepSeconds].sort((a, b) => a - b);
   const median = times.length > 0 ? times[Math.floor(times.length / 2)] : undefined;
@@ -236,5 +292,5 @@ export function reportResult(result: TrainResult, io: CommandIo): void {
     io.out(`weights: ${join(out, WEIGHTS_FILE)} (edet detect --weights ${join(out, WEIGHTS_FILE)} --classes ${join(out, 'classes.json')})\n`);
     if (result.stopped !== 'complete') io.out(`resume: edet train --resume ${out}\n`);
   }
-  io.out(`log: ${join(out, 'log.jsonl')}${result.plot ? `, plot: ${displayPath(result.plot)}` : ''}\n`);
+  io.out(`log: ${join(out, 'log.jsonl')}${result.plot ? `, plot: ${show(result.plot)}` : ''}\n`);
 }

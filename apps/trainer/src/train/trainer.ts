@@ -61,7 +61,7 @@ function describeRun({ config, backend, parameters, stepsPerEpoch, totalSteps, e
 }
 
 /** Prints a run's events: the lines above the progress bar, the bar itself, and notices as `edet: ...`. */
-function printedEvents(io: CommandIo, progressBar: ProgressBar): TrainEvents {
+function printedEvents(io: CommandIo, progressBar: ProgressBar, show: (path: string) => string): TrainEvents {
   return {
     onData: (train, val) => {
       for (const line of describeData(train, val)) io.err(`${line}\n`);
@@ -69,7 +69,7 @@ function printedEvents(io: CommandIo, progressBar: ProgressBar): TrainEvents {
     onStart: (info) => {
       io.err(`${describeRun(info)}\n`);
       const resumed = info.resumedAt;
-      io.err(`out: ${displayPath(info.out)}${resumed ? ` (resuming at epoch ${resumed.epoch + 1}, step ${resumed.step})` : ''}\n`);
+      io.err(`out: ${show(info.out)}${resumed ? ` (resuming at epoch ${resumed.epoch + 1}, step ${resumed.step})` : ''}\n`);
     },
     onWorkers: ({ count, passes, microBatch, syncBatchNorm, normImages }) =>
       io.err(
@@ -106,7 +106,7 @@ async function readTrainingWeights(file: string): Promise<Uint8Array> {
 export async function runTraining(request: TrainRequest): Promise<TrainResult> {
   const { io, tty, plot: drawPlot, ...rest } = request;
   const progressBar = new ProgressBar(io.err, tty, undefined, tty ? process.stderr.columns : undefined);
-  const result: TrainResult = await trainOnDataset({ ...rest, events: printedEvents(io, progressBar), readWeights: readTrainingWeights });
+  const result: TrainResult = await trainOnDataset({ ...rest, events: printedEvents(io, progressBar, rest.showPath ?? displayPath), readWeights: readTrainingWeights });
   if (drawPlot !== false) {
     const plot = join(result.out, PLOT_FILE);
     try {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
@@ -30,29 +31,46 @@ export const BEST_WEIGHTS_FILE = 'best.safetensors';
 
 const stateFileName = (step: number) => `state-${String(step).padStart(7, '0')}.safetensors`;
 
+/** The SHA-256 of `bytes`, hex: how checkpoint.json names the files it belongs with. */
+export function sha256(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** The weights file's bytes for a state: the EMA averages when there is an EMA, with the run's metadata. */
+async function weightsBytes(
+  state: Pick<TrainerState, 'model' | 'ema'> & { json: Pick<TrainerState['json'], 'classNames' | 'progress'> },
+): Promise<Uint8Array> {
+  const { model, ema } = state;
+  const metadata = {
+    classes: JSON.stringify(state.json.classNames),
+    edet_train: `epoch ${state.json.progress.epoch} step ${state.json.progress.step}${ema ? ' (EMA weights)' : ''}`,
+  };
+  const save = () => model.saveSafetensors({ metadata });
+  return ema ? await ema.withAverage(save) : await save();
+}
+
 /**
  * Writes a checkpoint into `folder`: the trainer tensors (`state-<step>.safetensors`, see
- * `trainerStateTensors`), the weights file (EMA averages when on) and last `checkpoint.json`, each through a
- * temporary file and a rename. The JSON is the commit point: until it is renamed the previous checkpoint
- * stays whole; afterwards older state files are removed. Disposes nothing of `state`.
+ * `trainerStateTensors`), the weights file (EMA averages when on) and last `checkpoint.json`, each written
+ * atomically and flushed to disk (`writeFileAtomic`). The JSON is the commit point: it names the state file
+ * and holds the SHA-256 of both files, so until it is renamed the previous checkpoint stays whole (its state
+ * file is still there; a weights file already replaced is found by its hash and rewritten on resume, see
+ * `checkWeightsFile`); afterwards older state files are removed. Disposes nothing of `state`.
  */
 export async function saveCheckpoint<Config>(folder: string, state: TrainerState<Config>): Promise<CheckpointJson<Config>> {
-  const { model, optimizer, ema } = state;
+  const { optimizer, ema } = state;
   const step = state.json.progress.step;
   const stateFile = stateFileName(step);
   const { tensors, release } = trainerStateTensors(state);
+  let stateHash: string;
   try {
     const bytes = await writeSafetensors(tensors, { metadata: { format: 'edet-train-state', step: String(step) } });
+    stateHash = sha256(bytes);
     await writeFileAtomic(join(folder, stateFile), bytes);
   } finally {
     release();
   }
-  const metadata = {
-    classes: JSON.stringify(state.json.classNames),
-    edet_train: `epoch ${state.json.progress.epoch} step ${step}${ema ? ' (EMA weights)' : ''}`,
-  };
-  const save = () => model.saveSafetensors({ metadata });
-  const weights = ema ? await ema.withAverage(save) : await save();
+  const weights = await weightsBytes(state);
   await writeFileAtomic(join(folder, WEIGHTS_FILE), weights);
   const json: CheckpointJson<Config> = {
     format: CHECKPOINT_FORMAT,
@@ -61,13 +79,48 @@ export async function saveCheckpoint<Config>(folder: string, state: TrainerState
     ...state.json,
     optimizer: { ...state.json.optimizer, step: optimizer.step, learningRate: optimizer.learningRate },
     ema: ema ? { decay: ema.decay, updates: ema.updates } : null,
-    files: { state: stateFile, weights: WEIGHTS_FILE },
+    files: { state: stateFile, weights: WEIGHTS_FILE, sha256: { state: stateHash, weights: sha256(weights) } },
   };
   await writeFileAtomic(join(folder, CHECKPOINT_FILE), `${JSON.stringify(json, null, 2)}\n`);
   for (const name of await readdir(folder)) {
     if (/^state-\d+\.safetensors$/.test(name) && name !== stateFile) await rm(join(folder, name), { force: true });
   }
   return json;
+}
+
+/**
+ * Whether the weights file beside checkpoint `file` is the one its JSON was written with (by SHA-256; true
+ * for checkpoints without hashes). False when it is missing or from another step: a run killed after renaming
+ * new weights into place but before its new `checkpoint.json`.
+ */
+export async function checkWeightsFile(file: string, json: CheckpointJson): Promise<boolean> {
+  const expected = json.files.sha256?.weights;
+  if (expected === undefined) return true;
+  try {
+    return sha256(new Uint8Array(await readFile(join(dirname(file), basename(json.files.weights))))) === expected;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Rewrites the weights file beside checkpoint `file` from a model (and EMA) restored from it, so that the
+ * folder again holds one consistent checkpoint; the JSON keeps naming it by the same hash when the bytes
+ * come out the same, and is rewritten with the new hash otherwise.
+ */
+export async function rewriteWeightsFile<Config>(
+  file: string,
+  json: CheckpointJson<Config>,
+  restored: { model: EfficientDet; ema: WeightEma | undefined },
+): Promise<CheckpointJson<Config>> {
+  const folder = dirname(file);
+  const weights = await weightsBytes({ ...restored, json });
+  await writeFileAtomic(join(folder, basename(json.files.weights)), weights);
+  const hash = sha256(weights);
+  if (json.files.sha256 === undefined || json.files.sha256.weights === hash) return json;
+  const updated: CheckpointJson<Config> = { ...json, files: { ...json.files, sha256: { ...json.files.sha256, weights: hash } } };
+  await writeFileAtomic(file, `${JSON.stringify(updated, null, 2)}\n`);
+  return updated;
 }
 
 /** The newest run folder under `runs` (by name: the default run names sort by time) that has a checkpoint. */
@@ -106,7 +159,7 @@ export async function readCheckpointJson<Config = unknown>(file: string): Promis
 /**
  * Restores the tensors of the checkpoint `file` (its state file, found beside it) into a model built with
  * the checkpoint's configuration, its optimizer and EMA. Every model entry must be in the file with its
- * shape. The tensors read are freed.
+ * shape, and the file must have the SHA-256 the JSON names (when it names one). The tensors read are freed.
  */
 export async function restoreCheckpoint(
   file: string,
@@ -119,6 +172,13 @@ export async function restoreCheckpoint(
     bytes = new Uint8Array(await readFile(statePath));
   } catch {
     throw new TrainError(`${displayPath(file)}: its state file ${json.files.state} is missing`);
+  }
+  const expected = json.files.sha256?.state;
+  if (expected !== undefined && sha256(bytes) !== expected) {
+    throw new TrainError(
+      `${displayPath(file)}: its state file ${json.files.state} is not the one it was saved with (SHA-256 differs): the file is damaged; ` +
+        'restore it from a copy or start a new run',
+    );
   }
   const { tensors } = readSafetensors(bytes, { source: displayPath(statePath) });
   try {

@@ -1,5 +1,5 @@
-import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 
 import type * as tf from '@tensorflow/tfjs-core';
 import { getBackend } from '@tensorflow/tfjs-core';
@@ -21,8 +21,14 @@ import { type StopReason, StopSignal, interruptHandler } from '../stop-signal.js
 import type { CheckpointJson, TrainProgress } from '../trainer-checkpoint.js';
 import { type RunState, type StepLosses, trainEpochs } from '../train-epochs.js';
 import { type ValidationResult, validate, validationPipeline } from '../validate.js';
-import { BEST_WEIGHTS_FILE, CHECKPOINT_FILE, WEIGHTS_FILE, restoreCheckpoint, saveCheckpoint } from './checkpoint-files.js';
-import { onNextSigint } from './interrupt.js';
+import { checkRunSizes } from '../run-limits.js';
+import { writeFileAtomic } from './atomic-write.js';
+import { BEST_WEIGHTS_FILE, CHECKPOINT_FILE, WEIGHTS_FILE, checkWeightsFile, restoreCheckpoint, rewriteWeightsFile, saveCheckpoint } from './checkpoint-files.js';
+import { checkDatasetImages } from './dataset-preflight.js';
+import { claimRunFolder } from './existing-run.js';
+import { onNextStopSignal } from './interrupt.js';
+import { acquireRunLock } from './run-lock.js';
+import { removeTemporaryLeftovers } from './temporary-leftovers.js';
 import { JsonLinesLog, LOG_FILE } from './json-lines-log.js';
 import type { RunConfig } from './run-config.js';
 import { spawnWorkerThread } from './worker-threads.js';
@@ -46,8 +52,8 @@ export interface StepInfo extends StepLosses {
   batch: number;
   lr: number;
   images: string[];
-  /** The Ctrl-C handler of this run (tests call it to simulate the signal). */
-  interrupt: () => void;
+  /** The stop-signal handler of this run (tests call it to simulate a signal: none for Ctrl-C, or its name). */
+  interrupt: (signal?: string) => void;
 }
 
 /** One training step as the loop calls it (in this thread, or spread over gradient workers). */
@@ -135,9 +141,24 @@ export interface TrainRequest {
    * batch norm sees `microBatch * workers` images (default true).
    */
   syncBatchNorm?: boolean;
-  /** Validate every this many epochs (and after the last); 0 never. */
-  evalEvery: number;
-  /** Listen for Ctrl-C (default true). */
+  /**
+   * Validate every this many epochs (and after the last); 0 never. Default: a resumed run's recorded value
+   * (the checkpoint's `session`), else 1.
+   */
+  evalEvery?: number;
+  /**
+   * Save a checkpoint every this many steps as well as at each epoch's end, so that a kill loses at most
+   * that many steps; 0 only at epoch ends. Default: a resumed run's recorded value, else 0.
+   */
+  saveEvery?: number;
+  /**
+   * A fresh run into an `out` that holds another run's files (checkpoint, weights, state, log) replaces them
+   * (they are deleted first); without it such a run is refused. Default false.
+   */
+  overwrite?: boolean;
+  /** How paths are written in errors and notices (default `displayPath`: relative to the working folder when shorter). */
+  showPath?: (path: string) => string;
+  /** Listen for Ctrl-C, SIGTERM and SIGHUP, saving a checkpoint on the first (default true). */
   handleSignals?: boolean;
   /** Reads the initial weights file `config.weights` (default: Node's `readFile`; a CLI passes its own, for its error messages). */
   readWeights?: (path: string) => Promise<Uint8Array>;
@@ -152,6 +173,8 @@ export interface TrainResult {
   /** Completed epochs. */
   epochs: number;
   stopped: 'complete' | StopReason;
+  /** The signal that stopped the run (`SIGINT`, `SIGTERM`, `SIGHUP`), if one did. */
+  signal?: string;
   config: RunConfig;
   /** The checkpoint file written last, if any. */
   checkpoint?: string;
@@ -186,13 +209,17 @@ function resolveConfig(input: RunConfigInput, stepsPerEpoch: number): RunConfig 
  * cosine learning rate, optional EMA, a checkpoint every epoch (and on Ctrl-C or `maxSteps`), a JSON-lines
  * log, validation loss and mAP. The active tfjs backend is used as it is. Writes no output: it reports
  * through `request.events`. Frees everything it made (model, optimizer, EMA, workers) before it returns.
- * @throws TrainError for a non-finite loss (naming step and images), a bad checkpoint, a step out of memory;
- *   `DataError` for a bad dataset
+ * Before anything is allocated it checks the sizes (`checkRunSizes`) and every image's header
+ * (`checkDatasetImages`), takes the folder's lock (`acquireRunLock`), refuses a folder holding another run
+ * unless `overwrite` (`claimRunFolder`), and removes temporary files of killed runs.
+ * @throws TrainError for a non-finite loss (naming step and images), a bad checkpoint, a step out of memory,
+ *   sizes past the limits, a folder in use or holding another run; `DataError` for a bad dataset or image
  */
 export async function trainOnDataset(request: TrainRequest): Promise<TrainResult> {
   const events = request.events ?? {};
   const resumed = request.resume;
   const input: RunConfigInput = resumed ? { ...resumed.json.config, epochs: resumed.epochs ?? resumed.json.config.epochs } : request.config!;
+  checkRunSizes(input);
   const { train, val } = loadDatasetSplits({ data: input.data, format: input.format, split: input.split, valSplit: input.valSplit });
   if (resumed && train.classNames.join('\n') !== resumed.json.classNames.join('\n')) {
     throw new TrainError(`the dataset's classes (${train.classNames.join(', ')}) are not the checkpoint's (${resumed.json.classNames.join(', ')})`);
@@ -205,12 +232,59 @@ export async function trainOnDataset(request: TrainRequest): Promise<TrainResult
   const totalSteps = config.epochs * stepsPerEpoch;
   const schedule: Schedule = { baseLr: config.lr, warmupSteps: config.warmupSteps, totalSteps, minLr: 0 };
   const notice = (line: string) => events.onNotice?.(line);
+  await checkDatasetImages(val ? [train, val] : [train]);
+  const session = {
+    evalEvery: request.evalEvery ?? resumed?.json.session?.evalEvery ?? 1,
+    saveEvery: request.saveEvery ?? resumed?.json.session?.saveEvery ?? 0,
+  };
 
   const out = request.out;
+  const show = request.showPath ?? displayPath;
   await mkdir(out, { recursive: true }).catch((error: unknown) => {
-    throw new TrainError(`cannot create the output folder ${displayPath(out)} (${errorText(error)})`);
+    throw new TrainError(`cannot create the output folder ${show(out)} (${errorText(error)})`);
   });
+  const lock = acquireRunLock(out, notice, show);
+  try {
+    // Resuming in the checkpoint's own folder continues that run; anywhere else the folder must be free.
+    const continuing = resumed !== undefined && resolve(dirname(resumed.file)) === resolve(out);
+    if (!continuing) await claimRunFolder(out, request.overwrite ?? false, show);
+    const leftovers = await removeTemporaryLeftovers(out);
+    if (leftovers.length > 0) notice(`removed ${leftovers.length} temporary file${leftovers.length === 1 ? '' : 's'} of a run that was killed while saving (${leftovers.join(', ')})`);
+    const dropped = train.samples.length % config.batch;
+    if (dropped > 0) {
+      notice(
+        `${dropped} of the ${train.samples.length} ${train.split} images ${dropped === 1 ? 'is' : 'are'} left out of each epoch (not a multiple of --batch ${config.batch}); ` +
+          'each epoch shuffles anew, so different ones are left out',
+      );
+    }
+    return await trainInFolder({ request, events, resumed, config, train, val, stepsPerEpoch, totalSteps, schedule, notice, out, show, session, continuing });
+  } finally {
+    lock.release();
+  }
+}
 
+/** What `trainInFolder` continues with once the folder is taken. */
+interface RunSetup {
+  request: TrainRequest;
+  events: TrainEvents;
+  resumed: TrainRequest['resume'];
+  config: RunConfig;
+  train: DetectionDataset;
+  val: DetectionDataset | undefined;
+  stepsPerEpoch: number;
+  totalSteps: number;
+  schedule: Schedule;
+  notice: (line: string) => void;
+  out: string;
+  show: (path: string) => string;
+  session: { evalEvery: number; saveEvery: number };
+  /** Resuming in the checkpoint's own folder. */
+  continuing: boolean;
+}
+
+/** The run itself, in a folder this process holds. */
+async function trainInFolder(setup: RunSetup): Promise<TrainResult> {
+  const { request, events, resumed, config, train, val, stepsPerEpoch, totalSteps, schedule, notice, out, show, session, continuing } = setup;
   const backend = getBackend();
   const model = new EfficientDet({
     compoundCoef: config.coef,
@@ -224,12 +298,12 @@ export async function trainOnDataset(request: TrainRequest): Promise<TrainResult
   let workers: GradientWorkers | undefined;
   const stop = new StopSignal();
   const interrupt = interruptHandler(stop, (line) => events.onInterrupt?.(line));
-  const removeHandler = request.handleSignals === false ? () => undefined : onNextSigint(interrupt);
+  const removeHandler = request.handleSignals === false ? () => undefined : onNextStopSignal(interrupt);
   try {
     if (!resumed && config.weights !== null) {
       const readWeights = request.readWeights ?? (async (path: string) => new Uint8Array(await readFile(path)));
       const loaded = loadInitialWeights(model, await readWeights(config.weights), config.weights);
-      if (loaded.fileClasses !== undefined) notice(classChangeNotice(displayPath(config.weights), loaded.fileClasses, train.classNames.length));
+      if (loaded.fileClasses !== undefined) notice(classChangeNotice(show(config.weights), loaded.fileClasses, train.classNames.length));
     }
     if (config.ema !== null) ema = new WeightEma(model, config.ema);
     const dropConnect = new DropConnectRandom(model, config.seed);
@@ -237,6 +311,11 @@ export async function trainOnDataset(request: TrainRequest): Promise<TrainResult
     let bestMap: number | null = null;
     if (resumed) {
       await restoreCheckpoint(resumed.file, resumed.json, { model, optimizer, ema });
+      if (continuing && !(await checkWeightsFile(resumed.file, resumed.json))) {
+        // Killed after new weights were renamed into place but before their checkpoint.json: go back to the pair.
+        await rewriteWeightsFile(resumed.file, resumed.json, { model, ema });
+        notice(`${WEIGHTS_FILE} was not the checkpoint's (the run was stopped while saving); rewrote it from step ${resumed.json.progress.step}`);
+      }
       progress = { ...resumed.json.progress };
       bestMap = resumed.json.bestMap;
     }
@@ -264,14 +343,14 @@ export async function trainOnDataset(request: TrainRequest): Promise<TrainResult
           `often fail to carry over to inference. More workers with synchronised batch norm, or a smaller --size that lets --micro-batch ${SMALL_BATCH_NORM} fit, avoid this.`,
       );
     }
-    await writeFile(join(out, 'classes.json'), `${JSON.stringify(train.classNames)}\n`);
+    await writeFileAtomic(join(out, 'classes.json'), `${JSON.stringify(train.classNames)}\n`);
     const log = new JsonLinesLog(join(out, LOG_FILE));
     const runStart = performance.now();
     const elapsed = () => (performance.now() - runStart) / 1000;
     log.write({ type: 'start', resumed: resumed !== undefined, step: progress.step, time: new Date().toISOString(), config, backend, classNames: train.classNames, stepsPerEpoch, totalSteps });
 
     let checkpointFile: string | undefined = resumed?.file;
-    let checkpointNote = resumed ? `The last checkpoint (step ${progress.step}) in ${displayPath(out)} is intact.` : 'No checkpoint was written yet.';
+    let checkpointNote = resumed ? `The last checkpoint (step ${progress.step}) in ${show(out)} is intact.` : 'No checkpoint was written yet.';
     const save = async (reason: CheckpointJson['reason']) => {
       const json = await saveCheckpoint(out, {
         model,
@@ -287,10 +366,11 @@ export async function trainOnDataset(request: TrainRequest): Promise<TrainResult
           schedule,
           optimizer: { name: config.optimizer, weightDecay: config.weightDecay },
           bestMap: state.bestMap,
+          session,
         },
       });
       checkpointFile = join(out, CHECKPOINT_FILE);
-      checkpointNote = `The last checkpoint (epoch ${state.progress.epoch}, step ${state.progress.step}) in ${displayPath(out)} is intact.`;
+      checkpointNote = `The last checkpoint (epoch ${state.progress.epoch}, step ${state.progress.step}) in ${show(out)} is intact.`;
       return json;
     };
 
@@ -334,7 +414,8 @@ export async function trainOnDataset(request: TrainRequest): Promise<TrainResult
         stepFailure: (error, index) => stepFailure(error, index, config, checkpointNote),
         checkpointNote: () => checkpointNote,
         elapsed,
-        validatesAfter: (epoch) => val !== undefined && request.evalEvery > 0 && (epoch % request.evalEvery === 0 || epoch === config.epochs),
+        saveEvery: session.saveEvery,
+        validatesAfter: (epoch) => val !== undefined && session.evalEvery > 0 && (epoch % session.evalEvery === 0 || epoch === config.epochs),
         validate: () => validate(model, val!, streamEpoch(val!.samples, 0, 0, validationPipeline({ size: config.size, batch: config.batch }))),
         onValidation: (epoch, result) => events.onValidation?.(epoch, result, ema !== undefined),
         save: async (reason) => {
@@ -349,7 +430,7 @@ export async function trainOnDataset(request: TrainRequest): Promise<TrainResult
         onEpoch: async (record, improved) => {
           log.write(record);
           await save('epoch');
-          if (improved) await copyFile(join(out, WEIGHTS_FILE), join(out, BEST_WEIGHTS_FILE));
+          if (improved) await writeFileAtomic(join(out, BEST_WEIGHTS_FILE), new Uint8Array(await readFile(join(out, WEIGHTS_FILE))));
           events.onEpoch?.(record, config.epochs);
         },
         onPause: () => events.onPause?.(),
@@ -358,7 +439,7 @@ export async function trainOnDataset(request: TrainRequest): Promise<TrainResult
     );
     events.onPause?.();
     const { stopped, last, validation, stepSeconds } = ended;
-    return { out, step: state.progress.step, epochs: state.progress.epoch, stopped, config, checkpoint: checkpointFile, last, validation, log: log.path, stepSeconds };
+    return { out, step: state.progress.step, epochs: state.progress.epoch, stopped, signal: stop.signal, config, checkpoint: checkpointFile, last, validation, log: log.path, stepSeconds };
   } finally {
     removeHandler();
     await workers?.close();

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { EfficientDet } from '@edet/model';
+import { EfficientDet, variableGradsFreeingOnThrow } from '@edet/model';
 import { setBatchNormSync } from '@edet/tensor';
 
 import { DropConnectRandom } from '../drop-connect.js';
@@ -79,15 +79,15 @@ function step(current: Replica, message: StepMessage): [number, number, number] 
     if (sync && pass.round.replicas > 1) {
       setBatchNormSync(new ReplicaBatchNormSync(sync, worker, pass.round.replicas, pass.round.totalImages, pass.weight));
     }
+    let parts: tf.Scalar[] = [];
     try {
-      let parts: tf.Scalar[] = [];
       const compute = () => {
         const result = model.computeLoss(x, targets, message.options);
         parts = [tf.keep(result.classificationLoss), tf.keep(result.boxLoss)];
         return result.loss;
       };
       if (message.gradients) {
-        const { value, grads } = tf.variableGrads(compute, variables);
+        const { value, grads } = variableGradsFreeingOnThrow(compute, variables);
         for (const entry of parameters) {
           const gradient = grads[entry.variable.name].dataSync() as Float32Array;
           const target = output.subarray(entry.offset, entry.offset + entry.size);
@@ -101,6 +101,8 @@ function step(current: Replica, message: StepMessage): [number, number, number] 
       parts.forEach((part, i) => (losses[i] += pass.weight * part.dataSync()[0]));
       tf.dispose(parts);
     } catch (error) {
+      // Loss parts kept before the throw are nobody's now.
+      tf.dispose(parts);
       // Workers waiting for this one at a batch norm would wait for ever.
       if (sync) abortSync(sync);
       throw error;
