@@ -194,7 +194,9 @@ describe('checked before the first step', () => {
     const out = temporaryFolder();
     const run = train({ config: tinyRunConfig(data), out, hooks: counting });
     await expect(run).rejects.toThrow(DataError);
-    await expect(run).rejects.toThrow(new RegExp(`^2 of 4 dataset images cannot be used: .*${images[1]} \\(not a JPEG or PNG image\\); .*${images[2]} \\(JPEG cut short before its frame header\\); fix or remove them`));
+    await expect(run).rejects.toThrow(
+      new RegExp(`^2 of 3 images of the "train" split cannot be used \\(.*${images[1]}: not a JPEG or PNG image; .*${images[2]}: truncated JPEG`),
+    );
     expect(stepped).toEqual([]);
     expect(readdirSync(out)).toEqual([]);
   });

@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 
 import { CommanderError, InvalidArgumentError, Option, type Command } from 'commander';
 import { randomSeed } from '@edet/data';
@@ -276,7 +276,11 @@ export async function runTrain(options: TrainOptions, io: CommandIo, context: Tr
 
 /** How the run's paths are printed: as absolute paths when the user gave an absolute one, else relative to here when shorter. */
 export function pathShower(given: string | undefined): (path: string) => string {
-  return given !== undefined && isAbsolute(given) ? (path) => resolve(path) : displayPath;
+  if (given !== undefined && isAbsolute(given)) return (path) => resolve(path);
+  return (path) => {
+    const fromHere = relative(process.cwd(), path);
+    return fromHere !== '' && fromHere.length < path.length ? fromHere : path;
+  };
 }
 
 /** Prints what the run did and where its files are. */

@@ -8,5 +8,4 @@ export { decodeImage, type DecodedImage, type DecodeOptions } from './decode-ima
 export { declaredSizeMismatch, readAndDecodeImage, readImageFile } from './read-image-file.js';
 export { MAX_IMAGE_FILE_BYTES, readBoundedFile, type BoundedReadOptions } from './read-bounded-file.js';
 export { checkDatasetImages, findImageProblems, type ImageCheckOptions, type ImageCheckSplit, type ImageProblem } from './check-dataset-images.js';
-export { parseImageHeader, readImageHeader, type ImageHeader } from './image-header.js';
 export { loadBatch, streamEpoch, type NodePipelineOptions } from './pipeline.js';
