@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Optimizer } from '@edet/tensor';
+import { checkNumberOption, type Optimizer } from '@edet/tensor';
 
 import type { LossOptions } from './detection-loss.js';
 import type { EfficientDet, ForwardOptions } from './efficientdet.js';
@@ -45,6 +45,8 @@ export function trainStep(
   options: TrainStepOptions = {},
 ): TrainStepResult {
   const { microBatch, clipGradientNorm, ...lossOptions } = options;
+  // Checked before the forward pass, so a bad value costs no work and leaves no tensor behind.
+  if (clipGradientNorm !== undefined) checkNumberOption(clipGradientNorm, 'clipGradientNorm', { min: 0, minExclusive: true });
   model.train();
   const { gradients, losses } = lossGradients(model, x, targets, lossOptions, microBatch);
   try {

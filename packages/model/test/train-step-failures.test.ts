@@ -53,6 +53,14 @@ describe('a failing training step', () => {
     }
   }
 
+  it('refuses a gradient-clipping norm that is not positive before any work', () => {
+    const before = tf.memory().numTensors;
+    for (const clipGradientNorm of [-1, 0, NaN]) {
+      expect(() => trainStep(model, optimizer, x, good, { channelsLast: true, clipGradientNorm })).toThrow(/^clipGradientNorm: expected/);
+    }
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('a failure in a later pass frees the sums of the passes before it', () => {
     const before = tf.memory().numTensors;
     // The second pass fails on NaN pixels after the first pass's gradients were summed.

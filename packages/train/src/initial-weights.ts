@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type EfficientDet, type KeyLayout, detectKeyLayout, keyLayouts, rwightmanKeyMap } from '@edet/model';
-import { readSafetensors } from '@edet/safetensors';
+import { SafetensorsFormatError, readSafetensors } from '@edet/safetensors';
 import { FileFormatError, type StateDict } from '@edet/tensor';
 
 /** The class head's prediction layer: the only part whose shape depends on the number of classes. */
@@ -34,7 +34,7 @@ function classLayerFileKeys(model: EfficientDet, layout: KeyLayout): Map<string,
  * @throws FileFormatError / StateDictError
  */
 export function loadInitialWeights(model: EfficientDet, bytes: Uint8Array, source: string): InitialWeights {
-  const { tensors } = readSafetensors(bytes, { source });
+  const { tensors } = readInitialTensors(bytes, source);
   const made: tf.Tensor[] = [];
   try {
     const layout = detectKeyLayout(Object.keys(tensors));
@@ -72,4 +72,17 @@ export function classChangeNotice(file: string, fileClasses: number, classes: nu
     `note: ${file} has ${count} and this dataset ${classes} class${classes === 1 ? '' : 'es'}: loaded every weight except ` +
     `the class head's last layer (${CLASS_LAYER_PREFIX}*), which starts fresh`
   );
+}
+
+/**
+ * The file's tensors, as `loadSafetensors` reads them: a damaged file, or NaN or infinite weights (which
+ * would train to NaN at once), is a FileFormatError naming the file.
+ */
+function readInitialTensors(bytes: Uint8Array, source: string): ReturnType<typeof readSafetensors> {
+  try {
+    return readSafetensors(bytes, { source, finiteOnly: true });
+  } catch (error) {
+    if (error instanceof SafetensorsFormatError) throw new FileFormatError(error.file, error.problem);
+    throw error;
+  }
 }
