@@ -7,8 +7,9 @@ import {
   readSafetensors,
   writeSafetensors,
 } from '@edet/safetensors';
-import { FileFormatError, type Module, type StateDict } from '@edet/tensor';
+import { FileFormatError, type Module, type PoolPadding, type StateDict } from '@edet/tensor';
 
+import { POOL_PADDING_METADATA_KEY, checkpointPoolPadding, followsCheckpointNumerics } from './checkpoint-numerics.js';
 import { type KeyLayout, detectKeyLayout, keyLayouts } from './key-layouts.js';
 
 /** Options of `loadCheckpoint`. */
@@ -29,10 +30,23 @@ export interface SaveCheckpointOptions {
   metadata?: Record<string, string>;
 }
 
+/** What `loadCheckpoint` found and did. */
+export interface LoadedCheckpoint {
+  /** The file's key layout. */
+  layout: KeyLayout;
+  /**
+   * The max-pool padding the file's weights expect: its `poolPadding` metadata, else its layout's (`zero`
+   * for zylo117, `neg-inf` for rwightman). An `EfficientDet` takes it unless its config set `poolPadding`.
+   */
+  poolPadding: PoolPadding;
+}
+
 /**
  * Loads a safetensors checkpoint into `model`. The key layout (official zylo117 or rwightman `tf_*`) is
- * detected unless given. Throws `FileFormatError` for a corrupt file and `StateDictError` for missing,
- * unexpected or mis-shaped keys; in either case the model is left exactly as it was.
+ * detected unless given, and an `EfficientDet` takes the max-pool padding its weights were trained with
+ * (see `LoadedCheckpoint.poolPadding`) unless its config fixed one. Throws `FileFormatError` for a corrupt
+ * file and `StateDictError` for missing, unexpected or mis-shaped keys; in either case the model is left
+ * exactly as it was.
  *
  * `file` is the file's bytes, or the `parseSafetensors` result of them when the caller has looked at the
  * header already (its metadata, say): the header is then not parsed again.
@@ -42,18 +56,20 @@ export function loadCheckpoint(
   model: Module,
   file: Uint8Array | ParsedSafetensors,
   options: LoadCheckpointOptions = {},
-): { layout: KeyLayout } {
+): LoadedCheckpoint {
   const source = isParsedSafetensors(file) ? file.source : (options.source ?? 'checkpoint');
-  const { tensors } = asFileFormatError(() => readSafetensors(file, { source }));
+  const { tensors, metadata } = asFileFormatError(() => readSafetensors(file, { source }));
   let state: StateDict | undefined;
   try {
     const layout = options.layout ?? detectKeyLayout(Object.keys(tensors));
     if (layout === null) {
       throw new FileFormatError(source, 'its keys match no known EfficientDet layout (zylo117 `bifpn.*`, rwightman `fpn.*`)');
     }
+    const poolPadding = checkpointPoolPadding(layout, metadata, source);
     state = keyLayouts[layout].fromFile(tensors, model);
     model.loadStateDict(state);
-    return { layout };
+    if (followsCheckpointNumerics(model)) model.followCheckpointPoolPadding(poolPadding);
+    return { layout, poolPadding };
   } finally {
     tf.dispose(Object.values(tensors));
     if (state) tf.dispose(Object.values(state).filter((t) => !Object.values(tensors).includes(t)));
@@ -83,7 +99,8 @@ function asFileFormatError<T>(read: () => T): T {
 
 /**
  * Serialises every parameter and buffer of `model` to safetensors bytes, keys in the model's (official)
- * order. A load-then-save round trip in F32 reproduces every tensor exactly.
+ * order. A load-then-save round trip in F32 reproduces every tensor exactly. An `EfficientDet` records its
+ * max-pool padding in the metadata (`poolPadding`), so the file loads with the same numerics in either layout.
  */
 export async function saveCheckpoint(model: Module, options: SaveCheckpointOptions = {}): Promise<Uint8Array> {
   const layout = options.layout ?? 'zylo117';
@@ -92,7 +109,12 @@ export async function saveCheckpoint(model: Module, options: SaveCheckpointOptio
   try {
     return await writeSafetensors(fileState, {
       dtype: options.dtype ?? 'F32',
-      metadata: { format: 'pt', layout, ...options.metadata },
+      metadata: {
+        format: 'pt',
+        layout,
+        ...(followsCheckpointNumerics(model) ? { [POOL_PADDING_METADATA_KEY]: model.poolPadding } : {}),
+        ...options.metadata,
+      },
     });
   } finally {
     tf.dispose(Object.values(state));

@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '@edet/tensor';
+import { InvalidArgumentError, POOL_PADDINGS, type PoolPadding } from '@edet/tensor';
 
 import { D7X, type EfficientDetPreset, efficientDetPreset } from './presets.js';
 
@@ -23,6 +23,13 @@ export interface EfficientDetConfig extends Partial<EfficientDetPreset> {
   seed?: number;
   /** Backbone stochastic depth in training mode (default 0.2, the official value; 0 disables it). */
   dropConnectRate?: number;
+  /**
+   * What the BiFPN's "SAME" max-pools (downsampling, P6 and up) pad with: `zero` as zylo117 trains, or
+   * `neg-inf` as the official TF code and effdet do. Unset: `zero` until a checkpoint is loaded, then the
+   * checkpoint's (its `poolPadding` metadata, else its key layout's: rwightman -> `neg-inf`). Set: fixed,
+   * whatever is loaded.
+   */
+  poolPadding?: PoolPadding;
 }
 
 /** The configuration with every default resolved. */
@@ -35,6 +42,8 @@ export interface ResolvedEfficientDetConfig extends EfficientDetPreset {
   minLevel: number;
   seed: number | undefined;
   dropConnectRate: number;
+  /** The max-pool padding in effect (follows the loaded checkpoint unless the config set it). */
+  poolPadding: PoolPadding;
 }
 
 const DEFAULT_SCALES = [2 ** 0, 2 ** (1 / 3), 2 ** (2 / 3)];
@@ -67,6 +76,7 @@ export function resolveConfig(config: EfficientDetConfig): ResolvedEfficientDetC
     minLevel: 3,
     seed: undefined,
     dropConnectRate: 0.2,
+    poolPadding: 'zero',
     ...defined,
     compoundCoef: config.compoundCoef,
     numAnchors: 0,
@@ -78,6 +88,9 @@ export function resolveConfig(config: EfficientDetConfig): ResolvedEfficientDetC
       `anchorScales.length x anchorRatios.length = ${resolved.numAnchors} (pass anchorScales / anchorRatios to change it)`,
       String(config.numAnchors),
     );
+  }
+  if (!(POOL_PADDINGS as readonly unknown[]).includes(resolved.poolPadding)) {
+    throw new InvalidArgumentError('config.poolPadding', `one of ${POOL_PADDINGS.map((p) => `'${p}'`).join(', ')}`, String(resolved.poolPadding));
   }
   checkInteger('numClasses', resolved.numClasses, 1);
   checkInteger('backboneVariant', resolved.backboneVariant, 0, 7);

@@ -4,11 +4,11 @@ import { BiFpn } from '@edet/bifpn';
 import { BoxHead, ClassHead } from '@edet/heads';
 import { type AnchorSet, generateAnchors, mapToOriginal, postprocess, type Detection, type PostprocessOptions } from '@edet/anchors';
 import type { ParsedSafetensors } from '@edet/safetensors';
-import { InvalidArgumentError, Module, seedInitializers } from '@edet/tensor';
+import { InvalidArgumentError, Module, type PoolPadding, seedInitializers } from '@edet/tensor';
 
 import { type EfficientDetConfig, type ResolvedEfficientDetConfig, resolveConfig } from './config.js';
-import { type LoadCheckpointOptions, type SaveCheckpointOptions, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
-import type { KeyLayout } from './key-layouts.js';
+import { type LoadCheckpointOptions, type LoadedCheckpoint, type SaveCheckpointOptions, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
+import type { FollowsCheckpointNumerics } from './checkpoint-numerics.js';
 import { type LossOptions, type LossParts, detectionLoss } from './detection-loss.js';
 import { checkTargets } from './targets-check.js';
 import { type RgbImage, letterboxImage, letterboxScale } from './preprocess.js';
@@ -56,8 +56,10 @@ class BackboneHolder extends Module {
  * Ownership: the model owns its variables (`dispose()` frees them). Every method that returns tensors
  * returns new ones that the caller disposes; inputs are never disposed.
  */
-export class EfficientDet extends Module {
+export class EfficientDet extends Module implements FollowsCheckpointNumerics {
   readonly config: ResolvedEfficientDetConfig;
+  /** Whether the config set `poolPadding` (then loaded checkpoints do not change it). */
+  private readonly poolPaddingFixed: boolean;
   readonly bifpn: BiFpn;
   readonly regressor: BoxHead;
   readonly classifier: ClassHead;
@@ -67,6 +69,7 @@ export class EfficientDet extends Module {
   constructor(config: EfficientDetConfig) {
     super();
     this.config = resolveConfig(config);
+    this.poolPaddingFixed = config.poolPadding !== undefined;
     const c = this.config;
     if (c.seed !== undefined) seedInitializers(c.seed);
     try {
@@ -84,6 +87,7 @@ export class EfficientDet extends Module {
           minLevel: c.minLevel,
           maxLevel: c.maxLevel,
           weightedFusion: c.weightedFusion,
+          poolPadding: c.poolPadding,
         }),
       );
       this.regressor = this.addModule('regressor', new BoxHead(head));
@@ -92,6 +96,21 @@ export class EfficientDet extends Module {
     } finally {
       if (c.seed !== undefined) seedInitializers(null);
     }
+  }
+
+  /** What the BiFPN's max-pools pad with (`config.poolPadding`). */
+  get poolPadding(): PoolPadding {
+    return this.config.poolPadding;
+  }
+
+  /**
+   * Takes the max-pool padding of a checkpoint just loaded (`loadCheckpoint` calls it), unless the config
+   * set `poolPadding`: weights run with the numerics they were trained with.
+   */
+  followCheckpointPoolPadding(padding: PoolPadding): void {
+    if (this.poolPaddingFixed) return;
+    this.config.poolPadding = padding;
+    this.bifpn.poolPadding = padding;
   }
 
   /** The truncated EfficientNet; its `stages` take weights one by one. */
@@ -233,11 +252,13 @@ export class EfficientDet extends Module {
   }
 
   /**
-   * Loads a safetensors checkpoint (official zylo117 or rwightman `tf_*` key layout, detected from the keys).
+   * Loads a safetensors checkpoint (official zylo117 or rwightman `tf_*` key layout, detected from the keys),
+   * and takes the max-pool padding its weights expect unless the config set `poolPadding` (see
+   * `loadCheckpoint`).
    * `file`: the bytes, or their `parseSafetensors` result (then the header is not parsed again).
    * Atomic: on `FileFormatError` or `StateDictError` the model is unchanged. The caller keeps `file`.
    */
-  loadSafetensors(file: Uint8Array | ParsedSafetensors, options: LoadCheckpointOptions = {}): { layout: KeyLayout } {
+  loadSafetensors(file: Uint8Array | ParsedSafetensors, options: LoadCheckpointOptions = {}): LoadedCheckpoint {
     return loadCheckpoint(this, file, options);
   }
 

@@ -7,6 +7,7 @@ export * from './preprocess.js';
 export { checkImageBatch, checkFiniteAsync, type ImageBatchCheck } from '@edet/backbone-efficientnet';
 export * from './efficientdet.js';
 export * from './checkpoint.js';
+export * from './checkpoint-numerics.js';
 export * from './key-layouts.js';
 export * from './checkpoint-metadata.js';
 export * from './model-manifest.js';

@@ -1,4 +1,4 @@
-import { FileFormatError } from '@edet/tensor';
+import { FileFormatError, POOL_PADDINGS, type PoolPadding } from '@edet/tensor';
 
 /** The manifest's file name inside a model folder (beside the weights file it names). */
 export const MODEL_MANIFEST_FILE = 'model.json';
@@ -32,6 +32,11 @@ export interface ModelManifest {
   trained?: boolean;
   /** The square input side the model runs at (letterboxed), a multiple of 128. */
   inputSize: number;
+  /**
+   * What the BiFPN's max-pools pad with (`zero` for zylo117-trained weights, `neg-inf` for official / effdet
+   * ones). Absent: the weights file's own (its metadata, else its key layout's).
+   */
+  poolPadding?: PoolPadding;
   /** Float precision of the weights file. */
   dtype?: 'F32' | 'F16' | 'BF16';
   /** The command line that trained the weights. */
@@ -69,6 +74,9 @@ export function checkModelManifest(value: unknown, source: string): ModelManifes
     throw problem('"labels" must be a non-empty array of class names');
   }
   if (manifest.trained !== undefined && typeof manifest.trained !== 'boolean') throw problem('"trained" must be true or false');
+  if (manifest.poolPadding !== undefined && !(POOL_PADDINGS as readonly unknown[]).includes(manifest.poolPadding)) {
+    throw problem(`"poolPadding" must be ${POOL_PADDINGS.map((p) => `"${p}"`).join(' or ')}`);
+  }
   return manifest as ModelManifest;
 }
 
