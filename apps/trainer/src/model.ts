@@ -1,4 +1,4 @@
-import { COCO90_LABELS, EfficientDet, isMarkedUntrained, parseCheckpoint } from '@edet/model';
+import { COCO90_LABELS, EfficientDet, type InputSize, isMarkedUntrained, parseCheckpoint } from '@edet/model';
 import type { ParsedSafetensors } from '@edet/safetensors';
 import { FileFormatError } from '@edet/tensor';
 
@@ -15,7 +15,7 @@ export interface DetectorOptions {
   compoundCoef: number;
   numClasses: number;
   /** Input side (default: the variant's, 512 for D0). */
-  inputSize?: number;
+  inputSize?: InputSize;
   /** A safetensors checkpoint (zylo117 or rwightman key layout); without it the weights are untrained. */
   weightsFile?: string;
   /** `weightsFile` already read and parsed (`readWeightsFile`): it is then not read again. */
@@ -79,7 +79,7 @@ export interface ModelChoice {
   /** `--weights`, read and parsed once (`createChosenDetector` loads it without reading it again). */
   weights?: ParsedSafetensors;
   /** Input side, when the weights say which (the bundled model's manifest does). */
-  inputSize?: number;
+  inputSize?: InputSize;
   /** Set when the weights are the bundled model. */
   bundled?: BundledModel;
   /** With untrained weights: why the bundled model does not apply (for the notice). */

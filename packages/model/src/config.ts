@@ -1,12 +1,19 @@
 import { InvalidArgumentError, POOL_PADDINGS, type PoolPadding } from '@edet/tensor';
 
+import { type InputSize, inputShape } from './input-size.js';
 import { D7X, type EfficientDetPreset, efficientDetPreset } from './presets.js';
 
 /**
  * What `new EfficientDet(config)` takes. Only `compoundCoef` is required; every derived setting comes from
  * the preset table and can be overridden field by field.
  */
-export interface EfficientDetConfig extends Partial<EfficientDetPreset> {
+export interface EfficientDetConfig extends Partial<Omit<EfficientDetPreset, 'inputSize'>> {
+  /**
+   * Network input: a square side or `[height, width]`, any positive integers (default: the preset's square
+   * size). Sizes that are not multiples of `2^maxLevel` run as effdet runs them (maps halve with rounding up,
+   * resampling to the next level's size, fractional anchor strides).
+   */
+  inputSize?: InputSize;
   /** 0..7 for D0..D7, or 8 (`D7X`) for D7x. */
   compoundCoef: number;
   /** Number of classes (default 90, the COCO label space of the official checkpoints). */
@@ -33,7 +40,9 @@ export interface EfficientDetConfig extends Partial<EfficientDetPreset> {
 }
 
 /** The configuration with every default resolved. */
-export interface ResolvedEfficientDetConfig extends EfficientDetPreset {
+export interface ResolvedEfficientDetConfig extends Omit<EfficientDetPreset, 'inputSize'> {
+  /** The input size as configured: a square side or `[height, width]` (see `inputShape`). */
+  inputSize: InputSize;
   compoundCoef: number;
   numClasses: number;
   numAnchors: number;
@@ -99,9 +108,6 @@ export function resolveConfig(config: EfficientDetConfig): ResolvedEfficientDetC
   checkInteger('headLayers', resolved.headLayers, 1);
   checkInteger('minLevel', resolved.minLevel, 3, 3);
   checkInteger('maxLevel', resolved.maxLevel, 6, 8);
-  const stride = 2 ** resolved.maxLevel;
-  if (!Number.isInteger(resolved.inputSize) || resolved.inputSize <= 0 || resolved.inputSize % stride !== 0) {
-    throw new InvalidArgumentError('config.inputSize', `a positive multiple of ${stride} (2^maxLevel)`, String(resolved.inputSize));
-  }
+  inputShape(resolved.inputSize, 'config.inputSize');
   return resolved;
 }

@@ -7,6 +7,7 @@ import type { ParsedSafetensors } from '@edet/safetensors';
 import { InvalidArgumentError, Module, type PoolPadding, seedInitializers } from '@edet/tensor';
 
 import { type EfficientDetConfig, type ResolvedEfficientDetConfig, resolveConfig } from './config.js';
+import { inputShape } from './input-size.js';
 import { type LoadCheckpointOptions, type LoadedCheckpoint, type SaveCheckpointOptions, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import type { FollowsCheckpointNumerics } from './checkpoint-numerics.js';
 import { type LossOptions, type LossParts, detectionLoss } from './detection-loss.js';
@@ -121,7 +122,7 @@ export class EfficientDet extends Module implements FollowsCheckpointNumerics {
   /** Backbone and BiFPN maps for `x` (NCHW unless `channelsLast`). The caller disposes every returned tensor. */
   extractFeatures(x: tf.Tensor4D, options: ForwardOptions = {}): EfficientDetFeatures {
     const channelsLast = options.channelsLast ?? false;
-    checkImageBatch(x, 'x', { stride: 2 ** this.config.maxLevel, channelsLast });
+    checkImageBatch(x, 'x', { channelsLast });
     return this.features(x, channelsLast);
   }
 
@@ -137,14 +138,16 @@ export class EfficientDet extends Module implements FollowsCheckpointNumerics {
 
   /**
    * Runs the network on a batch of images.
-   * @param x `[N, 3, H, W]` normalised images (or `[N, H, W, 3]` with `channelsLast`); H and W multiples of 128.
+   * @param x `[N, 3, H, W]` normalised images (or `[N, H, W, 3]` with `channelsLast`); any positive H and W
+   *   (at sizes `2^maxLevel` does not divide, maps halve with rounding up and anchors take effdet's
+   *   fractional stride). `A` is the anchor count of that size.
    * @returns `[classification, regression, anchors]`: per-anchor class probabilities `[N, A, numClasses]`
    *   (after the sigmoid), box deltas `[N, A, 4]` as `(dy, dx, dh, dw)`, and anchors `[A, 4]` as
    *   `[y1, x1, y2, x2]` in input pixels. New tensors; the caller disposes them.
    */
   forward(x: tf.Tensor4D, options: ForwardOptions = {}): [tf.Tensor3D, tf.Tensor3D, tf.Tensor2D] {
     const channelsLast = options.channelsLast ?? false;
-    checkImageBatch(x, 'x', { stride: 2 ** this.config.maxLevel, channelsLast });
+    checkImageBatch(x, 'x', { channelsLast });
     return this.outputs(x, channelsLast);
   }
 
@@ -171,7 +174,7 @@ export class EfficientDet extends Module implements FollowsCheckpointNumerics {
    */
   async predict(x: tf.Tensor4D, options: PredictOptions = {}): Promise<Detection[][]> {
     const { channelsLast = false, ...postprocessOptions } = options;
-    checkImageBatch(x, 'x', { stride: 2 ** this.config.maxLevel, channelsLast, checkFinite: false });
+    checkImageBatch(x, 'x', { channelsLast, checkFinite: false });
     await checkFiniteAsync(x, 'x');
     return this.detections(x, channelsLast, postprocessOptions);
   }
@@ -188,7 +191,8 @@ export class EfficientDet extends Module implements FollowsCheckpointNumerics {
   }
 
   /**
-   * The convenience path for real images: each image is letterboxed to `config.inputSize`, normalised, run
+   * The convenience path for real images: each image is letterboxed to `config.inputSize` (a square side or
+   * `[height, width]`), normalised, run
    * through the network, and its boxes are mapped back to original-image pixels.
    * @param images decoded RGB or RGBA pixels of any size.
    */
@@ -197,10 +201,10 @@ export class EfficientDet extends Module implements FollowsCheckpointNumerics {
     const { clipToImage = false, channelsLast: _alwaysChannelsLast, ...postprocessOptions } = options as DetectOptions & PredictOptions;
     const list = Array.isArray(images) ? (images as readonly RgbImage[]) : [images as RgbImage];
     if (list.length === 0) throw new InvalidArgumentError('images', 'at least one image', 'an empty list');
-    const size = this.config.inputSize;
+    const size = inputShape(this.config.inputSize);
     const results: Detection[][] = [];
     // One image at a time keeps peak memory at one input whatever the list length. The image is validated
-    // once, by letterboxImage; the tensor it builds (float32 [1, size, size, 3] from 0-255 bytes, so
+    // once, by letterboxImage; the tensor it builds (float32 [1, height, width, 3] from 0-255 bytes, so
     // finite) is not checked again.
     for (const image of list) {
       const { input, letterbox } = letterboxImage(image, size);
@@ -226,7 +230,7 @@ export class EfficientDet extends Module implements FollowsCheckpointNumerics {
    */
   computeLoss(x: tf.Tensor4D, targets: readonly tf.Tensor2D[], options: LossOptions & ForwardOptions = {}): LossParts {
     const { channelsLast = false, ...lossOptions } = options;
-    checkImageBatch(x, 'x', { stride: 2 ** this.config.maxLevel, channelsLast });
+    checkImageBatch(x, 'x', { channelsLast });
     checkTargets(targets, x.shape[0], this.config.numClasses);
     const { fpn, backbone } = this.features(x, channelsLast);
     try {
@@ -279,6 +283,8 @@ export class EfficientDet extends Module implements FollowsCheckpointNumerics {
         anchorScale: this.config.anchorScale,
         scales: this.config.anchorScales,
         ratios: this.config.anchorRatios,
+        // Any size: cells per level as the network's maps (rounding up), effdet's fractional strides.
+        requireDivisible: false,
       });
       this.anchorCache.set(key, anchors);
     }

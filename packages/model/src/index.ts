@@ -1,5 +1,6 @@
 export * from './presets.js';
 export * from './config.js';
+export * from './input-size.js';
 export * from './labels.js';
 export * from './class-colours.js';
 export * from './tag-layout.js';

@@ -1,5 +1,7 @@
 import { FileFormatError, POOL_PADDINGS, type PoolPadding } from '@edet/tensor';
 
+import { type InputSize, isInputSize } from './input-size.js';
+
 /** The manifest's file name inside a model folder (beside the weights file it names). */
 export const MODEL_MANIFEST_FILE = 'model.json';
 
@@ -30,8 +32,8 @@ export interface ModelManifest {
   labels: string[];
   /** False for weights that are not trained (the demo then says so). Default true. */
   trained?: boolean;
-  /** The square input side the model runs at (letterboxed), a multiple of 128. */
-  inputSize: number;
+  /** The input the model runs at (letterboxed): a square side or `[height, width]`, positive integers. */
+  inputSize: InputSize;
   /**
    * What the BiFPN's max-pools pad with (`zero` for zylo117-trained weights, `neg-inf` for official / effdet
    * ones). Absent: the weights file's own (its metadata, else its key layout's).
@@ -67,8 +69,8 @@ export function checkModelManifest(value: unknown, source: string): ModelManifes
   if (!Number.isInteger(manifest.compoundCoef) || (manifest.compoundCoef as number) < 0) {
     throw problem('"compoundCoef" must be an integer >= 0 (0 for D0)');
   }
-  if (!Number.isInteger(manifest.inputSize) || (manifest.inputSize as number) <= 0 || (manifest.inputSize as number) % 128 !== 0) {
-    throw problem('"inputSize" must be a positive multiple of 128');
+  if (!isInputSize(manifest.inputSize)) {
+    throw problem('"inputSize" must be a positive integer (square side) or [height, width] of positive integers');
   }
   if (!Array.isArray(manifest.labels) || manifest.labels.length === 0 || !manifest.labels.every((label) => typeof label === 'string')) {
     throw problem('"labels" must be a non-empty array of class names');
