@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Module, type PoolPadding, SeparableConvBlock, maxPoolSame, swish, upsampleNearestTo } from '@edet/tensor';
+import { type Activation, Module, type PoolPadding, SeparableConvBlock, activate, maxPoolSame, upsampleNearestTo } from '@edet/tensor';
 
 import { LateralProjection } from './lateral-projection.js';
 import { type FusionInput, type FusionNode, bifpnTopology, convRegistrationOrder, fusionWeightShapes } from './topology.js';
@@ -16,6 +16,18 @@ export interface BiFpnLayerOptions {
   backboneChannels?: readonly [number, number, number];
   /** What the "SAME" max-pools (downsampling, P6 and up) pad with (see `PoolPadding`). Default `zero` (zylo117). */
   poolPadding?: PoolPadding;
+  /** Before each fusion node's separable conv: swish (default, the D family) or relu6 (Lite). */
+  activation?: Activation;
+  /**
+   * Bias on the convs a batch norm follows (node pointwise convs, lateral projections). Default true (zylo117,
+   * effdet `tf_efficientdet_d*`); effdet's `redundant_bias=False` models (Lite) have none.
+   */
+  redundantBias?: boolean;
+  /**
+   * Register the fusion weights (`p6_w1`, ...) even when `weightedFusion` is false. Default true: zylo117's
+   * D6-D7x checkpoints carry them unused. Lite models (effdet `bifpn_sum`) have none.
+   */
+  unusedFusionWeights?: boolean;
 }
 
 /** Added to the fusion-weight sum so that all-zero (ReLU-clamped) weights do not divide by zero. */
@@ -41,9 +53,12 @@ export class BiFpnLayer extends Module {
     const { channels, minLevel, maxLevel } = options;
     this.nodes = bifpnTopology(minLevel, maxLevel);
     this.isFirst = options.backboneChannels !== undefined;
-    for (const { name, length } of fusionWeightShapes()) this.fusionWeights.set(name, this.addParameter(name, tf.ones([length])));
+    if (options.weightedFusion || (options.unusedFusionWeights ?? true)) {
+      for (const { name, length } of fusionWeightShapes()) this.fusionWeights.set(name, this.addParameter(name, tf.ones([length])));
+    }
+    const pointwiseBias = options.redundantBias ?? true;
     for (const node of convRegistrationOrder(this.nodes)) {
-      this.convs.set(node.convName, this.addModule(node.convName, new SeparableConvBlock(channels)));
+      this.convs.set(node.convName, this.addModule(node.convName, new SeparableConvBlock(channels, { pointwiseBias })));
     }
     if (options.backboneChannels) {
       const [c3, c4, c5] = options.backboneChannels;
@@ -56,7 +71,7 @@ export class BiFpnLayer extends Module {
         ['p5_down_channel_2', c5],
       ];
       for (const [name, inChannels] of specs) {
-        this.projections.set(name, this.addModule(name, new LateralProjection(inChannels, channels)));
+        this.projections.set(name, this.addModule(name, new LateralProjection(inChannels, channels, pointwiseBias)));
       }
     }
   }
@@ -99,7 +114,7 @@ export class BiFpnLayer extends Module {
           return source;
         };
         const fused = this.fuse(node, node.inputs.map(read));
-        const result = (this.convs.get(node.convName) as SeparableConvBlock).forward(swish(fused));
+        const result = (this.convs.get(node.convName) as SeparableConvBlock).forward(activate(fused, this.options.activation ?? 'swish'));
         (node.pass === 'topDown' ? topDown : outputs).set(node.level, result);
       }
       // The lowest level's top-down node is already its output.

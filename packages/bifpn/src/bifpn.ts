@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import { ModuleList, type PoolPadding } from '@edet/tensor';
+import { type Activation, ModuleList, type PoolPadding } from '@edet/tensor';
 
 import { BiFpnLayer } from './bifpn-layer.js';
 
@@ -18,6 +18,12 @@ export interface BiFpnOptions {
   weightedFusion?: boolean;
   /** What the "SAME" max-pools pad with: `zero` (zylo117, the default) or `neg-inf` (official TF, effdet). */
   poolPadding?: PoolPadding;
+  /** Swish (default) or relu6 (Lite) before each node's conv. */
+  activation?: Activation;
+  /** Biases on convs a batch norm follows (default true; false for effdet `redundant_bias=False`, e.g. Lite). */
+  redundantBias?: boolean;
+  /** Register unused fusion weights when `weightedFusion` is false (default true, as zylo117's D6+; false for Lite). */
+  unusedFusionWeights?: boolean;
 }
 
 /**
@@ -40,6 +46,9 @@ export class BiFpn extends ModuleList<BiFpnLayer> {
           maxLevel: this.maxLevel,
           weightedFusion: options.weightedFusion ?? true,
           poolPadding: options.poolPadding ?? 'zero',
+          activation: options.activation,
+          redundantBias: options.redundantBias,
+          unusedFusionWeights: options.unusedFusionWeights,
           backboneChannels: i === 0 ? options.backboneChannels : undefined,
         }),
       );

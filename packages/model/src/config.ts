@@ -1,4 +1,4 @@
-import { InvalidArgumentError, POOL_PADDINGS, type PoolPadding } from '@edet/tensor';
+import { ACTIVATIONS, InvalidArgumentError, POOL_PADDINGS, type PoolPadding } from '@edet/tensor';
 
 import { type InputSize, inputShape } from './input-size.js';
 import { D7X, type EfficientDetPreset, efficientDetPreset } from './presets.js';
@@ -101,6 +101,15 @@ export function resolveConfig(config: EfficientDetConfig): ResolvedEfficientDetC
   if (!(POOL_PADDINGS as readonly unknown[]).includes(resolved.poolPadding)) {
     throw new InvalidArgumentError('config.poolPadding', `one of ${POOL_PADDINGS.map((p) => `'${p}'`).join(', ')}`, String(resolved.poolPadding));
   }
+  const oneOf = (name: keyof ResolvedEfficientDetConfig, allowed: readonly unknown[]) => {
+    if (!allowed.includes(resolved[name])) {
+      throw new InvalidArgumentError(`config.${name}`, `one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}`, String(resolved[name]));
+    }
+  };
+  oneOf('backbone', ['efficientnet', 'efficientnet-lite']);
+  oneOf('activation', ACTIVATIONS);
+  oneOf('redundantBias', [true, false]);
+  oneOf('normalization', ['imagenet', 'symmetric']);
   checkInteger('numClasses', resolved.numClasses, 1);
   checkInteger('backboneVariant', resolved.backboneVariant, 0, 7);
   checkInteger('fpnChannels', resolved.fpnChannels, 1);

@@ -8,6 +8,7 @@ import { InvalidArgumentError, Module, type PoolPadding, seedInitializers } from
 
 import { type EfficientDetConfig, type ResolvedEfficientDetConfig, resolveConfig } from './config.js';
 import { inputShape } from './input-size.js';
+import { presetConfig } from './named-presets.js';
 import { type LoadCheckpointOptions, type LoadedCheckpoint, type SaveCheckpointOptions, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import type { FollowsCheckpointNumerics } from './checkpoint-numerics.js';
 import { type LossOptions, type LossParts, detectionLoss } from './detection-loss.js';
@@ -43,9 +44,11 @@ export interface EfficientDetFeatures {
 class BackboneHolder extends Module {
   readonly model: EfficientNetBackbone;
 
-  constructor(variant: ResolvedEfficientDetConfig['backboneVariant'], dropConnectRate: number, seed: number | undefined) {
+  constructor(config: ResolvedEfficientDetConfig) {
     super();
-    this.model = this.addModule('model', new EfficientNetBackbone({ variant, dropConnectRate, seed }));
+    const { backboneVariant: variant, dropConnectRate, seed } = config;
+    const lite = config.backbone === 'efficientnet-lite';
+    this.model = this.addModule('model', new EfficientNetBackbone({ variant, dropConnectRate, seed, lite, activation: config.activation }));
   }
 }
 
@@ -74,10 +77,17 @@ export class EfficientDet extends Module implements FollowsCheckpointNumerics {
     const c = this.config;
     if (c.seed !== undefined) seedInitializers(c.seed);
     try {
-      const backboneNet = new BackboneHolder(c.backboneVariant, c.dropConnectRate, c.seed);
+      const backboneNet = new BackboneHolder(c);
       const channels = backboneNet.model.featureInfo.map((info) => info.channels) as [number, number, number];
       const levels = c.maxLevel - c.minLevel + 1;
-      const head = { channels: c.fpnChannels, layers: c.headLayers, levels, anchorsPerLocation: c.numAnchors };
+      const head = {
+        channels: c.fpnChannels,
+        layers: c.headLayers,
+        levels,
+        anchorsPerLocation: c.numAnchors,
+        activation: c.activation,
+        redundantBias: c.redundantBias,
+      };
       // Registration order is the official checkpoint order: bifpn, regressor, classifier, backbone last.
       this.bifpn = this.addModule(
         'bifpn',
@@ -89,6 +99,10 @@ export class EfficientDet extends Module implements FollowsCheckpointNumerics {
           maxLevel: c.maxLevel,
           weightedFusion: c.weightedFusion,
           poolPadding: c.poolPadding,
+          activation: c.activation,
+          redundantBias: c.redundantBias,
+          // zylo117's D6+ carry unused fusion weights; Lite (effdet `bifpn_sum`, never a zylo117 model) has none.
+          unusedFusionWeights: c.backbone === 'efficientnet',
         }),
       );
       this.regressor = this.addModule('regressor', new BoxHead(head));
@@ -97,6 +111,14 @@ export class EfficientDet extends Module implements FollowsCheckpointNumerics {
     } finally {
       if (c.seed !== undefined) seedInitializers(null);
     }
+  }
+
+  /**
+   * A model by its published name (`tf_efficientdet_d0`, `tf_efficientdet_lite0`, `efficientdet-d0`, ...: see
+   * `PRESET_NAMES`) with `overrides`; `new EfficientDet(presetConfig(name, overrides))`.
+   */
+  static fromPreset(name: string, overrides: Partial<EfficientDetConfig> = {}): EfficientDet {
+    return new EfficientDet(presetConfig(name, overrides));
   }
 
   /** What the BiFPN's max-pools pad with (`config.poolPadding`). */
@@ -192,7 +214,7 @@ export class EfficientDet extends Module implements FollowsCheckpointNumerics {
 
   /**
    * The convenience path for real images: each image is letterboxed to `config.inputSize` (a square side or
-   * `[height, width]`), normalised, run
+   * `[height, width]`), normalised as `config.normalization` says, run
    * through the network, and its boxes are mapped back to original-image pixels.
    * @param images decoded RGB or RGBA pixels of any size.
    */
@@ -207,7 +229,7 @@ export class EfficientDet extends Module implements FollowsCheckpointNumerics {
     // once, by letterboxImage; the tensor it builds (float32 [1, height, width, 3] from 0-255 bytes, so
     // finite) is not checked again.
     for (const image of list) {
-      const { input, letterbox } = letterboxImage(image, size);
+      const { input, letterbox } = letterboxImage(image, size, this.config.normalization);
       try {
         const [detections] = await this.detections(input, true, postprocessOptions);
         results.push(mapToOriginal(detections, letterboxScale(letterbox), clipToImage ? { clipTo: letterbox } : {}));

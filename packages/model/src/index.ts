@@ -1,4 +1,6 @@
 export * from './presets.js';
+export * from './lite-presets.js';
+export * from './named-presets.js';
 export * from './config.js';
 export * from './input-size.js';
 export * from './labels.js';

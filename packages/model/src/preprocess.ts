@@ -3,6 +3,7 @@ import { type BoxScale, resizeScale } from '@edet/anchors';
 import { InvalidArgumentError } from '@edet/tensor';
 
 import { type InputSize, inputShape } from './input-size.js';
+import type { Normalization } from './presets.js';
 
 /** Decoded pixels of one image: interleaved rows, `channels` bytes per pixel (RGB or RGBA). */
 export interface RgbImage {
@@ -57,11 +58,17 @@ export function checkImage(image: RgbImage, argument: string): void {
 /**
  * Letterboxes one image into the network input, as the official `preprocess` does: RGB 0-255 floats resized
  * bilinearly (half-pixel centres, no antialiasing) to fit `size` (see `letterboxGeometry`), normalised with
- * the ImageNet mean/std, and pasted top-left on a canvas of zeros (the mean colour).
+ * the ImageNet mean/std (or `(x/255 - 0.5) / 0.5` for `symmetric`, the Lite models), and pasted top-left on
+ * a canvas of zeros (the mean colour).
  * @param size a square side or `[height, width]`
+ * @param normalization `imagenet` (default, the D family) or `symmetric` (Lite)
  * Returns `[1, height, width, 3]` (NHWC, a new tensor the caller disposes) and the geometry to map boxes back.
  */
-export function letterboxImage(image: RgbImage, size: InputSize): { input: tf.Tensor4D; letterbox: Letterbox } {
+export function letterboxImage(
+  image: RgbImage,
+  size: InputSize,
+  normalization: Normalization = 'imagenet',
+): { input: tf.Tensor4D; letterbox: Letterbox } {
   checkImage(image, 'image');
   const [frameHeight, frameWidth] = inputShape(size, 'size');
   const letterbox = letterboxGeometry(image.width, image.height, size);
@@ -69,7 +76,9 @@ export function letterboxImage(image: RgbImage, size: InputSize): { input: tf.Te
     const rgb = tf.tensor3d(rgbFloats(image), [image.height, image.width, 3], 'float32');
     // Resizing the 0-255 floats and normalising afterwards equals normalising first (the map is affine).
     const resized = tf.image.resizeBilinear(rgb, [letterbox.resizedHeight, letterbox.resizedWidth], false, true);
-    const normalised = tf.div(tf.sub(tf.div(resized, 255), IMAGENET_MEAN as unknown as number[]), IMAGENET_STD as unknown as number[]);
+    const mean = normalization === 'imagenet' ? (IMAGENET_MEAN as unknown as number[]) : 0.5;
+    const std = normalization === 'imagenet' ? (IMAGENET_STD as unknown as number[]) : 0.5;
+    const normalised = tf.div(tf.sub(tf.div(resized, 255), mean), std);
     const padded = tf.pad(normalised, [
       [0, frameHeight - letterbox.resizedHeight],
       [0, frameWidth - letterbox.resizedWidth],
