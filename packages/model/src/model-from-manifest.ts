@@ -4,7 +4,8 @@ import { EfficientDet } from './efficientdet.js';
 import type { ModelManifest } from './model-manifest.js';
 
 /**
- * Builds the EfficientDet a manifest describes (variant, class count, input size, max-pool padding) and loads its weights:
+ * Builds the EfficientDet a manifest describes (variant or model name, class count, input size, max-pool
+ * padding) and loads its weights:
  * how the CLI, the demo and a user's script turn a model folder (or the `@edet/bccd-d0` package) into a
  * detector.
  * @param manifest a checked manifest (`checkModelManifest`)
@@ -18,12 +19,11 @@ export function createModelFromManifest(
   weights: Uint8Array | ParsedSafetensors,
   options: { source?: string } = {},
 ): EfficientDet {
-  const model = new EfficientDet({
-    compoundCoef: manifest.compoundCoef,
-    numClasses: manifest.labels.length,
-    inputSize: manifest.inputSize,
-    poolPadding: manifest.poolPadding,
-  });
+  const settings = { numClasses: manifest.labels.length, inputSize: manifest.inputSize, poolPadding: manifest.poolPadding };
+  const model =
+    manifest.model === undefined
+      ? new EfficientDet({ compoundCoef: manifest.compoundCoef, ...settings })
+      : EfficientDet.fromPreset(manifest.model, settings);
   try {
     model.loadSafetensors(weights, { source: options.source ?? manifest.weights });
   } catch (error) {

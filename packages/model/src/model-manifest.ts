@@ -1,6 +1,7 @@
 import { FileFormatError, POOL_PADDINGS, type PoolPadding } from '@edet/tensor';
 
 import { type InputSize, isInputSize } from './input-size.js';
+import { PRESET_NAMES } from './named-presets.js';
 
 /** The manifest's file name inside a model folder (beside the weights file it names). */
 export const MODEL_MANIFEST_FILE = 'model.json';
@@ -28,6 +29,12 @@ export interface ModelManifest {
   weights: string;
   /** EfficientDet variant (0 = D0). */
   compoundCoef: number;
+  /**
+   * The model by published name (`PRESET_NAMES`: `tf_efficientdet_lite0`, `efficientdet-d0`, ...), for models
+   * `compoundCoef` cannot describe (Lite). When given, it decides the architecture and `compoundCoef` is
+   * informational.
+   */
+  model?: string;
   /** One name per class id; its length is the number of classes. */
   labels: string[];
   /** False for weights that are not trained (the demo then says so). Default true. */
@@ -76,6 +83,9 @@ export function checkModelManifest(value: unknown, source: string): ModelManifes
     throw problem('"labels" must be a non-empty array of class names');
   }
   if (manifest.trained !== undefined && typeof manifest.trained !== 'boolean') throw problem('"trained" must be true or false');
+  if (manifest.model !== undefined && !PRESET_NAMES.includes(manifest.model as string)) {
+    throw problem(`"model" must be a model name (${PRESET_NAMES.join(', ')})`);
+  }
   if (manifest.poolPadding !== undefined && !(POOL_PADDINGS as readonly unknown[]).includes(manifest.poolPadding)) {
     throw problem(`"poolPadding" must be ${POOL_PADDINGS.map((p) => `"${p}"`).join(' or ')}`);
   }

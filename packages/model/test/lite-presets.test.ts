@@ -121,3 +121,23 @@ describe('Lite network', () => {
     model.dispose();
   });
 });
+
+describe('model.json by model name', () => {
+  it('builds a Lite model from "model" and loads its weights; an unknown name is a FileFormatError', async () => {
+    const { checkModelManifest, createModelFromManifest } = await import('@edet/model');
+    const { FileFormatError } = await import('@edet/tensor');
+    const source = EfficientDet.fromPreset('tf_efficientdet_lite0', { numClasses: 2, fpnLayers: 3, seed: 5 });
+    const weights = await source.saveSafetensors({ layout: 'rwightman' });
+    source.dispose();
+    const manifest = checkModelManifest(
+      { name: 'lite', weights: 'w.safetensors', compoundCoef: 0, model: 'tf_efficientdet_lite0', inputSize: [320, 576], labels: ['a', 'b'] },
+      'model.json',
+    );
+    const model = createModelFromManifest(manifest, weights);
+    expect(model.config).toMatchObject({ backbone: 'efficientnet-lite', inputSize: [320, 576], numClasses: 2, poolPadding: 'neg-inf' });
+    model.dispose();
+    const bad = { ...manifest, model: 'tf_efficientdet_lite9' };
+    expect(() => checkModelManifest(bad, 'model.json')).toThrow(FileFormatError);
+    expect(() => checkModelManifest(bad, 'model.json')).toThrow(/^model\.json: "model" must be a model name \(tf_efficientdet_d0, /);
+  });
+});
