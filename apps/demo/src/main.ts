@@ -74,7 +74,7 @@ function showBackend(backend: BackendInfo): void {
 
 function showModel(info: ModelInfo): void {
   model = info;
-  elements.modelName.textContent = `${info.name}: D${info.compoundCoef}, ${info.numClasses} classes, ${info.inputSize}×${info.inputSize} input`;
+  elements.modelName.textContent = `${info.name}: D${info.compoundCoef}, ${info.numClasses} classes, ${typeof info.inputSize === 'number' ? `${info.inputSize}×${info.inputSize}` : `${info.inputSize[1]}×${info.inputSize[0]}`} input`;
   showText(elements.untrainedNotice, info.trained ? undefined : untrainedNotice(info));
   showText(elements.scopeNotice, info.scope);
 }

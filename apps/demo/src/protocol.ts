@@ -2,7 +2,7 @@
  * The messages between the page and the inference worker. Every request carries an `id` and gets exactly
  * one reply with the same `id`: its result, or `error`.
  */
-import type { BackendName, Letterbox } from '@edet/model';
+import type { BackendName, InputSize, Letterbox } from '@edet/model';
 
 /** What the page needs to know about the loaded model. */
 export interface ModelInfo {
@@ -14,7 +14,7 @@ export interface ModelInfo {
   standIn: boolean;
   compoundCoef: number;
   numClasses: number;
-  inputSize: number;
+  inputSize: InputSize;
   /** One name per class id ('' for unused ids). */
   labels: string[];
   /** What a trained model can detect, in one plain sentence (`modelScopeNotice`), when its manifest says. */

@@ -1,4 +1,4 @@
-import { checkpointClassNames, checkpointGeometry, classCountFromWeights, COCO90_LABELS, EfficientDet, isMarkedUntrained, parseCheckpoint } from '@edet/model';
+import { checkpointClassNames, checkpointGeometry, classCountFromWeights, COCO90_LABELS, EfficientDet, type InputSize, isMarkedUntrained, parseCheckpoint } from '@edet/model';
 import type { ParsedSafetensors } from '@edet/safetensors';
 
 import { readBundledModel, type BundledModel } from './bundled-model.js';
@@ -13,7 +13,7 @@ export interface DetectorOptions {
   compoundCoef: number;
   numClasses: number;
   /** Input side (default: the variant's, 512 for D0). */
-  inputSize?: number;
+  inputSize?: InputSize;
   /**
    * A safetensors or PyTorch `.pth` checkpoint (zylo117 or rwightman key layout); without it the weights are
    * untrained.
@@ -82,7 +82,7 @@ export interface ModelChoice {
   /** `--weights`, read and parsed once (`createChosenDetector` loads it without reading it again). */
   weights?: ParsedSafetensors;
   /** Input side: `--size`, else what the weights say (their `input_size` metadata, the bundled model's manifest), else the preset's. */
-  inputSize?: number;
+  inputSize?: InputSize;
   /** Set when the weights are the bundled model. */
   bundled?: BundledModel;
   /** With untrained weights: why the bundled model does not apply (for the notice). */

@@ -67,7 +67,7 @@ describe('the bundled model (packages/bccd-d0)', () => {
     const { manifest, weightsFile } = (await readBundledModel())!;
     const before = tf.memory().numTensors;
     const model = new EfficientDet({ compoundCoef: manifest.compoundCoef, numClasses: manifest.labels.length, inputSize: manifest.inputSize });
-    expect(model.loadSafetensors(new Uint8Array(readFileSync(weightsFile)))).toEqual({ layout: 'zylo117' });
+    expect(model.loadSafetensors(new Uint8Array(readFileSync(weightsFile)))).toEqual({ layout: 'zylo117', poolPadding: 'zero' });
     model.dispose();
     expect(tf.memory().numTensors).toBe(before);
   });
@@ -80,7 +80,9 @@ describe('checkModelManifest', () => {
     expect(checkModelManifest(valid, 'model.json')).toEqual(valid);
     expect(() => checkModelManifest([], 'model.json')).toThrow(new FileFormatError('model.json', 'expected a JSON object'));
     expect(() => checkModelManifest({ ...valid, labels: [] }, 'model.json')).toThrow(/"labels" must be a non-empty array/);
-    expect(() => checkModelManifest({ ...valid, inputSize: 500 }, 'model.json')).toThrow(/"inputSize" must be a positive multiple of 128/);
+    expect(() => checkModelManifest({ ...valid, inputSize: 0 }, 'model.json')).toThrow(/"inputSize" must be a positive integer \(square side\) or \[height, width\]/);
+    expect(() => checkModelManifest({ ...valid, inputSize: [384] }, 'model.json')).toThrow(/"inputSize" must be a positive integer/);
+    expect(checkModelManifest({ ...valid, inputSize: [384, 640] }, 'model.json').inputSize).toEqual([384, 640]);
     expect(() => checkModelManifest({ ...valid, compoundCoef: '0' }, 'model.json')).toThrow(/"compoundCoef"/);
   });
 

@@ -157,6 +157,7 @@ describe('detection in-process', () => {
     const options: DetectOptions = { weights, coef: 0, scoreThreshold: 0.005, iouThreshold: 0.2, nms: 'per-class', maxDetections: 5, json: false, out: join(folder, 'out') };
     const [report] = await runDetect([sample], options, commandIo);
     expect(captured.out).toContain(`model: D0, 90 classes, weights: ${weights}`);
+    expect(captured.out).toContain('numerics: max-pool padding zero (zylo117)\n');
     expect(captured.err).toBe('');
     expect(report.detections.length).toBeGreaterThan(0);
     for (const { classId, label } of report.detections) expect(label).toBe(COCO90_LABELS[classId] || `class ${classId}`);

@@ -168,8 +168,9 @@ describe('the input size recorded in the weights', () => {
 
   it('refuses metadata that is not a valid variant or size, naming the file and key', async () => {
     for (const [key, value] of [
-      ['input_size', '100'],
+      ['input_size', '0'],
       ['input_size', '-128'],
+      ['input_size', '384x'],
       ['input_size', 'big'],
       ['compound_coef', '9'],
       ['compound_coef', '1.5'],
@@ -185,6 +186,9 @@ describe('the input size recorded in the weights', () => {
     }
     expect(checkpointGeometry(undefined)).toEqual({ compoundCoef: undefined, inputSize: undefined });
     expect(checkpointGeometry({ input_size: '640', compound_coef: '1' })).toEqual({ compoundCoef: 1, inputSize: 640 });
+    // Any size the network takes: Lite0's 320, and [height, width] for non-square inputs.
+    expect(checkpointGeometry({ input_size: '320' }).inputSize).toBe(320);
+    expect(checkpointGeometry({ input_size: '384x640' }).inputSize).toEqual([384, 640]);
   });
 });
 

@@ -18,8 +18,10 @@ export interface AnchorOptions {
   ratios?: readonly (readonly [number, number])[];
   /**
    * Throw when a dimension is not a multiple of the largest stride, as zylo117 does. Default true. With
-   * false, each level gets `ceil(size / stride)` cells: the size of the feature map the network's TF-SAME
-   * convolutions and pools produce, so the anchors still line up with the head outputs.
+   * false, each level gets `ceil(size / 2^level)` cells (the size of the feature map the network's TF-SAME
+   * convolutions and pools produce, halving with rounding up) and, as effdet and the official TF code
+   * compute them, a fractional stride `size / cells` per axis (320 px at P7: 3 cells, stride 106.67), so the
+   * anchors still line up with the head outputs. At multiples of the largest stride both give the same anchors.
    */
   requireDivisible?: boolean;
 }
@@ -28,8 +30,11 @@ export interface AnchorOptions {
 export interface AnchorLevel {
   /** Pyramid level, e.g. 3 for P3. */
   level: number;
-  /** Stride in input pixels, `2^level`. */
+  /** Nominal stride in input pixels, `2^level`. */
   stride: number;
+  /** The stride the anchors use along y and x: `2^level`, or `size / cells` at sizes it does not divide. */
+  strideY: number;
+  strideX: number;
   /** Cells along y (feature-map height). */
   rows: number;
   /** Cells along x (feature-map width). */
@@ -113,7 +118,10 @@ function layout(config: ResolvedOptions): AnchorLevel[] {
     const rows = Math.ceil(config.height / stride);
     const columns = Math.ceil(config.width / stride);
     const count = rows * columns * anchorsPerCell;
-    levels.push({ level, stride, rows, columns, offset, count });
+    // effdet's stride is image size / feature size: 2^level exactly where 2^level divides the size.
+    const strideY = config.height % stride === 0 ? stride : config.height / rows;
+    const strideX = config.width % stride === 0 ? stride : config.width / columns;
+    levels.push({ level, stride, strideY, strideX, rows, columns, offset, count });
     offset += count;
   }
   return levels;
@@ -139,6 +147,8 @@ const cache = new Map<string, { boxes: Float32Array; levels: AnchorLevel[] }>();
  * The EfficientDet anchors exactly as zylo117 makes them: for each level (P3 first), each row, each column,
  * the `scales x ratios` types scale-major / ratio-minor; base size `anchorScale * stride * scale`, half
  * extents `base * ratio / 2`, centres `stride/2 + stride*k`; computed in float64 and then cast to float32.
+ * At sizes the largest stride does not divide (`requireDivisible: false`) the stride is effdet's fractional
+ * one, `size / cells` per axis (see `AnchorOptions.requireDivisible`).
  *
  * Throws `InvalidArgumentError` naming `imageSize` if a dimension is not a multiple of `2^maxLevel`, unless
  * `requireDivisible: false`. The result is a fresh copy the caller owns and may modify.
@@ -173,20 +183,22 @@ function compute(config: ResolvedOptions): { boxes: Float32Array; levels: Anchor
   const total = levels.reduce((sum, level) => sum + level.count, 0);
   const boxes = new Float32Array(total * 4);
   let out = 0;
-  for (const { stride, rows, columns } of levels) {
+  for (const { strideY, strideX, rows, columns } of levels) {
     // Half extents per type, in the reference's operation order ((anchorScale * stride) * scale * ratio) / 2,
-    // so the float64 values (and hence the float32 casts) are bit-identical.
+    // so the float64 values (and hence the float32 casts) are bit-identical. Widths scale with the x stride
+    // and heights with the y stride (they differ only at sizes 2^level does not divide).
     const halfExtents: [number, number][] = [];
     for (const scale of config.scales) {
       for (const [ratioX, ratioY] of config.ratios) {
-        const base = config.anchorScale * stride * scale;
-        halfExtents.push([(base * ratioX) / 2.0, (base * ratioY) / 2.0]);
+        const baseX = config.anchorScale * strideX * scale;
+        const baseY = config.anchorScale * strideY * scale;
+        halfExtents.push([(baseX * ratioX) / 2.0, (baseY * ratioY) / 2.0]);
       }
     }
     for (let row = 0; row < rows; row++) {
-      const yCentre = stride / 2 + stride * row;
+      const yCentre = strideY / 2 + strideY * row;
       for (let column = 0; column < columns; column++) {
-        const xCentre = stride / 2 + stride * column;
+        const xCentre = strideX / 2 + strideX * column;
         for (const [halfX, halfY] of halfExtents) {
           boxes[out++] = yCentre - halfY;
           boxes[out++] = xCentre - halfX;

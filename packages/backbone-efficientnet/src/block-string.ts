@@ -38,6 +38,12 @@ export const EFFICIENTNET_BLOCK_STRINGS: readonly string[] = [
   'r1_k3_s11_e6_i192_o320_se0.25',
 ];
 
+/**
+ * The seven stages of EfficientNet-Lite (timm `tf_efficientnet_lite*`, the TF `efficientnet_lite` builder):
+ * B0's stages without squeeze-and-excitation.
+ */
+export const EFFICIENTNET_LITE_BLOCK_STRINGS: readonly string[] = EFFICIENTNET_BLOCK_STRINGS.map((row) => row.replace(/_se[\d.]+$/, ''));
+
 const TOKEN = /^(se|r|k|s|e|i|o)(\d+(?:\.\d+)?)$/;
 
 /**

@@ -30,13 +30,13 @@ export class EfficientNet extends EfficientNetTrunk {
   }
 
   /**
-   * efficientnet-pytorch's `extract_features`: stem, blocks, `_conv_head`, `_bn1`, swish.
+   * efficientnet-pytorch's `extract_features`: stem, blocks, `_conv_head`, `_bn1`, swish (relu6 for Lite).
    * `[N, H, W, 3]` -> `[N, ceil(H/32), ceil(W/32), headChannels]`; the caller disposes the result.
    */
   extractFeatures(x: tf.Tensor4D): tf.Tensor4D {
     return tf.tidy(() => {
       const [last] = this.runTrunk(x, [this.plan.blocks.length - 1]);
-      return this.bn1.forwardSwish(this.convHead.forward(last));
+      return this.bn1.forwardActivated(this.convHead.forward(last), this.plan.options.activation);
     });
   }
 

@@ -8,6 +8,7 @@ export { type EfficientNetOptions, type ResolvedEfficientNetOptions, resolveEffi
 export {
   type BlockDefinition,
   EFFICIENTNET_BLOCK_STRINGS,
+  EFFICIENTNET_LITE_BLOCK_STRINGS,
   decodeBlockString,
   encodeBlockString,
 } from './block-string.js';

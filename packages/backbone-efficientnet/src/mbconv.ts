@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 
-import { BatchNorm2d, Module, NamedConv2d, NamedDepthwiseConv2d, globalAveragePool, swish } from '@edet/tensor';
+import { type Activation, BatchNorm2d, Module, NamedConv2d, NamedDepthwiseConv2d, globalAveragePool, swish } from '@edet/tensor';
 
 import { dropConnect } from './drop-connect.js';
 import type { MBConvConfig } from './plan.js';
@@ -37,6 +37,8 @@ export class MBConvBlock extends Module {
   constructor(
     readonly config: MBConvConfig,
     private readonly random: RandomSource,
+    /** After the expand and depthwise convs: swish (B0..B7) or relu6 (Lite). */
+    readonly activation: Activation = 'swish',
   ) {
     super();
     const { inChannels, expandedChannels: expanded, outChannels, kernelSize, stride, seChannels } = config;
@@ -55,8 +57,9 @@ export class MBConvBlock extends Module {
   forward(x: tf.Tensor4D): tf.Tensor4D {
     return tf.tidy(() => {
       let h = x;
-      if (this.expandConv && this.bn0) h = this.bn0.forwardSwish(this.expandConv.forward(h));
-      h = this.bn1.forwardSwish(this.depthwiseConv.forward(h));
+      const activation = this.activation;
+      if (this.expandConv && this.bn0) h = this.bn0.forwardActivated(this.expandConv.forward(h), activation);
+      h = this.bn1.forwardActivated(this.depthwiseConv.forward(h), activation);
       if (this.seReduce && this.seExpand) {
         const squeezed = globalAveragePool(h);
         const gate = tf.sigmoid(this.seExpand.forward(swish(this.seReduce.forward(squeezed))));

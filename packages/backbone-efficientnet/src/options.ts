@@ -1,6 +1,6 @@
-import { InvalidArgumentError } from '@edet/tensor';
+import { ACTIVATIONS, type Activation, InvalidArgumentError } from '@edet/tensor';
 
-import { EFFICIENTNET_BLOCK_STRINGS } from './block-string.js';
+import { EFFICIENTNET_BLOCK_STRINGS, EFFICIENTNET_LITE_BLOCK_STRINGS } from './block-string.js';
 import { type EfficientNetVariant, checkVariant, efficientNetParams } from './presets.js';
 
 /** Options of `EfficientNet` and `EfficientNetBackbone`. Everything but `variant` has a default. */
@@ -20,7 +20,14 @@ export interface EfficientNetOptions {
   widthCoefficient?: number;
   /** Overrides the preset's depth multiplier. */
   depthCoefficient?: number;
-  /** Stage rows before scaling (default `EFFICIENTNET_BLOCK_STRINGS`, the seven B0 stages). */
+  /**
+   * EfficientNet-Lite (timm `tf_efficientnet_lite0..4`, with the B0..B4 coefficients): no squeeze-excite,
+   * relu6, the stem (32) and head (1280) widths and the first and last stages' repeats not scaled. Default false.
+   */
+  lite?: boolean;
+  /** Activation after the stem and inside the blocks (default swish; relu6 for `lite`). */
+  activation?: Activation;
+  /** Stage rows before scaling (default `EFFICIENTNET_BLOCK_STRINGS`, the seven B0 stages; without SE for `lite`). */
   blockStrings?: readonly string[];
   /**
    * Seed of the random source behind drop-connect and dropout, for reproducible training steps.
@@ -40,6 +47,8 @@ export interface ResolvedEfficientNetOptions {
   readonly depthCoefficient: number;
   readonly blockStrings: readonly string[];
   readonly seed: number | undefined;
+  readonly lite: boolean;
+  readonly activation: Activation;
 }
 
 /** Fills in defaults and validates; throws `InvalidArgumentError` naming the offending option. */
@@ -56,9 +65,15 @@ export function resolveEfficientNetOptions(options: EfficientNetOptions): Resolv
     dropoutRate: options.dropoutRate ?? preset.dropoutRate,
     widthCoefficient: options.widthCoefficient ?? preset.widthCoefficient,
     depthCoefficient: options.depthCoefficient ?? preset.depthCoefficient,
-    blockStrings: options.blockStrings ?? EFFICIENTNET_BLOCK_STRINGS,
+    blockStrings: options.blockStrings ?? (options.lite ? EFFICIENTNET_LITE_BLOCK_STRINGS : EFFICIENTNET_BLOCK_STRINGS),
     seed: options.seed,
+    lite: options.lite ?? false,
+    activation: options.activation ?? (options.lite ? 'relu6' : 'swish'),
   };
+  if (typeof resolved.lite !== 'boolean') throw new InvalidArgumentError('options.lite', 'true or false', String(resolved.lite));
+  if (!ACTIVATIONS.includes(resolved.activation)) {
+    throw new InvalidArgumentError('options.activation', ACTIVATIONS.map((a) => `'${a}'`).join(' or '), String(resolved.activation));
+  }
   if (!Number.isInteger(resolved.numClasses) || resolved.numClasses < 1) {
     throw new InvalidArgumentError('options.numClasses', 'a positive integer', String(resolved.numClasses));
   }

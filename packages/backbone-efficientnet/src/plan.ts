@@ -59,14 +59,19 @@ export function planEfficientNet(options: EfficientNetOptions): EfficientNetPlan
   const resolved = resolveEfficientNetOptions(options);
   const width = (filters: number) => roundFilters(filters, resolved.widthCoefficient);
   const rows = resolved.blockStrings.map(decodeBlockString);
-  const numBlocks = rows.reduce((total, row) => total + roundRepeats(row.repeats, resolved.depthCoefficient), 0);
+  // Lite keeps the first and last stages' repeats (timm `fix_first_last`) and the stem width (`fix_stem`).
+  const fixed = (rowIndex: number) => resolved.lite && (rowIndex === 0 || rowIndex === rows.length - 1);
+  const repeatsOf = (rowIndex: number) => (fixed(rowIndex) ? rows[rowIndex].repeats : roundRepeats(rows[rowIndex].repeats, resolved.depthCoefficient));
+  const numBlocks = rows.reduce((total, _, rowIndex) => total + repeatsOf(rowIndex), 0);
+  const stemChannels = resolved.lite ? STEM_CHANNELS : width(STEM_CHANNELS);
   const blocks: MBConvConfig[] = [];
   rows.forEach((row, rowIndex) => {
     const outChannels = width(row.outputFilters);
-    const repeats = roundRepeats(row.repeats, resolved.depthCoefficient);
+    const repeats = repeatsOf(rowIndex);
     for (let r = 0; r < repeats; r++) {
-      // Only a stage's first block changes width and resolution; its repeats map outChannels to itself.
-      const inChannels = r === 0 ? width(row.inputFilters) : outChannels;
+      // Only a stage's first block changes width and resolution; its repeats map outChannels to itself. The
+      // very first block reads the stem.
+      const inChannels = blocks.length === 0 ? stemChannels : r === 0 ? width(row.inputFilters) : outChannels;
       const stride = r === 0 ? row.stride : 1;
       const index = blocks.length;
       blocks.push({
@@ -84,13 +89,12 @@ export function planEfficientNet(options: EfficientNetOptions): EfficientNetPlan
       });
     }
   });
-  const stemChannels = width(STEM_CHANNELS);
   return {
     options: resolved,
     stemChannels,
     blocks,
     stageCount: rows.length,
-    headChannels: width(HEAD_CHANNELS),
+    headChannels: resolved.lite ? HEAD_CHANNELS : width(HEAD_CHANNELS),
     featureInfo: featureTaps(blocks),
   };
 }

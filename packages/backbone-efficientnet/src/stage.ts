@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 
-import { type BatchNorm2d, Module, type NamedConv2d } from '@edet/tensor';
+import { type Activation, type BatchNorm2d, Module, type NamedConv2d } from '@edet/tensor';
 
 import type { MBConvBlock } from './mbconv.js';
 
@@ -29,6 +29,7 @@ export class StemStage extends EfficientNetStage {
   constructor(
     readonly convStem: NamedConv2d,
     readonly bn0: BatchNorm2d,
+    readonly activation: Activation = 'swish',
   ) {
     super();
     this.addModule('_conv_stem', convStem);
@@ -36,7 +37,7 @@ export class StemStage extends EfficientNetStage {
   }
 
   forward(x: tf.Tensor4D): tf.Tensor4D {
-    return tf.tidy(() => this.bn0.forwardSwish(this.convStem.forward(x)));
+    return tf.tidy(() => this.bn0.forwardActivated(this.convStem.forward(x), this.activation));
   }
 }
 

@@ -41,8 +41,8 @@ export abstract class EfficientNetTrunk extends Module {
     this.featureInfo = this.plan.featureInfo;
     this.convStem = this.addModule('_conv_stem', new NamedConv2d(3, this.plan.stemChannels, 3, { stride: 2, bias: false }));
     this.bn0 = this.addModule('_bn0', new BatchNorm2d(this.plan.stemChannels));
-    this.blocks = this.addModule('_blocks', new ModuleList(this.plan.blocks.map((config) => new MBConvBlock(config, this.random))));
-    const stages: EfficientNetStage[] = [new StemStage(this.convStem, this.bn0)];
+    this.blocks = this.addModule('_blocks', new ModuleList(this.plan.blocks.map((config) => new MBConvBlock(config, this.random, this.plan.options.activation))));
+    const stages: EfficientNetStage[] = [new StemStage(this.convStem, this.bn0, this.plan.options.activation)];
     for (let stage = 1; stage <= this.plan.stageCount; stage++) {
       stages.push(new BlockStage(stage, this.blocks.items.filter((block) => block.config.stage === stage)));
     }

@@ -124,3 +124,31 @@ describe('plan', () => {
     expect(() => planEfficientNet({ variant: 0, blockStrings: ['r1_k3_s11_e1_i32_o16'] })).toThrow(/^options\.blockStrings: /);
   });
 });
+
+describe('EfficientNet-Lite (lite: true)', () => {
+  it("has timm's tf_efficientnet_lite0..4 parameter counts (1000 classes: 4.65M, 5.42M, 6.09M, 8.20M, 13.01M)", () => {
+    expect(efficientNetParameterCount({ variant: 0, lite: true })).toBe(4_652_008);
+    const millions = ([1, 2, 3, 4] as const).map((variant) => Math.round(efficientNetParameterCount({ variant, lite: true }) / 1e4) / 100);
+    expect(millions).toEqual([5.42, 6.09, 8.2, 13.01]);
+  });
+
+  it('drops squeeze-excite, keeps the stem, head and first / last repeats, and uses relu6', () => {
+    const plan = planEfficientNet({ variant: 3, lite: true });
+    expect(plan.stemChannels).toBe(32);
+    expect(plan.headChannels).toBe(1280);
+    expect(plan.blocks[0].inChannels).toBe(32);
+    expect(plan.blocks.every((block) => block.seChannels === 0)).toBe(true);
+    const perStage = [1, 2, 3, 4, 5, 6, 7].map((stage) => plan.blocks.filter((block) => block.stage === stage).length);
+    expect(perStage).toEqual([1, 3, 3, 5, 5, 6, 1]); // B3 depth 1.4, first and last stages fixed
+    expect(plan.options.activation).toBe('relu6');
+    expect(planEfficientNet({ variant: 3 }).options.activation).toBe('swish');
+  });
+
+  it.each([
+    [{ variant: 0, lite: 'yes' }, /^options\.lite: expected true or false, got yes$/],
+    [{ variant: 0, activation: 'relu' }, /^options\.activation: expected 'swish' or 'relu6', got relu$/],
+  ])('%j -> InvalidArgumentError', (options, message) => {
+    expect(() => planEfficientNet(options as never)).toThrow(InvalidArgumentError);
+    expect(() => planEfficientNet(options as never)).toThrow(message);
+  });
+});

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Module, SeparableConvBlock, maxPoolSameZeroPad, swish, upsampleNearest } from '@edet/tensor';
+import { type Activation, Module, type PoolPadding, SeparableConvBlock, activate, maxPoolSame, upsampleNearestTo } from '@edet/tensor';
 
 import { LateralProjection } from './lateral-projection.js';
 import { type FusionInput, type FusionNode, bifpnTopology, convRegistrationOrder, fusionWeightShapes } from './topology.js';
@@ -14,6 +14,20 @@ export interface BiFpnLayerOptions {
   weightedFusion: boolean;
   /** Channels of C3, C4, C5 when this is the first layer (it then owns the lateral projections). */
   backboneChannels?: readonly [number, number, number];
+  /** What the "SAME" max-pools (downsampling, P6 and up) pad with (see `PoolPadding`). Default `zero` (zylo117). */
+  poolPadding?: PoolPadding;
+  /** Before each fusion node's separable conv: swish (default, the D family) or relu6 (Lite). */
+  activation?: Activation;
+  /**
+   * Bias on the convs a batch norm follows (node pointwise convs, lateral projections). Default true (zylo117,
+   * effdet `tf_efficientdet_d*`); effdet's `redundant_bias=False` models (Lite) have none.
+   */
+  redundantBias?: boolean;
+  /**
+   * Register the fusion weights (`p6_w1`, ...) even when `weightedFusion` is false. Default true: zylo117's
+   * D6-D7x checkpoints carry them unused. Lite models (effdet `bifpn_sum`) have none.
+   */
+  unusedFusionWeights?: boolean;
 }
 
 /** Added to the fusion-weight sum so that all-zero (ReLU-clamped) weights do not divide by zero. */
@@ -30,15 +44,21 @@ export class BiFpnLayer extends Module {
   private readonly fusionWeights = new Map<string, tf.Variable>();
   private readonly projections = new Map<string, LateralProjection>();
   readonly isFirst: boolean;
+  /** What the max-pools pad with; follows the checkpoint's origin, so it may change after construction. */
+  poolPadding: PoolPadding;
 
   constructor(readonly options: BiFpnLayerOptions) {
     super();
+    this.poolPadding = options.poolPadding ?? 'zero';
     const { channels, minLevel, maxLevel } = options;
     this.nodes = bifpnTopology(minLevel, maxLevel);
     this.isFirst = options.backboneChannels !== undefined;
-    for (const { name, length } of fusionWeightShapes()) this.fusionWeights.set(name, this.addParameter(name, tf.ones([length])));
+    if (options.weightedFusion || (options.unusedFusionWeights ?? true)) {
+      for (const { name, length } of fusionWeightShapes()) this.fusionWeights.set(name, this.addParameter(name, tf.ones([length])));
+    }
+    const pointwiseBias = options.redundantBias ?? true;
     for (const node of convRegistrationOrder(this.nodes)) {
-      this.convs.set(node.convName, this.addModule(node.convName, new SeparableConvBlock(channels)));
+      this.convs.set(node.convName, this.addModule(node.convName, new SeparableConvBlock(channels, { pointwiseBias })));
     }
     if (options.backboneChannels) {
       const [c3, c4, c5] = options.backboneChannels;
@@ -51,7 +71,7 @@ export class BiFpnLayer extends Module {
         ['p5_down_channel_2', c5],
       ];
       for (const [name, inChannels] of specs) {
-        this.projections.set(name, this.addModule(name, new LateralProjection(inChannels, channels)));
+        this.projections.set(name, this.addModule(name, new LateralProjection(inChannels, channels, pointwiseBias)));
       }
     }
   }
@@ -70,6 +90,10 @@ export class BiFpnLayer extends Module {
       } else {
         inputs.forEach((x, i) => levelInputs.set(minLevel + i, x));
       }
+      const levelSize = (level: number): [number, number] => {
+        const [, height, width] = (levelInputs.get(level) as tf.Tensor4D).shape;
+        return [height, width];
+      };
       const topDown = new Map<number, tf.Tensor4D>();
       const outputs = new Map<number, tf.Tensor4D>();
       for (const node of this.nodes) {
@@ -83,12 +107,14 @@ export class BiFpnLayer extends Module {
                   ? (bottomUpInputs.get(input.level) ?? levelInputs.get(input.level))
                   : levelInputs.get(input.level);
           if (!source) throw new Error(`BiFPN wiring: no ${input.source} map at level ${input.level}`);
-          if (input.resample === 'up') return upsampleNearest(source);
-          if (input.resample === 'down') return maxPoolSameZeroPad(source);
+          // Resampling goes to the node's level size: sizes halve with rounding up, so an upsampled map can
+          // be one cell larger than the level it joins (320 px: P7 3 -> 6, P6 5).
+          if (input.resample === 'up') return upsampleNearestTo(source, levelSize(node.level));
+          if (input.resample === 'down') return maxPoolSame(source, this.poolPadding);
           return source;
         };
         const fused = this.fuse(node, node.inputs.map(read));
-        const result = (this.convs.get(node.convName) as SeparableConvBlock).forward(swish(fused));
+        const result = (this.convs.get(node.convName) as SeparableConvBlock).forward(activate(fused, this.options.activation ?? 'swish'));
         (node.pass === 'topDown' ? topDown : outputs).set(node.level, result);
       }
       // The lowest level's top-down node is already its output.
@@ -120,9 +146,9 @@ export class BiFpnLayer extends Module {
     levelInputs.set(3, project('p3_down_channel', c3));
     levelInputs.set(4, project('p4_down_channel', c4));
     levelInputs.set(5, project('p5_down_channel', c5));
-    levelInputs.set(6, maxPoolSameZeroPad(project('p5_to_p6', c5)));
+    levelInputs.set(6, maxPoolSame(project('p5_to_p6', c5), this.poolPadding));
     for (let level = 7; level <= this.options.maxLevel; level++) {
-      levelInputs.set(level, maxPoolSameZeroPad(levelInputs.get(level - 1) as tf.Tensor4D));
+      levelInputs.set(level, maxPoolSame(levelInputs.get(level - 1) as tf.Tensor4D, this.poolPadding));
     }
     bottomUpInputs.set(4, project('p4_down_channel_2', c4));
     bottomUpInputs.set(5, project('p5_down_channel_2', c5));

@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import { ModuleList } from '@edet/tensor';
+import { type Activation, ModuleList, type PoolPadding } from '@edet/tensor';
 
 import { BiFpnLayer } from './bifpn-layer.js';
 
@@ -16,6 +16,14 @@ export interface BiFpnOptions {
   maxLevel?: number;
   /** Fast normalised fusion (D0-D5) or plain sums (D6+). Default true. */
   weightedFusion?: boolean;
+  /** What the "SAME" max-pools pad with: `zero` (zylo117, the default) or `neg-inf` (official TF, effdet). */
+  poolPadding?: PoolPadding;
+  /** Swish (default) or relu6 (Lite) before each node's conv. */
+  activation?: Activation;
+  /** Biases on convs a batch norm follows (default true; false for effdet `redundant_bias=False`, e.g. Lite). */
+  redundantBias?: boolean;
+  /** Register unused fusion weights when `weightedFusion` is false (default true, as zylo117's D6+; false for Lite). */
+  unusedFusionWeights?: boolean;
 }
 
 /**
@@ -37,10 +45,24 @@ export class BiFpn extends ModuleList<BiFpnLayer> {
           minLevel: this.minLevel,
           maxLevel: this.maxLevel,
           weightedFusion: options.weightedFusion ?? true,
+          poolPadding: options.poolPadding ?? 'zero',
+          activation: options.activation,
+          redundantBias: options.redundantBias,
+          unusedFusionWeights: options.unusedFusionWeights,
           backboneChannels: i === 0 ? options.backboneChannels : undefined,
         }),
       );
     }
+  }
+
+  /** What every layer's max-pools pad with. */
+  get poolPadding(): PoolPadding {
+    return this.items[0]?.poolPadding ?? this.options.poolPadding ?? 'zero';
+  }
+
+  /** Switches every layer's max-pool padding (a checkpoint of another origin was loaded). */
+  set poolPadding(padding: PoolPadding) {
+    for (const layer of this.items) layer.poolPadding = padding;
   }
 
   forward(features: readonly [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D]): tf.Tensor4D[] {

@@ -6,8 +6,9 @@ import { BatchNorm2d, ModuleList, NamedConv2d } from '@edet/tensor';
  * width. Children `0` (conv) and `1` (BN), as the official `nn.Sequential` names them.
  */
 export class LateralProjection extends ModuleList {
-  constructor(inChannels: number, outChannels: number) {
-    super([new NamedConv2d(inChannels, outChannels, 1), new BatchNorm2d(outChannels)]);
+  /** @param bias the conv's bias, redundant before the batch norm (effdet's `redundant_bias=False` has none). */
+  constructor(inChannels: number, outChannels: number, bias = true) {
+    super([new NamedConv2d(inChannels, outChannels, 1, { bias }), new BatchNorm2d(outChannels)]);
   }
 
   /** `[N, H, W, in]` -> `[N, H, W, out]`; the caller disposes the result. */

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { BatchNorm2d, Module, ModuleList, SeparableConvBlock } from '@edet/tensor';
+import { type Activation, BatchNorm2d, Module, ModuleList, SeparableConvBlock } from '@edet/tensor';
 
 /** Options shared by the class and box heads. */
 export interface HeadOptions {
@@ -11,11 +11,19 @@ export interface HeadOptions {
   levels: number;
   /** Anchors per location (9). */
   anchorsPerLocation: number;
+  /** After each layer's batch norm: swish (default, the D family) or relu6 (Lite). */
+  activation?: Activation;
+  /**
+   * Bias on the layers' pointwise convs, which a batch norm follows (default true, as zylo117 and effdet's
+   * `tf_efficientdet_d*`; effdet's `redundant_bias=False` models such as Lite have none). The prediction
+   * layer keeps its bias.
+   */
+  redundantBias?: boolean;
 }
 
 /**
  * The shared part of both heads: `layers` separable convs whose weights are shared by every level, each
- * followed by a batch norm of that level's own (`bn_list[level][layer]`) and swish, then the prediction
+ * followed by a batch norm of that level's own (`bn_list[level][layer]`) and swish (or relu6), then the prediction
  * sepconv (`header`) with no norm or activation. Keys: `conv_list.j.*`, `bn_list.level.j.*`, `header.*`.
  */
 export class HeadTower extends Module {
@@ -32,7 +40,7 @@ export class HeadTower extends Module {
     const { channels, layers, levels, anchorsPerLocation } = options;
     this.convList = this.addModule(
       'conv_list',
-      new ModuleList(Array.from({ length: layers }, () => new SeparableConvBlock(channels, { norm: false }))),
+      new ModuleList(Array.from({ length: layers }, () => new SeparableConvBlock(channels, { norm: false, pointwiseBias: options.redundantBias ?? true }))),
     );
     this.bnList = this.addModule(
       'bn_list',
@@ -54,11 +62,12 @@ export class HeadTower extends Module {
     if (features.length !== this.options.levels) {
       throw new Error(`head expects ${this.options.levels} pyramid levels, got ${features.length}`);
     }
+    const activation = this.options.activation ?? 'swish';
     return tf.tidy(() => {
       const perLevel = features.map((feature, level) => {
         let x = feature;
         this.convList.items.forEach((conv, j) => {
-          x = this.bnList.at(level).at(j).forwardSwish(conv.forward(x));
+          x = this.bnList.at(level).at(j).forwardActivated(conv.forward(x), activation);
         });
         const out = this.header.forward(x);
         const [n, h, w] = out.shape;

@@ -1,6 +1,7 @@
 import type { ParsedSafetensors } from '@edet/safetensors';
 import { FileFormatError } from '@edet/tensor';
 
+import { type InputSize, inputShape } from './input-size.js';
 import { classCountFromWeights } from './class-count.js';
 
 /**
@@ -68,13 +69,17 @@ export function checkCheckpointMetadata(weights: ParsedSafetensors): void {
 export interface CheckpointGeometry {
   /** `compound_coef`: 0..8 for D0..D7x. */
   compoundCoef?: number;
-  /** `input_size`: the side of the square input it was trained and saved at, a multiple of 128. */
-  inputSize?: number;
+  /** `input_size`: the input it was trained and saved at, a square side or `[height, width]`. */
+  inputSize?: InputSize;
 }
 
-/** The metadata `EfficientDet.saveSafetensors` writes for a configuration (`compound_coef`, `input_size`). */
-export function geometryMetadata(config: { compoundCoef: number; inputSize: number }): Record<string, string> {
-  return { compound_coef: String(config.compoundCoef), input_size: String(config.inputSize) };
+/**
+ * The metadata `EfficientDet.saveSafetensors` writes for a configuration: `compound_coef`, and `input_size`
+ * as `"512"` for a square input or `"384x640"` for `[height, width]`.
+ */
+export function geometryMetadata(config: { compoundCoef: number; inputSize: InputSize }): Record<string, string> {
+  const [height, width] = inputShape(config.inputSize, 'config.inputSize');
+  return { compound_coef: String(config.compoundCoef), input_size: height === width ? String(height) : `${height}x${width}` };
 }
 
 /**
@@ -85,15 +90,22 @@ export function geometryMetadata(config: { compoundCoef: number; inputSize: numb
  * @throws FileFormatError naming the file and key when a value is present but not a valid one
  */
 export function checkpointGeometry(metadata: Readonly<Record<string, string>> | undefined, source = 'checkpoint'): CheckpointGeometry {
-  const read = (key: string, valid: (value: number) => boolean, expected: string): number | undefined => {
-    const text = metadata?.[key];
-    if (text === undefined) return undefined;
-    const value = typeof text === 'string' && /^\d{1,6}$/.test(text) ? Number(text) : NaN;
-    if (!valid(value)) throw new FileFormatError(`${source} (metadata "${key}")`, `expected ${expected}, got ${JSON.stringify(text)}`);
-    return value;
+  const fail = (key: string, expected: string, text: string): never => {
+    throw new FileFormatError(`${source} (metadata "${key}")`, `expected ${expected}, got ${JSON.stringify(text)}`);
   };
-  return {
-    compoundCoef: read('compound_coef', (value) => Number.isInteger(value) && value >= 0 && value <= 8, 'an integer from 0 to 8'),
-    inputSize: read('input_size', (value) => Number.isInteger(value) && value > 0 && value % 128 === 0, 'a positive multiple of 128'),
-  };
+  const coefText = metadata?.compound_coef;
+  let compoundCoef: number | undefined;
+  if (coefText !== undefined) {
+    compoundCoef = typeof coefText === 'string' && /^\d$/.test(coefText) ? Number(coefText) : NaN;
+    if (!(compoundCoef >= 0 && compoundCoef <= 8)) fail('compound_coef', 'an integer from 0 to 8', coefText);
+  }
+  const sizeText = metadata?.input_size;
+  let inputSize: InputSize | undefined;
+  if (sizeText !== undefined) {
+    const match = typeof sizeText === 'string' ? /^(\d{1,5})(?:x(\d{1,5}))?$/.exec(sizeText) : null;
+    const sides = match === null ? [] : [Number(match[1]), Number(match[2] ?? match[1])];
+    if (sides.length === 0 || sides.some((side) => side <= 0)) fail('input_size', 'a positive side ("512") or HEIGHTxWIDTH ("384x640")', sizeText);
+    inputSize = sides[0] === sides[1] ? sides[0] : [sides[0], sides[1]];
+  }
+  return { compoundCoef, inputSize };
 }

@@ -13,6 +13,7 @@ import {
   FileFormatError,
   InvalidArgumentError,
   Module,
+  type PoolPadding,
   type StateDict,
   checkOptionalBoolean,
   checkOptionalChoice,
@@ -20,6 +21,7 @@ import {
   describeValue,
 } from '@edet/tensor';
 
+import { POOL_PADDING_METADATA_KEY, checkpointPoolPadding, followsCheckpointNumerics } from './checkpoint-numerics.js';
 import { type KeyLayout, detectKeyLayout, keyLayouts } from './key-layouts.js';
 import { checkClassCount } from './class-count.js';
 import { checkCheckpointMetadata } from './checkpoint-metadata.js';
@@ -50,12 +52,25 @@ export interface SaveCheckpointOptions {
   metadata?: Record<string, string>;
 }
 
+/** What `loadCheckpoint` found and did. */
+export interface LoadedCheckpoint {
+  /** The file's key layout. */
+  layout: KeyLayout;
+  /**
+   * The max-pool padding the file's weights expect: its `poolPadding` metadata, else its layout's (`zero`
+   * for zylo117, `neg-inf` for rwightman). An `EfficientDet` takes it unless its config set `poolPadding`.
+   */
+  poolPadding: PoolPadding;
+}
+
 /**
  * Loads a safetensors checkpoint into `model`. The key layout (official zylo117 or rwightman `tf_*`) is
- * detected unless given. Throws `FileFormatError` for a corrupt file (NaN or infinite weights included,
- * unless `allowNonFinite`, and metadata `trained`, `synthetic` or `classes` that `checkCheckpointMetadata` refuses), `ClassCountMismatchError` (a `StateDictError`) for weights trained on another
- * number of classes than the model's, and `StateDictError` for missing, unexpected or mis-shaped keys; in
- * every case the model is left exactly as it was.
+ * detected unless given, and an `EfficientDet` takes the max-pool padding its weights were trained with
+ * (see `LoadedCheckpoint.poolPadding`) unless its config fixed one. Throws `FileFormatError` for a corrupt
+ * file (NaN or infinite weights included, unless `allowNonFinite`, and metadata `trained`, `synthetic` or
+ * `classes` that `checkCheckpointMetadata` refuses), `ClassCountMismatchError` (a `StateDictError`) for
+ * weights trained on another number of classes than the model's, and `StateDictError` for missing,
+ * unexpected or mis-shaped keys; in every case the model is left exactly as it was.
  *
  * `file` is the file's bytes, or the `parseSafetensors` result of them when the caller has looked at the
  * header already (its metadata, say): the header is then not parsed again.
@@ -66,7 +81,7 @@ export function loadCheckpoint(
   model: Module,
   file: Uint8Array | ParsedSafetensors,
   options: LoadCheckpointOptions = {},
-): { layout: KeyLayout } {
+): LoadedCheckpoint {
   if (!(model instanceof Module)) throw new InvalidArgumentError('model', 'an EfficientDet (or another Module)', describeValue(model));
   asModelError(() => checkSafetensorsFile(file, 'file'));
   const record = checkOptionsObject(options);
@@ -85,12 +100,14 @@ export function loadCheckpoint(
   // in classes, not in the class head's shapes).
   checkCheckpointMetadata(parsed);
   if (hasClassConfig(model)) checkClassCount(parsed, layout, model, source);
+  const poolPadding = checkpointPoolPadding(layout, parsed.header.metadata, source);
   const { tensors } = asModelError(() => readSafetensors(parsed, { finiteOnly: !(options.allowNonFinite ?? false) }));
   let state: StateDict | undefined;
   try {
     state = keyLayouts[layout].fromFile(tensors, model);
     model.loadStateDict(state);
-    return { layout };
+    if (followsCheckpointNumerics(model)) model.followCheckpointPoolPadding(poolPadding);
+    return { layout, poolPadding };
   } finally {
     tf.dispose(Object.values(tensors));
     if (state) tf.dispose(Object.values(state).filter((t) => !Object.values(tensors).includes(t)));
@@ -131,6 +148,8 @@ function asModelError<T>(read: () => T): T {
  * Serialises every parameter and buffer of `model` to safetensors bytes, keys in the model's (official)
  * order. A load-then-save round trip in F32 reproduces every tensor exactly.
  * @throws InvalidArgumentError for a `model` or option of the wrong kind, before any tensor is made
+ * An `EfficientDet` records its max-pool padding in the metadata (`poolPadding`), so the file loads with
+ * the same numerics in either layout.
  */
 export async function saveCheckpoint(model: Module, options: SaveCheckpointOptions = {}): Promise<Uint8Array> {
   if (!(model instanceof Module)) throw new InvalidArgumentError('model', 'an EfficientDet (or another Module)', describeValue(model));
@@ -148,7 +167,12 @@ export async function saveCheckpoint(model: Module, options: SaveCheckpointOptio
   try {
     return await writeSafetensors(fileState, {
       dtype: options.dtype ?? 'F32',
-      metadata: { format: 'pt', layout, ...options.metadata },
+      metadata: {
+        format: 'pt',
+        layout,
+        ...(followsCheckpointNumerics(model) ? { [POOL_PADDING_METADATA_KEY]: model.poolPadding } : {}),
+        ...options.metadata,
+      },
     });
   } finally {
     tf.dispose(Object.values(state));

@@ -1,12 +1,19 @@
-import { InvalidArgumentError } from '@edet/tensor';
+import { ACTIVATIONS, InvalidArgumentError, POOL_PADDINGS, type PoolPadding } from '@edet/tensor';
 
+import { type InputSize, inputShape } from './input-size.js';
 import { D7X, type EfficientDetPreset, efficientDetPreset } from './presets.js';
 
 /**
  * What `new EfficientDet(config)` takes. Only `compoundCoef` is required; every derived setting comes from
  * the preset table and can be overridden field by field.
  */
-export interface EfficientDetConfig extends Partial<EfficientDetPreset> {
+export interface EfficientDetConfig extends Partial<Omit<EfficientDetPreset, 'inputSize'>> {
+  /**
+   * Network input: a square side or `[height, width]`, any positive integers (default: the preset's square
+   * size). Sizes that are not multiples of `2^maxLevel` run as effdet runs them (maps halve with rounding up,
+   * resampling to the next level's size, fractional anchor strides).
+   */
+  inputSize?: InputSize;
   /** 0..7 for D0..D7, or 8 (`D7X`) for D7x. */
   compoundCoef: number;
   /** Number of classes (default 90, the COCO label space of the official checkpoints). */
@@ -23,10 +30,19 @@ export interface EfficientDetConfig extends Partial<EfficientDetPreset> {
   seed?: number;
   /** Backbone stochastic depth in training mode (default 0.2, the official value; 0 disables it). */
   dropConnectRate?: number;
+  /**
+   * What the BiFPN's "SAME" max-pools (downsampling, P6 and up) pad with: `zero` as zylo117 trains, or
+   * `neg-inf` as the official TF code and effdet do. Unset: `zero` until a checkpoint is loaded, then the
+   * checkpoint's (its `poolPadding` metadata, else its key layout's: rwightman -> `neg-inf`). Set: fixed,
+   * whatever is loaded.
+   */
+  poolPadding?: PoolPadding;
 }
 
 /** The configuration with every default resolved. */
-export interface ResolvedEfficientDetConfig extends EfficientDetPreset {
+export interface ResolvedEfficientDetConfig extends Omit<EfficientDetPreset, 'inputSize'> {
+  /** The input size as configured: a square side or `[height, width]` (see `inputShape`). */
+  inputSize: InputSize;
   compoundCoef: number;
   numClasses: number;
   numAnchors: number;
@@ -35,6 +51,8 @@ export interface ResolvedEfficientDetConfig extends EfficientDetPreset {
   minLevel: number;
   seed: number | undefined;
   dropConnectRate: number;
+  /** The max-pool padding in effect (follows the loaded checkpoint unless the config set it). */
+  poolPadding: PoolPadding;
 }
 
 const DEFAULT_SCALES = [2 ** 0, 2 ** (1 / 3), 2 ** (2 / 3)];
@@ -67,6 +85,7 @@ export function resolveConfig(config: EfficientDetConfig): ResolvedEfficientDetC
     minLevel: 3,
     seed: undefined,
     dropConnectRate: 0.2,
+    poolPadding: 'zero',
     ...defined,
     compoundCoef: config.compoundCoef,
     numAnchors: 0,
@@ -79,6 +98,18 @@ export function resolveConfig(config: EfficientDetConfig): ResolvedEfficientDetC
       String(config.numAnchors),
     );
   }
+  if (!(POOL_PADDINGS as readonly unknown[]).includes(resolved.poolPadding)) {
+    throw new InvalidArgumentError('config.poolPadding', `one of ${POOL_PADDINGS.map((p) => `'${p}'`).join(', ')}`, String(resolved.poolPadding));
+  }
+  const oneOf = (name: keyof ResolvedEfficientDetConfig, allowed: readonly unknown[]) => {
+    if (!allowed.includes(resolved[name])) {
+      throw new InvalidArgumentError(`config.${name}`, `one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}`, String(resolved[name]));
+    }
+  };
+  oneOf('backbone', ['efficientnet', 'efficientnet-lite']);
+  oneOf('activation', ACTIVATIONS);
+  oneOf('redundantBias', [true, false]);
+  oneOf('normalization', ['imagenet', 'symmetric']);
   checkInteger('numClasses', resolved.numClasses, 1);
   checkInteger('backboneVariant', resolved.backboneVariant, 0, 7);
   checkInteger('fpnChannels', resolved.fpnChannels, 1);
@@ -86,9 +117,6 @@ export function resolveConfig(config: EfficientDetConfig): ResolvedEfficientDetC
   checkInteger('headLayers', resolved.headLayers, 1);
   checkInteger('minLevel', resolved.minLevel, 3, 3);
   checkInteger('maxLevel', resolved.maxLevel, 6, 8);
-  const stride = 2 ** resolved.maxLevel;
-  if (!Number.isInteger(resolved.inputSize) || resolved.inputSize <= 0 || resolved.inputSize % stride !== 0) {
-    throw new InvalidArgumentError('config.inputSize', `a positive multiple of ${stride} (2^maxLevel)`, String(resolved.inputSize));
-  }
+  inputShape(resolved.inputSize, 'config.inputSize');
   return resolved;
 }

@@ -12,10 +12,13 @@ import {
   type PostprocessOptions,
 } from '@edet/anchors';
 import type { ParsedSafetensors } from '@edet/safetensors';
-import { InvalidArgumentError, Module, checkOptionalBoolean, checkOptionsObject, seedInitializers } from '@edet/tensor';
+import { InvalidArgumentError, Module, type PoolPadding, checkOptionalBoolean, checkOptionsObject, seedInitializers } from '@edet/tensor';
 
 import { type EfficientDetConfig, type ResolvedEfficientDetConfig, resolveConfig } from './config.js';
-import { type LoadCheckpointOptions, type SaveCheckpointOptions, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
+import { inputShape } from './input-size.js';
+import { presetConfig } from './named-presets.js';
+import { type LoadCheckpointOptions, type LoadedCheckpoint, type SaveCheckpointOptions, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
+import type { FollowsCheckpointNumerics } from './checkpoint-numerics.js';
 import type { KeyLayout } from './key-layouts.js';
 import { geometryMetadata } from './checkpoint-metadata.js';
 import { type LossOptions, type LossParts, detectionLoss } from './detection-loss.js';
@@ -63,9 +66,11 @@ function checkForwardOptions(options: unknown): void {
 class BackboneHolder extends Module {
   readonly model: EfficientNetBackbone;
 
-  constructor(variant: ResolvedEfficientDetConfig['backboneVariant'], dropConnectRate: number, seed: number | undefined) {
+  constructor(config: ResolvedEfficientDetConfig) {
     super();
-    this.model = this.addModule('model', new EfficientNetBackbone({ variant, dropConnectRate, seed }));
+    const { backboneVariant: variant, dropConnectRate, seed } = config;
+    const lite = config.backbone === 'efficientnet-lite';
+    this.model = this.addModule('model', new EfficientNetBackbone({ variant, dropConnectRate, seed, lite, activation: config.activation }));
   }
 }
 
@@ -77,8 +82,10 @@ class BackboneHolder extends Module {
  * Ownership: the model owns its variables (`dispose()` frees them). Every method that returns tensors
  * returns new ones that the caller disposes; inputs are never disposed.
  */
-export class EfficientDet extends Module {
+export class EfficientDet extends Module implements FollowsCheckpointNumerics {
   readonly config: ResolvedEfficientDetConfig;
+  /** Whether the config set `poolPadding` (then loaded checkpoints do not change it). */
+  private readonly poolPaddingFixed: boolean;
   readonly bifpn: BiFpn;
   readonly regressor: BoxHead;
   readonly classifier: ClassHead;
@@ -88,13 +95,21 @@ export class EfficientDet extends Module {
   constructor(config: EfficientDetConfig) {
     super();
     this.config = resolveConfig(config);
+    this.poolPaddingFixed = config.poolPadding !== undefined;
     const c = this.config;
     if (c.seed !== undefined) seedInitializers(c.seed);
     try {
-      const backboneNet = new BackboneHolder(c.backboneVariant, c.dropConnectRate, c.seed);
+      const backboneNet = new BackboneHolder(c);
       const channels = backboneNet.model.featureInfo.map((info) => info.channels) as [number, number, number];
       const levels = c.maxLevel - c.minLevel + 1;
-      const head = { channels: c.fpnChannels, layers: c.headLayers, levels, anchorsPerLocation: c.numAnchors };
+      const head = {
+        channels: c.fpnChannels,
+        layers: c.headLayers,
+        levels,
+        anchorsPerLocation: c.numAnchors,
+        activation: c.activation,
+        redundantBias: c.redundantBias,
+      };
       // Registration order is the official checkpoint order: bifpn, regressor, classifier, backbone last.
       this.bifpn = this.addModule(
         'bifpn',
@@ -105,6 +120,11 @@ export class EfficientDet extends Module {
           minLevel: c.minLevel,
           maxLevel: c.maxLevel,
           weightedFusion: c.weightedFusion,
+          poolPadding: c.poolPadding,
+          activation: c.activation,
+          redundantBias: c.redundantBias,
+          // zylo117's D6+ carry unused fusion weights; Lite (effdet `bifpn_sum`, never a zylo117 model) has none.
+          unusedFusionWeights: c.backbone === 'efficientnet',
         }),
       );
       this.regressor = this.addModule('regressor', new BoxHead(head));
@@ -113,6 +133,29 @@ export class EfficientDet extends Module {
     } finally {
       if (c.seed !== undefined) seedInitializers(null);
     }
+  }
+
+  /**
+   * A model by its published name (`tf_efficientdet_d0`, `tf_efficientdet_lite0`, `efficientdet-d0`, ...: see
+   * `PRESET_NAMES`) with `overrides`; `new EfficientDet(presetConfig(name, overrides))`.
+   */
+  static fromPreset(name: string, overrides: Partial<EfficientDetConfig> = {}): EfficientDet {
+    return new EfficientDet(presetConfig(name, overrides));
+  }
+
+  /** What the BiFPN's max-pools pad with (`config.poolPadding`). */
+  get poolPadding(): PoolPadding {
+    return this.config.poolPadding;
+  }
+
+  /**
+   * Takes the max-pool padding of a checkpoint just loaded (`loadCheckpoint` calls it), unless the config
+   * set `poolPadding`: weights run with the numerics they were trained with.
+   */
+  followCheckpointPoolPadding(padding: PoolPadding): void {
+    if (this.poolPaddingFixed) return;
+    this.config.poolPadding = padding;
+    this.bifpn.poolPadding = padding;
   }
 
   /** The truncated EfficientNet; its `stages` take weights one by one. */
@@ -124,7 +167,7 @@ export class EfficientDet extends Module {
   extractFeatures(x: tf.Tensor4D, options: ForwardOptions = {}): EfficientDetFeatures {
     checkForwardOptions(options);
     const channelsLast = options.channelsLast ?? false;
-    checkImageBatch(x, 'x', { stride: 2 ** this.config.maxLevel, channelsLast });
+    checkImageBatch(x, 'x', { channelsLast });
     return this.features(x, channelsLast);
   }
 
@@ -140,7 +183,9 @@ export class EfficientDet extends Module {
 
   /**
    * Runs the network on a batch of images.
-   * @param x `[N, 3, H, W]` normalised images (or `[N, H, W, 3]` with `channelsLast`); H and W multiples of 128.
+   * @param x `[N, 3, H, W]` normalised images (or `[N, H, W, 3]` with `channelsLast`); any positive H and W
+   *   (at sizes `2^maxLevel` does not divide, maps halve with rounding up and anchors take effdet's
+   *   fractional stride). `A` is the anchor count of that size.
    * @returns `[classification, regression, anchors]`: per-anchor class probabilities `[N, A, numClasses]`
    *   (after the sigmoid), box deltas `[N, A, 4]` as `(dy, dx, dh, dw)`, and anchors `[A, 4]` as
    *   `[y1, x1, y2, x2]` in input pixels. New tensors; the caller disposes them.
@@ -148,7 +193,7 @@ export class EfficientDet extends Module {
   forward(x: tf.Tensor4D, options: ForwardOptions = {}): [tf.Tensor3D, tf.Tensor3D, tf.Tensor2D] {
     checkForwardOptions(options);
     const channelsLast = options.channelsLast ?? false;
-    checkImageBatch(x, 'x', { stride: 2 ** this.config.maxLevel, channelsLast });
+    checkImageBatch(x, 'x', { channelsLast });
     return this.outputs(x, channelsLast);
   }
 
@@ -178,7 +223,7 @@ export class EfficientDet extends Module {
     checkForwardOptions(options);
     checkPostprocessOptions(options);
     const { channelsLast = false, ...postprocessOptions } = options;
-    checkImageBatch(x, 'x', { stride: 2 ** this.config.maxLevel, channelsLast, checkFinite: false });
+    checkImageBatch(x, 'x', { channelsLast, checkFinite: false });
     await checkFiniteAsync(x, 'x');
     return this.detections(x, channelsLast, postprocessOptions);
   }
@@ -195,9 +240,9 @@ export class EfficientDet extends Module {
   }
 
   /**
-   * The convenience path for real images: each image is letterboxed to `config.inputSize`, normalised, run
-   * through the network, and its boxes are mapped back to original-image pixels and clipped to the image
-   * (unless `clipToImage: false`).
+   * The convenience path for real images: each image is letterboxed to `config.inputSize` (a square side or
+   * `[height, width]`), normalised as `config.normalization` says, run through the network, and its boxes
+   * are mapped back to original-image pixels and clipped to the image (unless `clipToImage: false`).
    * @param images decoded RGB or RGBA pixels of any size.
    * @returns for every image, detections `{ box: [x1, y1, x2, y2], score, classId }` in image pixels, by
    *   descending score.
@@ -210,13 +255,13 @@ export class EfficientDet extends Module {
     const { clipToImage = true, channelsLast: _alwaysChannelsLast, ...postprocessOptions } = options as DetectOptions & PredictOptions;
     const list = Array.isArray(images) ? (images as readonly RgbImage[]) : [images as RgbImage];
     if (list.length === 0) throw new InvalidArgumentError('images', 'at least one image', 'an empty list');
-    const size = this.config.inputSize;
+    const size = inputShape(this.config.inputSize);
     const results: Detection[][] = [];
     // One image at a time keeps peak memory at one input whatever the list length. The image is validated
-    // once, by letterboxImage; the tensor it builds (float32 [1, size, size, 3] from 0-255 bytes, so
+    // once, by letterboxImage; the tensor it builds (float32 [1, height, width, 3] from 0-255 bytes, so
     // finite) is not checked again.
     for (const image of list) {
-      const { input, letterbox } = letterboxImage(image, size);
+      const { input, letterbox } = letterboxImage(image, size, this.config.normalization);
       try {
         const [detections] = await this.detections(input, true, postprocessOptions);
         results.push(mapToOriginal(detections, letterboxScale(letterbox), clipToImage ? { clipTo: letterbox } : {}));
@@ -240,7 +285,7 @@ export class EfficientDet extends Module {
   computeLoss(x: tf.Tensor4D, targets: readonly tf.Tensor2D[], options: LossOptions & ForwardOptions = {}): LossParts {
     checkLossOptions(options);
     const { channelsLast = false, ...lossOptions } = options;
-    checkImageBatch(x, 'x', { stride: 2 ** this.config.maxLevel, channelsLast });
+    checkImageBatch(x, 'x', { channelsLast });
     checkTargets(targets, x.shape[0], this.config.numClasses);
     const { fpn, backbone } = this.features(x, channelsLast);
     try {
@@ -266,11 +311,13 @@ export class EfficientDet extends Module {
   }
 
   /**
-   * Loads a safetensors checkpoint (official zylo117 or rwightman `tf_*` key layout, detected from the keys).
+   * Loads a safetensors checkpoint (official zylo117 or rwightman `tf_*` key layout, detected from the keys),
+   * and takes the max-pool padding its weights expect unless the config set `poolPadding` (see
+   * `loadCheckpoint`).
    * `file`: the bytes, or their `parseSafetensors` result (then the header is not parsed again).
    * Atomic: on `FileFormatError` or `StateDictError` the model is unchanged. The caller keeps `file`.
    */
-  loadSafetensors(file: Uint8Array | ParsedSafetensors, options: LoadCheckpointOptions = {}): { layout: KeyLayout } {
+  loadSafetensors(file: Uint8Array | ParsedSafetensors, options: LoadCheckpointOptions = {}): LoadedCheckpoint {
     return loadCheckpoint(this, file, options);
   }
 
@@ -295,6 +342,8 @@ export class EfficientDet extends Module {
         anchorScale: this.config.anchorScale,
         scales: this.config.anchorScales,
         ratios: this.config.anchorRatios,
+        // Any size: cells per level as the network's maps (rounding up), effdet's fractional strides.
+        requireDivisible: false,
       });
       this.anchorCache.set(key, anchors);
     }

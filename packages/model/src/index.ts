@@ -1,5 +1,8 @@
 export * from './presets.js';
+export * from './lite-presets.js';
+export * from './named-presets.js';
 export * from './config.js';
+export * from './input-size.js';
 export * from './labels.js';
 export * from './class-colours.js';
 export * from './tag-layout.js';
@@ -8,6 +11,7 @@ export { checkImageBatch, checkFiniteAsync, type ImageBatchCheck } from '@edet/b
 export * from './efficientdet.js';
 export * from './checkpoint.js';
 export * from './class-count.js';
+export * from './checkpoint-numerics.js';
 export * from './key-layouts.js';
 export * from './checkpoint-metadata.js';
 export * from './model-manifest.js';

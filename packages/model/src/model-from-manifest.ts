@@ -5,7 +5,8 @@ import { EfficientDet } from './efficientdet.js';
 import { type ModelManifest, checkModelManifest } from './model-manifest.js';
 
 /**
- * Builds the EfficientDet a manifest describes (variant, class count, input size) and loads its weights:
+ * Builds the EfficientDet a manifest describes (variant or model name, class count, input size, max-pool
+ * padding) and loads its weights:
  * how the CLI, the demo and a user's script turn a model folder (or the `@edet/bccd-d0` package) into a
  * detector.
  * @param manifest a checked manifest (`checkModelManifest`)
@@ -42,7 +43,11 @@ export function createModelFromManifest(
   if (source !== undefined && typeof source !== 'string') {
     throw new InvalidArgumentError('options.source', 'a string naming the weights', describeValue(source));
   }
-  const model = new EfficientDet({ compoundCoef: manifest.compoundCoef, numClasses: manifest.labels.length, inputSize: manifest.inputSize });
+  const settings = { numClasses: manifest.labels.length, inputSize: manifest.inputSize, poolPadding: manifest.poolPadding };
+  const model =
+    manifest.model === undefined
+      ? new EfficientDet({ compoundCoef: manifest.compoundCoef, ...settings })
+      : EfficientDet.fromPreset(manifest.model, settings);
   try {
     model.loadSafetensors(weights, { source: options.source ?? manifest.weights });
   } catch (error) {

@@ -1,4 +1,7 @@
-import { FileFormatError } from '@edet/tensor';
+import { FileFormatError, POOL_PADDINGS, type PoolPadding } from '@edet/tensor';
+
+import { type InputSize, isInputSize } from './input-size.js';
+import { PRESET_NAMES } from './named-presets.js';
 
 /** The manifest's file name inside a model folder (beside the weights file it names). */
 export const MODEL_MANIFEST_FILE = 'model.json';
@@ -26,12 +29,23 @@ export interface ModelManifest {
   weights: string;
   /** EfficientDet variant (0 = D0). */
   compoundCoef: number;
+  /**
+   * The model by published name (`PRESET_NAMES`: `tf_efficientdet_lite0`, `efficientdet-d0`, ...), for models
+   * `compoundCoef` cannot describe (Lite). When given, it decides the architecture and `compoundCoef` is
+   * informational.
+   */
+  model?: string;
   /** One name per class id; its length is the number of classes. */
   labels: string[];
   /** False for weights that are not trained (the demo then says so). Default true. */
   trained?: boolean;
-  /** The square input side the model runs at (letterboxed), a multiple of 128. */
-  inputSize: number;
+  /** The input the model runs at (letterboxed): a square side or `[height, width]`, positive integers. */
+  inputSize: InputSize;
+  /**
+   * What the BiFPN's max-pools pad with (`zero` for zylo117-trained weights, `neg-inf` for official / effdet
+   * ones). Absent: the weights file's own (its metadata, else its key layout's).
+   */
+  poolPadding?: PoolPadding;
   /** Float precision of the weights file. */
   dtype?: 'F32' | 'F16' | 'BF16';
   /** The command line that trained the weights. */
@@ -62,13 +76,19 @@ export function checkModelManifest(value: unknown, source: string): ModelManifes
   if (!Number.isInteger(manifest.compoundCoef) || (manifest.compoundCoef as number) < 0) {
     throw problem('"compoundCoef" must be an integer >= 0 (0 for D0)');
   }
-  if (!Number.isInteger(manifest.inputSize) || (manifest.inputSize as number) <= 0 || (manifest.inputSize as number) % 128 !== 0) {
-    throw problem('"inputSize" must be a positive multiple of 128');
+  if (!isInputSize(manifest.inputSize)) {
+    throw problem('"inputSize" must be a positive integer (square side) or [height, width] of positive integers');
   }
   if (!Array.isArray(manifest.labels) || manifest.labels.length === 0 || !manifest.labels.every((label) => typeof label === 'string')) {
     throw problem('"labels" must be a non-empty array of class names');
   }
   if (manifest.trained !== undefined && typeof manifest.trained !== 'boolean') throw problem('"trained" must be true or false');
+  if (manifest.model !== undefined && !PRESET_NAMES.includes(manifest.model as string)) {
+    throw problem(`"model" must be a model name (${PRESET_NAMES.join(', ')})`);
+  }
+  if (manifest.poolPadding !== undefined && !(POOL_PADDINGS as readonly unknown[]).includes(manifest.poolPadding)) {
+    throw problem(`"poolPadding" must be ${POOL_PADDINGS.map((p) => `"${p}"`).join(' or ')}`);
+  }
   return manifest as ModelManifest;
 }
 

@@ -2,6 +2,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { type BoxScale, resizeScale } from '@edet/anchors';
 import { InvalidArgumentError, checkNumberOption } from '@edet/tensor';
 
+import { type InputSize, inputShape } from './input-size.js';
+import type { Normalization } from './presets.js';
+
 /** Decoded pixels of one image: interleaved rows, `channels` bytes per pixel (RGB or RGBA). */
 export interface RgbImage {
   data: Uint8Array | Uint8ClampedArray;
@@ -25,12 +28,16 @@ export interface Letterbox {
 }
 
 /**
- * The official aspect-preserving resize: the long side becomes `size`, the short side
- * `int(size / long * short)` (truncated, with the same float operations as the reference).
+ * The official aspect-preserving resize into a `size` frame (a square side or `[height, width]`): the side
+ * that limits the scale takes the frame's length, the other `int(frame / side * other)` (truncated, with
+ * the same float operations as the reference). For a square frame: the long side becomes `size`.
  */
-export function letterboxGeometry(width: number, height: number, size: number): Letterbox {
-  if (width > height) return { width, height, resizedWidth: size, resizedHeight: Math.trunc((size / width) * height) };
-  return { width, height, resizedWidth: Math.trunc((size / height) * width), resizedHeight: size };
+export function letterboxGeometry(width: number, height: number, size: InputSize): Letterbox {
+  const [frameHeight, frameWidth] = inputShape(size, 'size');
+  if (frameWidth / width < frameHeight / height) {
+    return { width, height, resizedWidth: frameWidth, resizedHeight: Math.trunc((frameWidth / width) * height) };
+  }
+  return { width, height, resizedWidth: Math.trunc((frameHeight / height) * width), resizedHeight: frameHeight };
 }
 
 /** Checks an `RgbImage` and names what is wrong with it. */
@@ -50,22 +57,31 @@ export function checkImage(image: RgbImage, argument: string): void {
 
 /**
  * Letterboxes one image into the network input, as the official `preprocess` does: RGB 0-255 floats resized
- * bilinearly (half-pixel centres, no antialiasing) so the long side is `size`, normalised with the ImageNet
- * mean/std, and pasted top-left on a `size x size` canvas of zeros (the mean colour).
- * Returns `[1, size, size, 3]` (NHWC, a new tensor the caller disposes) and the geometry to map boxes back.
+ * bilinearly (half-pixel centres, no antialiasing) to fit `size` (see `letterboxGeometry`), normalised with
+ * the ImageNet mean/std (or `(x/255 - 0.5) / 0.5` for `symmetric`, the Lite models), and pasted top-left on
+ * a canvas of zeros (the mean colour).
+ * @param size a square side or `[height, width]`
+ * @param normalization `imagenet` (default, the D family) or `symmetric` (Lite)
+ * Returns `[1, height, width, 3]` (NHWC, a new tensor the caller disposes) and the geometry to map boxes back.
  */
-export function letterboxImage(image: RgbImage, size: number): { input: tf.Tensor4D; letterbox: Letterbox } {
+export function letterboxImage(
+  image: RgbImage,
+  size: InputSize,
+  normalization: Normalization = 'imagenet',
+): { input: tf.Tensor4D; letterbox: Letterbox } {
   checkImage(image, 'image');
-  checkNumberOption(size, 'size', { min: 1, integer: true, max: Infinity, maxExclusive: true });
+  const [frameHeight, frameWidth] = inputShape(size, 'size');
   const letterbox = letterboxGeometry(image.width, image.height, size);
   const input = tf.tidy(() => {
     const rgb = tf.tensor3d(rgbFloats(image), [image.height, image.width, 3], 'float32');
     // Resizing the 0-255 floats and normalising afterwards equals normalising first (the map is affine).
     const resized = tf.image.resizeBilinear(rgb, [letterbox.resizedHeight, letterbox.resizedWidth], false, true);
-    const normalised = tf.div(tf.sub(tf.div(resized, 255), IMAGENET_MEAN as unknown as number[]), IMAGENET_STD as unknown as number[]);
+    const mean = normalization === 'imagenet' ? (IMAGENET_MEAN as unknown as number[]) : 0.5;
+    const std = normalization === 'imagenet' ? (IMAGENET_STD as unknown as number[]) : 0.5;
+    const normalised = tf.div(tf.sub(tf.div(resized, 255), mean), std);
     const padded = tf.pad(normalised, [
-      [0, size - letterbox.resizedHeight],
-      [0, size - letterbox.resizedWidth],
+      [0, frameHeight - letterbox.resizedHeight],
+      [0, frameWidth - letterbox.resizedWidth],
       [0, 0],
     ]);
     return tf.expandDims(padded, 0) as tf.Tensor4D;

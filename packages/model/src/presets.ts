@@ -1,3 +1,11 @@
+import type { Activation } from '@edet/tensor';
+
+/**
+ * How pixels become network inputs: `imagenet` (`(x/255 - mean) / std` with ImageNet statistics, the D
+ * family) or `symmetric` (`(x/255 - 0.5) / 0.5`, effdet's Lite family).
+ */
+export type Normalization = 'imagenet' | 'symmetric';
+
 /** The settings every EfficientDet preset fixes (zylo117 / official table). */
 export interface EfficientDetPreset {
   /** EfficientNet variant of the backbone (B0..B7). */
@@ -14,8 +22,19 @@ export interface EfficientDetPreset {
   anchorScale: number;
   /** Highest pyramid level (7; 8 for D7x). */
   maxLevel: number;
-  /** Fast normalised fusion (D0-D5) or plain sums (D6+). */
+  /** Fast normalised fusion (D0-D5) or plain sums (D6+, Lite). */
   weightedFusion: boolean;
+  /** EfficientNet (`efficientnet`, D family) or EfficientNet-Lite (`efficientnet-lite`: no SE, fixed stem). */
+  backbone: 'efficientnet' | 'efficientnet-lite';
+  /** Activation of the backbone, BiFPN and heads: swish (D family) or relu6 (Lite). */
+  activation: Activation;
+  /**
+   * Conv biases before batch norms (BiFPN and head convs, lateral projections), as zylo117 and effdet's
+   * `tf_*` models have them (effdet's `redundant_bias=True`); false leaves them out.
+   */
+  redundantBias: boolean;
+  /** Input normalisation `detect` applies (see `Normalization`). */
+  normalization: Normalization;
 }
 
 /** Compound coefficient of D7x, which adds P8. */
@@ -42,6 +61,10 @@ export function efficientDetPreset(coef: number): EfficientDetPreset {
     anchorScale: table.anchorScale[coef],
     maxLevel: table.maxLevel[coef],
     weightedFusion: coef < 6,
+    backbone: 'efficientnet',
+    activation: 'swish',
+    redundantBias: true,
+    normalization: 'imagenet',
   };
 }
 

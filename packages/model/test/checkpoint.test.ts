@@ -50,7 +50,7 @@ describe('checkpoints (official zylo117 layout)', () => {
     expect(parsed.header.entries.length).toBe(readSafetensorsHeader(bytes).entries.length);
     const other = new EfficientDet({ compoundCoef: 0, seed: 3 });
     const start = tf.memory().numTensors;
-    expect(loadCheckpoint(other, parsed)).toEqual({ layout: 'zylo117' });
+    expect(loadCheckpoint(other, parsed)).toEqual({ layout: 'zylo117', poolPadding: 'zero' });
     expect(tf.memory().numTensors).toBe(start);
     const a = model.classifier.header.pointwiseConv.conv.weight;
     const b = other.classifier.header.pointwiseConv.conv.weight;

@@ -14,7 +14,8 @@ describe('bad inputs', () => {
     ['wrong rank', () => tf.zeros([3, 128, 128]), /^x: expected a rank-4 tensor \[N, 3, H, W\], got shape \[3,128,128\]$/],
     ['wrong channel count', () => tf.zeros([1, 4, 128, 128]), /^x: expected 3 channels on axis 1 \[N, 3, H, W\], got shape \[1,4,128,128\]$/],
     ['channels last given as channels first', () => tf.zeros([1, 128, 128, 3]), /x: expected 3 channels on axis 1/],
-    ['size not a multiple of 128', () => tf.zeros([1, 3, 200, 128]), /^x: expected a non-empty batch with height and width multiples of 128, got shape \[1,3,200,128\] \(200x128\)$/],
+    // Any positive size runs (as effdet runs it); an empty one does not.
+    ['zero height', () => tf.zeros([1, 3, 0, 128]), /^x: expected a non-empty batch with positive height and width, got shape \[1,3,0,128\] \(0x128\)$/],
     ['empty batch', () => tf.zeros([0, 3, 128, 128]), /non-empty batch/],
     ['integer dtype', () => tf.zeros([1, 3, 128, 128], 'int32'), /^x: expected dtype float32, got dtype int32$/],
   ];
@@ -49,9 +50,9 @@ describe('bad inputs', () => {
   });
 
   it('predict rejects the same inputs without leaking', async () => {
-    const x = tf.zeros([1, 3, 100, 100]);
+    const x = tf.zeros([1, 3, 100, 0]);
     const start = tf.memory().numTensors;
-    await expect(model.predict(x as tf.Tensor4D)).rejects.toThrow(/multiples of 128/);
+    await expect(model.predict(x as tf.Tensor4D)).rejects.toThrow(/positive height and width/);
     expect(tf.memory().numTensors).toBe(start);
     x.dispose();
   });
@@ -81,7 +82,11 @@ describe('bad inputs', () => {
     [{ compoundCoef: 9 }, /^config\.compoundCoef: expected an integer in 0\.\.8, got 9$/],
     [{ compoundCoef: 0, numClasses: 0 }, /^config\.numClasses: expected an integer >= 1, got 0$/],
     [{ compoundCoef: 0, numAnchors: 6 }, /^config\.numAnchors: expected anchorScales\.length x anchorRatios\.length = 9/],
-    [{ compoundCoef: 0, inputSize: 500 }, /^config\.inputSize: expected a positive multiple of 128 \(2\^maxLevel\), got 500$/],
+    [{ compoundCoef: 0, inputSize: 0 }, /^config\.inputSize: expected a positive integer \(square side\) or \[height, width\] of positive integers, got 0$/],
+    [{ compoundCoef: 0, inputSize: 500.5 }, /^config\.inputSize: expected a positive integer/],
+    [{ compoundCoef: 0, inputSize: [384] as unknown as number }, /^config\.inputSize: expected .*, got \[384\]$/],
+    [{ compoundCoef: 0, inputSize: [384, -640] as [number, number] }, /^config\.inputSize: expected .*, got \[384,-640\]$/],
+    [{ compoundCoef: 0, inputSize: '512' as unknown as number }, /^config\.inputSize: expected .*, got "512"$/],
   ])('config %j', (config, message) => {
     const start = tf.memory().numTensors;
     expect(() => new EfficientDet(config)).toThrow(message);

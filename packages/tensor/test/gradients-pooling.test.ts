@@ -4,7 +4,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 
-import { maxPoolSameZeroPad } from '@edet/tensor';
+import { maxPoolSame, maxPoolSameZeroPad, upsampleNearestTo } from '@edet/tensor';
 import { poolingGradients } from '../src/gradients/pooling.js';
 import { resizeGradients } from '../src/gradients/resize.js';
 import { KernelLog, LINEAR, randomTensor } from './gradients-check.js';
@@ -46,6 +46,21 @@ describe('MaxPool gradient', () => {
   it('EfficientDet zero-padded max-pool (explicit zero pad, then valid pool)', async () => {
     await log.check((t) => maxPoolSameZeroPad(t as tf.Tensor4D), [distinct([2, 5, 5, 2], 8, -8)], piecewiseLinear);
     await log.check((t) => maxPoolSameZeroPad(t as tf.Tensor4D), [distinct([1, 6, 6, 2], 9, -3)], piecewiseLinear);
+  });
+
+  it('official (effdet / TF) max-pool: padding that never wins, odd and even sizes, all-negative edges', async () => {
+    const negInf = (t: tf.Tensor) => maxPoolSame(t as tf.Tensor4D, 'neg-inf');
+    await log.check(negInf, [distinct([2, 5, 5, 2], 8, -8)], piecewiseLinear);
+    await log.check(negInf, [distinct([1, 6, 7, 2], 9, -3)], piecewiseLinear);
+    // Every window sends its whole gradient to a real input, as with tf.maxPool 'same'.
+    const x = distinct([1, 5, 6, 2], 10, -8);
+    const g = tf.grad(negInf)(x);
+    expect(tf.sum(g).dataSync()[0]).toBeCloseTo(3 * 3 * 2, 4);
+    tf.dispose([x, g]);
+  });
+
+  it('nearest upsampling to an explicit size (crop after x2) passes gradients to the cells it reads', async () => {
+    await log.check((t) => upsampleNearestTo(t as tf.Tensor4D, [5, 3]), [randomTensor([2, 3, 2, 2], 11)], LINEAR);
   });
 
   it('ties: the first maximum of a window (row-major) gets the gradient', () => {

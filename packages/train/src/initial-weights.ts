@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { type EfficientDet, type KeyLayout, detectKeyLayout, keyLayouts, rwightmanKeyMap } from '@edet/model';
+import { type EfficientDet, type KeyLayout, checkpointPoolPadding, detectKeyLayout, keyLayouts, rwightmanKeyMap } from '@edet/model';
 import { SafetensorsFormatError, readSafetensors } from '@edet/safetensors';
 import { FileFormatError, type StateDict } from '@edet/tensor';
 
@@ -30,15 +30,18 @@ function classLayerFileKeys(model: EfficientDet, layout: KeyLayout): Map<string,
  * the class head's last layer differs in shape (a checkpoint trained on another number of classes, such as
  * the 90 COCO ones), every other weight is loaded and that layer keeps the model's fresh initialisation
  * (the prior bias, so the head starts predicting ~1%), and `fileClasses` says so. Any other mismatch fails
- * as `loadSafetensors` does, leaving the model unchanged. Frees every tensor it reads.
+ * as `loadSafetensors` does, leaving the model unchanged. The model takes the file's max-pool padding as
+ * `loadSafetensors` does (unless its config fixed one), so training goes on with the weights' numerics.
+ * Frees every tensor it reads.
  * @throws FileFormatError / StateDictError
  */
 export function loadInitialWeights(model: EfficientDet, bytes: Uint8Array, source: string): InitialWeights {
-  const { tensors } = readInitialTensors(bytes, source);
+  const { tensors, metadata } = readInitialTensors(bytes, source);
   const made: tf.Tensor[] = [];
   try {
     const layout = detectKeyLayout(Object.keys(tensors));
     if (layout === null) throw new FileFormatError(source, 'its keys match no known EfficientDet layout (zylo117 `bifpn.*`, rwightman `fpn.*`)');
+    const poolPadding = checkpointPoolPadding(layout, metadata, source);
     const adapter = keyLayouts[layout];
     const classKeys = classLayerFileKeys(model, layout);
     const fresh: StateDict = {};
@@ -58,6 +61,7 @@ export function loadInitialWeights(model: EfficientDet, bytes: Uint8Array, sourc
     const state = adapter.fromFile(merged, model);
     made.push(...Object.values(state).filter((t) => !made.includes(t) && !Object.values(tensors).includes(t)));
     model.loadStateDict(state);
+    model.followCheckpointPoolPadding(poolPadding);
     return fileClasses === undefined ? { layout } : { layout, fileClasses };
   } finally {
     tf.dispose(Object.values(tensors));

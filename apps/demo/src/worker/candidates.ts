@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { postprocess } from '@edet/anchors';
+import { type InputSize, inputShape } from '@edet/model';
 
 import { CANDIDATE_SCORE_THRESHOLD, MAX_CANDIDATES } from '../config.js';
 import type { Candidates } from '../protocol.js';
@@ -17,11 +18,11 @@ export async function candidatesFromOutputs(
   classification: tf.Tensor,
   regression: tf.Tensor,
   anchors: tf.Tensor,
-  size: number,
+  size: InputSize,
 ): Promise<Candidates> {
   // IoU never exceeds 1, so this "NMS" suppresses nothing: it only sorts and caps.
   const [kept] = await postprocess(classification, regression, anchors, {
-    imageSize: [size, size],
+    imageSize: inputShape(size),
     scoreThreshold: CANDIDATE_SCORE_THRESHOLD,
     iouThreshold: 1,
     maxDetections: MAX_CANDIDATES,

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { EfficientDet } from '@edet/model';
+import { EfficientDet, inputShape } from '@edet/model';
 
 /** What every benchmark is asked for: one EfficientDet variant at one input size and batch. */
 export interface BenchmarkRequest {
@@ -24,7 +24,8 @@ export interface BenchmarkSubject {
 /** Builds the subject of a benchmark; the caller disposes `model` and `input`. */
 export function benchmarkSubject(request: BenchmarkRequest): BenchmarkSubject {
   const model = new EfficientDet({ compoundCoef: request.coef, numClasses: 90, seed: 42 });
-  const size = request.size ?? model.config.inputSize;
+  // Presets are square: their height is their size.
+  const size = request.size ?? inputShape(model.config.inputSize)[0];
   const input = tf.randomNormal([request.batch, 3, size, size], 0, 1, 'float32', 7) as tf.Tensor4D;
   return { model, size, input };
 }

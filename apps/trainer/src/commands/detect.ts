@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 
 import { Option, type Command } from 'commander';
 import { MAX_IMAGE_PIXELS } from '@edet/data';
-import { modelScopeNotice, type PredictOptions } from '@edet/model';
+import { describePoolPadding, modelScopeNotice, type PredictOptions } from '@edet/model';
 
 import { NODE_BACKENDS, startBackend, type NodeBackend } from '../backend.js';
 import { labeller, loadClassNames } from '../classes.js';
@@ -109,7 +109,11 @@ export async function runDetect(images: readonly string[], options: DetectOption
   const progress = options.json ? io.err : io.out;
   const reports: ImageReport[] = [];
   try {
-    if (!options.json) io.out(`backend: ${backend}, model: D${choice.compoundCoef}, ${names.length} classes, weights: ${choice.description}\n`);
+    if (!options.json) {
+      io.out(`backend: ${backend}, model: D${choice.compoundCoef}, ${names.length} classes, weights: ${choice.description}\n`);
+      // The numerics the weights run with are never silent: they follow the checkpoint's origin.
+      io.out(`numerics: max-pool padding ${describePoolPadding(model.poolPadding)}\n`);
+    }
     // A model knows only its classes: say so, or its boxes on a photo of anything else look like detections.
     const scope = choice.bundled === undefined ? undefined : modelScopeNotice(choice.bundled.manifest);
     if (scope !== undefined) notice(`note: ${scope}`);

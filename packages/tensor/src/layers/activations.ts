@@ -31,3 +31,17 @@ const swishOp = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
 export function swish<T extends tf.Tensor>(x: T): T {
   return swishOp(x) as T;
 }
+
+/**
+ * The activations EfficientDet uses: `swish` (the D family) or `relu6` (`min(max(x, 0), 6)`, the Lite family,
+ * which quantises well).
+ */
+export type Activation = 'swish' | 'relu6';
+
+/** Every `Activation`, for validation and help texts. */
+export const ACTIVATIONS: readonly Activation[] = ['swish', 'relu6'];
+
+/** `activation` applied to `x`; same shape, a new tensor the caller disposes. */
+export function activate<T extends tf.Tensor>(x: T, activation: Activation): T {
+  return activation === 'swish' ? swish(x) : (tf.relu6(x) as T);
+}

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import { Module } from '../module.js';
-import { swish } from './activations.js';
+import { type Activation, swish } from './activations.js';
 import { fusedBatchNormTraining } from './fused-batch-norm.js';
 
 /**
@@ -33,6 +33,12 @@ export class BatchNorm2d extends Module {
 
   forward(x: tf.Tensor4D): tf.Tensor4D {
     return this.training ? this.forwardTraining(x, 'none') : this.forwardInference(x);
+  }
+
+  /** Batch norm followed by `activation`: the fused swish path, or relu6 after the norm. */
+  forwardActivated(x: tf.Tensor4D, activation: Activation): tf.Tensor4D {
+    if (activation === 'swish') return this.forwardSwish(x);
+    return tf.tidy(() => tf.relu6(this.forward(x)));
   }
 
   /** `swish(forward(x))`, fused into one op in training mode (see `fusedBatchNormTraining`). */

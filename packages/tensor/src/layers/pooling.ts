@@ -3,16 +3,39 @@ import * as tf from '@tensorflow/tfjs-core';
 import { samePadding } from './padding.js';
 
 /**
- * Max pooling with TF "SAME" geometry but **zero** padding, as the official EfficientDet does (it pads with
+ * What a "SAME" max-pool pads its input with, a property of the checkpoint's origin:
+ * - `zero`: zylo117's EfficientDet pads with zeros explicitly, then pools without padding, so a padded edge
+ *   wins every window whose real values are all negative;
+ * - `neg-inf`: the official TF EfficientDet and effdet (rwightman) pad so that the padding never wins.
+ */
+export type PoolPadding = 'zero' | 'neg-inf';
+
+/** Every `PoolPadding`, for validation and help texts. */
+export const POOL_PADDINGS: readonly PoolPadding[] = ['zero', 'neg-inf'];
+
+
+/**
+ * Max pooling with TF "SAME" geometry (the smaller half of the padding first) and the padding value of
+ * `padding`. `[N, H, W, C]` -> `[N, ceil(H/stride), ceil(W/stride), C]`; the caller disposes the result.
+ */
+export function maxPoolSame(x: tf.Tensor4D, padding: PoolPadding, kernel = 3, stride = 2): tf.Tensor4D {
+  return tf.tidy(() => {
+    const [, height, width] = x.shape;
+    const pads: [number, number][] = [[0, 0], samePadding(height, kernel, stride), samePadding(width, kernel, stride), [0, 0]];
+    // One explicit pad for both semantics, so they share the TF "SAME" geometry exactly; -inf never wins
+    // a window that holds a real value, which is what TF's padded max-pool means.
+    const padded = tf.pad(x, pads, padding === 'zero' ? 0 : -Infinity);
+    return tf.maxPool(padded, kernel, stride, 'valid');
+  });
+}
+
+/**
+ * Max pooling with TF "SAME" geometry but **zero** padding, as zylo117's EfficientDet does (it pads with
  * zeros explicitly, then pools without padding). With -inf padding the results differ wherever a window at
- * the bottom/right edge holds only negative values.
+ * the bottom/right edge holds only negative values. `maxPoolSame(x, 'zero', kernel, stride)`.
  *
  * `[N, H, W, C]` -> `[N, ceil(H/stride), ceil(W/stride), C]`; the caller disposes the result.
  */
 export function maxPoolSameZeroPad(x: tf.Tensor4D, kernel = 3, stride = 2): tf.Tensor4D {
-  return tf.tidy(() => {
-    const [, height, width] = x.shape;
-    const padded = tf.pad(x, [[0, 0], samePadding(height, kernel, stride), samePadding(width, kernel, stride), [0, 0]]);
-    return tf.maxPool(padded, kernel, stride, 'valid');
-  });
+  return maxPoolSame(x, 'zero', kernel, stride);
 }

@@ -13,10 +13,15 @@ export interface SeparableConvOptions {
   norm?: boolean;
   /** Apply swish at the end (default false). */
   activation?: boolean;
+  /**
+   * Give the pointwise conv a bias (default true). Where a batch norm follows, the bias is redundant: effdet's
+   * `redundant_bias=False` models (the Lite family) have none.
+   */
+  pointwiseBias?: boolean;
 }
 
 /**
- * 3x3 depthwise conv (no bias) -> 1x1 pointwise conv (with bias) -> optional BN -> optional swish:
+ * 3x3 depthwise conv (no bias) -> 1x1 pointwise conv (with bias unless `pointwiseBias: false`) -> optional BN -> optional swish:
  * the building block of the BiFPN and the heads. Children: `depthwise_conv`, `pointwise_conv`, `bn`.
  * `forward(x)`: `[N, H, W, in]` -> `[N, H, W, out]`; the caller disposes the result.
  */
@@ -30,7 +35,7 @@ export class SeparableConvBlock extends Module {
     super();
     const outChannels = options.outChannels ?? inChannels;
     this.depthwiseConv = this.addModule('depthwise_conv', new NamedDepthwiseConv2d(inChannels, 3, { bias: false }));
-    this.pointwiseConv = this.addModule('pointwise_conv', new NamedConv2d(inChannels, outChannels, 1, { bias: true }));
+    this.pointwiseConv = this.addModule('pointwise_conv', new NamedConv2d(inChannels, outChannels, 1, { bias: options.pointwiseBias ?? true }));
     this.bn = (options.norm ?? true) ? this.addModule('bn', new BatchNorm2d(outChannels)) : null;
     this.activation = options.activation ?? false;
   }
