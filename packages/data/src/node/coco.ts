@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
 import { checkCocoInstances, cocoDetectionDataset, type CocoInstances } from '../coco-dataset.js';
@@ -6,6 +5,7 @@ import type { DetectionDataset } from '../dataset.js';
 import { errorText } from '@edet/tensor';
 import { DataError } from '../errors.js';
 import { checkImagesExist, displayPath, isDirectory, isFile } from './files.js';
+import { MAX_ANNOTATION_FILE_BYTES, readBoundedTextSync } from './read-bounded-text.js';
 
 /** Where the instances file of `split` can be, in order: `DIR/instances_<split>.json` (the shared datasets' layout) first. */
 export function cocoAnnotationCandidates(root: string, split: string): string[] {
@@ -36,7 +36,7 @@ function imageFolderCandidates(root: string, annotationFile: string, split: stri
 function readCocoFile(file: string): CocoInstances {
   let json: unknown;
   try {
-    json = JSON.parse(readFileSync(file, 'utf8'));
+    json = JSON.parse(readBoundedTextSync(file, MAX_ANNOTATION_FILE_BYTES, 'COCO annotation file'));
   } catch (error) {
     throw new DataError(`${displayPath(file)}: not a readable JSON file (${errorText(error)})`);
   }

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { extname, join } from 'node:path';
 
 import { checkBox } from '../boxes.js';
@@ -7,6 +7,10 @@ import { errorText } from '@edet/tensor';
 import { DataError } from '../errors.js';
 import { parseVocAnnotation, type VocAnnotation } from '../voc-annotation.js';
 import { checkImagesExist, displayPath, isDirectory, isFile } from './files.js';
+import { readBoundedTextSync } from './read-bounded-text.js';
+
+/** The largest VOC annotation (XML) or split file read: 16 MiB (a real one is a few kB). */
+const MAX_VOC_FILE_BYTES = 16 * 1024 * 1024;
 
 /** True when `root` looks like a VOC folder (has `Annotations/`). */
 export function isVocFolder(root: string): boolean {
@@ -44,7 +48,7 @@ export function loadVocDataset(root: string, split: string): DetectionDataset {
   for (const name of xmlNames) {
     const file = join(annotationFolder, name);
     try {
-      annotations.set(name.slice(0, -4), parseVocAnnotation(readFileSync(file, 'utf8')));
+      annotations.set(name.slice(0, -4), parseVocAnnotation(readBoundedTextSync(file, MAX_VOC_FILE_BYTES, 'VOC annotation file')));
     } catch (error) {
       throw new DataError(`${displayPath(file)}: not a VOC annotation (${errorText(error)})`);
     }
@@ -56,7 +60,7 @@ export function loadVocDataset(root: string, split: string): DetectionDataset {
   const splitFile = vocSplitFile(root, split);
   let ids = [...annotations.keys()];
   if (splitFile !== undefined) {
-    ids = readFileSync(splitFile, 'utf8')
+    ids = readBoundedTextSync(splitFile, MAX_VOC_FILE_BYTES, 'VOC split file')
       .split('\n')
       .map((line) => line.trim().split(/\s+/)[0])
       .filter((id) => id !== '' && !id.startsWith('#'));
