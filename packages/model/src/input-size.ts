@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '@edet/tensor';
+import { InvalidArgumentError, describeValue } from '@edet/tensor';
 
 /**
  * The network input size: a square side in pixels, or `[height, width]`. Any positive integers: feature maps
@@ -22,6 +22,6 @@ export function isInputSize(value: unknown): value is InputSize {
  * @throws InvalidArgumentError naming `argument` when `size` is not an `InputSize`
  */
 export function inputShape(size: InputSize, argument = 'inputSize'): [number, number] {
-  if (!isInputSize(size)) throw new InvalidArgumentError(argument, INPUT_SIZE_EXPECTED, JSON.stringify(size) ?? String(size));
+  if (!isInputSize(size)) throw new InvalidArgumentError(argument, INPUT_SIZE_EXPECTED, describeValue(size));
   return typeof size === 'number' ? [size, size] : [size[0], size[1]];
 }

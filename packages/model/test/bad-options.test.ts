@@ -61,11 +61,11 @@ describe('bad options', () => {
     expect(tf.memory().numTensors).toBe(start);
   });
 
-  it('letterboxImage refuses a size that is not a whole number >= 1', () => {
+  it('letterboxImage refuses a size that is not a positive integer or [height, width]', () => {
     const start = tf.memory().numTensors;
     for (const [size, received] of [[NaN, 'NaN'], [0, '0'], [12.5, '12.5'], [Infinity, 'Infinity'], ['512', '"512"']] as [number, string][]) {
       expect(() => letterboxImage(image, size)).toThrow(InvalidArgumentError);
-      expect(() => letterboxImage(image, size)).toThrow(`size: expected an integer >= 1, got ${received}`);
+      expect(() => letterboxImage(image, size)).toThrow(`size: expected a positive integer (square side) or [height, width] of positive integers, got ${received}`);
     }
     expect(tf.memory().numTensors).toBe(start);
   });
