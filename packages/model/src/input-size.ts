@@ -22,6 +22,9 @@ export function isInputSize(value: unknown): value is InputSize {
  * @throws InvalidArgumentError naming `argument` when `size` is not an `InputSize`
  */
 export function inputShape(size: InputSize, argument = 'inputSize'): [number, number] {
-  if (!isInputSize(size)) throw new InvalidArgumentError(argument, INPUT_SIZE_EXPECTED, describeValue(size));
+  if (!isInputSize(size)) {
+    // An array is shown whole (`[384,-640]`); anything else as describeValue shows it (NaN, "512", null).
+    throw new InvalidArgumentError(argument, INPUT_SIZE_EXPECTED, Array.isArray(size) ? JSON.stringify(size) : describeValue(size));
+  }
   return typeof size === 'number' ? [size, size] : [size[0], size[1]];
 }
