@@ -1,5 +1,5 @@
 import type { CommandIo } from '../src/io.js';
-import type { RunConfigInput } from '../src/train/trainer.js';
+import { type RunConfigInput, type StepInfo, type TrainRequest, runTraining } from '../src/train/trainer.js';
 
 // The dataset helpers are the data package's own test helpers (BCCD cut into a small COCO folder).
 export { temporaryFolder, tinyCocoDataset } from '../../../packages/data/test/support/datasets.js';
@@ -40,4 +40,21 @@ export function tinyRunConfig(data: string, overrides: Partial<RunConfigInput> =
     model: { fpnLayers: 1, headLayers: 1 },
     ...overrides,
   };
+}
+
+/** Runs training quietly; returns the result, what it printed, and every step's info. */
+export async function train(request: Partial<TrainRequest> & Pick<TrainRequest, 'out'>) {
+  const io = recordingIo();
+  const steps: StepInfo[] = [];
+  const onStep = request.hooks?.onStep;
+  const result = await runTraining({
+    evalEvery: 0,
+    io,
+    tty: false,
+    handleSignals: false,
+    plot: false,
+    ...request,
+    hooks: { ...request.hooks, onStep: (info) => (steps.push(info), onStep?.(info)) },
+  });
+  return { result, io, steps };
 }

@@ -10,27 +10,10 @@ import { CLASS_LAYER_PREFIX, type LogRecord, TrainError, WeightEma, batchTensors
 import { CHECKPOINT_FILE, type RunConfig, WEIGHTS_FILE, readCheckpointJson, restoreCheckpoint, saveCheckpoint } from '@edet/train/node';
 import { describe, expect, it } from 'vitest';
 
-import { type StepInfo, type TrainRequest, runTraining } from '../src/train/trainer.js';
-import { recordingIo, temporaryFolder, tinyCocoDataset, tinyRunConfig } from './train-fixtures.js';
+import type { StepInfo } from '../src/train/trainer.js';
+import { temporaryFolder, tinyCocoDataset, tinyRunConfig, train } from './train-fixtures.js';
 
 const TINY_MODEL = { compoundCoef: 0, fpnLayers: 1, headLayers: 1, inputSize: 128 } as const;
-
-/** Runs training quietly; returns the result, what it printed, and every step's info. */
-async function train(request: Partial<TrainRequest> & Pick<TrainRequest, 'out'>) {
-  const io = recordingIo();
-  const steps: StepInfo[] = [];
-  const onStep = request.hooks?.onStep;
-  const result = await runTraining({
-    evalEvery: 0,
-    io,
-    tty: false,
-    handleSignals: false,
-    plot: false,
-    ...request,
-    hooks: { ...request.hooks, onStep: (info) => (steps.push(info), onStep?.(info)) },
-  });
-  return { result, io, steps };
-}
 
 const readLog = (folder: string) =>
   readFileSync(join(folder, 'log.jsonl'), 'utf8')

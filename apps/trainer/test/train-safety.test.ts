@@ -14,28 +14,11 @@ import { describe, expect, it } from 'vitest';
 
 import { RESUME_RULES, pathShower } from '../src/commands/train.js';
 import { createProgram } from '../src/program.js';
-import { type StepInfo, type TrainRequest, runTraining } from '../src/train/trainer.js';
-import { recordingIo, temporaryFolder, tinyCocoDataset, tinyRunConfig } from './train-fixtures.js';
+import { recordingIo, temporaryFolder, tinyCocoDataset, tinyRunConfig, train } from './train-fixtures.js';
 import { runProgram } from './support/run-program.js';
 
 /** A step that computes nothing: for tests of what happens around the steps. */
 const STUB = { step: () => ({ loss: 1, classificationLoss: 0.5, boxLoss: 0.5 }) };
-
-async function train(request: Partial<TrainRequest> & Pick<TrainRequest, 'out'>) {
-  const io = recordingIo();
-  const steps: StepInfo[] = [];
-  const onStep = request.hooks?.onStep;
-  const result = await runTraining({
-    evalEvery: 0,
-    io,
-    tty: false,
-    handleSignals: false,
-    plot: false,
-    ...request,
-    hooks: { ...request.hooks, onStep: (info) => (steps.push(info), onStep?.(info)) },
-  });
-  return { result, io, steps };
-}
 
 const hash = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
 const checkpoint = (out: string) => readCheckpointJson<RunConfig>(join(out, CHECKPOINT_FILE));
