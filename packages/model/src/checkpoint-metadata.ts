@@ -95,24 +95,29 @@ export function geometryMetadata(config: { compoundCoef: number; inputSize: Inpu
  * `input_size`, as `EfficientDet.saveSafetensors` writes them), so that a loader rebuilds the network the
  * weights were saved from and runs them at the size they were trained at. Official checkpoints record none
  * (all `undefined`: use the preset's).
+ * Other tools write `model` as free text (`"efficientdet-d0 (zylo117 layout)"`): a value outside
+ * `PRESET_NAMES` in a file without `compound_coef` is such a description and is not returned; in a file with
+ * `compound_coef` (as edet writes them, always with a name) it is an error.
  * @param source the file, for error messages
  * @throws FileFormatError naming the file and key when a value is present but not a valid one (for `model`,
- *   a name outside `PRESET_NAMES`; the message lists the accepted names)
+ *   a name outside `PRESET_NAMES` beside `compound_coef`; the message lists the accepted names)
  */
 export function checkpointGeometry(metadata: Readonly<Record<string, string>> | undefined, source = 'checkpoint'): CheckpointGeometry {
   const fail = (key: string, expected: string, text: string): never => {
     throw new FileFormatError(`${source} (metadata "${key}")`, `expected ${expected}, got ${JSON.stringify(String(text).slice(0, 60))}`);
   };
-  const model = metadata?.model;
-  if (model !== undefined && !PRESET_NAMES.includes(model)) fail('model', `a model name (${PRESET_NAMES.join(', ')})`, model);
   const coefText = metadata?.compound_coef;
+  const modelText = metadata?.model;
+  const named = modelText !== undefined && PRESET_NAMES.includes(modelText);
+  if (modelText !== undefined && !named && coefText !== undefined) fail('model', `a model name (${PRESET_NAMES.join(', ')})`, modelText);
+  const model = named ? modelText : undefined;
   let compoundCoef: number | undefined;
   if (coefText !== undefined) {
     compoundCoef = typeof coefText === 'string' && /^\d$/.test(coefText) ? Number(coefText) : NaN;
     if (!(compoundCoef >= 0 && compoundCoef <= 8)) fail('compound_coef', 'an integer from 0 to 8', coefText);
     // A named model fixes its variant: a file that says otherwise is damaged, and which to trust is unknown.
-    const named = model === undefined ? undefined : presetConfig(model).compoundCoef;
-    if (named !== undefined && named !== compoundCoef) fail('compound_coef', `${named}, the variant of "model" ${model}`, coefText);
+    const variant = model === undefined ? undefined : presetConfig(model).compoundCoef;
+    if (variant !== undefined && variant !== compoundCoef) fail('compound_coef', `${variant}, the variant of "model" ${model}`, coefText);
   }
   const sizeText = metadata?.input_size;
   let inputSize: InputSize | undefined;
