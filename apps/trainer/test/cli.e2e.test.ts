@@ -81,7 +81,7 @@ describe('edet detect (built CLI)', () => {
     const result = edet(['detect', image, '--score-threshold', '0.001', '--max-detections', '5', '--out', 'annotated']);
     expect(result.status, result.stderr).toBe(0);
     expect(result.stderr).toBe(`${SCOPE_LINE}\n`);
-    expect(result.stdout).toMatch(/^backend: wasm, model: D0, 3 classes, weights: .+ \(bundled\)$/m);
+    expect(result.stdout).toMatch(/^backend: wasm, model: efficientdet-d0, 3 classes, weights: .+ \(bundled\)$/m);
     expect(result.stdout).toContain(`${image}: 5 detections`);
     const rows = result.stdout.split('\n').filter((line) => /^│ +\d+ │/.test(line));
     expect(rows).toHaveLength(5);

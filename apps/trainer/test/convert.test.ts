@@ -93,10 +93,27 @@ describe('edet convert', () => {
   it('refuses --layout for weights that do not fit the --coef model, freeing that model and writing nothing', async () => {
     const out = join(folder, 'lite0-as-d0.safetensors');
     const before = tf.memory().numTensors;
-    const run = await runProgram(['convert', '--layout', 'zylo117', LITE0_TWIN, out]);
+    const run = await runProgram(['convert', '--layout', 'zylo117', '--coef', '0', LITE0_TWIN, out]);
     expect(run.error).toBeInstanceOf(StateDictError);
     expect(tf.memory().numTensors).toBe(before);
     expect(existsSync(out)).toBe(false);
+    const both = await runProgram(['convert', '--layout', 'zylo117', '--model', 'tf_efficientdet_lite0', '--coef', '0', LITE0_TWIN, out]);
+    expect(String(both.error)).toMatch(/--model tf_efficientdet_lite0 and --coef 0 disagree/);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it("--layout rebuilds the model the file's metadata names (Lite0), or the one --model names", async () => {
+    const fromMetadata = join(folder, 'lite0-zylo117.safetensors');
+    const fromOption = join(folder, 'lite0-zylo117-named.safetensors');
+    expect((await runProgram(['convert', '--layout', 'zylo117', LITE0_TWIN, fromMetadata])).error).toBeUndefined();
+    expect((await runProgram(['convert', '--layout', 'zylo117', '--model', 'tf_efficientdet_lite0', LITE0_TWIN, fromOption])).error).toBeUndefined();
+    expect(parseSafetensors(readFileSync(fromMetadata)).header.metadata).toMatchObject({ model: 'tf_efficientdet_lite0', layout: 'zylo117' });
+    // Back in effdet's layout, every tensor is the original's (edet keeps no num_batches_tracked counters).
+    const back = join(folder, 'lite0-back.safetensors');
+    expect((await runProgram(['convert', '--layout', 'rwightman', fromOption, back])).error).toBeUndefined();
+    const [actual, expected] = [tensorsOf(back), tensorsOf(LITE0_TWIN)];
+    expect([...expected.keys()].filter((name) => !name.endsWith('num_batches_tracked')).sort()).toEqual([...actual.keys()].sort());
+    for (const [name, value] of actual) expect(expected.get(name) === value, name).toBe(true);
   });
 
   it('refuses, writing nothing: the input as output, a non-.safetensors output, --ema on safetensors, a broken .pth, a missing folder', async () => {

@@ -156,7 +156,7 @@ describe('detection in-process', () => {
     const { captured, io: commandIo } = io();
     const options: DetectOptions = { weights, coef: 0, scoreThreshold: 0.005, iouThreshold: 0.2, nms: 'per-class', maxDetections: 5, json: false, out: join(folder, 'out') };
     const [report] = await runDetect([sample], options, commandIo);
-    expect(captured.out).toContain(`model: D0, 90 classes, weights: ${weights}`);
+    expect(captured.out).toContain(`model: efficientdet-d0, 90 classes, weights: ${weights}`);
     expect(captured.out).toContain('numerics: max-pool padding zero (zylo117)\n');
     expect(captured.err).toBe('');
     expect(report.detections.length).toBeGreaterThan(0);

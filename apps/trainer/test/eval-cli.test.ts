@@ -112,7 +112,7 @@ describe('edet eval --data', () => {
     const result = await edet(['eval', '--data', folder, '--split', 'val', '--json', '--batch', '2']);
     expect(result.error).toBeUndefined();
     expect(result.err).not.toContain('note:');
-    expect(result.err).toMatch(/model: D0, 3 classes, weights: .+ \(bundled\), 2 images/);
+    expect(result.err).toMatch(/model: efficientdet-d0, 3 classes, weights: .+ \(bundled\), 2 images/);
     expect(result.err).toContain('detected 2/2 images');
     const report = JSON.parse(result.out);
     expect(report.stats).toHaveLength(12);

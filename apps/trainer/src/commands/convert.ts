@@ -2,13 +2,14 @@ import { realpath, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 
 import { type PthDtype, encodeSafetensors } from '@edet/pth';
-import { EfficientDet, type KeyLayout, detectKeyLayout, parseCheckpoint } from '@edet/model';
+import { EfficientDet, type KeyLayout, checkpointGeometry, detectKeyLayout, parseCheckpoint } from '@edet/model';
 import type { ParsedSafetensors } from '@edet/safetensors';
 import { Option, type Command } from 'commander';
 
 import { startBackend } from '../backend.js';
 import { CliError } from '../errors.js';
 import type { CommandIo } from '../io.js';
+import { type Architecture, MODEL_NAMES_HINT, architectureConfig, chooseArchitecture, parseModelName } from '../model-names.js';
 import { integerParser } from '../options.js';
 import { readWeightsBytes } from '../weights-bytes.js';
 
@@ -28,7 +29,10 @@ const CLASS_HEAD_KEYS: Record<KeyLayout, string> = {
 export interface ConvertOptions {
   ema: boolean;
   layout?: KeyLayout;
-  coef: number;
+  /** With `layout`: the model by published name; default: the file's `model` metadata, else `coef`. */
+  model?: string;
+  /** With `layout`: the EfficientDet variant; default: the file's `compound_coef` metadata, else 0. */
+  coef?: number;
 }
 
 /** Adds `edet convert` to the program. */
@@ -40,7 +44,8 @@ export function registerConvertCommand(program: Command, io: CommandIo): void {
     .argument('<output>', 'the .safetensors file to write (never the input; written whole or not at all)')
     .option('--ema', "take a training checkpoint's EMA weights (state_dict_ema)", false)
     .addOption(new Option('--layout <layout>', 'key layout to write (default: the input\'s own)').choices(LAYOUTS))
-    .option('--coef <n>', 'EfficientDet variant of the weights, when --layout changes the layout', integerParser(0), 0)
+    .option('--model <name>', `model of the weights by published name, when --layout changes the layout: ${MODEL_NAMES_HINT} (default: the file's model metadata, else --coef)`, parseModelName)
+    .option('--coef <n>', "EfficientDet variant of the weights, when --layout changes the layout (default: the file's compound_coef metadata, else 0)", integerParser(0))
     .action(async (input: string, output: string, options: ConvertOptions) => {
       await convertWeights(input, output, options, io);
     });
@@ -48,7 +53,8 @@ export function registerConvertCommand(program: Command, io: CommandIo): void {
 
 /**
  * Converts a weights file to safetensors. Tensors are copied bit for bit in their own dtypes unless
- * `--layout` asks for the other key layout (then they go through a D`coef` model). A `.pth` input gets
+ * `--layout` asks for the other key layout (then they go through the model `--model` / `--coef` or the
+ * file's metadata name, D0 by default). A `.pth` input gets
  * `format: pt`, `layout` and `converted_from` metadata (and the checkpoint's `arch` / `epoch`); a safetensors
  * input keeps its metadata.
  * @throws CliError when the output is not a `.safetensors` path, is the input itself, or cannot be written
@@ -57,13 +63,15 @@ export function registerConvertCommand(program: Command, io: CommandIo): void {
 export async function convertWeights(input: string, output: string, options: ConvertOptions, io: CommandIo): Promise<void> {
   if (!output.endsWith('.safetensors')) throw new CliError(`${output}: the output must be a .safetensors file`);
   if (await sameFile(input, output)) throw new CliError(`${output}: is the input file; write the conversion to another file`);
+  chooseArchitecture({ model: options.model, compoundCoef: options.coef }); // a contradiction fails before any reading
   const { bytes, format } = await readWeightsBytes(input, { ema: options.ema, metadata: { converted_from: basename(input) } });
   const parsed = parseCheckpoint(bytes, { source: input });
   const names = parsed.header.entries.map((entry) => entry.name);
   const layout = detectKeyLayout(names);
   let result = bytes;
   if (options.layout !== undefined && options.layout !== layout) {
-    result = await changeLayout(parsed, layout, options.layout, options.coef);
+    const recorded = checkpointGeometry(parsed.header.metadata, input);
+    result = await changeLayout(parsed, layout, options.layout, chooseArchitecture({ model: options.model, compoundCoef: options.coef, recorded }));
   } else if (format === 'pth' && layout !== null) {
     result = withMetadata(parsed, { ...parsed.header.metadata, layout });
   }
@@ -73,14 +81,14 @@ export async function convertWeights(input: string, output: string, options: Con
 }
 
 /** Loads the weights into a model and saves them in the other layout (class count from the class head). */
-async function changeLayout(parsed: ParsedSafetensors, from: KeyLayout | null, to: KeyLayout, coef: number): Promise<Uint8Array> {
+async function changeLayout(parsed: ParsedSafetensors, from: KeyLayout | null, to: KeyLayout, architecture: Architecture): Promise<Uint8Array> {
   if (from === null) throw new CliError(`${parsed.source}: its keys match no known EfficientDet layout, so it cannot be converted to ${to}`);
   const head = parsed.header.entries.find((entry) => entry.name === CLASS_HEAD_KEYS[from]);
   if (head === undefined || head.shape[0] % ANCHORS_PER_LOCATION !== 0) {
     throw new CliError(`${parsed.source}: no class head '${CLASS_HEAD_KEYS[from]}' with classes x ${ANCHORS_PER_LOCATION} outputs, so the class count is unknown`);
   }
   await startBackend(undefined);
-  const model = new EfficientDet({ compoundCoef: coef, numClasses: head.shape[0] / ANCHORS_PER_LOCATION });
+  const model = new EfficientDet(architectureConfig(architecture, { numClasses: head.shape[0] / ANCHORS_PER_LOCATION }));
   try {
     model.loadSafetensors(parsed, { layout: from });
     const { layout: _drop, ...metadata } = parsed.header.metadata;

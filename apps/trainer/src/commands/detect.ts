@@ -14,6 +14,7 @@ import { formatDetectionTable } from '../format/table.js';
 import { encodeCanvas } from '../image/encode.js';
 import type { CommandIo } from '../io.js';
 import { chooseModel, createChosenDetector } from '../model.js';
+import { MODEL_NAMES_HINT, modelNameOf, parseModelName } from '../model-names.js';
 import { integerParser, parseFraction, parseInputSize, parseLimit } from '../options.js';
 import { InputFiles, writeOutputFile } from '../output-files.js';
 import { OutputNames } from '../output-names.js';
@@ -27,7 +28,9 @@ export interface DetectOptions {
   weights?: string;
   /** `coco90` or a class-names file; default: the bundled model's classes, or with `weights` the file's `classes` metadata, else as many as its class head has (COCO's names for 90). */
   classes?: string;
-  /** EfficientDet variant; default: the weights' `compound_coef` metadata, else 0. */
+  /** Model by published name; default: the weights' `model` metadata (or the bundled model's), else `coef`'s D variant. */
+  model?: string;
+  /** EfficientDet variant (must agree with `model`); default: the weights' `compound_coef` metadata, else 0. */
   coef?: number;
   /** Input side; default: the weights' `input_size` metadata (or the bundled model's), else the variant's. */
   size?: number;
@@ -51,7 +54,8 @@ export function registerDetectCommand(program: Command, io: CommandIo): void {
     .argument('[images...]', 'JPEG or PNG files (default: the bundled sample images)')
     .option('--weights <file>', 'safetensors or PyTorch .pth checkpoint, zylo117 or rwightman keys (default: the bundled BCCD D0 model)')
     .option('--classes <list>', "class names: coco90, or a file (JSON array, or one name per line) (default: the bundled model's; with --weights, the file's classes metadata, else as many as its class head has: coco90 for 90, else class 0, class 1, ...)")
-    .option('--coef <n>', "EfficientDet variant, 0 for D0 (default: the weights' compound_coef metadata, else 0)", integerParser(0))
+    .option('--model <name>', `model by published name: ${MODEL_NAMES_HINT} (default: the weights' model metadata, else --coef)`, parseModelName)
+    .option('--coef <n>', "EfficientDet variant, 0 for D0, as zylo117's efficientdet-d<n> (default: the weights' compound_coef metadata, else 0)", integerParser(0))
     .option('--size <n>', "input side, a multiple of 128 (default: the weights' input_size metadata, else the variant's, 512 for D0)", parseInputSize)
     .option('--max-pixels <n>', `refuse images with more pixels than this (default: ${MAX_IMAGE_PIXELS})`, integerParser(1))
     .option('--score-threshold <s>', 'keep detections scoring above this', parseFraction, 0.2)
@@ -76,6 +80,7 @@ export async function runDetect(images: readonly string[], options: DetectOption
   const files = images.length > 0 ? [...images] : sampleImages();
   const choice = await chooseModel({
     weightsFile: options.weights,
+    model: options.model,
     compoundCoef: options.coef,
     inputSize: options.size,
     classNames: options.classes === undefined ? undefined : await loadClassNames(options.classes),
@@ -110,7 +115,7 @@ export async function runDetect(images: readonly string[], options: DetectOption
   const reports: ImageReport[] = [];
   try {
     if (!options.json) {
-      io.out(`backend: ${backend}, model: D${choice.compoundCoef}, ${names.length} classes, weights: ${choice.description}\n`);
+      io.out(`backend: ${backend}, model: ${modelNameOf(model)}, ${names.length} classes, weights: ${choice.description}\n`);
       // The numerics the weights run with are never silent: they follow the checkpoint's origin.
       io.out(`numerics: max-pool padding ${describePoolPadding(model.poolPadding)}\n`);
     }

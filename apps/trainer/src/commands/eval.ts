@@ -8,6 +8,7 @@ import { NODE_BACKENDS, startBackend, type NodeBackend } from '../backend.js';
 import { CliError, oneLineMessage } from '../errors.js';
 import type { CommandIo } from '../io.js';
 import { chooseModel, createChosenDetector } from '../model.js';
+import { MODEL_NAMES_HINT, chooseArchitecture, modelNameOf, parseModelName } from '../model-names.js';
 import { integerParser, parseFraction, parseInputSize } from '../options.js';
 import { InputFiles, writeOutputFile } from '../output-files.js';
 import { openEvalDataset } from '../eval-dataset.js';
@@ -24,7 +25,9 @@ export interface EvalOptions {
   data?: string;
   split?: string;
   weights?: string;
-  /** EfficientDet variant; default: the weights' `compound_coef` metadata, else 0. */
+  /** Model by published name; default: the weights' `model` metadata (or the bundled model's), else `coef`'s D variant. */
+  model?: string;
+  /** EfficientDet variant (must agree with `model`); default: the weights' `compound_coef` metadata, else 0. */
   coef?: number;
   /** Input side; default: the weights' `input_size` metadata (or the bundled model's), else the variant's. */
   size?: number;
@@ -39,10 +42,11 @@ export interface EvalOptions {
 }
 
 /** Options that only mean something when the model runs, i.e. with `--data`. */
-const MODEL_OPTIONS = ['split', 'weights', 'coef', 'size', 'maxPixels', 'scoreThreshold', 'batch', 'backend', 'saveDetections'] as const;
+const MODEL_OPTIONS = ['split', 'weights', 'model', 'coef', 'size', 'maxPixels', 'scoreThreshold', 'batch', 'backend', 'saveDetections'] as const;
 const FLAG_NAMES: Record<(typeof MODEL_OPTIONS)[number], string> = {
   split: '--split',
   weights: '--weights',
+  model: '--model',
   coef: '--coef',
   size: '--size',
   maxPixels: '--max-pixels',
@@ -62,7 +66,8 @@ export function registerEvalCommand(program: Command, io: CommandIo): void {
     .option('--data <dir>', 'dataset folder, COCO (images/ + instances_<split>.json) or Pascal VOC (Annotations/ + JPEGImages/), as edet train reads: run the model over it and evaluate')
     .option('--split <name>', 'with --data: which instances_<split>.json (default: val)')
     .option('--weights <file>', "with --data: safetensors or PyTorch .pth checkpoint (default: the bundled BCCD D0 model, when the dataset's categories are its classes)")
-    .option('--coef <n>', "with --data: EfficientDet variant, 0 for D0 (default: the weights' compound_coef metadata, else 0)", integerParser(0))
+    .option('--model <name>', `with --data: model by published name: ${MODEL_NAMES_HINT} (default: the weights' model metadata, else --coef)`, parseModelName)
+    .option('--coef <n>', "with --data: EfficientDet variant, 0 for D0, as zylo117's efficientdet-d<n> (default: the weights' compound_coef metadata, else 0)", integerParser(0))
     .option('--size <n>', "with --data: input side, a multiple of 128 (default: the weights' input_size metadata, else the variant's)", parseInputSize)
     .option('--max-pixels <n>', `with --data: refuse images with more pixels than this (default: ${MAX_IMAGE_PIXELS})`, integerParser(1))
     .option('--score-threshold <s>', `with --data: keep detections scoring above this (default: ${EVAL_PREDICT_OPTIONS.scoreThreshold})`, parseFraction)
@@ -127,6 +132,7 @@ export async function runEval(options: EvalOptions, io: CommandIo): Promise<Eval
     dataset = await readCocoDataset(gtFile);
     detections = await readCocoDetections(detsFile);
   } else {
+    chooseArchitecture({ model: options.model, compoundCoef: options.coef }); // contradicting options fail first
     const folder = await openEvalDataset(options.data!, options.split ?? 'val');
     const inputs = new InputFiles([folder.annotationsFile, options.weights, ...folder.imageFiles]);
     // Refused before minutes of detection, not after.
@@ -155,11 +161,10 @@ export async function runEval(options: EvalOptions, io: CommandIo): Promise<Eval
     const backend = await startBackend(options.backend);
     // The model's classes are the dataset's categories, in id order: by name when no weights are given,
     // so that the bundled model is evaluated only on its own classes.
-    const choice = await chooseModel({ weightsFile: options.weights, compoundCoef: options.coef, inputSize: options.size, classNames: categories.names });
-    const coef = choice.compoundCoef;
+    const choice = await chooseModel({ weightsFile: options.weights, model: options.model, compoundCoef: options.coef, inputSize: options.size, classNames: categories.names });
     const model = await createChosenDetector(choice, (line) => io.err(`edet: ${line}\n`));
     try {
-      progress(`backend: ${backend}, model: D${coef}, ${categories.size} classes, weights: ${choice.description}, ${dataset.images.length} images\n`);
+      progress(`backend: ${backend}, model: ${modelNameOf(model)}, ${categories.size} classes, weights: ${choice.description}, ${dataset.images.length} images\n`);
       const started = performance.now();
       detections = await detectDataset(model, dataset, categories, {
         imageFiles: folder.imageFiles,

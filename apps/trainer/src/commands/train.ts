@@ -5,7 +5,7 @@ import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { CommanderError, InvalidArgumentError, Option, type Command } from 'commander';
 import { randomSeed } from '@edet/data';
 import { DATASET_FORMATS, type DatasetFormat, detectFormat, displayPath } from '@edet/data/node';
-import { efficientDetPreset } from '@edet/model';
+import { checkpointGeometry, efficientDetPreset } from '@edet/model';
 import { MAX_TRAIN_SIZE, OPTIMIZERS, type OptimizerName, checkRunSizes, defaultMicroBatch, defaultWeightDecay } from '@edet/train';
 import { CHECKPOINT_FILE, type RunConfig, WEIGHTS_FILE, latestRun, readCheckpointJson, readLog, signalExitCode } from '@edet/train/node';
 
@@ -13,6 +13,8 @@ import { NODE_BACKENDS, startBackend, type NodeBackend } from '../backend.js';
 import { BUNDLED_DATASET } from '../bundled-dataset.js';
 import { CliError, oneLineMessage } from '../errors.js';
 import { processIo, type CommandIo } from '../io.js';
+import { type Architecture, MODEL_NAMES_HINT, architectureConfig, chooseArchitecture, describeArchitecture, parseModelName } from '../model-names.js';
+import { readWeightsFile } from '../model.js';
 import { integerParser, parseInputSize } from '../options.js';
 import { resolveCheckpointPath } from '../train/resume-path.js';
 import { PLOT_FILE, plotTrainingLog } from '../train/plot.js';
@@ -25,7 +27,10 @@ export interface TrainOptions {
   format?: DatasetFormat;
   split: string;
   valSplit: string;
-  coef: number;
+  /** Model by published name; default: the `--weights` file's `model` metadata, else `coef`'s D variant. */
+  model?: string;
+  /** EfficientDet variant (must agree with `model`); default: the `--weights` file's `compound_coef`, else 0. */
+  coef?: number;
   size?: number;
   batch: number;
   microBatch?: number;
@@ -96,8 +101,9 @@ export function registerTrainCommand(program: Command, io: CommandIo): void {
     .addOption(new Option('--format <format>', 'dataset format (default: detected)').choices(DATASET_FORMATS))
     .option('--split <name>', 'training split', 'train')
     .option('--val-split <name>', 'validation split (skipped when the dataset has none)', 'val')
-    .option('--coef <n>', 'EfficientDet variant, 0 for D0', integerParser(0), 0)
-    .option('--size <pixels>', `square input side, a multiple of 128 up to ${MAX_TRAIN_SIZE} (default: the variant's, 512 for D0)`, parseInputSize)
+    .option('--model <name>', `model by published name: ${MODEL_NAMES_HINT} (default: the --weights file's model metadata, else --coef)`, parseModelName)
+    .option('--coef <n>', "EfficientDet variant, 0 for D0, as zylo117's efficientdet-d<n> (default: the --weights file's compound_coef metadata, else 0)", integerParser(0))
+    .option('--size <pixels>', `square input side, a multiple of 128 up to ${MAX_TRAIN_SIZE} (default: the model's, 512 for D0, 320 for Lite0)`, parseInputSize)
     .option('--batch <n>', 'images per step', integerParser(1), 4)
     .option('--micro-batch <n>', 'images per forward/backward pass, at most --batch; gradients of the passes are averaged (default: batch / workers, at most what fits the backend: 2 for D0 at 512 on wasm)', integerParser(1))
     .option('--epochs <n>', 'passes over the training split', integerParser(1), 30)
@@ -143,6 +149,7 @@ export const RESUME_RULES: Record<string, 'checkpoint' | 'recorded' | 'command l
   format: 'checkpoint',
   split: 'checkpoint',
   valSplit: 'checkpoint',
+  model: 'checkpoint',
   coef: 'checkpoint',
   size: 'checkpoint',
   batch: 'checkpoint',
@@ -180,6 +187,18 @@ async function plotOnly(logFile: string, options: TrainOptions, io: CommandIo): 
     throw new CliError(`cannot write ${target} (${oneLineMessage(error)})`);
   }
   io.out(`plot: ${pathShower(options.out ?? logFile)(target)}\n`);
+}
+
+/**
+ * The network a new run trains: `--model`, else `--coef`, else what the `--weights` file records (its
+ * `model` metadata, else `compound_coef`), else D0.
+ * @throws CliError when `--model` and `--coef` disagree
+ */
+async function trainArchitecture(options: TrainOptions): Promise<Architecture> {
+  const asked = chooseArchitecture({ model: options.model, compoundCoef: options.coef });
+  if (options.model !== undefined || options.coef !== undefined || options.weights === undefined) return asked;
+  const weights = await readWeightsFile(options.weights);
+  return chooseArchitecture({ recorded: checkpointGeometry(weights.header.metadata, options.weights) });
 }
 
 /** The checkpoint a `--resume` means. */
@@ -226,8 +245,17 @@ export async function runTrain(options: TrainOptions, io: CommandIo, context: Tr
       tty: context.tty,
     });
   } else {
-    if (options.coef > 8) throw new CliError(`--coef ${options.coef}: EfficientDet variants are 0..7 (8 for D7x)`);
-    const size = options.size ?? efficientDetPreset(options.coef).inputSize;
+    if (options.coef !== undefined && options.coef > 8) throw new CliError(`--coef ${options.coef}: EfficientDet variants are 0..7 (8 for D7x)`);
+    // A named model's settings (Lite's backbone, activation, fusion, ..., the name itself) go with the run
+    // config, so that a resumed run and the saved weights (metadata `model`) are the same network.
+    const architecture = await trainArchitecture(options);
+    const { compoundCoef: coef, inputSize: presetSize, ...named } = architectureConfig(architecture);
+    const size = options.size ?? (typeof presetSize === 'number' ? presetSize : efficientDetPreset(coef).inputSize);
+    // Training takes sides that are multiples of 128 (checkRunSizes); some Lite models run at others.
+    if (options.size === undefined && size % 128 !== 0) {
+      const [below, above] = [Math.max(128, Math.floor(size / 128) * 128), Math.ceil(size / 128) * 128];
+      throw new CliError(`${describeArchitecture(architecture)} runs at ${size}, but training takes input sides that are multiples of 128; give --size ${above} or --size ${below}`);
+    }
     // Before the backend starts or anything is allocated (the library checks again with the final micro-batch).
     checkRunSizes({ size, batch: options.batch, microBatch: options.microBatch ?? 1 });
     const data = resolve(options.data ?? BUNDLED_DATASET);
@@ -240,10 +268,10 @@ export async function runTrain(options: TrainOptions, io: CommandIo, context: Tr
         format,
         split: options.split,
         valSplit: options.valSplit,
-        coef: options.coef,
+        coef,
         size,
         batch: options.batch,
-        microBatch: options.microBatch ?? Math.min(defaultMicroBatch(backend, options.coef, size, options.batch), Math.ceil(options.batch / workers)),
+        microBatch: options.microBatch ?? Math.min(defaultMicroBatch(backend, coef, size, options.batch), Math.ceil(options.batch / workers)),
         epochs: options.epochs,
         lr: options.lr,
         optimizer: options.optimizer,
@@ -254,7 +282,7 @@ export async function runTrain(options: TrainOptions, io: CommandIo, context: Tr
         seed: options.seed ?? randomSeed(),
         augment: options.augment,
         weights: options.weights === undefined ? null : resolve(options.weights),
-        model: {},
+        model: named,
       },
       out: resolve(options.out ?? defaultRunFolder()),
       maxSteps: options.maxSteps,

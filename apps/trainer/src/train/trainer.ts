@@ -51,10 +51,12 @@ function describeData(train: DetectionDataset, val: DetectionDataset | undefined
   return lines;
 }
 
-/** The model line: variant, size, parameters, backend, optimizer and schedule. */
+/** The model line: model name (or variant), size, parameters, backend, optimizer and schedule. */
 function describeRun({ config, backend, parameters, stepsPerEpoch, totalSteps, ema }: RunStartInfo): string {
+  // A named model carries its name among the run's model settings (`edet train --model`).
+  const name = (config.model as { model?: string }).model ?? `EfficientDet-D${config.coef}`;
   return (
-    `model: EfficientDet-D${config.coef} ${config.size}x${config.size}, ${(parameters / 1e6).toFixed(2)}M parameters; backend ${backend}` +
+    `model: ${name} ${config.size}x${config.size}, ${(parameters / 1e6).toFixed(2)}M parameters; backend ${backend}` +
     `; ${config.optimizer} lr ${config.lr} (warm-up ${config.warmupSteps}, cosine to ${totalSteps} steps), ` +
     `batch ${config.batch}${config.microBatch < config.batch ? ` in passes of ${config.microBatch}` : ''}, ${stepsPerEpoch} steps/epoch, seed ${config.seed}${ema ? `, EMA ${config.ema}` : ''}${config.augment ? '' : ', no augmentation'}`
   );
