@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from 'commander';
+import type { InputSize } from '@edet/model';
 
 // Parsers for option values. Commander reports their InvalidArgumentError as
 // `option '--x <v>' argument 'y' is invalid. <message>`, which the program prints as one `edet:` line.
@@ -33,9 +34,26 @@ export function parseLimit(value: string): number {
   }
 }
 
-/** An input side the network accepts: a positive multiple of 128 (EfficientDet downsamples by 2^7). */
-export function parseInputSize(value: string): number {
-  const size = integerParser(1)(value);
-  if (size % 128 !== 0) throw new InvalidArgumentError('expected a multiple of 128 (e.g. 512).');
+/**
+ * An input size the network accepts: a positive side (`512`, any integer: feature maps round up), or
+ * `HEIGHTxWIDTH` (`384x640`). A square `HxH` is returned as the side.
+ */
+export function parseInputSize(value: string): InputSize {
+  const match = /^\s*(\d+)\s*(?:[xX]\s*(\d+)\s*)?$/.exec(value);
+  const sides = match === null ? [] : [Number(match[1]), Number(match[2] ?? match[1])];
+  if (sides.length === 0 || sides.some((side) => !Number.isSafeInteger(side) || side < 1)) {
+    throw new InvalidArgumentError('expected a positive side (512) or HEIGHTxWIDTH (384x640).');
+  }
+  return sides[0] === sides[1] ? sides[0] : [sides[0], sides[1]];
+}
+
+/**
+ * An input size training takes: as `parseInputSize`, with sides that are multiples of 128 (the limit of
+ * `@edet/train`'s `checkRunSizes`, which also bounds them to `MAX_TRAIN_SIZE`).
+ */
+export function parseTrainSize(value: string): InputSize {
+  const size = parseInputSize(value);
+  if (typeof size === 'number' && size % 128 !== 0) throw new InvalidArgumentError('expected a multiple of 128 (e.g. 512).');
+  if (typeof size !== 'number' && size.some((side) => side % 128 !== 0)) throw new InvalidArgumentError('expected sides that are multiples of 128 (e.g. 384x640).');
   return size;
 }

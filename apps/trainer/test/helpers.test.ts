@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { describeRatio, speedRatio } from '../src/bench/ratio.js';
 import { summarizeTimings } from '../src/bench/statistics.js';
 import { oneLineMessage } from '../src/errors.js';
-import { integerParser, parseFraction, parseInputSize, parseLimit } from '../src/options.js';
+import { integerParser, parseFraction, parseInputSize, parseLimit, parseTrainSize } from '../src/options.js';
 import { OutputNames } from '../src/output-names.js';
 
 describe('option parsers', () => {
@@ -26,10 +26,23 @@ describe('option parsers', () => {
     expect(() => parseLimit('0')).toThrow('expected an integer >= 1 or "all".');
   });
 
-  it('accept input sizes that are multiples of 128', () => {
+  it('accept any positive input side, or HEIGHTxWIDTH', () => {
     expect(parseInputSize('640')).toBe(640);
-    expect(() => parseInputSize('500')).toThrow('expected a multiple of 128 (e.g. 512).');
-    expect(() => parseInputSize('-128')).toThrow('expected an integer >= 1.');
+    expect(parseInputSize('500')).toBe(500);
+    expect(parseInputSize('384x640')).toEqual([384, 640]);
+    expect(parseInputSize('300X200')).toEqual([300, 200]);
+    expect(parseInputSize('320x320')).toBe(320);
+    for (const bad of ['-128', '0', '384x', 'x640', '384x0', '1.5', '384x640x3', '', 'big']) {
+      expect(() => parseInputSize(bad), bad).toThrow('expected a positive side (512) or HEIGHTxWIDTH (384x640).');
+    }
+  });
+
+  it('accept training sizes whose sides are multiples of 128', () => {
+    expect(parseTrainSize('256')).toBe(256);
+    expect(parseTrainSize('384x640')).toEqual([384, 640]);
+    expect(() => parseTrainSize('500')).toThrow('expected a multiple of 128 (e.g. 512).');
+    expect(() => parseTrainSize('384x600')).toThrow('expected sides that are multiples of 128 (e.g. 384x640).');
+    expect(() => parseTrainSize('-128')).toThrow('expected a positive side');
   });
 });
 

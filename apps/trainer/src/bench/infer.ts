@@ -1,11 +1,13 @@
+import type { InputSize } from '@edet/model';
+
 import { summarizeTimings, type TimingSummary } from './statistics.js';
 import { type BenchmarkDescription, benchmarkSubject, describeRequest, timeForward } from './subject.js';
 
 /** What to time: one EfficientDet variant at one input size and batch. */
 export interface InferBenchmarkOptions {
   coef: number;
-  /** Square input side in pixels; default the variant's own input size (512 for D0). */
-  size?: number;
+  /** Input side, or `[height, width]`, in pixels; default the variant's own input size (512 for D0). */
+  size?: InputSize;
   batch: number;
   /** Timed runs. */
   runs: number;

@@ -1,11 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { EfficientDet, inputShape } from '@edet/model';
+import { EfficientDet, type InputSize, inputShape } from '@edet/model';
 
 /** What every benchmark is asked for: one EfficientDet variant at one input size and batch. */
 export interface BenchmarkRequest {
   coef: number;
-  /** Square input side in pixels; default the variant's own input size (512 for D0). */
-  size?: number;
+  /** Input side, or `[height, width]`, in pixels; default the variant's own input size (512 for D0). */
+  size?: InputSize;
   batch: number;
   runs: number;
   warmup: number;
@@ -15,18 +15,18 @@ export interface BenchmarkRequest {
 export interface BenchmarkSubject {
   /** Untrained (seeded) weights, 90 classes. */
   model: EfficientDet;
-  /** The square input side actually used. */
-  size: number;
-  /** `[batch, 3, size, size]`, seeded normal noise: latency does not depend on pixel values. */
+  /** The input size actually used: a side, or `[height, width]`. */
+  size: InputSize;
+  /** `[batch, 3, height, width]`, seeded normal noise: latency does not depend on pixel values. */
   input: tf.Tensor4D;
 }
 
 /** Builds the subject of a benchmark; the caller disposes `model` and `input`. */
 export function benchmarkSubject(request: BenchmarkRequest): BenchmarkSubject {
   const model = new EfficientDet({ compoundCoef: request.coef, numClasses: 90, seed: 42 });
-  // Presets are square: their height is their size.
-  const size = request.size ?? inputShape(model.config.inputSize)[0];
-  const input = tf.randomNormal([request.batch, 3, size, size], 0, 1, 'float32', 7) as tf.Tensor4D;
+  const size = request.size ?? model.config.inputSize;
+  const [height, width] = inputShape(size, 'size');
+  const input = tf.randomNormal([request.batch, 3, height, width], 0, 1, 'float32', 7) as tf.Tensor4D;
   return { model, size, input };
 }
 
@@ -34,14 +34,21 @@ export function benchmarkSubject(request: BenchmarkRequest): BenchmarkSubject {
 export interface BenchmarkDescription {
   backend: string;
   coef: number;
-  size: number;
+  /** A side, or `[height, width]`. */
+  size: InputSize;
   batch: number;
   runs: number;
   warmup: number;
 }
 
-/** The description of a run of `request` at input side `size` on the active backend. */
-export function describeRequest(request: BenchmarkRequest, size: number): BenchmarkDescription {
+/** `512x512`, `384x640`: an input size as the reports print it. */
+export function formatSize(size: InputSize): string {
+  const [height, width] = inputShape(size);
+  return `${height}x${width}`;
+}
+
+/** The description of a run of `request` at input size `size` on the active backend. */
+export function describeRequest(request: BenchmarkRequest, size: InputSize): BenchmarkDescription {
   return {
     backend: tf.getBackend(),
     coef: request.coef,

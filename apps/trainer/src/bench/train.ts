@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { type InputSize, inputShape } from '@edet/model';
 import { AdamW } from '@edet/tensor';
 import { GradientWorkers } from '@edet/train';
 import { spawnWorkerThread } from '@edet/train/node';
@@ -9,8 +10,8 @@ import { type BenchmarkDescription, benchmarkSubject, describeRequest, timeForwa
 /** What to time: one training step of one EfficientDet variant at one input size and batch. */
 export interface TrainBenchmarkOptions {
   coef: number;
-  /** Square input side in pixels; default the variant's own input size (512 for D0). */
-  size?: number;
+  /** Input side, or `[height, width]`, in pixels; default the variant's own input size (512 for D0). */
+  size?: InputSize;
   batch: number;
   runs: number;
   warmup: number;
@@ -41,9 +42,11 @@ export interface TrainBenchmarkResult extends TimingSummary, BenchmarkDescriptio
 }
 
 /** Boxes spread over the image, two per image, as `[x1, y1, x2, y2, classId]`. */
-function syntheticTargets(batch: number, size: number, numClasses: number): tf.Tensor2D[] {
+function syntheticTargets(batch: number, size: InputSize, numClasses: number): tf.Tensor2D[] {
+  // Within the shorter side, so that every box lies inside the image.
+  const side = Math.min(...inputShape(size));
   return Array.from({ length: batch }, (_, i) => {
-    const s = size / 8;
+    const s = side / 8;
     return tf.tensor2d([
       [s, s * (1 + i), s * 4, s * (3 + i), i % numClasses],
       [s * 4, s * 3, s * 7, s * 7, (i + 1) % numClasses],

@@ -1,11 +1,13 @@
 import { availableParallelism } from 'node:os';
 
 import { Option, type Command } from 'commander';
+import type { InputSize } from '@edet/model';
 
 import { NODE_BACKENDS, startBackend, type NodeBackend } from '../backend.js';
 import { runInferBenchmark, type InferBenchmarkResult } from '../bench/infer.js';
 import { runTrainBenchmark } from '../bench/train.js';
 import { describeRatio, speedRatio } from '../bench/ratio.js';
+import { formatSize } from '../bench/subject.js';
 import { CliError, oneLineMessage } from '../errors.js';
 import type { CommandIo } from '../io.js';
 import { integerParser, parseInputSize } from '../options.js';
@@ -17,7 +19,8 @@ const BENCH_MODES = ['infer', 'train'] as const;
 export interface BenchOptions {
   mode: (typeof BENCH_MODES)[number];
   coef: number;
-  size?: number;
+  /** A side or `[height, width]`. */
+  size?: InputSize;
   batch: number;
   runs: number;
   warmup: number;
@@ -45,7 +48,7 @@ export function registerBenchCommand(program: Command, io: CommandIo): void {
     .description('time the model on each Node backend')
     .addOption(new Option('--mode <mode>', 'what to time: infer (forward pass) or train').choices(BENCH_MODES).default('infer'))
     .option('--coef <n>', 'EfficientDet variant, 0 for D0', integerParser(0), 0)
-    .option('--size <pixels>', "square input side, a multiple of 128 (default: the variant's, 512 for D0)", parseInputSize)
+    .option('--size <pixels>', "input side (any positive integer) or HEIGHTxWIDTH, e.g. 384x640 (default: the variant's, 512 for D0)", parseInputSize)
     .option('--batch <n>', 'images per forward pass', integerParser(1), 1)
     .option('--runs <n>', 'timed runs', integerParser(1), 10)
     .option('--warmup <n>', 'untimed runs before timing', integerParser(0), 2)
@@ -85,7 +88,7 @@ async function benchInference(options: BenchOptions, io: CommandIo): Promise<voi
     });
     results.push(result);
     if (!options.json) {
-      if (results.length === 1) io.out(`EfficientDet-D${result.coef} forward, ${result.size}x${result.size}, batch ${result.batch}\n`);
+      if (results.length === 1) io.out(`EfficientDet-D${result.coef} forward, ${formatSize(result.size)}, batch ${result.batch}\n`);
       io.out(`${describeResult(result, onCpu)}\n`);
     }
   }
@@ -132,7 +135,7 @@ async function benchTraining(options: BenchOptions, io: CommandIo): Promise<void
     return;
   }
   const { forwardMs, backwardMs, updateMs } = result.breakdown;
-  io.out(`EfficientDet-D${result.coef} training step (forward, focal + box loss, backward, AdamW), ${result.size}x${result.size}, batch ${result.batch}\n`);
+  io.out(`EfficientDet-D${result.coef} training step (forward, focal + box loss, backward, AdamW), ${formatSize(result.size)}, batch ${result.batch}\n`);
   const threads = result.workers > 1 ? `, ${result.workers} worker threads with ${result.microBatch} image${result.microBatch === 1 ? '' : 's'} each` : '';
   io.out(`${result.backend}${threads}: median ${result.medianMs.toFixed(1)} ms (min ${result.minMs.toFixed(1)}, max ${result.maxMs.toFixed(1)}) over ${result.runs} steps after ${result.warmup} warm-up\n`);
   io.out(`  forward + loss ${forwardMs.toFixed(1)} ms, backward ${backwardMs.toFixed(1)} ms, update ${updateMs.toFixed(1)} ms\n`);

@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 
 import { Option, type Command } from 'commander';
 import { MAX_IMAGE_PIXELS } from '@edet/data';
-import { describePoolPadding, modelScopeNotice, type PredictOptions } from '@edet/model';
+import { describePoolPadding, type InputSize, modelScopeNotice, type PredictOptions } from '@edet/model';
 
 import { NODE_BACKENDS, startBackend, type NodeBackend } from '../backend.js';
 import { labeller, loadClassNames } from '../classes.js';
@@ -32,8 +32,8 @@ export interface DetectOptions {
   model?: string;
   /** EfficientDet variant (must agree with `model`); default: the weights' `compound_coef` metadata, else 0. */
   coef?: number;
-  /** Input side; default: the weights' `input_size` metadata (or the bundled model's), else the variant's. */
-  size?: number;
+  /** Input side or `[height, width]`; default: the weights' `input_size` metadata (or the bundled model's), else the model's. */
+  size?: InputSize;
   /** The most pixels an input image may have (default `MAX_IMAGE_PIXELS`). */
   maxPixels?: number;
   scoreThreshold: number;
@@ -56,7 +56,7 @@ export function registerDetectCommand(program: Command, io: CommandIo): void {
     .option('--classes <list>', "class names: coco90, or a file (JSON array, or one name per line) (default: the bundled model's; with --weights, the file's classes metadata, else as many as its class head has: coco90 for 90, else class 0, class 1, ...)")
     .option('--model <name>', `model by published name: ${MODEL_NAMES_HINT} (default: the weights' model metadata, else --coef)`, parseModelName)
     .option('--coef <n>', "EfficientDet variant, 0 for D0, as zylo117's efficientdet-d<n> (default: the weights' compound_coef metadata, else 0)", integerParser(0))
-    .option('--size <n>', "input side, a multiple of 128 (default: the weights' input_size metadata, else the variant's, 512 for D0)", parseInputSize)
+    .option('--size <n>', "input side (any positive integer) or HEIGHTxWIDTH, e.g. 384x640 (default: the weights' input_size metadata, else the model's, 512 for D0)", parseInputSize)
     .option('--max-pixels <n>', `refuse images with more pixels than this (default: ${MAX_IMAGE_PIXELS})`, integerParser(1))
     .option('--score-threshold <s>', 'keep detections scoring above this', parseFraction, 0.2)
     .option('--iou-threshold <t>', 'NMS overlap threshold', parseFraction, 0.2)

@@ -1,6 +1,7 @@
 import { categoryMap, evaluateCoco, EVAL_PREDICT_OPTIONS, type CocoDataset, type CocoDetection } from '@edet/coco-eval';
 import { readCocoDataset, readCocoDetections } from '@edet/coco-eval/node';
 import { MAX_IMAGE_PIXELS } from '@edet/data';
+import type { InputSize } from '@edet/model';
 import { checkDatasetImages } from '@edet/data/node';
 import { Option, type Command } from 'commander';
 
@@ -29,8 +30,8 @@ export interface EvalOptions {
   model?: string;
   /** EfficientDet variant (must agree with `model`); default: the weights' `compound_coef` metadata, else 0. */
   coef?: number;
-  /** Input side; default: the weights' `input_size` metadata (or the bundled model's), else the variant's. */
-  size?: number;
+  /** Input side or `[height, width]`; default: the weights' `input_size` metadata (or the bundled model's), else the model's. */
+  size?: InputSize;
   /** The most pixels an image may have (default `MAX_IMAGE_PIXELS`). */
   maxPixels?: number;
   scoreThreshold?: number;
@@ -68,7 +69,7 @@ export function registerEvalCommand(program: Command, io: CommandIo): void {
     .option('--weights <file>', "with --data: safetensors or PyTorch .pth checkpoint (default: the bundled BCCD D0 model, when the dataset's categories are its classes)")
     .option('--model <name>', `with --data: model by published name: ${MODEL_NAMES_HINT} (default: the weights' model metadata, else --coef)`, parseModelName)
     .option('--coef <n>', "with --data: EfficientDet variant, 0 for D0, as zylo117's efficientdet-d<n> (default: the weights' compound_coef metadata, else 0)", integerParser(0))
-    .option('--size <n>', "with --data: input side, a multiple of 128 (default: the weights' input_size metadata, else the variant's)", parseInputSize)
+    .option('--size <n>', "with --data: input side (any positive integer) or HEIGHTxWIDTH, e.g. 384x640 (default: the weights' input_size metadata, else the model's)", parseInputSize)
     .option('--max-pixels <n>', `with --data: refuse images with more pixels than this (default: ${MAX_IMAGE_PIXELS})`, integerParser(1))
     .option('--score-threshold <s>', `with --data: keep detections scoring above this (default: ${EVAL_PREDICT_OPTIONS.scoreThreshold})`, parseFraction)
     .option('--batch <n>', 'with --data: images decoded and run at a time (default: 8)', integerParser(1))

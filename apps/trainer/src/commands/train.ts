@@ -5,7 +5,7 @@ import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { CommanderError, InvalidArgumentError, Option, type Command } from 'commander';
 import { randomSeed } from '@edet/data';
 import { DATASET_FORMATS, type DatasetFormat, detectFormat, displayPath } from '@edet/data/node';
-import { checkpointGeometry, efficientDetPreset } from '@edet/model';
+import { checkpointGeometry, efficientDetPreset, type InputSize } from '@edet/model';
 import { MAX_TRAIN_SIZE, OPTIMIZERS, type OptimizerName, checkRunSizes, defaultMicroBatch, defaultWeightDecay } from '@edet/train';
 import { CHECKPOINT_FILE, type RunConfig, WEIGHTS_FILE, latestRun, readCheckpointJson, readLog, signalExitCode } from '@edet/train/node';
 
@@ -15,7 +15,7 @@ import { CliError, oneLineMessage } from '../errors.js';
 import { processIo, type CommandIo } from '../io.js';
 import { type Architecture, MODEL_NAMES_HINT, architectureConfig, chooseArchitecture, describeArchitecture, parseModelName } from '../model-names.js';
 import { readWeightsFile } from '../model.js';
-import { integerParser, parseInputSize } from '../options.js';
+import { integerParser, parseTrainSize } from '../options.js';
 import { resolveCheckpointPath } from '../train/resume-path.js';
 import { PLOT_FILE, plotTrainingLog } from '../train/plot.js';
 import { formatDuration } from '../train/progress.js';
@@ -31,7 +31,8 @@ export interface TrainOptions {
   model?: string;
   /** EfficientDet variant (must agree with `model`); default: the `--weights` file's `compound_coef`, else 0. */
   coef?: number;
-  size?: number;
+  /** A square side or `[height, width]`, sides multiples of 128. */
+  size?: InputSize;
   batch: number;
   microBatch?: number;
   epochs: number;
@@ -103,7 +104,7 @@ export function registerTrainCommand(program: Command, io: CommandIo): void {
     .option('--val-split <name>', 'validation split (skipped when the dataset has none)', 'val')
     .option('--model <name>', `model by published name: ${MODEL_NAMES_HINT} (default: the --weights file's model metadata, else --coef)`, parseModelName)
     .option('--coef <n>', "EfficientDet variant, 0 for D0, as zylo117's efficientdet-d<n> (default: the --weights file's compound_coef metadata, else 0)", integerParser(0))
-    .option('--size <pixels>', `square input side, a multiple of 128 up to ${MAX_TRAIN_SIZE} (default: the model's, 512 for D0, 320 for Lite0)`, parseInputSize)
+    .option('--size <pixels>', `input side, a multiple of 128 up to ${MAX_TRAIN_SIZE} (default: the model's, 512 for D0; Lite0's 320 needs --size 256 or 384)`, parseTrainSize)
     .option('--batch <n>', 'images per step', integerParser(1), 4)
     .option('--micro-batch <n>', 'images per forward/backward pass, at most --batch; gradients of the passes are averaged (default: batch / workers, at most what fits the backend: 2 for D0 at 512 on wasm)', integerParser(1))
     .option('--epochs <n>', 'passes over the training split', integerParser(1), 30)
@@ -245,14 +246,21 @@ export async function runTrain(options: TrainOptions, io: CommandIo, context: Tr
       tty: context.tty,
     });
   } else {
+    const askedSize = options.size;
+    if (askedSize !== undefined && typeof askedSize !== 'number') {
+      // The data pipeline places images in a square frame; the model itself takes [height, width].
+      throw new CliError(
+        `--size ${askedSize.join('x')}: non-square training sizes need a data pipeline that places images in a height x width frame, which edet train does not have yet; train at a square size (e.g. --size ${Math.max(...askedSize)})`,
+      );
+    }
     if (options.coef !== undefined && options.coef > 8) throw new CliError(`--coef ${options.coef}: EfficientDet variants are 0..7 (8 for D7x)`);
     // A named model's settings (Lite's backbone, activation, fusion, ..., the name itself) go with the run
     // config, so that a resumed run and the saved weights (metadata `model`) are the same network.
     const architecture = await trainArchitecture(options);
     const { compoundCoef: coef, inputSize: presetSize, ...named } = architectureConfig(architecture);
-    const size = options.size ?? (typeof presetSize === 'number' ? presetSize : efficientDetPreset(coef).inputSize);
+    const size = askedSize ?? (typeof presetSize === 'number' ? presetSize : efficientDetPreset(coef).inputSize);
     // Training takes sides that are multiples of 128 (checkRunSizes); some Lite models run at others.
-    if (options.size === undefined && size % 128 !== 0) {
+    if (askedSize === undefined && size % 128 !== 0) {
       const [below, above] = [Math.max(128, Math.floor(size / 128) * 128), Math.ceil(size / 128) * 128];
       throw new CliError(`${describeArchitecture(architecture)} runs at ${size}, but training takes input sides that are multiples of 128; give --size ${above} or --size ${below}`);
     }
