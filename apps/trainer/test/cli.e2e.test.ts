@@ -119,6 +119,6 @@ describe('edet detect (built CLI)', () => {
 
   it('fails in one line for a bad option value', () => {
     expectOneLineFailure(edet(['detect', '--iou-threshold', 'high']), /argument 'high' is invalid/);
-    expectOneLineFailure(edet(['bench', '--size', '100']), /^edet: .*128/);
+    expectOneLineFailure(edet(['bench', '--size', '100x']), /^edet: .*expected a positive side \(512\) or HEIGHTxWIDTH \(384x640\)/);
   });
 });
