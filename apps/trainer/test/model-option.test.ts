@@ -46,7 +46,7 @@ describe('--model on the command line', () => {
     const unknown = await runProgram(['detect', '--model', 'd0']);
     expect(unknown.error).toBeInstanceOf(CommanderError);
     expect(unknown.err).toMatch(/^edet: option '--model <name>' argument 'd0' is invalid\. expected a model name: tf_efficientdet_d0, /);
-    for (const command of [['detect'], ['eval', '--data', 'nowhere'], ['train']]) {
+    for (const command of [['detect'], ['eval', '--data', 'nowhere'], ['train'], ['bench']]) {
       const both = await runProgram([...command, '--model', 'tf_efficientdet_lite0', '--coef', '0']);
       expect(both.error, command[0]).toBeInstanceOf(CliError);
       expect(String(both.error), command[0]).toMatch(/--model tf_efficientdet_lite0 and --coef 0 disagree/);
@@ -96,5 +96,37 @@ describe('--model on the command line', () => {
     d0.dispose();
     await expect(createDetector({ model: 'efficientdet-d1', compoundCoef: 0, numClasses: 2, notice: () => {} })).rejects.toThrow(CliError);
     expect(tf.memory().numTensors).toBe(start);
+  });
+});
+
+describe('edet bench --model', () => {
+  it('times several models interleaved in one run and reports each median and their ratio', async () => {
+    const run = await runProgram(['bench', '--model', 'tf_efficientdet_lite0,efficientdet-d0', '--model', 'tf_efficientdet_d0', '--size', '64', '--runs', '2', '--warmup', '1', '--backend', 'wasm', '--json']);
+    expect(run.error).toBeUndefined();
+    const report = JSON.parse(run.out) as { results: { model: string; coef: number; size: number; medianMs: number; timesMs: number[] }[]; ratio: { faster: string; slower: string; factor: number } };
+    expect(report.results.map((result) => result.model)).toEqual(['tf_efficientdet_lite0', 'efficientdet-d0', 'tf_efficientdet_d0']);
+    for (const result of report.results) expect(result).toMatchObject({ backend: 'wasm', coef: 0, size: 64, runs: 2 });
+    const medians = report.results.map((result) => result.medianMs);
+    const [fastest, slowest] = [Math.min(...medians), Math.max(...medians)];
+    expect(report.ratio.factor).toBeCloseTo(slowest / fastest, 9);
+    expect(report.results[medians.indexOf(fastest)].model).toBe(report.ratio.faster);
+    expect(report.results[medians.indexOf(slowest)].model).toBe(report.ratio.slower);
+
+    const text = await runProgram(['bench', '--model', 'tf_efficientdet_lite0,efficientdet-d0', '--size', '64', '--runs', '1', '--warmup', '0', '--backend', 'wasm']);
+    expect(text.error).toBeUndefined();
+    expect(text.out).toMatch(/^2 models, forward, batch 1, on wasm, interleaved/);
+    expect(text.out).toMatch(/^tf_efficientdet_lite0 64x64: median [\d.]+ ms/m);
+    expect(text.out).toMatch(/^efficientdet-d0 64x64: median [\d.]+ ms/m);
+    expect(text.out).toMatch(/^(tf_efficientdet_lite0|efficientdet-d0) is [\d.]+x faster than (tf_efficientdet_lite0|efficientdet-d0) \(median latency\)$/m);
+  });
+
+  it("one named model runs at its own size with the single-model report; misuse is a CliError", async () => {
+    const lite = await runProgram(['bench', '--model', 'tf_efficientdet_lite0', '--runs', '1', '--warmup', '0', '--backend', 'wasm', '--json']);
+    expect(lite.error).toBeUndefined();
+    expect(JSON.parse(lite.out)).toMatchObject({ backend: 'wasm', model: 'tf_efficientdet_lite0', coef: 0, size: 320, runs: 1 });
+    const train = await runProgram(['bench', '--mode', 'train', '--model', 'tf_efficientdet_lite0,efficientdet-d0']);
+    expect(String(train.error)).toMatch(/--mode train times one model; give one --model/);
+    const coef = await runProgram(['bench', '--model', 'efficientdet-d0,efficientdet-d1', '--coef', '0']);
+    expect(String(coef.error)).toMatch(/--coef 0 goes with one --model, not 2/);
   });
 });

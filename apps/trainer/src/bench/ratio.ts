@@ -1,6 +1,6 @@
 import type { TimingSummary } from './statistics.js';
 
-/** How much faster one backend ran than another, by median latency. */
+/** How much faster one backend (or model) ran than another, by median latency. */
 export interface SpeedRatio {
   faster: string;
   slower: string;
@@ -8,13 +8,17 @@ export interface SpeedRatio {
   factor: number;
 }
 
-/** Compares two backends' medians; ties count the first as faster. */
-export function speedRatio(
-  first: TimingSummary & { backend: string },
-  second: TimingSummary & { backend: string },
+/**
+ * Compares two results' medians; ties count the first as faster. `name` says what a result is called:
+ * its backend by default (`edet bench --model` compares models instead).
+ */
+export function speedRatio<Result extends TimingSummary & { backend: string }>(
+  first: Result,
+  second: Result,
+  name: (result: Result) => string = (result) => result.backend,
 ): SpeedRatio {
   const [faster, slower] = first.medianMs <= second.medianMs ? [first, second] : [second, first];
-  return { faster: faster.backend, slower: slower.backend, factor: slower.medianMs / faster.medianMs };
+  return { faster: name(faster), slower: name(slower), factor: slower.medianMs / faster.medianMs };
 }
 
 /** `wasm is 31.2x faster than cpu`. */

@@ -1,8 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { EfficientDet, type InputSize, inputShape } from '@edet/model';
 
-/** What every benchmark is asked for: one EfficientDet variant at one input size and batch. */
+import { architectureConfig } from '../model-names.js';
+
+/** What every benchmark is asked for: one model (by name, or a D variant) at one input size and batch. */
 export interface BenchmarkRequest {
+  /** The model by published name; when given, `coef` is its config's. */
+  model?: string;
   coef: number;
   /** Input side, or `[height, width]`, in pixels; default the variant's own input size (512 for D0). */
   size?: InputSize;
@@ -23,7 +27,8 @@ export interface BenchmarkSubject {
 
 /** Builds the subject of a benchmark; the caller disposes `model` and `input`. */
 export function benchmarkSubject(request: BenchmarkRequest): BenchmarkSubject {
-  const model = new EfficientDet({ compoundCoef: request.coef, numClasses: 90, seed: 42 });
+  const architecture = request.model === undefined ? { compoundCoef: request.coef } : { model: request.model };
+  const model = new EfficientDet(architectureConfig(architecture, { numClasses: 90, seed: 42 }));
   const size = request.size ?? model.config.inputSize;
   const [height, width] = inputShape(size, 'size');
   const input = tf.randomNormal([request.batch, 3, height, width], 0, 1, 'float32', 7) as tf.Tensor4D;
@@ -33,12 +38,19 @@ export function benchmarkSubject(request: BenchmarkRequest): BenchmarkSubject {
 /** The fields every benchmark result starts with: the backend and what was timed. */
 export interface BenchmarkDescription {
   backend: string;
+  /** The model by published name; `null` for a D variant given by `coef` alone. */
+  model: string | null;
   coef: number;
   /** A side, or `[height, width]`. */
   size: InputSize;
   batch: number;
   runs: number;
   warmup: number;
+}
+
+/** `EfficientDet-D0`, `tf_efficientdet_lite0`: what a report calls the model it timed. */
+export function describeModel(description: Pick<BenchmarkDescription, 'model' | 'coef'>): string {
+  return description.model ?? `EfficientDet-D${description.coef}`;
 }
 
 /** `512x512`, `384x640`: an input size as the reports print it. */
@@ -51,6 +63,7 @@ export function formatSize(size: InputSize): string {
 export function describeRequest(request: BenchmarkRequest, size: InputSize): BenchmarkDescription {
   return {
     backend: tf.getBackend(),
+    model: request.model ?? null,
     coef: request.coef,
     size,
     batch: request.batch,

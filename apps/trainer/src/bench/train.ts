@@ -7,8 +7,10 @@ import { spawnWorkerThread } from '@edet/train/node';
 import { summarizeTimings, type TimingSummary } from './statistics.js';
 import { type BenchmarkDescription, benchmarkSubject, describeRequest, timeForward } from './subject.js';
 
-/** What to time: one training step of one EfficientDet variant at one input size and batch. */
+/** What to time: one training step of one model (by name, or an EfficientDet variant) at one input size and batch. */
 export interface TrainBenchmarkOptions {
+  /** The model by published name (`coef` is then its config's). */
+  model?: string;
   coef: number;
   /** Input side, or `[height, width]`, in pixels; default the variant's own input size (512 for D0). */
   size?: InputSize;

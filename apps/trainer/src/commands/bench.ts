@@ -1,15 +1,16 @@
 import { availableParallelism } from 'node:os';
 
 import { Option, type Command } from 'commander';
-import type { InputSize } from '@edet/model';
+import { type InputSize, presetConfig } from '@edet/model';
 
 import { NODE_BACKENDS, startBackend, type NodeBackend } from '../backend.js';
-import { runInferBenchmark, type InferBenchmarkResult } from '../bench/infer.js';
+import { runInferBenchmark, runInferBenchmarks, type InferBenchmarkResult } from '../bench/infer.js';
 import { runTrainBenchmark } from '../bench/train.js';
 import { describeRatio, speedRatio } from '../bench/ratio.js';
-import { formatSize } from '../bench/subject.js';
+import { describeModel, formatSize } from '../bench/subject.js';
 import { CliError, oneLineMessage } from '../errors.js';
 import type { CommandIo } from '../io.js';
+import { MODEL_NAMES_HINT, chooseArchitecture, collectModelNames } from '../model-names.js';
 import { integerParser, parseInputSize } from '../options.js';
 
 /** What `--mode` can name. */
@@ -18,7 +19,10 @@ const BENCH_MODES = ['infer', 'train'] as const;
 /** The parsed options of `edet bench`. */
 export interface BenchOptions {
   mode: (typeof BENCH_MODES)[number];
-  coef: number;
+  /** Models by published name (`--model`, repeatable or comma-separated); several are compared. */
+  model?: string[];
+  /** EfficientDet variant without `--model` (default 0). */
+  coef?: number;
   /** A side or `[height, width]`. */
   size?: InputSize;
   batch: number;
@@ -47,7 +51,12 @@ export function registerBenchCommand(program: Command, io: CommandIo): void {
     .command('bench')
     .description('time the model on each Node backend')
     .addOption(new Option('--mode <mode>', 'what to time: infer (forward pass) or train').choices(BENCH_MODES).default('infer'))
-    .option('--coef <n>', 'EfficientDet variant, 0 for D0', integerParser(0), 0)
+    .option(
+      '--model <names>',
+      `models by published name, repeatable or comma-separated: ${MODEL_NAMES_HINT}; several are timed interleaved in one run on --backend (default wasm) and compared`,
+      collectModelNames,
+    )
+    .option('--coef <n>', 'EfficientDet variant, 0 for D0, without --model (default 0)', integerParser(0))
     .option('--size <pixels>', "input side (any positive integer) or HEIGHTxWIDTH, e.g. 384x640 (default: the variant's, 512 for D0)", parseInputSize)
     .option('--batch <n>', 'images per forward pass', integerParser(1), 1)
     .option('--runs <n>', 'timed runs', integerParser(1), 10)
@@ -58,8 +67,57 @@ export function registerBenchCommand(program: Command, io: CommandIo): void {
     .option('--workers <n>', 'train mode: worker threads sharing each step, 1 for this thread only (default: one per core, at most one per image)', integerParser(1))
     .option('--json', 'print the results as JSON', false)
     .action(async (options: BenchOptions) => {
-      await RUNNERS[options.mode](options, io);
+      const models = benchModels(options);
+      if (models.length > 1) {
+        if (options.mode !== 'infer') throw new CliError(`--mode ${options.mode} times one model; give one --model`);
+        await benchInferenceOfModels(models, options, io);
+        return;
+      }
+      await RUNNERS[options.mode]({ ...options, coef: models[0].coef }, io);
     });
+}
+
+/** One model to time: by name (its config's `coef`), or a D variant. */
+interface BenchModel {
+  model?: string;
+  coef: number;
+}
+
+/**
+ * The models `--model` / `--coef` ask for: the named ones, else the `--coef` variant (D0 by default).
+ * @throws CliError when `--coef` goes with several names, or names another network than the one `--model`
+ */
+function benchModels(options: BenchOptions): BenchModel[] {
+  const names = options.model ?? [];
+  if (names.length === 0) return [{ coef: options.coef ?? 0 }];
+  if (options.coef !== undefined) {
+    if (names.length > 1) throw new CliError(`--coef ${options.coef} goes with one --model, not ${names.length}; name the models alone`);
+    chooseArchitecture({ model: names[0], compoundCoef: options.coef });
+  }
+  return names.map((model) => ({ model, coef: presetConfig(model).compoundCoef }));
+}
+
+/**
+ * Times several models on one backend (`--backend`, default wasm) in one run, interleaved round by round
+ * (see `runInferBenchmarks`), each at its own input size unless `--size` says otherwise, then the ratio of
+ * the fastest and the slowest medians.
+ */
+async function benchInferenceOfModels(models: readonly BenchModel[], options: BenchOptions, io: CommandIo): Promise<void> {
+  const backend = await startBackend(options.backend ?? 'wasm');
+  const sized = models.map((model) => ({ ...model, size: options.size }));
+  const results = await runInferBenchmarks(sized, { batch: options.batch, runs: options.runs, warmup: options.warmup });
+  const byMedian = [...results].sort((a, b) => a.medianMs - b.medianMs);
+  const ratio = speedRatio(byMedian[0], byMedian[byMedian.length - 1], describeModel);
+  if (options.json) {
+    io.out(`${JSON.stringify({ results: results.map(jsonResult), ratio }, null, 2)}\n`);
+    return;
+  }
+  io.out(`${results.length} models, forward, batch ${options.batch}, on ${backend}, interleaved: each round runs every model once\n`);
+  for (const result of results) {
+    const relative = results.length > 2 ? `; ${(result.medianMs / byMedian[0].medianMs).toFixed(2)}x the fastest median` : '';
+    io.out(`${describeResult(result, false, `${describeModel(result)} ${formatSize(result.size)}`)}${relative}\n`);
+  }
+  io.out(`${describeRatio(ratio)} (median latency)\n`);
 }
 
 /**
@@ -80,7 +138,8 @@ async function benchInference(options: BenchOptions, io: CommandIo): Promise<voi
     }
     const onCpu = comparing && backend === 'cpu';
     const result = await runInferBenchmark({
-      coef: options.coef,
+      model: options.model?.[0],
+      coef: options.coef ?? 0,
       size: options.size,
       batch: options.batch,
       runs: onCpu ? options.cpuRuns : options.runs,
@@ -88,7 +147,7 @@ async function benchInference(options: BenchOptions, io: CommandIo): Promise<voi
     });
     results.push(result);
     if (!options.json) {
-      if (results.length === 1) io.out(`EfficientDet-D${result.coef} forward, ${formatSize(result.size)}, batch ${result.batch}\n`);
+      if (results.length === 1) io.out(`${describeModel(result)} forward, ${formatSize(result.size)}, batch ${result.batch}\n`);
       io.out(`${describeResult(result, onCpu)}\n`);
     }
   }
@@ -104,16 +163,19 @@ async function benchInference(options: BenchOptions, io: CommandIo): Promise<voi
 
 /** The JSON form of one result: the documented summary fields first, then the detail. */
 function jsonResult(result: InferBenchmarkResult) {
-  const { medianMs, minMs, maxMs, backend, coef, size, batch, runs, ...detail } = result;
-  return { medianMs, minMs, maxMs, backend, coef, size, batch, runs, ...detail };
+  const { medianMs, minMs, maxMs, backend, model, coef, size, batch, runs, ...detail } = result;
+  return { medianMs, minMs, maxMs, backend, model, coef, size, batch, runs, ...detail };
 }
 
-/** `wasm: median 120.3 ms (min 118.0, max 131.9) over 10 runs after 2 warm-up; 8.3 images/s; first run 410.2 ms` */
-function describeResult(result: InferBenchmarkResult, reducedRuns: boolean): string {
+/**
+ * `wasm: median 120.3 ms (min 118.0, max 131.9) over 10 runs after 2 warm-up; 8.3 images/s; first run 410.2 ms`,
+ * the line starting with `label` (default: the backend).
+ */
+function describeResult(result: InferBenchmarkResult, reducedRuns: boolean, label = result.backend): string {
   const runs = `${result.runs} run${result.runs === 1 ? '' : 's'}${reducedRuns ? ' (--cpu-runs)' : ''}`;
   const first = result.firstRunMs === undefined ? '' : `; first run ${result.firstRunMs.toFixed(1)} ms`;
   return (
-    `${result.backend}: median ${result.medianMs.toFixed(1)} ms (min ${result.minMs.toFixed(1)}, max ${result.maxMs.toFixed(1)})` +
+    `${label}: median ${result.medianMs.toFixed(1)} ms (min ${result.minMs.toFixed(1)}, max ${result.maxMs.toFixed(1)})` +
     ` over ${runs} after ${result.warmup} warm-up; ${result.imagesPerSecond.toFixed(2)} images/s${first}`
   );
 }
@@ -126,7 +188,7 @@ async function benchTraining(options: BenchOptions, io: CommandIo): Promise<void
   const backend = options.backend ?? 'wasm';
   await startBackend(backend);
   const workers = options.workers ?? Math.min(availableParallelism(), options.batch);
-  const result = await runTrainBenchmark({ coef: options.coef, size: options.size, batch: options.batch, runs: options.runs, warmup: options.warmup, workers });
+  const result = await runTrainBenchmark({ model: options.model?.[0], coef: options.coef ?? 0, size: options.size, batch: options.batch, runs: options.runs, warmup: options.warmup, workers });
   const ratio = result.medianMs / result.inferenceForwardMs;
   const parallelSpeedup = result.singleThreadMs === null ? null : result.singleThreadMs / result.medianMs;
   if (options.json) {
@@ -135,7 +197,7 @@ async function benchTraining(options: BenchOptions, io: CommandIo): Promise<void
     return;
   }
   const { forwardMs, backwardMs, updateMs } = result.breakdown;
-  io.out(`EfficientDet-D${result.coef} training step (forward, focal + box loss, backward, AdamW), ${formatSize(result.size)}, batch ${result.batch}\n`);
+  io.out(`${describeModel(result)} training step (forward, focal + box loss, backward, AdamW), ${formatSize(result.size)}, batch ${result.batch}\n`);
   const threads = result.workers > 1 ? `, ${result.workers} worker threads with ${result.microBatch} image${result.microBatch === 1 ? '' : 's'} each` : '';
   io.out(`${result.backend}${threads}: median ${result.medianMs.toFixed(1)} ms (min ${result.minMs.toFixed(1)}, max ${result.maxMs.toFixed(1)}) over ${result.runs} steps after ${result.warmup} warm-up\n`);
   io.out(`  forward + loss ${forwardMs.toFixed(1)} ms, backward ${backwardMs.toFixed(1)} ms, update ${updateMs.toFixed(1)} ms\n`);
