@@ -2,7 +2,8 @@
 // bundled dataset), and its weights say what they are: `edet detect` and `edet eval` rebuild a Lite0 from
 // them without being told. Evaluation is on the training images (as in packages/model/test/overfit-bccd),
 // so AP > 0 shows that the run learned and that the weights come back as the network that learned them,
-// not that the model generalises. Small on purpose: 4 images at 128x128, batch 1, 40 steps.
+// not that the model generalises. Small on purpose: 2 images at 128x128 (training takes multiples of 128,
+// so not Lite0's own 320), batch 1, 40 steps.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -16,23 +17,25 @@ import { temporaryFolder, tinyCocoDataset } from './train-fixtures.js';
 
 describe('edet train --model tf_efficientdet_lite0', () => {
   it('learns a few BCCD images; detect and eval rebuild a Lite0 from the weights alone', async () => {
-    const data = tinyCocoDataset(4, 0);
+    const data = tinyCocoDataset(2, 0);
     const out = temporaryFolder();
     // A high learning rate and no augmentation, so that 40 steps are enough; one thread, so runs repeat.
+    // Batch norm's running statistics move 1% a step, so evaluation (which uses them) lags training: it
+    // finds a few boxes, enough for AP > 0 (AP 0.0007 with seed 1 when written; 0.0001-0.0004 with seeds 2, 3).
     const trained = await runProgram([
       'train', '--model', 'tf_efficientdet_lite0', '--data', data, '--size', '128', '--batch', '1', '--workers', '1',
-      '--epochs', '10', '--lr', '0.01', '--seed', '1', '--no-augment', '--eval-every', '0', '--out', out,
+      '--epochs', '20', '--lr', '0.01', '--seed', '1', '--no-augment', '--eval-every', '0', '--out', out,
     ]);
     expect(trained.error).toBeUndefined();
     expect(trained.err).toMatch(/^model: tf_efficientdet_lite0 128x128, 3\.\d\dM parameters/m);
 
-    // The loss falls: the last epoch's mean is a fifth of the first's or less (it fell 68.6 -> 2.7 when written).
+    // The loss falls: the last epoch's mean is a fifth of the first's or less (it fell 79.8 -> 0.96 when written).
     const epochs = readFileSync(join(out, 'log.jsonl'), 'utf8')
       .trim()
       .split('\n')
       .map((line) => JSON.parse(line) as { type: string; loss: number })
       .filter((record) => record.type === 'epoch');
-    expect(epochs).toHaveLength(10);
+    expect(epochs).toHaveLength(20);
     const [first, last] = [epochs[0].loss, epochs[epochs.length - 1].loss];
     expect(last, `epoch losses ${epochs.map((record) => record.loss.toFixed(2)).join(' ')}`).toBeLessThan(first / 5);
 
@@ -50,7 +53,7 @@ describe('edet train --model tf_efficientdet_lite0', () => {
     expect(evaluated.error).toBeUndefined();
     expect(evaluated.err).toMatch(/model: tf_efficientdet_lite0, 3 classes/);
     const report = JSON.parse(evaluated.out) as EvalReport;
-    expect(report.images).toBe(4);
+    expect(report.images).toBe(2);
     expect(report.stats[report.statNames.indexOf('AP')]).toBeGreaterThan(0);
   }, 180_000);
 });
