@@ -106,7 +106,7 @@ describe('reading inputs', () => {
       [['detect', sample, '--max-pixels', '1000'], /BloodImage_00000\.jpg: is 640x480 pixels; the most decoded is 1000 pixels/],
       [['detect', sample, '--weights', '/dev/zero'], /\/dev\/zero: is not a regular file/],
       [['detect', folder], /is a directory, not a file/],
-      [['detect', sample, '--size', '200'], /multiple of 128/],
+      [['detect', sample, '--size', '200x'], /expected a positive side \(512\) or HEIGHTxWIDTH \(384x640\)/],
     ];
     const start = tf.memory().numTensors;
     for (const [args, message] of cases) {
