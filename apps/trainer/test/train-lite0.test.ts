@@ -16,7 +16,7 @@ import { runProgram } from './support/run-program.js';
 import { temporaryFolder, tinyCocoDataset } from './train-fixtures.js';
 
 describe('edet train --model tf_efficientdet_lite0', () => {
-  it('learns a few BCCD images; detect and eval rebuild a Lite0 from the weights alone', async () => {
+  it('learns a few BCCD images; detect, eval, --resume and --weights rebuild a Lite0 from what the run saved', async () => {
     const data = tinyCocoDataset(2, 0);
     const out = temporaryFolder();
     // A high learning rate and no augmentation, so that 40 steps are enough; one thread, so runs repeat.
@@ -55,5 +55,13 @@ describe('edet train --model tf_efficientdet_lite0', () => {
     const report = JSON.parse(evaluated.out) as EvalReport;
     expect(report.images).toBe(2);
     expect(report.stats[report.statNames.indexOf('AP')]).toBeGreaterThan(0);
+
+    // The run resumes as a Lite0 (its checkpoint records the model), and --weights alone starts a Lite0 run.
+    const resumed = await runProgram(['train', '--resume', out, '--epochs', '21', '--workers', '1']);
+    expect(resumed.error).toBeUndefined();
+    expect(resumed.err).toMatch(/^model: tf_efficientdet_lite0 128x128/m);
+    const fineTuned = await runProgram(['train', '--weights', weights, '--data', data, '--size', '128', '--batch', '1', '--workers', '1', '--max-steps', '1', '--out', temporaryFolder()]);
+    expect(fineTuned.error).toBeUndefined();
+    expect(fineTuned.err).toMatch(/^model: tf_efficientdet_lite0 128x128/m);
   }, 180_000);
 });
