@@ -41,6 +41,32 @@ describe('letterbox', () => {
   });
 });
 
+describe('letterbox into [height, width]', () => {
+  it("renders exactly the model's letterboxImage for wide and tall frames", () => {
+    const cases: [number, number, [number, number]][] = [
+      [100, 50, [64, 128]],
+      [100, 50, [128, 64]],
+      [37, 23, [48, 80]],
+      [20, 45, [96, 40]],
+    ];
+    for (const [width, height, size] of cases) {
+      const image = patternImage(width, height);
+      const placement = letterboxPlacement(width, height, size);
+      const ours = new Float32Array(size[0] * size[1] * 3);
+      renderImage(image, placement, NO_JITTER, ours);
+      const { input, letterbox } = letterboxImage(image, size);
+      expect(input.shape).toEqual([1, size[0], size[1], 3]);
+      expect([placement.resizedWidth, placement.resizedHeight]).toEqual([letterbox.resizedWidth, letterbox.resizedHeight]);
+      const reference = input.dataSync();
+      input.dispose();
+      let worst = 0;
+      for (let i = 0; i < ours.length; i++) worst = Math.max(worst, Math.abs(ours[i] - reference[i]));
+      // As for square frames: float32 source positions on the backend, 1e-4 after normalisation.
+      expect(worst, `${width}x${height} -> ${size.join('x')}`).toBeLessThan(1e-4);
+    }
+  });
+});
+
 describe('batches', () => {
   it('loads real images into NHWC batches with boxes in input pixels; resuming mid-epoch gives the same batches', async () => {
     const samples = loadCocoDataset(BUNDLED_DATASET, 'train').samples.slice(0, 4);
