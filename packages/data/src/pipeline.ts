@@ -1,4 +1,4 @@
-import type { InputSize, RgbImage } from '@edet/model';
+import type { InputSize, Normalization, RgbImage } from '@edet/model';
 
 import { type AugmentConfig, DEFAULT_AUGMENT, NO_AUGMENTATION, drawAugmentation } from './augment.js';
 import type { Sample } from './dataset.js';
@@ -33,6 +33,8 @@ export type ImageReader = (sample: Sample) => Promise<RgbImage>;
 export interface PipelineOptions {
   /** The network input size: a square side or `[height, width]` (the model's `inputSize`). */
   size: InputSize;
+  /** The model's input normalisation (`config.normalization`: `symmetric` for Lite); default `imagenet`. */
+  normalization?: Normalization;
   batchSize: number;
   /** The run's seed: it fixes the order of every epoch and every augmentation. */
   seed: number;
@@ -72,11 +74,12 @@ async function loadInto(
   size: InputSize,
   augmentation: ReturnType<typeof drawAugmentation>,
   readImage: ImageReader,
+  normalization: Normalization | undefined,
 ): Promise<{ boxes: number[][]; placement: Placement }> {
   const image = await readImage(sample);
   const placement = augmentedPlacement(image.width, image.height, size, augmentation.placement);
   const [height, width] = inputFrame(size);
-  renderImage(image, placement, augmentation.jitter, pixels, slot * height * width * 3);
+  renderImage(image, placement, augmentation.jitter, pixels, slot * height * width * 3, normalization);
   // Boxes were checked against the declared size; the decoded one is what the pixels are.
   const scaled = rescaleIfNeeded(sample, image.width, image.height);
   return { boxes: placeBoxes(scaled, placement), placement };
@@ -104,7 +107,7 @@ export async function loadBatch(samples: readonly Sample[], indices: readonly nu
       const augmentation = options.augment
         ? drawAugmentation(streamOf(options.seed, 'augment', epoch, sampleIndex), options.augmentConfig ?? DEFAULT_AUGMENT)
         : NO_AUGMENTATION;
-      return loadInto(samples[sampleIndex], slot, pixels, size, augmentation, options.readImage);
+      return loadInto(samples[sampleIndex], slot, pixels, size, augmentation, options.readImage, options.normalization);
     }),
   );
   return {

@@ -1,4 +1,4 @@
-import { IMAGENET_MEAN, IMAGENET_STD, type RgbImage } from '@edet/model';
+import { IMAGENET_MEAN, IMAGENET_STD, type Normalization, type RgbImage } from '@edet/model';
 
 import { type Placement, inputFrame } from './placement.js';
 
@@ -47,10 +47,19 @@ function axisTaps(source: number, resized: number, offset: number, side: number,
   return { low, high, fraction, start, end };
 }
 
+/** Per channel, `value / 255` normalised is `value * scale - shift`: ImageNet statistics, or `(x - 0.5) / 0.5`. */
+function normalisationOf(normalization: Normalization): { scale: number[]; shift: number[] } {
+  const mean: readonly number[] = normalization === 'symmetric' ? [0.5, 0.5, 0.5] : IMAGENET_MEAN;
+  const std: readonly number[] = normalization === 'symmetric' ? [0.5, 0.5, 0.5] : IMAGENET_STD;
+  return { scale: std.map((s) => 1 / (255 * s)), shift: mean.map((m, c) => m / std[c]) };
+}
+
 /**
- * Renders one image into its network input: bilinear resample per `placement`, colour jitter, ImageNet
- * normalisation, zeros outside the image. Writes `height * width * 3` floats (`[height, width, 3]`, one
- * image of `placement.size`) into `out` starting at `offset`; the caller passes a zeroed region.
+ * Renders one image into its network input: bilinear resample per `placement`, colour jitter,
+ * normalisation as the model's `letterboxImage` does it (`imagenet`, the D family's default, or
+ * `symmetric`, the Lite models': `config.normalization`), zeros outside the image. Writes
+ * `height * width * 3` floats (`[height, width, 3]`, one image of `placement.size`) into `out` starting at
+ * `offset`; the caller passes a zeroed region.
  * @throws DataError naming `size` when `placement.size` is not an input size
  */
 export function renderImage(
@@ -59,6 +68,7 @@ export function renderImage(
   jitter: ColourJitter,
   out: Float32Array,
   offset = 0,
+  normalization: Normalization = 'imagenet',
 ): void {
   const [frameHeight, frameWidth] = inputFrame(placement.size);
   const xs = axisTaps(image.width, placement.resizedWidth, placement.offsetX, frameWidth, placement.flip);
@@ -104,8 +114,7 @@ export function renderImage(
   }
 
   // Second pass: jitter, clamp, normalise.
-  const scale = [1 / (255 * IMAGENET_STD[0]), 1 / (255 * IMAGENET_STD[1]), 1 / (255 * IMAGENET_STD[2])];
-  const shift = [IMAGENET_MEAN[0] / IMAGENET_STD[0], IMAGENET_MEAN[1] / IMAGENET_STD[1], IMAGENET_MEAN[2] / IMAGENET_STD[2]];
+  const { scale, shift } = normalisationOf(normalization);
   const { brightness, contrast, saturation } = jitter;
   const clamp = (value: number) => (value < 0 ? 0 : value > 255 ? 255 : value);
   for (let y = ys.start; y < ys.end; y++) {

@@ -67,6 +67,39 @@ describe('letterbox into [height, width]', () => {
   });
 });
 
+describe('the Lite normalisation', () => {
+  it("renders exactly letterboxImage with 'symmetric' ((x/255 - 0.5) / 0.5), square and non-square", () => {
+    for (const [width, height, size] of [
+      [37, 23, 64],
+      [100, 50, [128, 64]],
+    ] as [number, number, number | [number, number]][]) {
+      const image = patternImage(width, height);
+      const placement = letterboxPlacement(width, height, size);
+      const [frameHeight, frameWidth] = typeof size === 'number' ? [size, size] : size;
+      const ours = new Float32Array(frameHeight * frameWidth * 3);
+      renderImage(image, placement, NO_JITTER, ours, 0, 'symmetric');
+      const { input } = letterboxImage(image, size, 'symmetric');
+      const reference = input.dataSync();
+      input.dispose();
+      let worst = 0;
+      for (let i = 0; i < ours.length; i++) worst = Math.max(worst, Math.abs(ours[i] - reference[i]));
+      expect(worst, `${width}x${height} -> ${size}`).toBeLessThan(1e-4);
+      // Not the ImageNet values: a bright pixel is near 1, not near 2.2.
+      expect(Math.max(...ours)).toBeLessThanOrEqual(1);
+    }
+  });
+
+  it('is what batches carry when the pipeline is told so', async () => {
+    const samples = loadCocoDataset(BUNDLED_DATASET, 'train').samples.slice(0, 1);
+    const options = { size: 128, batchSize: 1, seed: 4, augment: false, shuffle: false, dropLast: false };
+    const imagenet = await loadBatch(samples, [0], 0, 0, options);
+    const symmetric = await loadBatch(samples, [0], 0, 0, { ...options, normalization: 'symmetric' });
+    // Same pixels, other statistics: red (x/255 - 0.485) / 0.229 against (x/255 - 0.5) / 0.5 at every pixel of the image.
+    const red = (value: number) => ((value * 0.229 + 0.485) - 0.5) / 0.5;
+    for (let i = 0; i < 128 * 96 * 3; i += 3 * 97) expect(symmetric.pixels[i]).toBeCloseTo(red(imagenet.pixels[i]), 5);
+  });
+});
+
 describe('batches', () => {
   it('loads real images into NHWC batches with boxes in input pixels; resuming mid-epoch gives the same batches', async () => {
     const samples = loadCocoDataset(BUNDLED_DATASET, 'train').samples.slice(0, 4);

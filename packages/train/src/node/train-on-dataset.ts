@@ -374,7 +374,8 @@ async function trainInFolder(setup: RunSetup): Promise<TrainResult> {
       return json;
     };
 
-    const pipeline: PipelineOptions = { size: config.size, batchSize: config.batch, seed: config.seed, augment: config.augment, shuffle: true, dropLast: true };
+    const { normalization } = model.config;
+    const pipeline: PipelineOptions = { size: config.size, normalization, batchSize: config.batch, seed: config.seed, augment: config.augment, shuffle: true, dropLast: true };
     // One stream over every remaining epoch, so the next epoch's first batches load during validation.
     function* tasks(): Generator<() => Promise<Batch>> {
       for (let epoch = progress.epoch; epoch < config.epochs; epoch++) {
@@ -416,7 +417,7 @@ async function trainInFolder(setup: RunSetup): Promise<TrainResult> {
         elapsed,
         saveEvery: session.saveEvery,
         validatesAfter: (epoch) => val !== undefined && session.evalEvery > 0 && (epoch % session.evalEvery === 0 || epoch === config.epochs),
-        validate: () => validate(model, val!, streamEpoch(val!.samples, 0, 0, validationPipeline({ size: config.size, batch: config.batch }))),
+        validate: () => validate(model, val!, streamEpoch(val!.samples, 0, 0, validationPipeline({ size: config.size, batch: config.batch, normalization }))),
         onValidation: (epoch, result) => events.onValidation?.(epoch, result, ema !== undefined),
         save: async (reason) => {
           await save(reason);
