@@ -1,6 +1,7 @@
 import { ACTIVATIONS, InvalidArgumentError, POOL_PADDINGS, type PoolPadding } from '@edet/tensor';
 
 import { type InputSize, inputShape } from './input-size.js';
+import { PRESET_NAMES } from './named-presets.js';
 import { D7X, type EfficientDetPreset, efficientDetPreset } from './presets.js';
 
 /**
@@ -16,6 +17,12 @@ export interface EfficientDetConfig extends Partial<Omit<EfficientDetPreset, 'in
   inputSize?: InputSize;
   /** 0..7 for D0..D7, or 8 (`D7X`) for D7x. */
   compoundCoef: number;
+  /**
+   * The published name the configuration was built from (`PRESET_NAMES`: `tf_efficientdet_lite0`,
+   * `efficientdet-d0`, ...). `presetConfig` sets it; saved weights record it (metadata `model`), so that a
+   * loader rebuilds the same architecture. It does not change the network: the other fields do.
+   */
+  model?: string;
   /** Number of classes (default 90, the COCO label space of the official checkpoints). */
   numClasses?: number;
   /** Anchors per location (default 9 = 3 scales x 3 aspect ratios). */
@@ -44,6 +51,8 @@ export interface ResolvedEfficientDetConfig extends Omit<EfficientDetPreset, 'in
   /** The input size as configured: a square side or `[height, width]` (see `inputShape`). */
   inputSize: InputSize;
   compoundCoef: number;
+  /** The published name it was built from, when it was (`presetConfig`). */
+  model: string | undefined;
   numClasses: number;
   numAnchors: number;
   anchorScales: number[];
@@ -83,6 +92,7 @@ export function resolveConfig(config: EfficientDetConfig): ResolvedEfficientDetC
     anchorScales: DEFAULT_SCALES,
     anchorRatios: DEFAULT_RATIOS,
     minLevel: 3,
+    model: undefined,
     seed: undefined,
     dropConnectRate: 0.2,
     poolPadding: 'zero',
@@ -97,6 +107,9 @@ export function resolveConfig(config: EfficientDetConfig): ResolvedEfficientDetC
       `anchorScales.length x anchorRatios.length = ${resolved.numAnchors} (pass anchorScales / anchorRatios to change it)`,
       String(config.numAnchors),
     );
+  }
+  if (resolved.model !== undefined && !PRESET_NAMES.includes(resolved.model)) {
+    throw new InvalidArgumentError('config.model', `a model name: ${PRESET_NAMES.join(', ')}`, JSON.stringify(resolved.model) ?? String(resolved.model));
   }
   if (!(POOL_PADDINGS as readonly unknown[]).includes(resolved.poolPadding)) {
     throw new InvalidArgumentError('config.poolPadding', `one of ${POOL_PADDINGS.map((p) => `'${p}'`).join(', ')}`, String(resolved.poolPadding));

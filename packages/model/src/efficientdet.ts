@@ -323,10 +323,11 @@ export class EfficientDet extends Module implements FollowsCheckpointNumerics {
 
   /**
    * Serialises the weights to safetensors bytes (official key layout and F32 unless told otherwise). The
-   * header's metadata records `compound_coef` and `input_size` (`options.metadata` can override them).
+   * header's metadata records `compound_coef` and `input_size`, and `model` when the config has a name
+   * (`presetConfig`, `fromPreset`); `options.metadata` can override them.
    */
   saveSafetensors(options: SaveCheckpointOptions = {}): Promise<Uint8Array> {
-    // The variant and input side go with the weights, so that a loader runs them as trained (`checkpointGeometry`).
+    // The model, variant and input side go with the weights, so that a loader runs them as trained (`checkpointGeometry`).
     return saveCheckpoint(this, { ...options, metadata: { ...geometryMetadata(this.config), ...options.metadata } });
   }
 

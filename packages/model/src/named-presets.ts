@@ -40,8 +40,10 @@ function namedConfig(name: string): EfficientDetConfig | null {
  * The configuration of a model by its published name (see `PRESET_NAMES`), with `overrides` applied on top
  * (`numClasses`, `inputSize`, `poolPadding`, ...): `new EfficientDet(presetConfig('tf_efficientdet_lite0',
  * { numClasses: 3 }))`. The names fix the numerics their checkpoints were trained with (`poolPadding`);
- * an override changes it. `{ compoundCoef: n }` keeps working for the D family.
- * @throws InvalidArgumentError naming `name` and the accepted names for an unknown name
+ * an override changes it. `{ compoundCoef: n }` keeps working for the D family. The result's `model` is
+ * `name`, so that saved weights record it (`geometryMetadata`).
+ * @throws InvalidArgumentError naming `name` and the accepted names for an unknown name, or naming
+ *   `overrides.model` when it names another model
  */
 export function presetConfig(name: string, overrides: Partial<EfficientDetConfig> = {}): EfficientDetConfig {
   const config = typeof name === 'string' ? namedConfig(name) : null;
@@ -52,5 +54,8 @@ export function presetConfig(name: string, overrides: Partial<EfficientDetConfig
     throw new InvalidArgumentError('overrides', 'an object of config fields, like { numClasses: 3 }', String(overrides));
   }
   const defined = Object.fromEntries(Object.entries(overrides).filter(([, value]) => value !== undefined));
-  return { ...config, ...defined } as EfficientDetConfig;
+  if (defined.model !== undefined && defined.model !== name) {
+    throw new InvalidArgumentError('overrides.model', `${JSON.stringify(name)} (the name given) or nothing`, JSON.stringify(defined.model) ?? String(defined.model));
+  }
+  return { ...config, ...defined, model: name } as EfficientDetConfig;
 }

@@ -32,8 +32,8 @@ describe('presets by name', () => {
     expect(PRESET_NAMES).toContain('tf_efficientdet_d7x');
     expect(PRESET_NAMES).toContain('tf_efficientdet_lite3x');
     expect(PRESET_NAMES).toContain('efficientdet-d8');
-    expect(presetConfig('tf_efficientdet_d3')).toEqual({ compoundCoef: 3, poolPadding: 'neg-inf' });
-    expect(presetConfig('efficientdet-d3')).toEqual({ compoundCoef: 3, poolPadding: 'zero' });
+    expect(presetConfig('tf_efficientdet_d3')).toEqual({ compoundCoef: 3, poolPadding: 'neg-inf', model: 'tf_efficientdet_d3' });
+    expect(presetConfig('efficientdet-d3')).toEqual({ compoundCoef: 3, poolPadding: 'zero', model: 'efficientdet-d3' });
     expect(presetConfig('tf_efficientdet_lite2')).toMatchObject({
       backboneVariant: 2,
       fpnChannels: 112,

@@ -9,7 +9,7 @@ export interface PageDetection extends ComparableDetection {
 }
 
 /**
- * Opens the demo with URL parameters (`backend`, `sample`, `score`, `iou`) in a fresh page and collects
+ * Opens the demo with URL parameters (`backend`, `model`, `sample`, `score`, `iou`) in a fresh page and collects
  * its errors: uncaught exceptions, console errors and failed requests (a missing favicon included), except
  * the expected 404 of the absent model manifest (`models/`).
  */
