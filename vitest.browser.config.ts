@@ -57,7 +57,8 @@ const WEBGL_ONLY = [
 // - anchors.test.ts (uses Node's Buffer), *-golden / checkpoint / jpeg-path / rwightman-layout /
 //   backbone checkpoint-keys and stages / safetensors-shared / pth-fixtures / gradients-node (read files or
 //   spawn Node),
-//   smoke.test.ts (asserts the Node default backend, wasm), model-gradients.test.ts (wasm by design),
+//   smoke.test.ts (asserts the Node default backend, wasm), training-randomness.test.ts (the drop masks come
+//   from a seeded generator in JavaScript; forward.test.ts runs the layers here), model-gradients.test.ts (wasm by design),
 //   @edet/wasm-kernels' tests (wasm kernels), backend-bundle.test.ts (runs esbuild), presets.test.ts (D0-D7x:
 //   minutes on SwiftShader), @edet/train's parallel-step.test.ts (Node worker threads) and
 //   trainer-checkpoint.test.ts (Node-free, but three models and an optimizer update take 30-50 s on SwiftShader).

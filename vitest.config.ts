@@ -1,5 +1,6 @@
 import { defineConfig } from 'vitest/config';
 
+import { SlowFirstSequencer } from './tooling/test/slow-first-sequencer.js';
 import { workspaceAliases } from './tooling/vitest.preset.js';
 
 // One run covers every package and app; tests import workspace packages from source.
@@ -15,5 +16,6 @@ export default defineConfig({
     pool: 'forks',
     fileParallelism: true,
     maxWorkers: 2,
+    sequence: { sequencer: SlowFirstSequencer },
   },
 });

@@ -15,6 +15,13 @@ export const MODEL_MANIFEST_PATH = 'models/bccd-d0/model.json';
 /** The stand-in when no bundled model can be used: D0 with seeded random weights (scores all near 0.01). */
 export const UNTRAINED_MODEL = { compoundCoef: 0, numClasses: 90, seed: 42 } as const;
 
+/**
+ * A model picked by its published name (`?model=tf_efficientdet_lite0`, the page's model picker) is built as
+ * the stand-in is: `EfficientDet.fromPreset(name, UNTRAINED_PRESET)`, seeded random weights for COCO's 90
+ * classes, at the preset's own input size. Loading weights into it makes it useful.
+ */
+export const UNTRAINED_PRESET = { numClasses: UNTRAINED_MODEL.numClasses, seed: UNTRAINED_MODEL.seed } as const;
+
 /** Where the build puts tfjs's `.wasm` files (see `vite.config.ts`), relative to the page. */
 export const WASM_PATH = 'tfjs-wasm/';
 

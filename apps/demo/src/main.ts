@@ -15,6 +15,7 @@ import {
   SAMPLES_PATH,
   SCORE_THRESHOLD,
   UNTRAINED_MODEL,
+  UNTRAINED_PRESET,
   WASM_PATH,
 } from './config.js';
 import type { BackendInfo, DetectResult, ModelInfo } from './protocol.js';
@@ -24,6 +25,7 @@ import { renderDetectionList } from './page/detection-list.js';
 import { drawDetections } from './page/draw-detections.js';
 import { pageElements, showText } from './page/elements.js';
 import { wireImageInputs } from './page/image-input.js';
+import { BUNDLED, bundledLabel, modelOptions, modelTitle, requestedModel } from './page/model-choice.js';
 import { selectDetections } from './page/select-detections.js';
 import { TimingsView } from './page/timings-view.js';
 import { Webcam } from './page/webcam.js';
@@ -39,6 +41,8 @@ let image: { bitmap: ImageBitmap; name: string } | undefined;
 let result: DetectResult | undefined;
 /** Weights the user loaded, sent again when the backend (and so the worker) changes. */
 let userWeights: { bytes: ArrayBuffer; name: string } | undefined;
+/** The picked model: a published name, or `undefined` for the bundled model (`?model=NAME`). */
+let chosenModel = requestedModel(location.search);
 
 // One task at a time (backend start, weights, detection): later clicks wait instead of interleaving.
 let queue: Promise<unknown> = Promise.resolve();
@@ -74,13 +78,23 @@ function showBackend(backend: BackendInfo): void {
 
 function showModel(info: ModelInfo): void {
   model = info;
-  elements.modelName.textContent = `${info.name}: D${info.compoundCoef}, ${info.numClasses} classes, ${typeof info.inputSize === 'number' ? `${info.inputSize}×${info.inputSize}` : `${info.inputSize[1]}×${info.inputSize[0]}`} input`;
+  // A named model by its title (Lite0's compoundCoef is its backbone's, not a D variant).
+  const variant = info.model === undefined ? `D${info.compoundCoef}` : modelTitle(info.model);
+  const size = typeof info.inputSize === 'number' ? `${info.inputSize}×${info.inputSize}` : `${info.inputSize[1]}×${info.inputSize[0]}`;
+  elements.modelName.textContent = `${info.name}: ${variant}, ${info.numClasses} classes, ${size} input`;
+  elements.modelName.dataset.model = info.model ?? '';
   showText(elements.untrainedNotice, info.trained ? undefined : untrainedNotice(info));
   showText(elements.scopeNotice, info.scope);
 }
 
 function untrainedNotice(info: ModelInfo): string {
   if (!info.standIn) return `Untrained weights: ${info.name} says it is not trained, so its detections are meaningless.`;
+  if (info.model !== undefined) {
+    return (
+      `Untrained model: ${modelTitle(info.model)} (${info.model}) built by name, with seeded random weights (seed ${UNTRAINED_PRESET.seed}) ` +
+      `for COCO's ${info.numClasses} classes. Its detections are meaningless: load trained weights for it.`
+    );
+  }
   return (
     `Untrained model: the bundled model could not be loaded, so this is EfficientDet-D${info.compoundCoef} with seeded random ` +
     `weights (seed ${UNTRAINED_MODEL.seed}). Its detections are meaningless, and every score is about 0.01: ` +
@@ -98,8 +112,10 @@ function startBackend(chosen: BackendName | undefined): Promise<void> {
     client = new DetectorClient();
     timings.reset();
     try {
-      const ready = await client.init(backendPreferences(chosen), absolute(WASM_PATH), absolute(MODEL_MANIFEST_PATH));
+      const ready = await client.init(backendPreferences(chosen), absolute(WASM_PATH), absolute(MODEL_MANIFEST_PATH), chosenModel);
       showBackend(ready.backend);
+      elements.modelSelect.querySelector<HTMLOptionElement>(`option[value="${BUNDLED}"]`)!.textContent = bundledLabel(ready.bundled);
+      elements.modelSelect.value = chosenModel ?? BUNDLED;
       showModel(ready.model);
       showText(elements.modelNotice, ready.notice);
     } catch (error) {
@@ -109,11 +125,41 @@ function startBackend(chosen: BackendName | undefined): Promise<void> {
     }
     if (userWeights !== undefined) {
       try {
-        showModel(await client.loadWeights(userWeights.bytes, userWeights.name));
+        showWeightsModel(await client.loadWeights(userWeights.bytes, userWeights.name));
       } catch (error) {
         showError(`Could not load ${userWeights.name} again: ${messageOf(error)}. Using the bundled model.`);
         userWeights = undefined;
       }
+    }
+    setStatus('ready', 'ready');
+    if (image !== undefined) await detect();
+  });
+}
+
+/** Shows a model built for loaded weights; weights that name their model put the picker on it. */
+function showWeightsModel(info: ModelInfo): void {
+  showModel(info);
+  if (info.model !== undefined) elements.modelSelect.value = info.model;
+}
+
+/** Replaces the model with the picked one (`undefined`: the bundled model) and runs the current image again. */
+function chooseModel(name: string | undefined): Promise<void> {
+  return exclusive(async () => {
+    if (client === undefined) return;
+    setStatus('busy', `loading ${name ?? 'the bundled model'}…`);
+    try {
+      const chosen = await client.chooseModel(name);
+      chosenModel = name;
+      // The picked model replaces any weights loaded before.
+      userWeights = undefined;
+      showModel(chosen.model);
+      showError(undefined);
+      showText(elements.modelNotice, chosen.notice);
+    } catch (error) {
+      elements.modelSelect.value = chosenModel ?? BUNDLED;
+      showError(`Could not build ${name ?? 'the bundled model'}: ${messageOf(error)}. The previous model is still in use.`);
+      setStatus('ready', 'ready');
+      return;
     }
     setStatus('ready', 'ready');
     if (image !== undefined) await detect();
@@ -188,7 +234,7 @@ async function loadWeights(file: File): Promise<void> {
     if (client === undefined) return;
     setStatus('busy', `loading ${file.name}…`);
     try {
-      showModel(await client.loadWeights(bytes, file.name));
+      showWeightsModel(await client.loadWeights(bytes, file.name));
       userWeights = { bytes, name: file.name };
       showError(undefined);
       showText(elements.modelNotice, `loaded ${file.name}`);
@@ -218,6 +264,25 @@ function setUpSliders(): void {
       redraw();
     });
   }
+}
+
+function setUpModelPicker(): void {
+  const options = modelOptions().map(({ value, label }) => {
+    const option = document.createElement('option');
+    option.value = value;
+    option.textContent = label;
+    return option;
+  });
+  elements.modelSelect.replaceChildren(...options);
+  elements.modelSelect.value = chosenModel ?? BUNDLED;
+  elements.modelSelect.addEventListener('change', () => {
+    const name = elements.modelSelect.value === BUNDLED ? undefined : elements.modelSelect.value;
+    const url = new URL(location.href);
+    if (name === undefined) url.searchParams.delete('model');
+    else url.searchParams.set('model', name);
+    history.replaceState(null, '', url);
+    void chooseModel(name);
+  });
 }
 
 function setUpSamples(): HTMLButtonElement[] {
@@ -258,6 +323,7 @@ function setUpWebcam(): void {
 }
 
 setUpSliders();
+setUpModelPicker();
 const sampleButtons = setUpSamples();
 setUpWebcam();
 wireImageInputs({

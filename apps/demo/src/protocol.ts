@@ -6,12 +6,15 @@ import type { BackendName, InputSize, Letterbox } from '@edet/model';
 
 /** What the page needs to know about the loaded model. */
 export interface ModelInfo {
-  /** A short name: `untrained D0 (seed 42)`, the manifest's name, or the loaded file's name. */
+  /** A short name: `untrained D0 (seed 42)`, `untrained tf_efficientdet_lite0 (seed 42)`, the manifest's name, or the loaded file's name. */
   name: string;
-  /** False for the seeded stand-in and for weights that say they are untrained: their detections mean nothing. */
+  /** False for the seeded models and for weights that say they are untrained: their detections mean nothing. */
   trained: boolean;
-  /** True for the seeded stand-in, used when the bundled model cannot be loaded. */
+  /** True for a seeded model: the stand-in for a bundled model that cannot be loaded, or a model picked by name. */
   standIn: boolean;
+  /** The published name the network was built from (`config.model`: a picked preset, a manifest's or a file's `model`). */
+  model?: string;
+  /** Backbone variant: D0-D7 (8: D7x), or for Lite models the EfficientNet-Lite one. */
   compoundCoef: number;
   numClasses: number;
   inputSize: InputSize;
@@ -78,13 +81,25 @@ export type WorkerRequest =
       wasmPaths: string;
       /** Absolute URL of the bundled model's manifest (`MODEL_MANIFEST_PATH`). */
       manifestUrl: string;
+      /** A published name (`PRESET_NAMES`) to build untrained instead of the bundled model. */
+      model?: string;
     }
+  | { type: 'choose-model'; id: number; model?: string }
   | { type: 'load-weights'; id: number; bytes: ArrayBuffer; name: string }
   | { type: 'detect'; id: number; image: ImageBitmap };
 
 /** Worker -> page. */
 export type WorkerReply =
-  | { type: 'ready'; id: number; backend: BackendInfo; model: ModelInfo; notice?: string }
+  | {
+      type: 'ready';
+      id: number;
+      backend: BackendInfo;
+      model: ModelInfo;
+      notice?: string;
+      /** The bundled model's name when it is deployed and loads; absent when the stand-in replaces it. */
+      bundled?: string;
+    }
+  | { type: 'model-chosen'; id: number; model: ModelInfo; notice?: string }
   | { type: 'weights-loaded'; id: number; model: ModelInfo }
   | { type: 'detected'; id: number; result: DetectResult }
   | { type: 'error'; id: number; name: string; message: string };

@@ -2,7 +2,9 @@ import { rmSync } from 'node:fs';
 
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { COCO90_LABELS, EfficientDet } from '@edet/model';
+import { COCO90_LABELS, EfficientDet, presetConfig } from '@edet/model';
+
+import { UNTRAINED_PRESET } from '../src/config.js';
 
 import { CHROMIUM_ARGS, CHROMIUM_PATH, QUIET_FLAGS, assertChromium } from '../../../tooling/test/chromium.js';
 import { artifactPath } from './support/artifacts.js';
@@ -15,7 +17,7 @@ import { type StaticServer, serveDirectory } from './support/static-server.js';
 
 // The page's behaviour, on WASM (the fast backend): the bundled BCCD model (what it shows holds for any
 // trained weights: labels, well-formed rows, Node's model.detect), the untrained stand-in when the model is
-// not deployed, sliders that refilter without a network run, refused weights files, backend fallback and
+// not deployed, a model picked by name (Lite0), sliders that refilter without a network run, refused weights files, backend fallback and
 // the webcam.
 
 const SAMPLE = '000000000136.jpg';
@@ -109,6 +111,44 @@ describe('the demo page', () => {
         expect(detection.box[3]).toBeGreaterThan(detection.box[1]);
       }
       await page.screenshot({ path: artifactPath('untrained-wasm.png'), fullPage: true });
+      expect(errors).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  }, 60_000);
+
+  it('builds the model picked by name (?model=tf_efficientdet_lite0): untrained Lite0 at 320, as model.detect does in Node', async () => {
+    const opened = openDemo(browser!, server!.url, { backend: 'wasm', model: 'tf_efficientdet_lite0', sample: 'none' });
+    // Meanwhile, the page's seeded Lite0 built the same way in Node (its own normalisation and numerics).
+    const config = presetConfig('tf_efficientdet_lite0', { ...UNTRAINED_PRESET });
+    const reference = nodeDetections(null, await decodeSample(SAMPLE), [{ scoreThreshold: 0.2, iouThreshold: 0.2, maxDetections: 100 }], config);
+    const { page, errors } = await opened;
+    try {
+      await activeBackend(page);
+      await page.waitForSelector('#model-name[data-model="tf_efficientdet_lite0"]');
+      expect(await page.inputValue('#model-select')).toBe('tf_efficientdet_lite0');
+      expect(await page.textContent('#model-select option[value="bundled"]')).toBe('bundled EfficientDet-D0 BCCD');
+      expect(await page.textContent('#model-select option[value="tf_efficientdet_lite0"]')).toBe('EfficientDet-Lite0 (tf_efficientdet_lite0)');
+      expect(await page.textContent('#model-name')).toBe('untrained tf_efficientdet_lite0 (seed 42): EfficientDet-Lite0, 90 classes, 320×320 input');
+      expect(await page.isVisible('#untrained-notice')).toBe(true);
+      expect(await page.textContent('#untrained-notice')).toContain('Untrained model: EfficientDet-Lite0 (tf_efficientdet_lite0) built by name');
+
+      // The picker goes back to the bundled model and to Lite0 again, keeping its choice in the URL.
+      await page.selectOption('#model-select', 'bundled');
+      await page.waitForSelector('#model-name[data-model=""]');
+      expect(await page.textContent('#model-name')).toContain('EfficientDet-D0 BCCD: D0, 3 classes');
+      expect(new URL(page.url()).searchParams.has('model')).toBe(false);
+      await page.selectOption('#model-select', 'tf_efficientdet_lite0');
+      await page.waitForSelector('#model-name[data-model="tf_efficientdet_lite0"]');
+      expect(new URL(page.url()).searchParams.get('model')).toBe('tf_efficientdet_lite0');
+
+      await page.click(`.sample-button[data-sample="${SAMPLE}"]`);
+      await waitForRuns(page, 1, WASM_RUN_MS);
+      const [expected] = await reference;
+      expect(expected.length).toBeGreaterThan(0);
+      const comparison = compareDetections(await pageDetections(page), expected, { box: 1e-3, score: 1e-6 }, 0.2);
+      expect(comparison.problems).toEqual([]);
+      expect(comparison.matched).toBe(expected.length);
       expect(errors).toEqual([]);
     } finally {
       await page.close();

@@ -9,6 +9,7 @@ export { parseVocAnnotation, type VocAnnotation, type VocObject } from './voc-an
 export { childElement, childElements, childText, decodeEntities, parseXml, XmlError, type XmlElement } from './xml.js';
 export {
   augmentedPlacement,
+  inputFrame,
   letterboxPlacement,
   MIN_PLACED_SIDE,
   MIN_VISIBLE_FRACTION,

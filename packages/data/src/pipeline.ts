@@ -1,8 +1,8 @@
-import type { RgbImage } from '@edet/model';
+import type { InputSize, Normalization, RgbImage } from '@edet/model';
 
 import { type AugmentConfig, DEFAULT_AUGMENT, NO_AUGMENTATION, drawAugmentation } from './augment.js';
 import type { Sample } from './dataset.js';
-import { type Placement, augmentedPlacement, placeBoxes } from './placement.js';
+import { type Placement, augmentedPlacement, inputFrame, placeBoxes } from './placement.js';
 import { prefetch } from './prefetch.js';
 import { renderImage } from './render.js';
 import { shuffledIndices, streamOf } from './random.js';
@@ -13,9 +13,10 @@ export interface Batch {
   /** Batch number within the epoch, from 0. */
   index: number;
   samples: Sample[];
-  /** `[batch, size, size, 3]`, normalised. */
+  /** `[batch, height, width, 3]` (the input frame of `size`), normalised. */
   pixels: Float32Array;
-  size: number;
+  /** The network input size: a square side or `[height, width]`. */
+  size: InputSize;
   /** Per image, rows `[x1, y1, x2, y2, classId]` in input pixels. */
   boxes: number[][][];
   /** Per image, where it sits in the input (to map predictions back to the image). */
@@ -30,7 +31,10 @@ export type ImageReader = (sample: Sample) => Promise<RgbImage>;
 
 /** How batches are made. */
 export interface PipelineOptions {
-  size: number;
+  /** The network input size: a square side or `[height, width]` (the model's `inputSize`). */
+  size: InputSize;
+  /** The model's input normalisation (`config.normalization`: `symmetric` for Lite); default `imagenet`. */
+  normalization?: Normalization;
   batchSize: number;
   /** The run's seed: it fixes the order of every epoch and every augmentation. */
   seed: number;
@@ -67,13 +71,15 @@ async function loadInto(
   sample: Sample,
   slot: number,
   pixels: Float32Array,
-  size: number,
+  size: InputSize,
   augmentation: ReturnType<typeof drawAugmentation>,
   readImage: ImageReader,
+  normalization: Normalization | undefined,
 ): Promise<{ boxes: number[][]; placement: Placement }> {
   const image = await readImage(sample);
   const placement = augmentedPlacement(image.width, image.height, size, augmentation.placement);
-  renderImage(image, placement, augmentation.jitter, pixels, slot * size * size * 3);
+  const [height, width] = inputFrame(size);
+  renderImage(image, placement, augmentation.jitter, pixels, slot * height * width * 3, normalization);
   // Boxes were checked against the declared size; the decoded one is what the pixels are.
   const scaled = rescaleIfNeeded(sample, image.width, image.height);
   return { boxes: placeBoxes(scaled, placement), placement };
@@ -90,16 +96,18 @@ function rescaleIfNeeded(sample: Sample, width: number, height: number): number[
 /**
  * Builds one batch of the given sample indices: each image read with `options.readImage`, placed (with the
  * sample's seeded augmentation when `options.augment`) and rendered into `pixels`, its boxes mapped with it.
+ * @throws DataError naming `size` when `options.size` is not an input size
  */
 export async function loadBatch(samples: readonly Sample[], indices: readonly number[], epoch: number, index: number, options: ImagePipelineOptions): Promise<Batch> {
   const { size } = options;
-  const pixels = new Float32Array(indices.length * size * size * 3);
+  const [height, width] = inputFrame(size);
+  const pixels = new Float32Array(indices.length * height * width * 3);
   const loaded = await Promise.all(
     indices.map((sampleIndex, slot) => {
       const augmentation = options.augment
         ? drawAugmentation(streamOf(options.seed, 'augment', epoch, sampleIndex), options.augmentConfig ?? DEFAULT_AUGMENT)
         : NO_AUGMENTATION;
-      return loadInto(samples[sampleIndex], slot, pixels, size, augmentation, options.readImage);
+      return loadInto(samples[sampleIndex], slot, pixels, size, augmentation, options.readImage, options.normalization);
     }),
   );
   return {
@@ -116,8 +124,11 @@ export async function loadBatch(samples: readonly Sample[], indices: readonly nu
 /**
  * The batches of one epoch from batch `startBatch` on (a resumed epoch skips the ones already done; the
  * order and augmentations do not depend on where the run started), prepared `lookahead` batches ahead.
+ * @throws DataError naming `size` when `options.size` is not an input size
  */
 export function streamEpoch(samples: readonly Sample[], epoch: number, startBatch: number, options: ImagePipelineOptions): AsyncGenerator<Batch, void, undefined> {
+  // A bad size fails here, not when the first batch is awaited.
+  inputFrame(options.size);
   const plan = epochBatches(samples.length, epoch, options);
   const tasks = plan.slice(startBatch).map((indices, i) => () => loadBatch(samples, indices, epoch, startBatch + i, options));
   return prefetch(tasks, options.lookahead ?? 3);

@@ -1,14 +1,18 @@
-import { letterboxGeometry } from '@edet/model';
+import { INPUT_SIZE_EXPECTED, type InputSize, inputShape, isInputSize, letterboxGeometry } from '@edet/model';
+import { describeValue } from '@edet/tensor';
+
+import { DataError } from './errors.js';
 
 /**
- * Where an image lands in the square network input. Without augmentation this is exactly the model's
- * `letterboxImage`: the long side scaled to `size` (short side truncated as `letterboxGeometry` does), the
- * image at the top-left, zeros (the mean colour after normalisation) elsewhere. Augmentation flips the
- * image, rescales it around that size and moves it, cropping what falls outside the square.
+ * Where an image lands in the network input (a square side or `[height, width]`). Without augmentation
+ * this is exactly the model's `letterboxImage`: the image scaled to fit the frame by the side that limits
+ * it (the other truncated, as `letterboxGeometry` does), at the top-left, zeros (the mean colour after
+ * normalisation) elsewhere. Augmentation flips the image, rescales it around that size and moves it along
+ * each axis, cropping what falls outside the frame.
  */
 export interface Placement {
-  /** Network input side. */
-  size: number;
+  /** Network input size: a square side or `[height, width]` (see `inputFrame`). */
+  size: InputSize;
   /** The decoded image's size. */
   width: number;
   height: number;
@@ -32,25 +36,41 @@ export interface PlacementDraw {
   v: number;
 }
 
-/** The plain letterbox of the model. */
-export function letterboxPlacement(width: number, height: number, size: number): Placement {
+/**
+ * `[height, width]` of a network input size.
+ * @throws DataError naming `size` when it is not a positive integer or `[height, width]` of them
+ */
+export function inputFrame(size: InputSize): [number, number] {
+  if (!isInputSize(size)) throw new DataError(`size: expected ${INPUT_SIZE_EXPECTED}, got ${Array.isArray(size) ? JSON.stringify(size) : describeValue(size)}`);
+  return inputShape(size);
+}
+
+/**
+ * The plain letterbox of the model (`letterboxImage` at the same `size`).
+ * @throws DataError naming `size` when it is not an input size
+ */
+export function letterboxPlacement(width: number, height: number, size: InputSize): Placement {
+  inputFrame(size);
   const { resizedWidth, resizedHeight } = letterboxGeometry(width, height, size);
   return { size, width, height, resizedWidth, resizedHeight, offsetX: 0, offsetY: 0, flip: false };
 }
 
-/** Positions along one axis: a resized extent `extent` in a side `size` can start anywhere in [min(0, size-extent), max(0, size-extent)]. */
-function offsetIn(extent: number, size: number, u: number): number {
-  const low = Math.min(0, size - extent);
-  const high = Math.max(0, size - extent);
+/** Positions along one axis: a resized extent `extent` in a side `side` can start anywhere in [min(0, side-extent), max(0, side-extent)]. */
+function offsetIn(extent: number, side: number, u: number): number {
+  const low = Math.min(0, side - extent);
+  const high = Math.max(0, side - extent);
   return low + Math.min(high - low, Math.floor(u * (high - low + 1)));
 }
 
 /**
- * An augmented placement: the letterbox size times `draw.scale` (truncated, at least 1 pixel), then a random
- * position: a smaller image is padded around, a larger one cropped. `scale = 1, u = v = 0, flip = false`
- * gives the plain letterbox.
+ * An augmented placement: the letterbox size times `draw.scale` (truncated, at least 1 pixel, the same
+ * factor on both axes so the aspect ratio holds), then a random position along each axis (`u` across the
+ * frame's width, `v` down its height): a smaller image is padded around, a larger one cropped.
+ * `scale = 1, u = v = 0, flip = false` gives the plain letterbox.
+ * @throws DataError naming `size` when it is not an input size
  */
-export function augmentedPlacement(width: number, height: number, size: number, draw: PlacementDraw): Placement {
+export function augmentedPlacement(width: number, height: number, size: InputSize, draw: PlacementDraw): Placement {
+  const [frameHeight, frameWidth] = inputFrame(size);
   const base = letterboxPlacement(width, height, size);
   const resizedWidth = Math.max(1, Math.trunc(base.resizedWidth * draw.scale));
   const resizedHeight = Math.max(1, Math.trunc(base.resizedHeight * draw.scale));
@@ -58,8 +78,8 @@ export function augmentedPlacement(width: number, height: number, size: number, 
     ...base,
     resizedWidth,
     resizedHeight,
-    offsetX: offsetIn(resizedWidth, size, draw.u),
-    offsetY: offsetIn(resizedHeight, size, draw.v),
+    offsetX: offsetIn(resizedWidth, frameWidth, draw.u),
+    offsetY: offsetIn(resizedHeight, frameHeight, draw.v),
     flip: draw.flip,
   };
 }
@@ -76,13 +96,14 @@ export const MIN_PLACED_SIDE = 2;
  * thinner than `MIN_PLACED_SIDE` are dropped.
  */
 export function placeBoxes(boxes: readonly (readonly number[])[], placement: Placement): number[][] {
-  const { width, height, resizedWidth, resizedHeight, offsetX, offsetY, size } = placement;
+  const { width, height, resizedWidth, resizedHeight, offsetX, offsetY } = placement;
+  const [frameHeight, frameWidth] = inputFrame(placement.size);
   const scaleX = resizedWidth / width;
   const scaleY = resizedHeight / height;
   const left = Math.max(0, offsetX);
   const top = Math.max(0, offsetY);
-  const right = Math.min(size, offsetX + resizedWidth);
-  const bottom = Math.min(size, offsetY + resizedHeight);
+  const right = Math.min(frameWidth, offsetX + resizedWidth);
+  const bottom = Math.min(frameHeight, offsetY + resizedHeight);
   const placed: number[][] = [];
   for (const [bx1, by1, bx2, by2, classId] of boxes) {
     const [sx1, sx2] = placement.flip ? [width - bx2, width - bx1] : [bx1, bx2];

@@ -1,6 +1,6 @@
-import { IMAGENET_MEAN, IMAGENET_STD, type RgbImage } from '@edet/model';
+import { IMAGENET_MEAN, IMAGENET_STD, type Normalization, type RgbImage } from '@edet/model';
 
-import type { Placement } from './placement.js';
+import { type Placement, inputFrame } from './placement.js';
 
 /** Colour jitter factors (1 = unchanged), applied in this order on 0-255 values before normalisation. */
 export interface ColourJitter {
@@ -27,9 +27,9 @@ interface AxisTaps {
  * weight measured from the clamped floor: the same formula as tfjs's bilinear resize (alignCorners false,
  * halfPixelCenters true), so an unaugmented placement reproduces `letterboxImage`.
  */
-function axisTaps(source: number, resized: number, offset: number, size: number, flip: boolean): AxisTaps {
+function axisTaps(source: number, resized: number, offset: number, side: number, flip: boolean): AxisTaps {
   const start = Math.max(0, offset);
-  const end = Math.min(size, offset + resized);
+  const end = Math.min(side, offset + resized);
   const count = Math.max(0, end - start);
   const low = new Int32Array(count);
   const high = new Int32Array(count);
@@ -47,10 +47,20 @@ function axisTaps(source: number, resized: number, offset: number, size: number,
   return { low, high, fraction, start, end };
 }
 
+/** Per channel, `value / 255` normalised is `value * scale - shift`: ImageNet statistics, or `(x - 0.5) / 0.5`. */
+function normalisationOf(normalization: Normalization): { scale: number[]; shift: number[] } {
+  const mean: readonly number[] = normalization === 'symmetric' ? [0.5, 0.5, 0.5] : IMAGENET_MEAN;
+  const std: readonly number[] = normalization === 'symmetric' ? [0.5, 0.5, 0.5] : IMAGENET_STD;
+  return { scale: std.map((s) => 1 / (255 * s)), shift: mean.map((m, c) => m / std[c]) };
+}
+
 /**
- * Renders one image into its network input: bilinear resample per `placement`, colour jitter, ImageNet
- * normalisation, zeros outside the image. Writes `size * size * 3` floats (NHWC, one image) into `out`
- * starting at `offset`; the caller passes a zeroed region.
+ * Renders one image into its network input: bilinear resample per `placement`, colour jitter,
+ * normalisation as the model's `letterboxImage` does it (`imagenet`, the D family's default, or
+ * `symmetric`, the Lite models': `config.normalization`), zeros outside the image. Writes
+ * `height * width * 3` floats (`[height, width, 3]`, one image of `placement.size`) into `out` starting at
+ * `offset`; the caller passes a zeroed region.
+ * @throws DataError naming `size` when `placement.size` is not an input size
  */
 export function renderImage(
   image: RgbImage,
@@ -58,10 +68,11 @@ export function renderImage(
   jitter: ColourJitter,
   out: Float32Array,
   offset = 0,
+  normalization: Normalization = 'imagenet',
 ): void {
-  const { size } = placement;
-  const xs = axisTaps(image.width, placement.resizedWidth, placement.offsetX, size, placement.flip);
-  const ys = axisTaps(image.height, placement.resizedHeight, placement.offsetY, size, false);
+  const [frameHeight, frameWidth] = inputFrame(placement.size);
+  const xs = axisTaps(image.width, placement.resizedWidth, placement.offsetX, frameWidth, placement.flip);
+  const ys = axisTaps(image.height, placement.resizedHeight, placement.offsetY, frameHeight, false);
   const { data, channels, width } = image;
   const rowStride = width * channels;
   const jittered = jitter.brightness !== 1 || jitter.contrast !== 1 || jitter.saturation !== 1;
@@ -71,7 +82,7 @@ export function renderImage(
     const top = ys.low[j] * rowStride;
     const bottom = ys.high[j] * rowStride;
     const fy = ys.fraction[j];
-    let o = offset + ((ys.start + j) * size + xs.start) * 3;
+    let o = offset + ((ys.start + j) * frameWidth + xs.start) * 3;
     for (let i = 0; i < xs.end - xs.start; i++) {
       const left = xs.low[i] * channels;
       const right = xs.high[i] * channels;
@@ -94,7 +105,7 @@ export function renderImage(
   if (jittered && jitter.contrast !== 1) {
     let sum = 0;
     for (let y = ys.start; y < ys.end; y++) {
-      for (let o = offset + (y * size + xs.start) * 3, e = offset + (y * size + xs.end) * 3; o < e; o += 3) {
+      for (let o = offset + (y * frameWidth + xs.start) * 3, e = offset + (y * frameWidth + xs.end) * 3; o < e; o += 3) {
         sum += 0.299 * out[o] + 0.587 * out[o + 1] + 0.114 * out[o + 2];
       }
     }
@@ -103,12 +114,11 @@ export function renderImage(
   }
 
   // Second pass: jitter, clamp, normalise.
-  const scale = [1 / (255 * IMAGENET_STD[0]), 1 / (255 * IMAGENET_STD[1]), 1 / (255 * IMAGENET_STD[2])];
-  const shift = [IMAGENET_MEAN[0] / IMAGENET_STD[0], IMAGENET_MEAN[1] / IMAGENET_STD[1], IMAGENET_MEAN[2] / IMAGENET_STD[2]];
+  const { scale, shift } = normalisationOf(normalization);
   const { brightness, contrast, saturation } = jitter;
   const clamp = (value: number) => (value < 0 ? 0 : value > 255 ? 255 : value);
   for (let y = ys.start; y < ys.end; y++) {
-    for (let o = offset + (y * size + xs.start) * 3, e = offset + (y * size + xs.end) * 3; o < e; o += 3) {
+    for (let o = offset + (y * frameWidth + xs.start) * 3, e = offset + (y * frameWidth + xs.end) * 3; o < e; o += 3) {
       let r = out[o];
       let g = out[o + 1];
       let b = out[o + 2];

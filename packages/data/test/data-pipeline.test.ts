@@ -41,6 +41,65 @@ describe('letterbox', () => {
   });
 });
 
+describe('letterbox into [height, width]', () => {
+  it("renders exactly the model's letterboxImage for wide and tall frames", () => {
+    const cases: [number, number, [number, number]][] = [
+      [100, 50, [64, 128]],
+      [100, 50, [128, 64]],
+      [37, 23, [48, 80]],
+      [20, 45, [96, 40]],
+    ];
+    for (const [width, height, size] of cases) {
+      const image = patternImage(width, height);
+      const placement = letterboxPlacement(width, height, size);
+      const ours = new Float32Array(size[0] * size[1] * 3);
+      renderImage(image, placement, NO_JITTER, ours);
+      const { input, letterbox } = letterboxImage(image, size);
+      expect(input.shape).toEqual([1, size[0], size[1], 3]);
+      expect([placement.resizedWidth, placement.resizedHeight]).toEqual([letterbox.resizedWidth, letterbox.resizedHeight]);
+      const reference = input.dataSync();
+      input.dispose();
+      let worst = 0;
+      for (let i = 0; i < ours.length; i++) worst = Math.max(worst, Math.abs(ours[i] - reference[i]));
+      // As for square frames: float32 source positions on the backend, 1e-4 after normalisation.
+      expect(worst, `${width}x${height} -> ${size.join('x')}`).toBeLessThan(1e-4);
+    }
+  });
+});
+
+describe('the Lite normalisation', () => {
+  it("renders exactly letterboxImage with 'symmetric' ((x/255 - 0.5) / 0.5), square and non-square", () => {
+    for (const [width, height, size] of [
+      [37, 23, 64],
+      [100, 50, [128, 64]],
+    ] as [number, number, number | [number, number]][]) {
+      const image = patternImage(width, height);
+      const placement = letterboxPlacement(width, height, size);
+      const [frameHeight, frameWidth] = typeof size === 'number' ? [size, size] : size;
+      const ours = new Float32Array(frameHeight * frameWidth * 3);
+      renderImage(image, placement, NO_JITTER, ours, 0, 'symmetric');
+      const { input } = letterboxImage(image, size, 'symmetric');
+      const reference = input.dataSync();
+      input.dispose();
+      let worst = 0;
+      for (let i = 0; i < ours.length; i++) worst = Math.max(worst, Math.abs(ours[i] - reference[i]));
+      expect(worst, `${width}x${height} -> ${size}`).toBeLessThan(1e-4);
+      // Not the ImageNet values: a bright pixel is near 1, not near 2.2.
+      expect(Math.max(...ours)).toBeLessThanOrEqual(1);
+    }
+  });
+
+  it('is what batches carry when the pipeline is told so', async () => {
+    const samples = loadCocoDataset(BUNDLED_DATASET, 'train').samples.slice(0, 1);
+    const options = { size: 128, batchSize: 1, seed: 4, augment: false, shuffle: false, dropLast: false };
+    const imagenet = await loadBatch(samples, [0], 0, 0, options);
+    const symmetric = await loadBatch(samples, [0], 0, 0, { ...options, normalization: 'symmetric' });
+    // Same pixels, other statistics: red (x/255 - 0.485) / 0.229 against (x/255 - 0.5) / 0.5 at every pixel of the image.
+    const red = (value: number) => ((value * 0.229 + 0.485) - 0.5) / 0.5;
+    for (let i = 0; i < 128 * 96 * 3; i += 3 * 97) expect(symmetric.pixels[i]).toBeCloseTo(red(imagenet.pixels[i]), 5);
+  });
+});
+
 describe('batches', () => {
   it('loads real images into NHWC batches with boxes in input pixels; resuming mid-epoch gives the same batches', async () => {
     const samples = loadCocoDataset(BUNDLED_DATASET, 'train').samples.slice(0, 4);

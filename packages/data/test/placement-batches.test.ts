@@ -2,7 +2,9 @@ import { letterboxScale, mapToOriginal, type RgbImage } from '@edet/model';
 import { describe, expect, it } from 'vitest';
 
 import { DEFAULT_AUGMENT, drawAugmentation } from '../src/augment.js';
-import { epochBatches } from '../src/pipeline.js';
+import type { Box, Sample } from '../src/dataset.js';
+import { DataError } from '../src/errors.js';
+import { epochBatches, loadBatch, streamEpoch } from '../src/pipeline.js';
 import { augmentedPlacement, letterboxPlacement, placeBoxes } from '../src/placement.js';
 import { prefetch } from '../src/prefetch.js';
 import { streamOf } from '../src/random.js';
@@ -17,13 +19,13 @@ function rectangleImage(width: number, height: number, [x1, y1, x2, y2]: number[
   return { data, width, height, channels: 3 };
 }
 
-/** The bounding box of input pixels brighter than mid-grey (red channel, normalised), or undefined. */
-function brightBox(pixels: Float32Array, size: number): number[] | undefined {
+/** The bounding box of input pixels brighter than mid-grey (red channel, normalised) in a `size` x `width` input, or undefined. */
+function brightBox(pixels: Float32Array, size: number, width = size): number[] | undefined {
   let box: number[] | undefined;
   const threshold = (128 / 255 - 0.485) / 0.229;
   for (let y = 0; y < size; y++) {
-    for (let x = 0; x < size; x++) {
-      if (pixels[(y * size + x) * 3] <= threshold) continue;
+    for (let x = 0; x < width; x++) {
+      if (pixels[(y * width + x) * 3] <= threshold) continue;
       box = box ? [Math.min(box[0], x), Math.min(box[1], y), Math.max(box[2], x + 1), Math.max(box[3], y + 1)] : [x, y, x + 1, y + 1];
     }
   }
@@ -130,5 +132,112 @@ describe('batches', () => {
     };
     await expect(run()).rejects.toThrow('bad image 2');
     expect(seen).toEqual([0, 1]);
+  });
+});
+
+describe('non-square input ([height, width])', () => {
+  // A 100x50 image (width x height) with one box; hand-computed letterboxes of letterboxGeometry's rule: the
+  // side that limits the scale fills the frame, the other is truncated.
+  const BOX = [10, 5, 60, 45, 1];
+
+  it('letterboxes into a wide and a tall frame as letterboxGeometry does, boxes scaled with the image', () => {
+    // [64, 128]: 128/100 = 64/50 = 1.28, the image fills the frame exactly.
+    const wide = letterboxPlacement(100, 50, [64, 128]);
+    expect(wide).toEqual({ size: [64, 128], width: 100, height: 50, resizedWidth: 128, resizedHeight: 64, offsetX: 0, offsetY: 0, flip: false });
+    expect(placeBoxes([BOX], wide)[0].map((v) => +v.toFixed(9))).toEqual([12.8, 6.4, 76.8, 57.6, 1]);
+    // [128, 64]: the width limits (64/100 = 0.64 < 128/50): 64 x 32 at the top, 96 rows of padding below.
+    const tall = letterboxPlacement(100, 50, [128, 64]);
+    expect(tall).toMatchObject({ resizedWidth: 64, resizedHeight: 32, offsetX: 0, offsetY: 0 });
+    expect(placeBoxes([BOX], tall)[0].map((v) => +v.toFixed(9))).toEqual([6.4, 3.2, 38.4, 28.8, 1]);
+    // [64, 96]: the width limits (0.96 < 1.28): 96 x trunc(48.0) = 48. A tall 50x100 image into [64, 128]: the height limits.
+    expect(letterboxPlacement(100, 50, [64, 96])).toMatchObject({ resizedWidth: 96, resizedHeight: 48 });
+    expect(letterboxPlacement(50, 100, [64, 128])).toMatchObject({ resizedWidth: 32, resizedHeight: 64 });
+    // Truncation as the reference: 333x500 into [512, 384] -> 384 / 333 * 500 = 576.6 > 512, so the height limits: 340x512.
+    expect(letterboxPlacement(333, 500, [512, 384])).toMatchObject({ resizedWidth: 340, resizedHeight: 512 });
+    // A square number and the same square as [side, side] place alike.
+    expect({ ...letterboxPlacement(640, 480, [512, 512]), size: 512 }).toEqual(letterboxPlacement(640, 480, 512));
+    // Back to the image with the model's mapping.
+    const [placed] = placeBoxes([BOX], tall);
+    const [{ box: back }] = mapToOriginal([{ box: placed.slice(0, 4) as [number, number, number, number], score: 1, classId: 0 }], letterboxScale(tall));
+    back.forEach((value, i) => expect(value).toBeCloseTo(BOX[i], 9));
+  });
+
+  it('augments per axis: positions range over each side of the frame, flips and crops map boxes (hand-checked)', () => {
+    // [128, 64] at scale 1: 64 x 32; x has no room (offset 0), y ranges over [0, 96]: v = 0.5 -> floor(0.5 * 97) = 48.
+    expect(augmentedPlacement(100, 50, [128, 64], { flip: false, scale: 1, u: 0.9, v: 0.5 })).toMatchObject({ offsetX: 0, offsetY: 48 });
+    // At scale 1.5: 96 x 48, x in [-32, 0] (u = 0 crops 32 columns on the left), y in [0, 80] (v -> 80, the bottom).
+    const placement = augmentedPlacement(100, 50, [128, 64], { flip: true, scale: 1.5, u: 0, v: 0.999 });
+    expect(placement).toMatchObject({ resizedWidth: 96, resizedHeight: 48, offsetX: -32, offsetY: 80, flip: true });
+    // Flipped: x -> [100 - 60, 100 - 10] = [40, 90]; times 0.96, minus 32: [6.4, 54.4]; y: [5, 45] * 0.96 + 80 = [84.8, 123.2].
+    expect(placeBoxes([BOX], placement)[0].map((v) => +v.toFixed(9))).toEqual([6.4, 84.8, 54.4, 123.2, 1]);
+    // Unflipped, the same box lands at [9.6 - 32, 57.6 - 32] = [-22.4, 25.6]: clipped to [0, 25.6], 53% visible, kept.
+    const unflipped = placeBoxes([BOX], { ...placement, flip: false });
+    expect(unflipped[0].map((v) => +v.toFixed(9))).toEqual([0, 84.8, 25.6, 123.2, 1]);
+    // A wide frame the other way round: [64, 128] at scale 0.5 -> 64 x 32, x in [0, 64], y in [0, 32].
+    expect(augmentedPlacement(100, 50, [64, 128], { flip: false, scale: 0.5, u: 0.999, v: 0.999 })).toMatchObject({ offsetX: 64, offsetY: 32 });
+  });
+
+  it('renders pixels that stay with their boxes in a non-square frame under random augmentation', () => {
+    const rectangle = [30, 12, 52, 30];
+    const image = rectangleImage(64, 48, rectangle);
+    for (const [height, width] of [
+      [48, 96],
+      [96, 40],
+    ]) {
+      for (let trial = 0; trial < 20; trial++) {
+        const augmentation = drawAugmentation(streamOf(9, 'trial', trial), { ...DEFAULT_AUGMENT, scaleRange: [0.6, 1.6], brightness: 0.1 });
+        const placement = augmentedPlacement(64, 48, [height, width], augmentation.placement);
+        // A sentinel after the image's [height, width, 3] floats shows the renderer stays within its frame.
+        const pixels = new Float32Array(height * width * 3 + 1).fill(0);
+        pixels[height * width * 3] = -7;
+        renderImage(image, placement, augmentation.jitter, pixels);
+        expect(pixels[height * width * 3]).toBe(-7);
+        const boxes = placeBoxes([[...rectangle, 0]], placement);
+        const bright = brightBox(pixels, height, width);
+        if (boxes.length === 0) continue;
+        const label = `${height}x${width} trial ${trial} ${JSON.stringify(placement)}`;
+        expect(bright, label).toBeDefined();
+        boxes[0].slice(0, 4).forEach((value, i) => expect(Math.abs(value - bright![i]), label).toBeLessThanOrEqual(1.01));
+      }
+    }
+  });
+
+  it('loads [N, height, width, 3] batches: each image in its own slot, boxes inside the frame', async () => {
+    const rectangles = [
+      [10, 5, 60, 45],
+      [4, 8, 36, 72],
+    ];
+    const images = [rectangleImage(100, 50, rectangles[0]), rectangleImage(40, 80, rectangles[1])];
+    const samples: Sample[] = images.map((image, i) => ({ file: `m${i}`, name: `m${i}`, width: image.width, height: image.height, boxes: [[...rectangles[i], 0] as Box], imageId: i }));
+    const readImage = async (sample: { imageId: number }) => images[sample.imageId];
+    const size: [number, number] = [64, 96];
+    const options = { size, batchSize: 2, seed: 3, augment: true, shuffle: false, dropLast: false, readImage };
+    const batch = await loadBatch(samples, [0, 1], 0, 0, options);
+    expect(batch.size).toEqual([64, 96]);
+    expect(batch.pixels).toHaveLength(2 * 64 * 96 * 3);
+    for (let slot = 0; slot < 2; slot++) {
+      // The slot holds what renderImage makes of the image with the batch's placement.
+      const alone = new Float32Array(64 * 96 * 3);
+      const augmentation = drawAugmentation(streamOf(3, 'augment', 0, slot));
+      expect(batch.placements[slot]).toEqual(augmentedPlacement(images[slot].width, images[slot].height, size, augmentation.placement));
+      renderImage(images[slot], batch.placements[slot], augmentation.jitter, alone);
+      expect(batch.pixels.subarray(slot * 64 * 96 * 3, (slot + 1) * 64 * 96 * 3)).toEqual(alone);
+      for (const [x1, y1, x2, y2] of batch.boxes[slot]) expect(0 <= x1 && x1 < x2 && x2 <= 96 && 0 <= y1 && y1 < y2 && y2 <= 64).toBe(true);
+    }
+    // Unaugmented, the tall 40x80 image is letterboxed to 32x64 at the top-left.
+    const plain = await loadBatch(samples, [1], 0, 0, { ...options, augment: false });
+    expect(plain.placements[0]).toMatchObject({ resizedWidth: 32, resizedHeight: 64, offsetX: 0, offsetY: 0 });
+    expect(plain.boxes[0][0].map((v) => +v.toFixed(9))).toEqual([3.2, 6.4, 28.8, 57.6, 0]);
+  });
+
+  it('refuses a size that is not a side or [height, width], naming it', async () => {
+    const options = { batchSize: 1, seed: 1, augment: false, shuffle: false, dropLast: false, readImage: async () => rectangleImage(4, 4, [0, 0, 1, 1]) };
+    for (const size of [[64], [64, 0], [64, 96.5], 0, [64, 96, 3]]) {
+      const bad = { ...options, size: size as unknown as number };
+      expect(() => letterboxPlacement(4, 4, bad.size)).toThrow(DataError);
+      expect(() => streamEpoch([], 0, 0, bad)).toThrow(/^size: expected a positive integer \(square side\) or \[height, width\] of positive integers, got /);
+      await expect(loadBatch([], [], 0, 0, bad)).rejects.toThrow(DataError);
+    }
+    expect(() => letterboxPlacement(4, 4, [64, -1])).toThrow('size: expected a positive integer (square side) or [height, width] of positive integers, got [64,-1]');
   });
 });

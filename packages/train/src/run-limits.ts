@@ -1,3 +1,5 @@
+import { type InputSize, inputShape, isInputSize } from '@edet/model';
+
 import { TrainError } from './errors.js';
 
 /**
@@ -7,12 +9,13 @@ import { TrainError } from './errors.js';
  */
 export const MAX_TRAIN_SIZE = 2048;
 
-/** The most float32 values one batch tensor [batch, size, size, 3] may hold (1 GiB): `--batch` x `--size`² x 3. */
+/** The most float32 values one batch tensor [batch, height, width, 3] may hold (1 GiB): `--batch` x height x width x 3. */
 export const MAX_BATCH_VALUES = 2 ** 28;
 
 /** The sizes of a run that decide what it allocates. */
 export interface RunSizes {
-  size: number;
+  /** The network input: a square side or `[height, width]`. */
+  size: InputSize;
   batch: number;
   microBatch: number;
 }
@@ -21,19 +24,30 @@ function isPositiveInteger(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value > 0;
 }
 
+/** An input size as the command line writes it: `512`, or `384x640` for `[height, width]`. */
+export function formatInputSize(size: InputSize): string {
+  return Array.isArray(size) ? size.join('x') : String(size);
+}
+
 /**
- * Checks a run's input size, batch and micro-batch before anything is allocated: a size that is a multiple
- * of 128 from 128 to `MAX_TRAIN_SIZE`, a batch tensor within `MAX_BATCH_VALUES`, and passes of 1 to `batch`
- * images (a pass larger than the batch would silently be the batch).
+ * Checks a run's input size, batch and micro-batch before anything is allocated: a size (a square side or
+ * `[height, width]`) whose sides are multiples of 128 from 128 to `MAX_TRAIN_SIZE`, a batch tensor within
+ * `MAX_BATCH_VALUES`, and passes of 1 to `batch` images (a pass larger than the batch would silently be the batch).
  * @throws TrainError naming the option (`--size`, `--batch`, `--micro-batch`), its value and the limit
  */
 export function checkRunSizes({ size, batch, microBatch }: RunSizes): void {
-  if (!isPositiveInteger(size) || size % 128 !== 0) {
-    throw new TrainError(`--size ${size}: expected a multiple of 128 (EfficientDet downsamples by 2^7), e.g. 512`);
+  const text = formatInputSize(size);
+  const square = typeof size === 'number';
+  const sides: unknown[] = square ? [size] : isInputSize(size) ? [...size] : [];
+  if (sides.length === 0 || !sides.every((side) => isPositiveInteger(side) && side % 128 === 0)) {
+    const expected = square ? 'a multiple of 128' : 'a multiple of 128, or a height and width that are multiples of 128';
+    throw new TrainError(`--size ${text}: expected ${expected} (EfficientDet downsamples by 2^7), e.g. ${square ? '512' : '512 or 384x640'}`);
   }
-  if (size > MAX_TRAIN_SIZE) {
+  const [height, width] = inputShape(size);
+  if (Math.max(height, width) > MAX_TRAIN_SIZE) {
+    const use = typeof size === 'number' ? `--size ${MAX_TRAIN_SIZE} or less` : `a height and width of ${MAX_TRAIN_SIZE} or less`;
     throw new TrainError(
-      `--size ${size}: training takes input sizes up to ${MAX_TRAIN_SIZE} (one ${size}x${size} image's activations do not fit the memory a backend can address); use --size ${MAX_TRAIN_SIZE} or less`,
+      `--size ${text}: training takes input sizes up to ${MAX_TRAIN_SIZE} (one ${height}x${width} image's activations do not fit the memory a backend can address); use ${use}`,
     );
   }
   if (!isPositiveInteger(batch)) throw new TrainError(`--batch ${batch}: expected a positive integer`);
@@ -41,11 +55,11 @@ export function checkRunSizes({ size, batch, microBatch }: RunSizes): void {
   if (microBatch > batch) {
     throw new TrainError(`--micro-batch ${microBatch} is larger than --batch ${batch}: a pass holds at most the step's images; use --micro-batch ${batch} or less`);
   }
-  const values = batch * size * size * 3;
+  const values = batch * height * width * 3;
   if (values > MAX_BATCH_VALUES) {
-    const largest = Math.floor(MAX_BATCH_VALUES / (size * size * 3));
+    const largest = Math.floor(MAX_BATCH_VALUES / (height * width * 3));
     throw new TrainError(
-      `--batch ${batch} at --size ${size} needs a ${(values * 4 / 2 ** 30).toFixed(1)} GiB batch tensor, more than the 1 GiB limit; use --batch ${largest} or less, or a smaller --size`,
+      `--batch ${batch} at --size ${text} needs a ${(values * 4 / 2 ** 30).toFixed(1)} GiB batch tensor, more than the 1 GiB limit; use --batch ${largest} or less, or a smaller --size`,
     );
   }
 }

@@ -57,7 +57,7 @@ export interface EpochLoop {
   /** The batches from `state.progress` on, in order (`@edet/data` streams them). */
   batches: AsyncIterable<Batch>;
   stop: StopSignal;
-  /** One update on `x` ([batch, size, size, 3], channels last) and `targets`; `step` is the update's 0-based index. Disposes neither. */
+  /** One update on `x` ([batch, height, width, 3], channels last) and `targets`; `step` is the update's 0-based index. Disposes neither. */
   runStep(x: tf.Tensor4D, targets: readonly tf.Tensor2D[], step: number): StepLosses | Promise<StepLosses>;
   /** The error to throw when step number `step` (1-based) threw `error` (e.g. a clearer out-of-memory one). */
   stepFailure(error: unknown, step: number): unknown;

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { evaluateCoco, EVAL_PREDICT_OPTIONS } from '@edet/coco-eval';
 import type { Batch, DetectionDataset } from '@edet/data';
-import { type EfficientDet, letterboxScale, mapToOriginal } from '@edet/model';
+import { type EfficientDet, type InputSize, type Normalization, letterboxScale, mapToOriginal } from '@edet/model';
 
 import { batchTensors } from './batch-tensors.js';
 import { errorText } from '@edet/tensor';
@@ -29,9 +29,20 @@ interface CocoResult {
   score: number;
 }
 
-/** The batches of a validation pass: every image once, in order, without augmentation. */
-export function validationPipeline(options: { size: number; batch: number }): { size: number; batchSize: number; seed: number; augment: false; shuffle: false; dropLast: false } {
-  return { size: options.size, batchSize: options.batch, seed: 0, augment: false, shuffle: false, dropLast: false };
+/**
+ * The batches of a validation pass: every image once, in order, without augmentation, at `size` (a square
+ * side or `[height, width]`) with the model's `normalization` (default `imagenet`).
+ */
+export function validationPipeline(options: { size: InputSize; batch: number; normalization?: Normalization }): {
+  size: InputSize;
+  normalization: Normalization;
+  batchSize: number;
+  seed: number;
+  augment: false;
+  shuffle: false;
+  dropLast: false;
+} {
+  return { size: options.size, normalization: options.normalization ?? 'imagenet', batchSize: options.batch, seed: 0, augment: false, shuffle: false, dropLast: false };
 }
 
 /**

@@ -36,11 +36,26 @@ export class DetectorClient {
     this.worker.onerror = (event) => this.failAll(new Error(`the inference worker failed: ${event.message || 'script error'}`));
   }
 
-  /** Starts a backend (the first of `preferences` that works) and loads the bundled model. */
-  async init(preferences: BackendName[], wasmPaths: string, manifestUrl: string): Promise<{ backend: BackendInfo; model: ModelInfo; notice?: string }> {
-    const reply = await this.request({ type: 'init', preferences, wasmPaths, manifestUrl }, []);
+  /**
+   * Starts a backend (the first of `preferences` that works) and loads the bundled model, or the preset
+   * `model` (a published name) untrained. `bundled` is the bundled model's name when it is deployed.
+   */
+  async init(
+    preferences: BackendName[],
+    wasmPaths: string,
+    manifestUrl: string,
+    model?: string,
+  ): Promise<{ backend: BackendInfo; model: ModelInfo; notice?: string; bundled?: string }> {
+    const reply = await this.request({ type: 'init', preferences, wasmPaths, manifestUrl, ...(model === undefined ? {} : { model }) }, []);
     if (reply.type !== 'ready') throw new Error(`unexpected reply ${reply.type}`);
-    return { backend: reply.backend, model: reply.model, notice: reply.notice };
+    return { backend: reply.backend, model: reply.model, notice: reply.notice, bundled: reply.bundled };
+  }
+
+  /** Replaces the model: the preset `model` untrained, or (none) the bundled model. On failure the model in use stays. */
+  async chooseModel(model: string | undefined): Promise<{ model: ModelInfo; notice?: string }> {
+    const reply = await this.request({ type: 'choose-model', ...(model === undefined ? {} : { model }) }, []);
+    if (reply.type !== 'model-chosen') throw new Error(`unexpected reply ${reply.type}`);
+    return { model: reply.model, notice: reply.notice };
   }
 
   /** Loads safetensors weights into the model; on failure the model keeps its weights. `bytes` is copied. */

@@ -10,6 +10,7 @@ export function pageElements() {
     activeBackend: byId('active-backend', HTMLElement),
     status: byId('status', HTMLElement),
     backendMessage: byId('backend-message', HTMLElement),
+    modelSelect: byId('model-select', HTMLSelectElement),
     modelName: byId('model-name', HTMLElement),
     weightsInput: byId('weights-input', HTMLInputElement),
     untrainedNotice: byId('untrained-notice', HTMLElement),

@@ -18,7 +18,8 @@ export async function detectCandidates(
   const start = performance.now();
   const image = bitmapPixels(bitmap);
   const size = model.config.inputSize;
-  const { input, letterbox } = letterboxImage(image, size);
+  // The preset's normalisation: ImageNet statistics for the D family, (x / 255 - 0.5) / 0.5 for Lite.
+  const { input, letterbox } = letterboxImage(image, size, model.config.normalization);
   let outputs: tf.Tensor[] = [];
   try {
     await settle(input);

@@ -1,7 +1,7 @@
 import { COCO90_LABELS, EfficientDet, createModelFromManifest, isMarkedUntrained, modelScopeNotice, parseCheckpoint } from '@edet/model';
 import { FileFormatError } from '@edet/tensor';
 
-import { UNTRAINED_MODEL } from '../config.js';
+import { UNTRAINED_MODEL, UNTRAINED_PRESET } from '../config.js';
 import type { ModelInfo } from '../protocol.js';
 import { fetchManifest } from './model-manifest.js';
 
@@ -15,8 +15,8 @@ export interface LoadedModel {
 
 /** The model's description for the page. */
 export function describeModel(model: EfficientDet, name: string, trained: boolean, labels: readonly string[], standIn = false): ModelInfo {
-  const { compoundCoef, numClasses, inputSize } = model.config;
-  return { name, trained, standIn, compoundCoef, numClasses, inputSize, labels: [...labels] };
+  const { compoundCoef, numClasses, inputSize, model: preset } = model.config;
+  return { name, trained, standIn, ...(preset === undefined ? {} : { model: preset }), compoundCoef, numClasses, inputSize, labels: [...labels] };
 }
 
 /** The seeded stand-in: same weights on every backend and in Node (`new EfficientDet(UNTRAINED_MODEL)`). */
@@ -24,6 +24,28 @@ export function untrainedModel(notice?: string): LoadedModel {
   const model = new EfficientDet({ ...UNTRAINED_MODEL });
   const name = `untrained D${UNTRAINED_MODEL.compoundCoef} (seed ${UNTRAINED_MODEL.seed})`;
   return { model, info: describeModel(model, name, false, COCO90_LABELS, true), notice };
+}
+
+/**
+ * A model picked by its published name (`PRESET_NAMES`), untrained: `EfficientDet.fromPreset(name,
+ * UNTRAINED_PRESET)`, the same seeded weights on every backend and in Node, at the preset's input size.
+ * @throws InvalidArgumentError naming `name` when it is not a published name
+ */
+export function untrainedPreset(name: string): LoadedModel {
+  const model = EfficientDet.fromPreset(name, { ...UNTRAINED_PRESET });
+  return { model, info: describeModel(model, `untrained ${name} (seed ${UNTRAINED_PRESET.seed})`, false, COCO90_LABELS, true) };
+}
+
+/**
+ * The bundled model's name when its manifest is deployed and valid, else `undefined` (no error: the page
+ * then offers no bundled model).
+ */
+export async function bundledModelName(manifestUrl: string): Promise<string | undefined> {
+  try {
+    return (await fetchManifest(manifestUrl))?.name;
+  } catch {
+    return undefined;
+  }
 }
 
 /**

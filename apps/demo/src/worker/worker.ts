@@ -7,7 +7,7 @@ import type { EfficientDet } from '@edet/model';
 
 import type { WorkerReply, WorkerRequest } from '../protocol.js';
 import { detectCandidates } from './detect-candidates.js';
-import { describeModel, loadBundledModel } from './load-model.js';
+import { type LoadedModel, bundledModelName, describeModel, loadBundledModel, untrainedPreset } from './load-model.js';
 import { loadUserWeights } from './load-user-weights.js';
 import { startBackend } from './start-backend.js';
 
@@ -21,16 +21,37 @@ const scope = self as unknown as WorkerScope;
 let model: EfficientDet | undefined;
 let labels: string[] = [];
 let runs = 0;
+/** The bundled model's manifest, from `init`: choosing the bundled model again loads it from there. */
+let manifestUrl = '';
+
+/** The model to use: the preset `name` untrained, or (no name) the bundled model or its stand-in. */
+function loadChosenModel(name: string | undefined): Promise<LoadedModel> {
+  return name === undefined ? loadBundledModel(manifestUrl) : Promise.resolve(untrainedPreset(name));
+}
+
+/** Makes `loaded` the model in use, disposing the one before. */
+function use(loaded: LoadedModel): void {
+  model?.dispose();
+  model = loaded.model;
+  labels = loaded.info.labels;
+}
 
 async function handle(request: WorkerRequest): Promise<WorkerReply> {
   switch (request.type) {
     case 'init': {
       const backend = await startBackend(request.preferences, request.wasmPaths);
-      const loaded = await loadBundledModel(request.manifestUrl);
-      model?.dispose();
-      model = loaded.model;
-      labels = loaded.info.labels;
-      return { type: 'ready', id: request.id, backend, model: loaded.info, notice: loaded.notice };
+      manifestUrl = request.manifestUrl;
+      const loaded = await loadChosenModel(request.model);
+      use(loaded);
+      // Whether there is a bundled model to offer: the loaded one, or (a preset was picked) its manifest.
+      const bundled = request.model === undefined ? (loaded.info.standIn ? undefined : loaded.info.name) : await bundledModelName(manifestUrl);
+      return { type: 'ready', id: request.id, backend, model: loaded.info, notice: loaded.notice, ...(bundled === undefined ? {} : { bundled }) };
+    }
+    case 'choose-model': {
+      // Built (or fetched) before the model in use goes: a name that is refused leaves it in place.
+      const loaded = await loadChosenModel(request.model);
+      use(loaded);
+      return { type: 'model-chosen', id: request.id, model: loaded.info, notice: loaded.notice };
     }
     case 'load-weights': {
       const current = requireModel();

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { EfficientDet } from '@edet/model';
+import { EfficientDet, type EfficientDetConfig } from '@edet/model';
 
 import { UNTRAINED_MODEL } from '../../src/config.js';
 
@@ -12,11 +12,13 @@ import { UNTRAINED_MODEL } from '../../src/config.js';
 export const CONTRAST = { weightScale: 250, bias: -2 } as const;
 
 /**
- * The demo's seeded untrained model with `CONTRAST` applied to its class head, as safetensors bytes:
- * a test model whose detections are well separated, so that backends can be compared detection by detection.
+ * The demo's seeded untrained model (or `config`'s) with `CONTRAST` applied to its class head, as safetensors
+ * bytes: a test model whose detections are well separated, so that backends can be compared detection by
+ * detection. A model built by name records it (and its input size) in the file's metadata, and the demo
+ * then builds that model.
  */
-export async function contrastWeights(): Promise<Uint8Array> {
-  const model = new EfficientDet({ ...UNTRAINED_MODEL });
+export async function contrastWeights(config: EfficientDetConfig = UNTRAINED_MODEL): Promise<Uint8Array> {
+  const model = new EfficientDet({ ...config });
   try {
     const parameters = model.namedParameters();
     const weight = parameters.get('classifier.header.pointwise_conv.conv.weight');
@@ -28,7 +30,7 @@ export async function contrastWeights(): Promise<Uint8Array> {
     bias.assign(shifted);
     tf.dispose([scaled, shifted]);
     // `synthetic` makes the demo (and `edet detect`) say that these weights are not trained.
-    return await model.saveSafetensors({ metadata: { synthetic: 'true', description: 'edet demo tests: seed-42 D0 with an amplified class head' } });
+    return await model.saveSafetensors({ metadata: { synthetic: 'true', description: 'edet demo tests: a seeded untrained model with an amplified class head' } });
   } finally {
     model.dispose();
   }

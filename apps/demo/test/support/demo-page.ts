@@ -1,3 +1,7 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
 import type { Browser, Page } from 'playwright-core';
 
 import type { ComparableDetection } from './compare-detections.js';
@@ -9,7 +13,7 @@ export interface PageDetection extends ComparableDetection {
 }
 
 /**
- * Opens the demo with URL parameters (`backend`, `sample`, `score`, `iou`) in a fresh page and collects
+ * Opens the demo with URL parameters (`backend`, `model`, `sample`, `score`, `iou`) in a fresh page and collects
  * its errors: uncaught exceptions, console errors and failed requests (a missing favicon included), except
  * the expected 404 of the absent model manifest (`models/`).
  */
@@ -80,9 +84,23 @@ export async function setSlider(page: Page, id: 'score-threshold' | 'iou-thresho
   );
 }
 
-/** Picks a weights file in the page's file input. */
+let uploadFolder: string | undefined;
+
+/**
+ * Picks a weights file in the page's file input, as a file on disk: Playwright sends an in-memory buffer
+ * to the browser base64-encoded (seconds for a 15 MB D0), a path in no time. The files stay until the test
+ * process exits, since the page reads them when it likes.
+ */
 export async function uploadWeights(page: Page, bytes: Uint8Array, name: string): Promise<void> {
-  await page.setInputFiles('#weights-input', { name, mimeType: 'application/octet-stream', buffer: Buffer.from(bytes) });
+  if (uploadFolder === undefined) {
+    const folder = mkdtempSync(join(tmpdir(), 'edet-demo-upload-'));
+    process.once('exit', () => rmSync(folder, { recursive: true, force: true }));
+    uploadFolder = folder;
+  }
+  const fileFolder = mkdtempSync(join(uploadFolder, 'file-'));
+  const path = join(fileFolder, name);
+  writeFileSync(path, bytes);
+  await page.setInputFiles('#weights-input', path);
 }
 
 /**

@@ -30,18 +30,19 @@ export async function decodeSample(file: string): Promise<RgbImage> {
 
 /**
  * `model.detect` in Node, the reference the browser must reproduce: the demo's model (`UNTRAINED_MODEL`
- * unless `config` says otherwise) with `weights` loaded, one run per options set, boxes clipped to the
- * image as the page shows them. Runs on the test process's backend (wasm by default).
+ * unless `config` says otherwise) with `weights` loaded (`null`: the config's own seeded weights), one run
+ * per options set, boxes clipped to the image as the page shows them. Runs on the test process's backend
+ * (wasm by default).
  */
 export async function nodeDetections(
-  weights: Uint8Array,
+  weights: Uint8Array | null,
   image: RgbImage,
   optionSets: readonly DetectOptions[],
   config: EfficientDetConfig = UNTRAINED_MODEL,
 ): Promise<Detection[][]> {
   const model = new EfficientDet({ ...config });
   try {
-    model.loadSafetensors(weights);
+    if (weights !== null) model.loadSafetensors(weights);
     const results: Detection[][] = [];
     for (const options of optionSets) results.push((await model.detect(image, { ...options, clipToImage: true }))[0]);
     return results;

@@ -1,4 +1,5 @@
 import type { DatasetFormat } from '@edet/data/node';
+import type { InputSize } from '@edet/model';
 
 import type { OptimizerName } from '../optimizer.js';
 
@@ -21,7 +22,8 @@ export interface RunConfig {
   split: string;
   valSplit: string;
   coef: number;
-  size: number;
+  /** The network input: a square side or `[height, width]`. */
+  size: InputSize;
   batch: number;
   /** Images per forward/backward pass; a larger batch is split and its gradients averaged. */
   microBatch: number;

@@ -5,7 +5,7 @@ import type * as tf from '@tensorflow/tfjs-core';
 import { getBackend } from '@tensorflow/tfjs-core';
 import { type Batch, batchesPerEpoch, type DetectionDataset, epochBatches, type PipelineOptions, prefetch } from '@edet/data';
 import { displayPath, loadBatch, loadDatasetSplits, streamEpoch } from '@edet/data/node';
-import { EfficientDet, type NamedVariableOptimizer, type TrainStepOptions, type TrainStepResult, trainStep } from '@edet/model';
+import { EfficientDet, inputShape, type NamedVariableOptimizer, type TrainStepOptions, type TrainStepResult, trainStep } from '@edet/model';
 
 import { DropConnectRandom } from '../drop-connect.js';
 import { WeightEma } from '../ema.js';
@@ -195,7 +195,7 @@ function stepFailure(error: unknown, step: number, config: RunConfig, checkpoint
   if (!/Aborted\(|out of memory|Cannot enlarge memory|Array buffer allocation failed/i.test(message)) return error;
   return new TrainError(
     `step ${step} ran out of memory (${message.slice(0, 60)}): ${config.microBatch} image${config.microBatch === 1 ? '' : 's'} of ` +
-      `${config.size}x${config.size} per pass do not fit the backend's heap (wasm: 4 GiB); use a smaller --micro-batch or --size. ${checkpointNote}`,
+      `${inputShape(config.size).join('x')} per pass do not fit the backend's heap (wasm: 4 GiB); use a smaller --micro-batch or --size. ${checkpointNote}`,
   );
 }
 
@@ -374,7 +374,8 @@ async function trainInFolder(setup: RunSetup): Promise<TrainResult> {
       return json;
     };
 
-    const pipeline: PipelineOptions = { size: config.size, batchSize: config.batch, seed: config.seed, augment: config.augment, shuffle: true, dropLast: true };
+    const { normalization } = model.config;
+    const pipeline: PipelineOptions = { size: config.size, normalization, batchSize: config.batch, seed: config.seed, augment: config.augment, shuffle: true, dropLast: true };
     // One stream over every remaining epoch, so the next epoch's first batches load during validation.
     function* tasks(): Generator<() => Promise<Batch>> {
       for (let epoch = progress.epoch; epoch < config.epochs; epoch++) {
@@ -416,7 +417,7 @@ async function trainInFolder(setup: RunSetup): Promise<TrainResult> {
         elapsed,
         saveEvery: session.saveEvery,
         validatesAfter: (epoch) => val !== undefined && session.evalEvery > 0 && (epoch % session.evalEvery === 0 || epoch === config.epochs),
-        validate: () => validate(model, val!, streamEpoch(val!.samples, 0, 0, validationPipeline({ size: config.size, batch: config.batch }))),
+        validate: () => validate(model, val!, streamEpoch(val!.samples, 0, 0, validationPipeline({ size: config.size, batch: config.batch, normalization }))),
         onValidation: (epoch, result) => events.onValidation?.(epoch, result, ema !== undefined),
         save: async (reason) => {
           await save(reason);

@@ -1,0 +1,37 @@
+import { relative } from 'node:path';
+
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
+
+/**
+ * The suite's longest files, longest first, as measured on a 2-core machine (seconds, roughly). Starting them
+ * first keeps both workers busy to the end: left to vitest's default order (cached durations, which a
+ * fresh clone does not have, else larger files first) a three-minute file can start last and run alone.
+ * A file missing from this list only loses its head start.
+ */
+export const SLOW_FILES: readonly string[] = [
+  'apps/demo/test/demo-backends.test.ts', // Chromium on four backends
+  'apps/demo/test/demo-page.test.ts',
+  'tooling/test/standalone-install.test.ts', // npm installs of every packed package
+  'packages/model/test/golden-parity.test.ts',
+  'packages/model/test/overfit-bccd.test.ts',
+  'apps/trainer/test/train-run.test.ts',
+  'packages/train/test/parallel-step.test.ts',
+  'packages/train/test/trainer-checkpoint.test.ts',
+  'packages/model/test/model-gradients.test.ts',
+  'apps/trainer/test/train-safety.test.ts',
+  'packages/model/test/presets.test.ts',
+  'apps/trainer/test/bundled-model.test.ts',
+];
+
+/** vitest's order, with `SLOW_FILES` moved to the front in their listed order. */
+export class SlowFirstSequencer extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const sorted = await super.sort(files);
+    const rank = (spec: TestSpecification) => {
+      const index = SLOW_FILES.indexOf(relative(spec.project.config.root, spec.moduleId).split('\\').join('/'));
+      return index === -1 ? SLOW_FILES.length : index;
+    };
+    // Array.prototype.sort is stable: files off the list keep vitest's order.
+    return sorted.sort((a, b) => rank(a) - rank(b));
+  }
+}
