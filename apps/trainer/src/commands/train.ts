@@ -104,7 +104,7 @@ export function registerTrainCommand(program: Command, io: CommandIo): void {
     .option('--val-split <name>', 'validation split (skipped when the dataset has none)', 'val')
     .option('--model <name>', `model by published name: ${MODEL_NAMES_HINT} (default: the --weights file's model metadata, else --coef)`, parseModelName)
     .option('--coef <n>', "EfficientDet variant, 0 for D0, as zylo117's efficientdet-d<n> (default: the --weights file's compound_coef metadata, else 0)", integerParser(0))
-    .option('--size <pixels>', `input side, a multiple of 128 up to ${MAX_TRAIN_SIZE} (default: the model's, 512 for D0; Lite0's 320 needs --size 256 or 384)`, parseTrainSize)
+    .option('--size <pixels>', `input side or HEIGHTxWIDTH (e.g. 384x640), multiples of 128 up to ${MAX_TRAIN_SIZE} (default: the model's, 512 for D0; Lite0's 320 needs --size 256 or 384)`, parseTrainSize)
     .option('--batch <n>', 'images per step', integerParser(1), 4)
     .option('--micro-batch <n>', 'images per forward/backward pass, at most --batch; gradients of the passes are averaged (default: batch / workers, at most what fits the backend: 2 for D0 at 512 on wasm)', integerParser(1))
     .option('--epochs <n>', 'passes over the training split', integerParser(1), 30)
@@ -247,23 +247,18 @@ export async function runTrain(options: TrainOptions, io: CommandIo, context: Tr
     });
   } else {
     const askedSize = options.size;
-    if (askedSize !== undefined && typeof askedSize !== 'number') {
-      // The data pipeline places images in a square frame; the model itself takes [height, width].
-      throw new CliError(
-        `--size ${askedSize.join('x')}: non-square training sizes need a data pipeline that places images in a height x width frame, which edet train does not have yet; train at a square size (e.g. --size ${Math.max(...askedSize)})`,
-      );
-    }
     if (options.coef !== undefined && options.coef > 8) throw new CliError(`--coef ${options.coef}: EfficientDet variants are 0..7 (8 for D7x)`);
     // A named model's settings (Lite's backbone, activation, fusion, ..., the name itself) go with the run
     // config, so that a resumed run and the saved weights (metadata `model`) are the same network.
     const architecture = await trainArchitecture(options);
     const { compoundCoef: coef, inputSize: presetSize, ...named } = architectureConfig(architecture);
-    const size = askedSize ?? (typeof presetSize === 'number' ? presetSize : efficientDetPreset(coef).inputSize);
+    const ownSize = typeof presetSize === 'number' ? presetSize : efficientDetPreset(coef).inputSize;
     // Training takes sides that are multiples of 128 (checkRunSizes); some Lite models run at others.
-    if (askedSize === undefined && size % 128 !== 0) {
-      const [below, above] = [Math.max(128, Math.floor(size / 128) * 128), Math.ceil(size / 128) * 128];
-      throw new CliError(`${describeArchitecture(architecture)} runs at ${size}, but training takes input sides that are multiples of 128; give --size ${above} or --size ${below}`);
+    if (askedSize === undefined && ownSize % 128 !== 0) {
+      const [below, above] = [Math.max(128, Math.floor(ownSize / 128) * 128), Math.ceil(ownSize / 128) * 128];
+      throw new CliError(`${describeArchitecture(architecture)} runs at ${ownSize}, but training takes input sides that are multiples of 128; give --size ${above} or --size ${below}`);
     }
+    const size = askedSize ?? ownSize;
     // Before the backend starts or anything is allocated (the library checks again with the final micro-batch).
     checkRunSizes({ size, batch: options.batch, microBatch: options.microBatch ?? 1 });
     const data = resolve(options.data ?? BUNDLED_DATASET);

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 
 import { type DetectionDataset, summarizeIssues } from '@edet/data';
 import { displayPath } from '@edet/data/node';
+import { inputShape } from '@edet/model';
 import {
   type RunStartInfo,
   type TrainEvents,
@@ -55,8 +56,9 @@ function describeData(train: DetectionDataset, val: DetectionDataset | undefined
 function describeRun({ config, backend, parameters, stepsPerEpoch, totalSteps, ema }: RunStartInfo): string {
   // A named model carries its name among the run's model settings (`edet train --model`).
   const name = (config.model as { model?: string }).model ?? `EfficientDet-D${config.coef}`;
+  const [height, width] = inputShape(config.size);
   return (
-    `model: ${name} ${config.size}x${config.size}, ${(parameters / 1e6).toFixed(2)}M parameters; backend ${backend}` +
+    `model: ${name} ${height}x${width}, ${(parameters / 1e6).toFixed(2)}M parameters; backend ${backend}` +
     `; ${config.optimizer} lr ${config.lr} (warm-up ${config.warmupSteps}, cosine to ${totalSteps} steps), ` +
     `batch ${config.batch}${config.microBatch < config.batch ? ` in passes of ${config.microBatch}` : ''}, ${stepsPerEpoch} steps/epoch, seed ${config.seed}${ema ? `, EMA ${config.ema}` : ''}${config.augment ? '' : ', no augmentation'}`
   );
