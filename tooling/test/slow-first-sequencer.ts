@@ -11,6 +11,7 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
 export const SLOW_FILES: readonly string[] = [
   'apps/demo/test/demo-backends.test.ts', // Chromium on four backends
   'apps/demo/test/demo-page.test.ts',
+  'apps/trainer/test/train-lite0.test.ts', // Lite0 trained at 320 for 30 steps
   'tooling/test/standalone-install.test.ts', // npm installs of every packed package
   'packages/model/test/golden-parity.test.ts',
   'packages/model/test/overfit-bccd.test.ts',

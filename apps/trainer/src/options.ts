@@ -48,12 +48,7 @@ export function parseInputSize(value: string): InputSize {
 }
 
 /**
- * An input size training takes: as `parseInputSize`, with sides that are multiples of 128 (the limit of
- * `@edet/train`'s `checkRunSizes`, which also bounds them to `MAX_TRAIN_SIZE`).
+ * An input size training takes: as `parseInputSize` (`@edet/train`'s `checkRunSizes` bounds the sides to
+ * `MAX_TRAIN_SIZE` and the batch tensor to 1 GiB).
  */
-export function parseTrainSize(value: string): InputSize {
-  const size = parseInputSize(value);
-  if (typeof size === 'number' && size % 128 !== 0) throw new InvalidArgumentError('expected a multiple of 128 (e.g. 512).');
-  if (typeof size !== 'number' && size.some((side) => side % 128 !== 0)) throw new InvalidArgumentError('expected sides that are multiples of 128 (e.g. 384x640).');
-  return size;
-}
+export const parseTrainSize: (value: string) => InputSize = parseInputSize;

@@ -37,11 +37,11 @@ describe('option parsers', () => {
     }
   });
 
-  it('accept training sizes whose sides are multiples of 128', () => {
+  it('accept training sizes of any positive side (Lite0 trains at its own 320)', () => {
     expect(parseTrainSize('256')).toBe(256);
-    expect(parseTrainSize('384x640')).toEqual([384, 640]);
-    expect(() => parseTrainSize('500')).toThrow('expected a multiple of 128 (e.g. 512).');
-    expect(() => parseTrainSize('384x600')).toThrow('expected sides that are multiples of 128 (e.g. 384x640).');
+    expect(parseTrainSize('320')).toBe(320);
+    expect(parseTrainSize('384x600')).toEqual([384, 600]);
+    expect(() => parseTrainSize('0')).toThrow('expected a positive side');
     expect(() => parseTrainSize('-128')).toThrow('expected a positive side');
   });
 });

@@ -53,12 +53,6 @@ describe('--model on the command line', () => {
     }
   });
 
-  it("train refuses a model's own size that training cannot take, naming sizes it can", async () => {
-    const run = await runProgram(['train', '--model', 'tf_efficientdet_lite0', '--data', temporaryFolder()]);
-    expect(run.error).toBeInstanceOf(CliError);
-    expect(String(run.error)).toMatch(/tf_efficientdet_lite0 runs at 320, but training takes input sides that are multiples of 128; give --size 384 or --size 256/);
-  });
-
   it('the bundled D0 serves --model efficientdet-d0 but not a Lite0, which gets untrained weights and says why', async () => {
     const named = await chooseModel({ model: 'efficientdet-d0' });
     expect(named).toMatchObject({ model: 'efficientdet-d0', compoundCoef: 0 });

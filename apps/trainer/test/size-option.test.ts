@@ -31,7 +31,7 @@ describe('--size', () => {
     expect(JSON.parse(run.out)).toMatchObject({ backend: 'wasm', coef: 0, size: [96, 160], runs: 1 });
   });
 
-  it('train takes HEIGHTxWIDTH with sides that are multiples of 128, and the weights record it', async () => {
+  it('train takes HEIGHTxWIDTH, and the weights record it; a side must be a positive integer', async () => {
     const out = temporaryFolder();
     const run = await runProgram([
       'train', '--model', 'tf_efficientdet_lite0', '--size', '128x256', '--data', tinyCocoDataset(1, 0), '--batch', '1', '--workers', '1',
@@ -40,8 +40,8 @@ describe('--size', () => {
     expect(run.error).toBeUndefined();
     expect(run.err).toMatch(/^model: tf_efficientdet_lite0 128x256, /m);
     expect(parseSafetensors(readFileSync(join(out, 'weights.safetensors'))).header.metadata).toMatchObject({ model: 'tf_efficientdet_lite0', input_size: '128x256' });
-    const odd = await runProgram(['train', '--size', '384x600']);
+    const odd = await runProgram(['train', '--size', '384x0']);
     expect(odd.error).toBeInstanceOf(CommanderError);
-    expect(odd.err).toMatch(/argument '384x600' is invalid\. expected sides that are multiples of 128/);
+    expect(odd.err).toMatch(/argument '384x0' is invalid\. expected a positive side \(512\) or HEIGHTxWIDTH \(384x640\)/);
   });
 });

@@ -19,9 +19,9 @@ const run = runProgram;
 
 describe('edet train options', () => {
   it('rejects an input size the model cannot take before doing anything', async () => {
-    const result = await run(['train', '--size', '300']);
+    const result = await run(['train', '--size', '300.5']);
     expect(result.error).toBeInstanceOf(CommanderError);
-    expect(result.err).toBe("edet: option '--size <pixels>' argument '300' is invalid. expected a multiple of 128 (e.g. 512).\n");
+    expect(result.err).toBe("edet: option '--size <pixels>' argument '300.5' is invalid. expected a positive side (512) or HEIGHTxWIDTH (384x640).\n");
   });
 
   it('reports a missing or invalid dataset as one line', async () => {

@@ -44,6 +44,12 @@ export interface EfficientDetConfig extends Partial<Omit<EfficientDetPreset, 'in
    * whatever is loaded.
    */
   poolPadding?: PoolPadding;
+  /**
+   * How far batch norm's running statistics move towards each training batch's, in (0, 1] (PyTorch's
+   * convention; default 0.01, as zylo117 and effdet train). A short fine-tuning run on few images may want
+   * 0.1 or more, so that the statistics evaluation uses catch up with the weights (effdet's `--bn-momentum`).
+   */
+  batchNormMomentum?: number;
 }
 
 /** The configuration with every default resolved. */
@@ -62,6 +68,7 @@ export interface ResolvedEfficientDetConfig extends Omit<EfficientDetPreset, 'in
   dropConnectRate: number;
   /** The max-pool padding in effect (follows the loaded checkpoint unless the config set it). */
   poolPadding: PoolPadding;
+  batchNormMomentum: number;
 }
 
 const DEFAULT_SCALES = [2 ** 0, 2 ** (1 / 3), 2 ** (2 / 3)];
@@ -96,6 +103,7 @@ export function resolveConfig(config: EfficientDetConfig): ResolvedEfficientDetC
     seed: undefined,
     dropConnectRate: 0.2,
     poolPadding: 'zero',
+    batchNormMomentum: 0.01,
     ...defined,
     compoundCoef: config.compoundCoef,
     numAnchors: 0,
@@ -131,5 +139,9 @@ export function resolveConfig(config: EfficientDetConfig): ResolvedEfficientDetC
   checkInteger('minLevel', resolved.minLevel, 3, 3);
   checkInteger('maxLevel', resolved.maxLevel, 6, 8);
   inputShape(resolved.inputSize, 'config.inputSize');
+  const momentum = resolved.batchNormMomentum;
+  if (typeof momentum !== 'number' || !(momentum > 0 && momentum <= 1)) {
+    throw new InvalidArgumentError('config.batchNormMomentum', 'a number in (0, 1], like 0.01', String(momentum));
+  }
   return resolved;
 }

@@ -12,7 +12,7 @@ import {
   type PostprocessOptions,
 } from '@edet/anchors';
 import type { ParsedSafetensors } from '@edet/safetensors';
-import { InvalidArgumentError, Module, type PoolPadding, checkOptionalBoolean, checkOptionsObject, seedInitializers } from '@edet/tensor';
+import { BatchNorm2d, InvalidArgumentError, Module, type PoolPadding, checkOptionalBoolean, checkOptionsObject, seedInitializers } from '@edet/tensor';
 
 import { type EfficientDetConfig, type ResolvedEfficientDetConfig, resolveConfig } from './config.js';
 import { inputShape } from './input-size.js';
@@ -60,6 +60,12 @@ export interface EfficientDetFeatures {
 /** Checks `channelsLast` and that `options` is an object. */
 function checkForwardOptions(options: unknown): void {
   checkOptionalBoolean(checkOptionsObject(options).channelsLast, 'channelsLast');
+}
+
+/** Sets the momentum of every batch norm under `module` (the layers default to 0.01). */
+function setBatchNormMomentum(module: Module, momentum: number): void {
+  if (module instanceof BatchNorm2d) module.momentum = momentum;
+  for (const [, child] of module.children()) setBatchNormMomentum(child, momentum);
 }
 
 /** Holds the backbone under the child name `model`, as the official checkpoints key it (`backbone_net.model.*`). */
@@ -130,6 +136,7 @@ export class EfficientDet extends Module implements FollowsCheckpointNumerics {
       this.regressor = this.addModule('regressor', new BoxHead(head));
       this.classifier = this.addModule('classifier', new ClassHead(head, c.numClasses));
       this.backboneNet = this.addModule('backbone_net', backboneNet);
+      setBatchNormMomentum(this, c.batchNormMomentum);
     } finally {
       if (c.seed !== undefined) seedInitializers(null);
     }

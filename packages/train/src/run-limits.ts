@@ -31,7 +31,8 @@ export function formatInputSize(size: InputSize): string {
 
 /**
  * Checks a run's input size, batch and micro-batch before anything is allocated: a size (a square side or
- * `[height, width]`) whose sides are multiples of 128 from 128 to `MAX_TRAIN_SIZE`, a batch tensor within
+ * `[height, width]`) of positive integer sides up to `MAX_TRAIN_SIZE` (any side: the model rounds its feature
+ * maps up, as effdet does, so Lite0's 320 trains as it runs), a batch tensor within
  * `MAX_BATCH_VALUES`, and passes of 1 to `batch` images (a pass larger than the batch would silently be the batch).
  * @throws TrainError naming the option (`--size`, `--batch`, `--micro-batch`), its value and the limit
  */
@@ -39,9 +40,8 @@ export function checkRunSizes({ size, batch, microBatch }: RunSizes): void {
   const text = formatInputSize(size);
   const square = typeof size === 'number';
   const sides: unknown[] = square ? [size] : isInputSize(size) ? [...size] : [];
-  if (sides.length === 0 || !sides.every((side) => isPositiveInteger(side) && side % 128 === 0)) {
-    const expected = square ? 'a multiple of 128' : 'a multiple of 128, or a height and width that are multiples of 128';
-    throw new TrainError(`--size ${text}: expected ${expected} (EfficientDet downsamples by 2^7), e.g. ${square ? '512' : '512 or 384x640'}`);
+  if (sides.length === 0 || !sides.every(isPositiveInteger)) {
+    throw new TrainError(`--size ${text}: expected a positive integer side or a height and width of positive integers, e.g. 512 or 384x640`);
   }
   const [height, width] = inputShape(size);
   if (Math.max(height, width) > MAX_TRAIN_SIZE) {

@@ -31,7 +31,7 @@ export interface TrainOptions {
   model?: string;
   /** EfficientDet variant (must agree with `model`); default: the `--weights` file's `compound_coef`, else 0. */
   coef?: number;
-  /** A square side or `[height, width]`, sides multiples of 128. */
+  /** A square side or `[height, width]`, positive integers up to `MAX_TRAIN_SIZE`. */
   size?: InputSize;
   batch: number;
   microBatch?: number;
@@ -43,6 +43,8 @@ export interface TrainOptions {
   clip: number;
   /** `true` for the default decay. */
   ema?: boolean | number;
+  /** Batch norm's running-statistics momentum; default the model's (0.01). */
+  bnMomentum?: number;
   seed?: number;
   out?: string;
   /** `true` for the latest run (or `--out`). */
@@ -88,6 +90,13 @@ function parseDecay(value: string): number {
   return number;
 }
 
+/** A momentum in (0, 1]. */
+function parseMomentum(value: string): number {
+  const number = Number(value);
+  if (value.trim() === '' || !(number > 0 && number <= 1)) throw new InvalidArgumentError('expected a number in (0, 1] (e.g. 0.1).');
+  return number;
+}
+
 /** `runs/2025-01-31T12-00-00` (UTC), a name that sorts by time. */
 export function defaultRunFolder(now = new Date()): string {
   return join(RUNS_FOLDER, now.toISOString().slice(0, 19).replace(/:/g, '-'));
@@ -104,7 +113,7 @@ export function registerTrainCommand(program: Command, io: CommandIo): void {
     .option('--val-split <name>', 'validation split (skipped when the dataset has none)', 'val')
     .option('--model <name>', `model by published name: ${MODEL_NAMES_HINT} (default: the --weights file's model metadata, else --coef)`, parseModelName)
     .option('--coef <n>', "EfficientDet variant, 0 for D0, as zylo117's efficientdet-d<n> (default: the --weights file's compound_coef metadata, else 0)", integerParser(0))
-    .option('--size <pixels>', `input side or HEIGHTxWIDTH (e.g. 384x640), multiples of 128 up to ${MAX_TRAIN_SIZE} (default: the model's, 512 for D0; Lite0's 320 needs --size 256 or 384)`, parseTrainSize)
+    .option('--size <pixels>', `input side or HEIGHTxWIDTH (e.g. 384x640), sides up to ${MAX_TRAIN_SIZE} (default: the model's, 512 for D0, 320 for Lite0)`, parseTrainSize)
     .option('--batch <n>', 'images per step', integerParser(1), 4)
     .option('--micro-batch <n>', 'images per forward/backward pass, at most --batch; gradients of the passes are averaged (default: batch / workers, at most what fits the backend: 2 for D0 at 512 on wasm)', integerParser(1))
     .option('--epochs <n>', 'passes over the training split', integerParser(1), 30)
@@ -114,6 +123,7 @@ export function registerTrainCommand(program: Command, io: CommandIo): void {
     .option('--warmup-steps <n>', 'linear warm-up steps before the cosine decay (default 5% of the run, at most 500)', integerParser(0))
     .option('--clip <norm>', 'clip the global gradient norm; 0 for no clipping', parseNonNegative, 10)
     .option('--ema [decay]', `keep an exponential moving average of the weights, evaluated and saved (default decay ${DEFAULT_EMA_DECAY})`, parseDecay)
+    .option('--bn-momentum <m>', "how far batch norm's running statistics, which evaluation and detection use, move towards each batch's, in (0, 1]; more than the default 0.01 lets them keep up in a short fine-tuning run", parseMomentum)
     .option('--seed <n>', 'seed of shuffling, augmentation and initialisation (default: random, recorded)', integerParser(0))
     .option('--out <dir>', `run folder for checkpoints, log and plot (default: ${RUNS_FOLDER}/<time>); one holding another run is refused (see --resume, --overwrite)`)
     .option('--overwrite', 'replace the run in --out (its checkpoint, weights, state and log are deleted first)')
@@ -161,6 +171,7 @@ export const RESUME_RULES: Record<string, 'checkpoint' | 'recorded' | 'command l
   warmupSteps: 'checkpoint',
   clip: 'checkpoint',
   ema: 'checkpoint',
+  bnMomentum: 'checkpoint',
   seed: 'checkpoint',
   augment: 'checkpoint',
   weights: 'checkpoint',
@@ -253,11 +264,6 @@ export async function runTrain(options: TrainOptions, io: CommandIo, context: Tr
     const architecture = await trainArchitecture(options);
     const { compoundCoef: coef, inputSize: presetSize, ...named } = architectureConfig(architecture);
     const ownSize = typeof presetSize === 'number' ? presetSize : efficientDetPreset(coef).inputSize;
-    // Training takes sides that are multiples of 128 (checkRunSizes); some Lite models run at others.
-    if (askedSize === undefined && ownSize % 128 !== 0) {
-      const [below, above] = [Math.max(128, Math.floor(ownSize / 128) * 128), Math.ceil(ownSize / 128) * 128];
-      throw new CliError(`${describeArchitecture(architecture)} runs at ${ownSize}, but training takes input sides that are multiples of 128; give --size ${above} or --size ${below}`);
-    }
     const size = askedSize ?? ownSize;
     // Before the backend starts or anything is allocated (the library checks again with the final micro-batch).
     checkRunSizes({ size, batch: options.batch, microBatch: options.microBatch ?? 1 });
@@ -285,7 +291,7 @@ export async function runTrain(options: TrainOptions, io: CommandIo, context: Tr
         seed: options.seed ?? randomSeed(),
         augment: options.augment,
         weights: options.weights === undefined ? null : resolve(options.weights),
-        model: named,
+        model: options.bnMomentum === undefined ? named : { ...named, batchNormMomentum: options.bnMomentum },
       },
       out: resolve(options.out ?? defaultRunFolder()),
       maxSteps: options.maxSteps,

@@ -22,7 +22,8 @@ export class BatchNorm2d extends Module {
   constructor(
     readonly channels: number,
     readonly eps = 1e-3,
-    readonly momentum = 0.01,
+    /** How far the running statistics move towards a training batch's (settable, as PyTorch's `bn.momentum`). */
+    public momentum = 0.01,
   ) {
     super();
     this.weight = this.addParameter('weight', tf.ones([channels]));

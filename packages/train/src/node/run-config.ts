@@ -3,11 +3,15 @@ import type { InputSize } from '@edet/model';
 
 import type { OptimizerName } from '../optimizer.js';
 
-/** Architecture overrides for small test models (not command-line options). */
+/**
+ * Model settings beyond `coef` and `size`: a named model's preset fields, `edet train --bn-momentum`, and
+ * the architecture overrides of small test models.
+ */
 export interface ModelOverrides {
   fpnLayers?: number;
   headLayers?: number;
   fpnChannels?: number;
+  batchNormMomentum?: number;
 }
 
 /**
