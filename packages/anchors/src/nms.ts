@@ -1,5 +1,6 @@
 import { InvalidArgumentError, describeValue } from '@edet/tensor';
 
+import { KeptGrid } from './kept-grid.js';
 import { checkNmsOptions } from './options-check.js';
 
 /**
@@ -124,8 +125,7 @@ function sortedCandidates(scores: ArrayLike<number>, scoreThreshold: number): In
 
 /**
  * Greedy hard NMS over candidates sorted best first: a box survives unless its IoU with a kept box of its
- * group is greater than the threshold. Each kept box is checked against the kept boxes of its group only;
- * `boxIou` is inlined, with the same float64 operations, so the decisions are identical.
+ * group is greater than the threshold. `KeptGrid` finds the kept boxes of its group that it may intersect.
  */
 function hardNms(
   boxes: ArrayLike<number>,
@@ -146,34 +146,15 @@ function hardNms(
     }
     return result;
   }
-  const keptByGroup: number[][] = [];
+  const kept = new KeptGrid(boxes, candidates);
   for (const index of candidates) {
     if (result.indices.length >= limit) break;
-    const kept = (keptByGroup[groups[index]] ??= []);
-    if (overlapsAny(boxes, index, kept, iouThreshold)) continue;
-    kept.push(index);
+    if (kept.suppresses(index, groups[index], iouThreshold)) continue;
+    kept.add(index, groups[index]);
     result.indices.push(index);
     result.scores.push(scores[index]);
   }
   return result;
-}
-
-/** Whether `boxIou(boxes, other, index) > iouThreshold` for some `other` of `kept` (threshold >= 0). */
-function overlapsAny(boxes: ArrayLike<number>, index: number, kept: readonly number[], iouThreshold: number): boolean {
-  const bx1 = boxes[4 * index], by1 = boxes[4 * index + 1], bx2 = boxes[4 * index + 2], by2 = boxes[4 * index + 3];
-  const areaB = (bx2 - bx1) * (by2 - by1);
-  for (const other of kept) {
-    const ax1 = boxes[4 * other], ay1 = boxes[4 * other + 1], ax2 = boxes[4 * other + 2], ay2 = boxes[4 * other + 3];
-    const interWidth = Math.min(ax2, bx2) - Math.max(ax1, bx1);
-    // No intersection means IoU 0, never above a threshold >= 0: skip the rest.
-    if (!(interWidth > 0)) continue;
-    const interHeight = Math.min(ay2, by2) - Math.max(ay1, by1);
-    if (!(interHeight > 0)) continue;
-    const intersection = interWidth * interHeight;
-    const union = (ax2 - ax1) * (ay2 - ay1) + areaB - intersection;
-    if (union > 0 && intersection / union > iouThreshold) return true;
-  }
-  return false;
 }
 
 /**

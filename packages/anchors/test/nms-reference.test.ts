@@ -5,7 +5,7 @@ import { type Detection, type NmsMode, boxIou, nms, postprocess } from '@edet/an
 
 // `nms` and `postprocess` against a plain reference written the obvious way: float64, every box checked
 // against every kept box, soft-NMS rescanning and decaying every remaining box. Inputs are random (seeded)
-// with deliberate ties (repeated scores and boxes), NaN scores, boxes left with no area by clipping, and
+// with deliberate ties (repeated scores and boxes), NaN scores, boxes with no area or non-finite corners, and
 // many classes, so that the candidates' sort, the per-class buckets and the shortcuts are all exercised.
 
 function random(seed: number): () => number {
@@ -59,7 +59,10 @@ function referenceNms(boxes: ArrayLike<number>, scores: ArrayLike<number>, class
   return { indices: picked.map((entry) => entry.index), scores: picked.map((entry) => entry.score) };
 }
 
-/** `count` boxes on a coarse grid (so many repeat or nest exactly), scores drawn from few values, some NaN. */
+/**
+ * `count` boxes on a coarse grid (so many repeat or nest exactly; some have no area, a few a non-finite
+ * coordinate), scores drawn from few values, some NaN.
+ */
 function randomCase(seed: number, count: number, classCount: number) {
   const next = random(seed);
   const boxes = new Float32Array(count * 4);
@@ -68,6 +71,8 @@ function randomCase(seed: number, count: number, classCount: number) {
     const y = Math.floor(next() * 12) * 4;
     const width = next() < 0.05 ? 0 : 2 + Math.floor(next() * 6) * 3;
     boxes.set([x, y, x + width, y + 2 + Math.floor(next() * 6) * 3], index * 4);
+    // A few boxes reach to infinity or have a NaN coordinate.
+    if (next() < 0.04) boxes[index * 4 + Math.floor(next() * 4)] = [Infinity, -Infinity, NaN][Math.floor(next() * 3)];
   }
   const scores = Float32Array.from({ length: count }, () => (next() < 0.05 ? NaN : Math.floor(next() * 40) / 40));
   const classes = Int32Array.from({ length: count }, () => Math.floor(next() * classCount));
@@ -96,6 +101,14 @@ describe('nms against the plain reference', () => {
       const { boxes, scores, classes } = randomCase(seed, count, classCount);
       // Exact equality: the same float64 operations decide, so not even the scores may differ.
       expect(nms(boxes, scores, classes, options)).toEqual(referenceNms(boxes, scores, classes, options));
+    }
+  });
+
+  it('agrees at extreme scales (areas that overflow, extents near the float64 limit)', () => {
+    const { boxes, scores, classes } = randomCase(5, 200, 2);
+    for (const scale of [1e-300, 1e150, 1e200, 1e306]) {
+      const scaled = Float64Array.from(boxes, (value) => value * scale);
+      for (const options of CASES) expect(nms(scaled, scores, classes, options)).toEqual(referenceNms(scaled, scores, classes, options));
     }
   });
 
