@@ -8,7 +8,8 @@
 // Needs `turbo run build` first (it loads the built dist/). With --baseline DIR, a copy of another
 // build of packages/anchors/dist placed inside packages/anchors (so that its imports resolve, e.g.
 // packages/anchors/node_modules/.baseline/dist), both are timed in the same process, their runs
-// interleaved, and each line reports the baseline's median next to this build's.
+// interleaved, and each line reports the baseline's median next to this build's. A last line splits the
+// demo candidate path into its stages.
 import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -121,5 +122,40 @@ for (const backend of backends) {
     }
     console.log(`  ${label} (${kept} kept): ${parts.join(', ')}`);
   }
+  await stages(inputs);
   tf.dispose(Object.values(inputs));
+}
+
+/**
+ * Where the demo candidate path's time goes, stage by stage with the operations `postprocess` runs:
+ * the max and argmax over classes with the read-back of the scores, the gather, decode and clip of the
+ * candidates with their read-back, and `nms` on the plain arrays.
+ */
+async function stages({ classification, regression, anchors }) {
+  const count = anchors.shape[0];
+  const times = { 'max + argmax over classes, read scores': [], 'gather + decode + clip candidates, read': [], nms: [] };
+  for (let run = -2; run < runs; run++) {
+    let start = performance.now();
+    const [best, classes] = [tf.max(classification, 2), tf.argMax(classification, 2)];
+    const scores = await best.data();
+    const selected = [];
+    for (let anchor = 0; anchor < count; anchor++) if (scores[anchor] > Math.fround(0.01)) selected.push(anchor);
+    const after = [performance.now()];
+    const [boxes, ids] = tf.tidy(() => {
+      const indices = tf.tensor1d(selected, 'int32');
+      const decoded = anchorsPackage.decodeBoxes(tf.gather(tf.reshape(regression, [count, 4]), indices), tf.gather(anchors, indices));
+      return [anchorsPackage.clipBoxes(decoded, [SIZE, SIZE]), tf.gather(tf.reshape(classes, [count]), indices)];
+    });
+    const [boxValues, idValues] = await Promise.all([boxes.data(), ids.data()]);
+    tf.dispose([best, classes, boxes, ids]);
+    after.push(performance.now());
+    anchorsPackage.nms(boxValues, Float32Array.from(selected, (anchor) => scores[anchor]), idValues, { iouThreshold: 1, maxDetections: 5000 });
+    after.push(performance.now());
+    if (run < 0) continue;
+    Object.values(times).forEach((list, stage) => {
+      list.push(after[stage] - start);
+      start = after[stage];
+    });
+  }
+  console.log(`  demo candidate path by stage: ${Object.entries(times).map(([stage, list]) => `${stage} ${median(list).toFixed(2)} ms`).join(', ')}`);
 }
