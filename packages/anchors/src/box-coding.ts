@@ -2,20 +2,17 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import { InvalidArgumentError, formatShape } from '@edet/tensor';
 
+import { coordinates, fromCoordinates } from './coordinates.js';
+
 function requireBoxes(name: string, tensor: tf.Tensor): void {
   if (tensor.rank < 1 || tensor.shape[tensor.rank - 1] !== 4) {
     throw new InvalidArgumentError(name, 'a tensor whose last dimension is 4', formatShape(tensor.shape));
   }
 }
 
-/** The four coordinates along the last axis, each `[..., 1]`. */
-function columns(tensor: tf.Tensor): [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor] {
-  return tf.split(tensor, 4, -1) as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
-}
-
-/** Centres and sizes of `[y1, x1, y2, x2]` anchors, each `[..., 1]`; called inside a tidy. */
+/** Centres and sizes of `[y1, x1, y2, x2]` anchors, each `[1, ...]`; called inside a tidy. */
 function anchorGeometry(anchors: tf.Tensor) {
-  const [ay1, ax1, ay2, ax2] = columns(anchors);
+  const [ay1, ax1, ay2, ax2] = coordinates(anchors);
   // Same operation order as the reference so the float32 results agree to the last few ulps.
   return {
     yCentreA: tf.div(tf.add(ay1, ay2), 2),
@@ -38,7 +35,7 @@ export function decodeBoxes(regression: tf.Tensor, anchors: tf.Tensor): tf.Tenso
   requireBoxes('anchors', anchors);
   return tf.tidy(() => {
     const { yCentreA, xCentreA, heightA, widthA } = anchorGeometry(anchors);
-    const [dy, dx, dh, dw] = columns(regression);
+    const [dy, dx, dh, dw] = coordinates(regression);
     const width = tf.mul(tf.exp(dw), widthA);
     const height = tf.mul(tf.exp(dh), heightA);
     const yCentre = tf.add(tf.mul(dy, heightA), yCentreA);
@@ -49,7 +46,7 @@ export function decodeBoxes(regression: tf.Tensor, anchors: tf.Tensor): tf.Tenso
     const y1 = tf.sub(yCentre, halfHeight);
     const x2 = tf.add(xCentre, halfWidth);
     const y2 = tf.add(yCentre, halfHeight);
-    return tf.concat([x1, y1, x2, y2], -1);
+    return fromCoordinates([x1, y1, x2, y2]);
   });
 }
 
@@ -67,19 +64,16 @@ export function encodeBoxes(boxes: tf.Tensor, anchors: tf.Tensor): tf.Tensor {
   requireBoxes('anchors', anchors);
   return tf.tidy(() => {
     const { yCentreA, xCentreA, heightA, widthA } = anchorGeometry(anchors);
-    const [x1, y1, x2, y2] = columns(boxes);
+    const [x1, y1, x2, y2] = coordinates(boxes);
     const width = tf.sub(x2, x1);
     const height = tf.sub(y2, y1);
     const xCentre = tf.add(x1, tf.div(width, 2));
     const yCentre = tf.add(y1, tf.div(height, 2));
-    return tf.concat(
-      [
-        tf.div(tf.sub(yCentre, yCentreA), heightA),
-        tf.div(tf.sub(xCentre, xCentreA), widthA),
-        tf.log(tf.div(height, heightA)),
-        tf.log(tf.div(width, widthA)),
-      ],
-      -1,
-    );
+    return fromCoordinates([
+      tf.div(tf.sub(yCentre, yCentreA), heightA),
+      tf.div(tf.sub(xCentre, xCentreA), widthA),
+      tf.log(tf.div(height, heightA)),
+      tf.log(tf.div(width, widthA)),
+    ]);
   });
 }

@@ -2,6 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import { InvalidArgumentError, formatShape } from '@edet/tensor';
 
+import { coordinates, fromCoordinates } from './coordinates.js';
+
 /**
  * Clips boxes to the network input frame the way zylo117 `ClipBoxes` does: `x1`, `y1` are clamped at 0
  * from below only, `x2 <= width - 1` and `y2 <= height - 1` from above only. The frame is the padded input,
@@ -17,7 +19,7 @@ export function clipBoxes(boxes: tf.Tensor, imageSize: readonly [number, number]
   }
   const [height, width] = imageSize;
   return tf.tidy(() => {
-    const [x1, y1, x2, y2] = tf.split(boxes, 4, -1);
-    return tf.concat([tf.maximum(x1, 0), tf.maximum(y1, 0), tf.minimum(x2, width - 1), tf.minimum(y2, height - 1)], -1);
+    const [x1, y1, x2, y2] = coordinates(boxes);
+    return fromCoordinates([tf.maximum(x1, 0), tf.maximum(y1, 0), tf.minimum(x2, width - 1), tf.minimum(y2, height - 1)]);
   });
 }

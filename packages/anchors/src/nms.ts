@@ -1,5 +1,6 @@
 import { InvalidArgumentError, describeValue } from '@edet/tensor';
 
+import { KeptGrid } from './kept-grid.js';
 import { checkNmsOptions } from './options-check.js';
 
 /**
@@ -94,65 +95,122 @@ export function nms(
     throw new InvalidArgumentError('classes', `${count} class ids (one per score)`, `${classes.length}`);
   }
 
-  const groupOf = (index: number): number => (mode === 'agnostic' || classes == null ? 0 : classes[index]);
-  const candidates: number[] = [];
-  for (let index = 0; index < count; index++) if (scores[index] > scoreThreshold) candidates.push(index);
+  const groups = groupIds(mode === 'agnostic' ? null : classes, count);
+  const candidates = sortedCandidates(scores, scoreThreshold);
+  if (mode === 'soft') return softNms(flat, scores, candidates, groups, scoreThreshold, softNmsSigma, maxDetections);
+  return hardNms(flat, scores, candidates, groups, iouThreshold, maxDetections);
+}
 
-  if (mode === 'soft') return softNms(flat, scores, candidates, groupOf, scoreThreshold, softNmsSigma, maxDetections);
+/** Each box's group as a small whole number (0, 1, ... in order of first appearance); all 0 without classes. */
+function groupIds(classes: ArrayLike<number> | null | undefined, count: number): Int32Array {
+  const groups = new Int32Array(count);
+  if (classes == null) return groups;
+  const idOf = new Map<number, number>();
+  for (let index = 0; index < count; index++) {
+    let id = idOf.get(classes[index]);
+    if (id === undefined) idOf.set(classes[index], (id = idOf.size));
+    groups[index] = id;
+  }
+  return groups;
+}
 
-  // Array.prototype.sort is stable, so equal scores keep ascending index order.
-  candidates.sort((i, j) => scores[j] - scores[i]);
-  const keptByGroup = new Map<number, number[]>();
+/** Indices of the scores strictly above the threshold (never NaN), best first, ties by ascending index. */
+function sortedCandidates(scores: ArrayLike<number>, scoreThreshold: number): Int32Array {
+  let kept = 0;
+  const candidates = new Int32Array(scores.length);
+  for (let index = 0; index < scores.length; index++) if (scores[index] > scoreThreshold) candidates[kept++] = index;
+  // `|| i - j` makes the order total (equal or both-infinite scores), as a stable sort of ascending indices.
+  return candidates.subarray(0, kept).sort((i, j) => scores[j] - scores[i] || i - j);
+}
+
+/**
+ * Greedy hard NMS over candidates sorted best first: a box survives unless its IoU with a kept box of its
+ * group is greater than the threshold. `KeptGrid` finds the kept boxes of its group that it may intersect.
+ */
+function hardNms(
+  boxes: ArrayLike<number>,
+  scores: ArrayLike<number>,
+  candidates: Int32Array,
+  groups: Int32Array,
+  iouThreshold: number,
+  maxDetections: number,
+): NmsResult {
   const result: NmsResult = { indices: [], scores: [] };
+  const limit = Math.min(maxDetections, candidates.length);
+  // IoU never exceeds 1 (the intersection is at most either area, and float rounding is monotonic), so a
+  // threshold of 1 suppresses nothing: the candidates are already the answer.
+  if (iouThreshold >= 1) {
+    for (let rank = 0; rank < limit; rank++) {
+      result.indices.push(candidates[rank]);
+      result.scores.push(scores[candidates[rank]]);
+    }
+    return result;
+  }
+  const kept = new KeptGrid(boxes, candidates);
   for (const index of candidates) {
-    if (result.indices.length >= maxDetections) break;
-    const group = groupOf(index);
-    let kept = keptByGroup.get(group);
-    if (kept === undefined) keptByGroup.set(group, (kept = []));
-    if (kept.some((other) => boxIou(flat, other, index) > iouThreshold)) continue;
-    kept.push(index);
+    if (result.indices.length >= limit) break;
+    if (kept.suppresses(index, groups[index], iouThreshold)) continue;
+    kept.add(index, groups[index]);
     result.indices.push(index);
     result.scores.push(scores[index]);
   }
   return result;
 }
 
+/**
+ * Gaussian soft-NMS within each group: repeatedly select the group's best remaining box (ties: lower index) and decay the others by `exp(-iou^2 / sigma)`,
+ * dropping those at or below the threshold. A box that does not intersect the selected one has IoU 0 and
+ * a factor of exactly 1, so only intersecting boxes are decayed; the next best is found in the same pass.
+ */
 function softNms(
   boxes: ArrayLike<number>,
   scores: ArrayLike<number>,
-  candidates: number[],
-  groupOf: (index: number) => number,
+  candidates: Int32Array,
+  groups: Int32Array,
   scoreThreshold: number,
   sigma: number,
   maxDetections: number,
 ): NmsResult {
-  const groups = new Map<number, number[]>();
-  for (const index of candidates) {
-    const group = groupOf(index);
-    const members = groups.get(group);
-    if (members === undefined) groups.set(group, [index]);
-    else members.push(index);
-  }
-  const current = new Map<number, number>(candidates.map((index) => [index, scores[index]]));
+  // Members of each group in ascending index order, which the tie rule relies on.
+  const ascending = Int32Array.from(candidates).sort();
+  const members: number[][] = [];
+  for (const index of ascending) (members[groups[index]] ??= []).push(index);
+  const current = new Float64Array(scores.length);
+  for (const index of ascending) current[index] = scores[index];
   const selected: { index: number; score: number }[] = [];
-  for (let remaining of groups.values()) {
-    while (remaining.length > 0) {
-      // Best remaining box; members are in ascending index order, so ties go to the lower index.
-      let best = 0;
-      for (let k = 1; k < remaining.length; k++) {
-        if (current.get(remaining[k])! > current.get(remaining[best])!) best = k;
-      }
+  for (const group of members) {
+    if (group === undefined) continue;
+    const remaining = Int32Array.from(group);
+    let size = remaining.length;
+    let best = 0;
+    for (let k = 1; k < size; k++) if (current[remaining[k]] > current[remaining[best]]) best = k;
+    while (size > 0) {
       const top = remaining[best];
-      selected.push({ index: top, score: current.get(top)! });
-      const survivors: number[] = [];
-      for (const index of remaining) {
+      selected.push({ index: top, score: current[top] });
+      const tx1 = boxes[4 * top], ty1 = boxes[4 * top + 1], tx2 = boxes[4 * top + 2], ty2 = boxes[4 * top + 3];
+      const topArea = (tx2 - tx1) * (ty2 - ty1);
+      let survivors = 0;
+      let nextBest = -1;
+      for (let k = 0; k < size; k++) {
+        const index = remaining[k];
         if (index === top) continue;
-        const iou = boxIou(boxes, top, index);
-        const score = current.get(index)! * Math.exp(-(iou * iou) / sigma);
-        current.set(index, score);
-        if (score > scoreThreshold) survivors.push(index);
+        const interWidth = Math.min(tx2, boxes[4 * index + 2]) - Math.max(tx1, boxes[4 * index]);
+        const interHeight = Math.min(ty2, boxes[4 * index + 3]) - Math.max(ty1, boxes[4 * index + 1]);
+        if (interWidth > 0 && interHeight > 0) {
+          const intersection = interWidth * interHeight;
+          const area = (boxes[4 * index + 2] - boxes[4 * index]) * (boxes[4 * index + 3] - boxes[4 * index + 1]);
+          const union = topArea + area - intersection;
+          const iou = union > 0 ? intersection / union : 0;
+          const score = current[index] * Math.exp(-(iou * iou) / sigma);
+          current[index] = score;
+          if (!(score > scoreThreshold)) continue;
+        }
+        remaining[survivors] = index;
+        if (nextBest < 0 || current[index] > current[remaining[nextBest]]) nextBest = survivors;
+        survivors++;
       }
-      remaining = survivors;
+      size = survivors;
+      best = nextBest;
     }
   }
   selected.sort((a, b) => b.score - a.score || a.index - b.index);
