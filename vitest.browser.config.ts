@@ -1,3 +1,5 @@
+import { resolve } from 'node:path';
+
 import { playwright } from '@vitest/browser-playwright';
 import { defineConfig } from 'vitest/config';
 
@@ -27,6 +29,8 @@ const SHARED = [
   'packages/backbone-efficientnet/test/plan.test.ts',
   'packages/model/test/errors.test.ts',
   'packages/model/test/bad-options.test.ts',
+  // Lite0 at 320 against effdet's golden (one forward pass per backend; the files come from ../shared).
+  'packages/model/test/golden-effdet-gpu.browser.test.ts',
   'packages/coco-eval/test/{eval-unit,model-results,bad-options}.test.ts',
   'packages/data/test/{dataset-core,placement-batches}.test.ts',
   'packages/train/test/{train-optim,train-epochs}.test.ts',
@@ -65,8 +69,12 @@ const WEBGL_ONLY = [
 // - gradients-conv, gradients-pooling, gradients-training: tfjs-backend-webgl's stride-2 backprop shaders
 //   fail to compile on SwiftShader, and it has no packed transpose above rank 6.
 
+/** ../shared (goldens), which the test server may serve (under /@fs) to golden-effdet-gpu.browser.test.ts. */
+const SHARED_ROOT = resolve(import.meta.dirname, '..', 'shared');
+
 export default defineConfig({
   resolve: { alias: workspaceAliases(import.meta.dirname) },
+  server: { fs: { allow: [import.meta.dirname, SHARED_ROOT] } },
   // Pre-bundle only what these files reach: a cold scan of the whole repository also finds the Node-only
   // tests and tries to bundle @napi-rs/canvas's native binary.
   optimizeDeps: { entries: [...SHARED, ...WEBGL_ONLY, 'tooling/test/setup-browser-backend.ts'], exclude: ['@napi-rs/canvas'] },
@@ -80,8 +88,8 @@ export default defineConfig({
       screenshotFailures: false,
       provider: playwright({ launchOptions: { executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS] } }),
       instances: [
-        { browser: 'chromium', name: 'webgl', provide: { backend: 'webgl' }, include: [...SHARED, ...WEBGL_ONLY] },
-        { browser: 'chromium', name: 'webgpu', provide: { backend: 'webgpu' }, include: SHARED },
+        { browser: 'chromium', name: 'webgl', provide: { backend: 'webgl', sharedRoot: SHARED_ROOT }, include: [...SHARED, ...WEBGL_ONLY] },
+        { browser: 'chromium', name: 'webgpu', provide: { backend: 'webgpu', sharedRoot: SHARED_ROOT }, include: SHARED },
       ],
     },
   },

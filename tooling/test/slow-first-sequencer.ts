@@ -3,22 +3,24 @@ import { relative } from 'node:path';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 /**
- * The suite's longest files, longest first, as measured on a 2-core machine (seconds, roughly). Starting them
+ * The suite's longest files, roughly longest first, as measured on a 2-core machine. Starting them
  * first keeps both workers busy to the end: left to vitest's default order (cached durations, which a
  * fresh clone does not have, else larger files first) a three-minute file can start last and run alone.
  * A file missing from this list only loses its head start.
  */
 export const SLOW_FILES: readonly string[] = [
+  // The two Chromium files and the npm installs start apart, each beside single-process files: together
+  // they would compete for the cores with their browser and npm processes.
   'apps/demo/test/demo-backends.test.ts', // Chromium on four backends
-  'apps/demo/test/demo-page.test.ts',
-  'apps/trainer/test/train-lite0.test.ts', // Lite0 trained at 320 for 30 steps
-  'tooling/test/standalone-install.test.ts', // npm installs of every packed package
   'packages/model/test/golden-parity.test.ts',
+  'packages/model/test/golden-effdet.test.ts',
+  'apps/trainer/test/train-lite0.test.ts', // Lite0 trained at 320 for 20 steps
+  'apps/demo/test/demo-page.test.ts',
   'packages/model/test/overfit-bccd.test.ts',
+  'tooling/test/standalone-install.test.ts', // npm installs of every packed package
+  'packages/model/test/model-gradients.test.ts',
   'apps/trainer/test/train-run.test.ts',
   'packages/train/test/parallel-step.test.ts',
-  'packages/train/test/trainer-checkpoint.test.ts',
-  'packages/model/test/model-gradients.test.ts',
   'apps/trainer/test/train-safety.test.ts',
   'packages/model/test/presets.test.ts',
   'apps/trainer/test/bundled-model.test.ts',

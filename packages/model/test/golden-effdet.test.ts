@@ -3,12 +3,14 @@
 // tf_efficientdet_lite0 (320: relu6, plain sums, EfficientNet-Lite, anchor scale 3, a size that is not a
 // multiple of 128) checkpoints load with -inf max-pool padding, and every backbone and BiFPN map, the scores
 // (after the sigmoid), the box deltas and the anchors match effdet's. With zylo117's zero padding they do not.
+// On wasm and cpu here; golden-effdet-gpu.browser.test.ts holds WebGL and WebGPU to Lite0's golden.
 import { readFileSync } from 'node:fs';
 
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { EfficientDet, loadCheckpoint, useBackend } from '@edet/model';
+import { cpu } from '@edet/model/backends/cpu';
 import { wasm } from '@edet/model/backends/wasm';
 import { readSafetensors } from '@edet/safetensors';
 
@@ -29,17 +31,21 @@ function maxAbsDiff(actual: tf.Tensor, expected: tf.Tensor): number {
 
 const toNchw = (x: tf.Tensor4D) => tf.transpose(x, [0, 3, 1, 2]);
 
+// Both models on both Node backends; the contrast with zero padding (a property of the weights, not of the
+// backend) once, on wasm.
 describe.each([
-  ['tf_efficientdet_d0', 49104],
-  ['tf_efficientdet_lite0', 19206],
-] as const)('%s (effdet) golden parity on wasm', (name, anchorCount) => {
+  ['tf_efficientdet_d0', 49104, 'wasm'],
+  ['tf_efficientdet_lite0', 19206, 'wasm'],
+  ['tf_efficientdet_d0', 49104, 'cpu'],
+  ['tf_efficientdet_lite0', 19206, 'cpu'],
+] as const)('%s (effdet) golden parity on %s', (name, anchorCount, backend) => {
   let model: EfficientDet;
   let golden: Record<string, tf.Tensor>;
   let weights: Uint8Array;
   let startTensors: number;
 
   beforeAll(async () => {
-    await useBackend([wasm]);
+    await useBackend([{ wasm, cpu }[backend]]);
     weights = readFileSync(sharedPath('golden', 'effdet-synthetic', name, 'weights.safetensors'));
     golden = readSafetensors(readFileSync(sharedPath('golden', 'effdet-synthetic', name, 'golden.safetensors'))).tensors;
     // Unset poolPadding: the checkpoint's layout decides.
@@ -88,7 +94,8 @@ describe.each([
     expect(tf.memory().numTensors).toBe(startTensors);
   });
 
-  it("with zylo117's zero padding fixed in the config, the same weights miss effdet's scores", () => {
+  // Registered on wasm only (not skipped on cpu): it checks the weights' numerics, not the backend.
+  if (backend === 'wasm') it("with zylo117's zero padding fixed in the config, the same weights miss effdet's scores", () => {
     const zeroPadded = EfficientDet.fromPreset(name, { poolPadding: 'zero' });
     try {
       expect(loadCheckpoint(zeroPadded, weights).poolPadding).toBe('neg-inf');
