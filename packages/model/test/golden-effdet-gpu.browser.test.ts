@@ -49,7 +49,7 @@ afterAll(() => {
   tf.dispose(Object.values(golden ?? {}));
 });
 
-it(`${NAME}: scores, box deltas and anchors match effdet's on ${inject('backend')}`, () => {
+it(`${NAME}: scores, box deltas and anchors match effdet's on ${tf.getBackend()}`, () => {
   const start = tf.memory().numTensors;
   const [classification, regression, anchors] = model.forward(golden.input as tf.Tensor4D);
   try {
