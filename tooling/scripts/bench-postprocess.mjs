@@ -33,6 +33,8 @@ const baseline = values.baseline === undefined ? undefined : await load(`${value
 // The tfjs-core that the built packages import (the same module instance, so the same backend registry).
 const tf = await import(pathToFileURL(createRequire(resolve(root, 'packages/anchors/package.json')).resolve('@tensorflow/tfjs-core')).href);
 const { useBackend } = await load('packages/model/dist/index.js');
+// The project's seeded generator (mulberry32), so every run sees the same outputs.
+const { createRandom } = await load('packages/backbone-efficientnet/dist/index.js');
 const loaders = {
   wasm: (await load('packages/model/dist/backends/wasm.js')).wasm,
   cpu: (await load('packages/model/dist/backends/cpu.js')).cpu,
@@ -41,25 +43,13 @@ const loaders = {
 const SIZE = 512;
 const CLASSES = 90;
 
-/** Deterministic uniform numbers in [0, 1) (mulberry32), so every run sees the same outputs. */
-function random(seed) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * Class probabilities like a trained D0's on a busy image: every score below 0.01 except one class on
  * about 12% of the anchors (~5,900, half of them "person"), regression deltas small enough that
  * neighbouring anchors' boxes overlap.
  */
 function headOutputs(count) {
-  const next = random(7);
+  const next = createRandom(7);
   const scores = new Float32Array(count * CLASSES);
   for (let index = 0; index < scores.length; index++) scores[index] = next() * 0.009;
   for (let anchor = 0; anchor < count; anchor++) {

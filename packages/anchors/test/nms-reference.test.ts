@@ -3,21 +3,12 @@ import { describe, expect, it } from 'vitest';
 
 import { type Detection, type NmsMode, boxIou, nms, postprocess } from '@edet/anchors';
 
+import { rng } from '../../tensor/test/gradients-check.js';
+
 // `nms` and `postprocess` against a plain reference written the obvious way: float64, every box checked
 // against every kept box, soft-NMS rescanning and decaying every remaining box. Inputs are random (seeded)
 // with deliberate ties (repeated scores and boxes), NaN scores, boxes with no area or non-finite corners, and
 // many classes, so that the candidates' sort, the per-class buckets and the shortcuts are all exercised.
-
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface ReferenceOptions {
   mode: NmsMode;
@@ -64,7 +55,7 @@ function referenceNms(boxes: ArrayLike<number>, scores: ArrayLike<number>, class
  * coordinate), scores drawn from few values, some NaN.
  */
 function randomCase(seed: number, count: number, classCount: number) {
-  const next = random(seed);
+  const next = rng(seed);
   const boxes = new Float32Array(count * 4);
   for (let index = 0; index < count; index++) {
     const x = Math.floor(next() * 12) * 4;
@@ -137,7 +128,7 @@ describe('postprocess against the plain reference', () => {
   // Two images of 240 anchors and 6 classes; scores on a coarse grid (ties) with a few NaN.
   const [batch, count, classCount] = [2, 240, 6];
   const imageSize: [number, number] = [64, 96];
-  const next = random(11);
+  const next = rng(11);
   const probabilities = Float32Array.from({ length: batch * count * classCount }, () => (next() < 0.01 ? NaN : Math.floor(next() * 50) / 50));
   const anchorValues = new Float32Array(count * 4);
   for (let anchor = 0; anchor < count; anchor++) {
