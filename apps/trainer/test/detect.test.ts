@@ -113,10 +113,38 @@ describe('detection in-process', () => {
       const { image } = await decodeImage(await readInputFile(sample), sample);
       const before = tf.memory().numTensors;
       const [detections] = await model.detect([image], { scoreThreshold: 0.2 });
-      expect(tf.memory().numTensors).toBe(before);
+      expect(tf.memory().numTensors).toBe(before + model.cachedTensorCount());
       expect(Array.isArray(detections)).toBe(true);
     } finally {
       model.dispose();
+    }
+  });
+
+  it('runDetect batches its forward passes: --batch 2 over three images reports what one at a time does', async () => {
+    const files = ['BloodImage_00000.jpg', '000000000136.jpg', 'BloodImage_00004.jpg'].map((name) => join(SAMPLES_DIRECTORY, name));
+    const run = async (batch: number) => {
+      const out = mkdtempSync(join(tmpdir(), 'edet-detect-'));
+      try {
+        const options: DetectOptions = { coef: 0, scoreThreshold: 0.05, iouThreshold: 0.2, nms: 'per-class', maxDetections: 20, json: true, out, batch };
+        return await runDetect(files, options, io().io);
+      } finally {
+        rmSync(out, { recursive: true, force: true });
+      }
+    };
+    const before = tf.memory().numTensors;
+    const [batched, single] = [await run(2), await run(1)];
+    expect(tf.memory().numTensors).toBe(before);
+    expect(batched.map((report) => report.image)).toEqual(files);
+    // Images of different sizes in one batch: each is letterboxed on its own, so only rounding can differ.
+    for (const [i, report] of batched.entries()) {
+      expect(report.detections.length, report.image).toBe(single[i].detections.length);
+      expect(report.detections.length, report.image).toBeGreaterThan(0);
+      report.detections.forEach((detection, j) => {
+        const expected = single[i].detections[j];
+        expect(detection.classId).toBe(expected.classId);
+        expect(Math.abs(detection.score - expected.score)).toBeLessThan(1e-5);
+        detection.box.forEach((value, k) => expect(Math.abs(value - expected.box[k])).toBeLessThan(1e-3));
+      });
     }
   });
 

@@ -36,7 +36,7 @@ export class EfficientNet extends EfficientNetTrunk {
   extractFeatures(x: tf.Tensor4D): tf.Tensor4D {
     return tf.tidy(() => {
       const [last] = this.runTrunk(x, [this.plan.blocks.length - 1]);
-      return this.bn1.forwardActivated(this.convHead.forward(last), this.plan.options.activation);
+      return this.bn1.forwardConv(this.convHead.conv, last, this.plan.options.activation);
     });
   }
 

@@ -58,14 +58,14 @@ export class MBConvBlock extends Module {
     return tf.tidy(() => {
       let h = x;
       const activation = this.activation;
-      if (this.expandConv && this.bn0) h = this.bn0.forwardActivated(this.expandConv.forward(h), activation);
-      h = this.bn1.forwardActivated(this.depthwiseConv.forward(h), activation);
+      if (this.expandConv && this.bn0) h = this.bn0.forwardConv(this.expandConv.conv, h, activation);
+      h = this.bn1.forwardConv(this.depthwiseConv.conv, h, activation);
       if (this.seReduce && this.seExpand) {
         const squeezed = globalAveragePool(h);
         const gate = tf.sigmoid(this.seExpand.forward(swish(this.seReduce.forward(squeezed))));
         h = tf.mul(h, gate);
       }
-      h = this.bn2.forward(this.projectConv.forward(h));
+      h = this.bn2.forwardConv(this.projectConv.conv, h);
       if (!this.config.residual) return h;
       if (this.training && this.config.dropConnectRate > 0) h = dropConnect(h, this.config.dropConnectRate, this.random);
       return tf.add(h, x);

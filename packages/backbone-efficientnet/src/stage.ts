@@ -37,7 +37,7 @@ export class StemStage extends EfficientNetStage {
   }
 
   forward(x: tf.Tensor4D): tf.Tensor4D {
-    return tf.tidy(() => this.bn0.forwardActivated(this.convStem.forward(x), this.activation));
+    return tf.tidy(() => this.bn0.forwardConv(this.convStem.conv, x, this.activation));
   }
 }
 

@@ -15,7 +15,7 @@ export class LateralProjection extends ModuleList {
   forward(x: tf.Tensor4D): tf.Tensor4D {
     return tf.tidy(() => {
       const [conv, bn] = this.items as [NamedConv2d, BatchNorm2d];
-      return bn.forward(conv.forward(x));
+      return bn.forwardConv(conv.conv, x);
     });
   }
 }

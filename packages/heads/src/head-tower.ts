@@ -67,7 +67,7 @@ export class HeadTower extends Module {
       const perLevel = features.map((feature, level) => {
         let x = feature;
         this.convList.items.forEach((conv, j) => {
-          x = this.bnList.at(level).at(j).forwardActivated(conv.forward(x), activation);
+          x = conv.forwardNormalized(x, this.bnList.at(level).at(j), activation);
         });
         const out = this.header.forward(x);
         const [n, h, w] = out.shape;

@@ -45,7 +45,7 @@ describe('presets', () => {
       expect(regression.shape).toEqual([1, expectedAnchors, 4]);
       expect(anchors.shape).toEqual([expectedAnchors, 4]);
       tf.dispose([x, classification, regression, anchors]);
-      expect(tf.memory().numTensors).toBe(start);
+      expect(tf.memory().numTensors).toBe(start + model.cachedTensorCount());
       const atPresetSize = anchorCount([preset.inputSize, preset.inputSize], { maxLevel: preset.maxLevel });
       expect(atPresetSize).toBe(9 * cells(preset.inputSize));
       expect(presetName(coef)).toBe(coef === D7X ? 'D7x' : `D${coef}`);

@@ -179,6 +179,22 @@ export class Module {
     return this.train(false);
   }
 
+  /**
+   * Tensors this module and its children hold beyond their variables: caches of inference passes (the
+   * folded batch norms of `BatchNorm2d.forwardConv`), built by the first inference pass after construction,
+   * a weight change or `train()`, and freed by `train()` and `dispose()`. Memory checks count them.
+   */
+  cachedTensorCount(): number {
+    let count = this.ownCachedTensorCount();
+    for (const child of this.childModules.values()) count += child.cachedTensorCount();
+    return count;
+  }
+
+  /** This module's own share of `cachedTensorCount` (none here; layers with caches override it). */
+  protected ownCachedTensorCount(): number {
+    return 0;
+  }
+
   /** Frees every variable of this module and its children. The module must not be used afterwards. */
   dispose(): void {
     for (const entry of this.ownEntries.values()) entry.variable.dispose();

@@ -29,6 +29,8 @@ const swishOp = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
 
 /** Swish (SiLU): `x * sigmoid(x)`. Same shape as `x`; the caller disposes the result. */
 export function swish<T extends tf.Tensor>(x: T): T {
+  // With no gradient being recorded, the fused kernel runs on its own: no custom-gradient scope to set up.
+  if (tf.engine().state.gradientDepth === 0 && canUseFusedKernel(SWISH, [x])) return tf.engine().runKernel(SWISH, { x }) as T;
   return swishOp(x) as T;
 }
 

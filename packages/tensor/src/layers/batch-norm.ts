@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import { Module } from '../module.js';
 import { type Activation, swish } from './activations.js';
+import { FoldCache, type FoldableConvolution, foldBatchNorm } from './batch-norm-fold.js';
 import { fusedBatchNormTraining } from './fused-batch-norm.js';
 
 /**
@@ -12,18 +13,25 @@ import { fusedBatchNormTraining } from './fused-batch-norm.js';
  * Training: batch statistics normalise, and the running statistics move towards them by `momentum`
  * (PyTorch convention: 0.01 means 1% new, with the unbiased batch variance).
  * `forward(x)`: `[N, H, W, C]` -> same shape; the caller disposes the result.
+ *
+ * `forwardConv(conv, x)` runs the convolution before the norm too, and in inference mode folds the norm
+ * into that convolution's filter and bias; the folded weights are cached on the layer (two tensors, rebuilt
+ * when a weight changes, freed by `train()` and `dispose()`).
  */
 export class BatchNorm2d extends Module {
   readonly weight: tf.Variable;
   readonly bias: tf.Variable;
   readonly runningMean: tf.Variable;
   readonly runningVar: tf.Variable;
+  private readonly foldCache = new FoldCache();
 
   constructor(
     readonly channels: number,
     readonly eps = 1e-3,
     /** How far the running statistics move towards a training batch's (settable, as PyTorch's `bn.momentum`). */
     public momentum = 0.01,
+    /** Whether inference passes through `forwardConv` fold the norm into the convolution (default true). */
+    public foldInInference = true,
   ) {
     super();
     this.weight = this.addParameter('weight', tf.ones([channels]));
@@ -45,6 +53,49 @@ export class BatchNorm2d extends Module {
   /** `swish(forward(x))`, fused into one op in training mode (see `fusedBatchNormTraining`). */
   forwardSwish(x: tf.Tensor4D): tf.Tensor4D {
     return this.training ? this.forwardTraining(x, 'swish') : tf.tidy(() => swish(this.forwardInference(x)));
+  }
+
+  /**
+   * `activation(this.forward(conv.forward(x)))` (no activation when `activation` is undefined):
+   * `[N, H, W, in]` -> `[N, H', W', C]`, a new tensor the caller disposes.
+   *
+   * In inference mode, unless gradients are being recorded or `foldInInference` is off, this norm is folded
+   * into `conv` (see `foldBatchNorm`): one convolution with the bias, and relu6, applied in its output pass
+   * instead of a convolution and two broadcast passes. Equal to the unfolded pass up to float32 rounding.
+   * Under gradient recording the unfolded pass runs, so that gradients reach the convolution's and the
+   * norm's own variables.
+   */
+  forwardConv(conv: FoldableConvolution, x: tf.Tensor4D, activation?: Activation): tf.Tensor4D {
+    if (this.training || !this.foldInInference || tf.engine().state.gradientDepth > 0) {
+      return tf.tidy(() => {
+        const y = conv.forward(x);
+        return activation === undefined ? this.forward(y) : this.forwardActivated(y, activation);
+      });
+    }
+    const sources = [conv.weight, ...(conv.bias ? [conv.bias] : []), this.weight, this.bias, this.runningMean, this.runningVar];
+    const { filter, bias } = this.foldCache.get(sources, () =>
+      foldBatchNorm(conv, { gamma: this.weight, beta: this.bias, mean: this.runningMean, variance: this.runningVar, eps: this.eps }),
+    );
+    return tf.tidy(() => {
+      const y = conv.forwardFused(x, filter, bias, activation === 'relu6' ? 'relu6' : 'linear');
+      return activation === 'swish' ? swish(y) : y;
+    });
+  }
+
+  /** Its folded weights: 2 while cached, else 0. */
+  protected override ownCachedTensorCount(): number {
+    return this.foldCache.tensorCount;
+  }
+
+  override train(on = true): this {
+    // Training changes the weights every step: keep no folded copy around.
+    if (on) this.foldCache.release();
+    return super.train(on);
+  }
+
+  override dispose(): void {
+    this.foldCache.release();
+    super.dispose();
   }
 
   private forwardInference(x: tf.Tensor4D): tf.Tensor4D {

@@ -44,6 +44,9 @@ export class Conv2d extends Module {
     this.bias = (options.bias ?? true) ? this.addParameter('bias', tf.zeros([outChannels])) : null;
   }
 
+  /** For a batch norm folded into this layer (`FoldableConvolution`): the filter's channels are its last axis. */
+  readonly depthwise = false;
+
   forward(x: tf.Tensor4D): tf.Tensor4D {
     return tf.tidy(() => {
       const input = this.padding === 'symmetric' ? padSymmetric(x, this.kernelSize) : x;
@@ -51,6 +54,19 @@ export class Conv2d extends Module {
       let y = tf.conv2d(input, this.weight as tf.Tensor4D, this.stride, padMode);
       if (this.bias) y = tf.add(y, this.bias);
       return y;
+    });
+  }
+
+  /**
+   * `activation(conv(x, filter) + bias)` with this layer's stride and padding, in one fused op (the bias and
+   * activation in the convolution's output pass): the inference pass of a batch norm folded into this layer.
+   * `filter` `[k, k, in, out]`, `bias` `[out]`; returns a new tensor the caller disposes.
+   */
+  forwardFused(x: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Tensor1D, activation: 'linear' | 'relu6'): tf.Tensor4D {
+    return tf.tidy(() => {
+      const input = this.padding === 'symmetric' ? padSymmetric(x, this.kernelSize) : x;
+      const pad = this.padding === 'symmetric' ? 'valid' : 'same';
+      return tf.fused.conv2d({ x: input, filter, strides: this.stride, pad, bias, activation });
     });
   }
 }

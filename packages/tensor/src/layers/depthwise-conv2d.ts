@@ -29,6 +29,9 @@ export class DepthwiseConv2d extends Module {
     this.bias = options.bias ? this.addParameter('bias', tf.zeros([channels])) : null;
   }
 
+  /** For a batch norm folded into this layer (`FoldableConvolution`): the filter's channels are its third axis. */
+  readonly depthwise = true;
+
   forward(x: tf.Tensor4D): tf.Tensor4D {
     return tf.tidy(() => {
       const input = this.padding === 'symmetric' ? padSymmetric(x, this.kernelSize) : x;
@@ -36,6 +39,19 @@ export class DepthwiseConv2d extends Module {
       let y = tf.depthwiseConv2d(input, this.weight as tf.Tensor4D, this.stride, padMode);
       if (this.bias) y = tf.add(y, this.bias);
       return y;
+    });
+  }
+
+  /**
+   * `activation(depthwiseConv(x, filter) + bias)` with this layer's stride and padding, in one fused op: the
+   * inference pass of a batch norm folded into this layer. `filter` `[k, k, channels, 1]`, `bias`
+   * `[channels]`; returns a new tensor the caller disposes.
+   */
+  forwardFused(x: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Tensor1D, activation: 'linear' | 'relu6'): tf.Tensor4D {
+    return tf.tidy(() => {
+      const input = this.padding === 'symmetric' ? padSymmetric(x, this.kernelSize) : x;
+      const pad = this.padding === 'symmetric' ? 'valid' : 'same';
+      return tf.fused.depthwiseConv2d({ x: input, filter, strides: this.stride, pad, bias, activation });
     });
   }
 }

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import { Module } from '../module.js';
-import { swish } from './activations.js';
+import { type Activation, swish } from './activations.js';
 import { BatchNorm2d } from './batch-norm.js';
 import { NamedConv2d, NamedDepthwiseConv2d } from './static-same-conv.js';
 
@@ -42,9 +42,20 @@ export class SeparableConvBlock extends Module {
 
   forward(x: tf.Tensor4D): tf.Tensor4D {
     return tf.tidy(() => {
-      let y = this.pointwiseConv.forward(this.depthwiseConv.forward(x));
-      if (this.bn) y = this.bn.forward(y);
+      const depthwise = this.depthwiseConv.forward(x);
+      if (this.bn) return this.bn.forwardConv(this.pointwiseConv.conv, depthwise, this.activation ? 'swish' : undefined);
+      const y = this.pointwiseConv.forward(depthwise);
       return this.activation ? swish(y) : y;
     });
+  }
+
+  /**
+   * `activation(norm(this.forward(x)))` for a block built without its own norm (`norm: false`), with the
+   * norm given: the heads share their convolutions across levels but not their norms. In inference mode the
+   * norm is folded into the pointwise convolution (see `BatchNorm2d.forwardConv`).
+   * `[N, H, W, in]` -> `[N, H, W, out]`; the caller disposes the result.
+   */
+  forwardNormalized(x: tf.Tensor4D, norm: BatchNorm2d, activation: Activation): tf.Tensor4D {
+    return tf.tidy(() => norm.forwardConv(this.pointwiseConv.conv, this.depthwiseConv.forward(x), activation));
   }
 }
