@@ -10,6 +10,7 @@ import { openOnnxPeer } from '../bench/onnx-peer.js';
 import { formatProfile } from '../bench/profile-report.js';
 import { runTrainBenchmark } from '../bench/train.js';
 import { describeRatio, speedRatio } from '../bench/ratio.js';
+import { summarizeTimings } from '../bench/statistics.js';
 import { describeModel, formatSize } from '../bench/subject.js';
 import { CliError, oneLineMessage } from '../errors.js';
 import type { CommandIo } from '../io.js';
@@ -236,6 +237,8 @@ async function benchInferenceWithOnnxPeer(model: BenchModel, options: BenchOptio
     if (!('absent' in peer)) await peer.close();
   }
   const ratio = timings === undefined ? null : result.medianMs / timings.medianMs;
+  // Each round's own ratio: a machine getting busier or quieter between rounds moves both sides of it alike.
+  const roundRatio = timings === undefined ? null : summarizeTimings(result.timesMs.map((edetMs, round) => edetMs / timings.timesMs[round])).medianMs;
   if (options.json) {
     const onnxruntime =
       'absent' in peer || timings === undefined
@@ -250,7 +253,7 @@ async function benchInferenceWithOnnxPeer(model: BenchModel, options: BenchOptio
             sessionRunsPerRound: peer.runsPerRound,
             imagesPerSecond: (options.batch * 1000) / timings.medianMs,
           };
-    io.out(`${JSON.stringify({ edet: jsonResult(result), onnxruntime, edetToOnnxruntime: ratio }, null, 2)}\n`);
+    io.out(`${JSON.stringify({ edet: jsonResult(result), onnxruntime, edetToOnnxruntime: ratio, edetToOnnxruntimeByRound: roundRatio }, null, 2)}\n`);
     return;
   }
   io.out(`${describeModel(result)} forward, ${formatSize(result.size)}, batch ${result.batch}, on ${backend}\n`);
@@ -269,7 +272,9 @@ async function benchInferenceWithOnnxPeer(model: BenchModel, options: BenchOptio
   io.out(
     `onnxruntime: median ${timings.medianMs.toFixed(1)} ms (min ${timings.minMs.toFixed(1)}, max ${timings.maxMs.toFixed(1)}) over the same ${result.runs} rounds; ${peerImages.toFixed(2)} images/s\n`,
   );
-  io.out(`edet/onnxruntime: ${(ratio ?? Number.NaN).toFixed(2)} (median latency; above 1, edet is slower)\n`);
+  io.out(
+    `edet/onnxruntime: ${(ratio ?? Number.NaN).toFixed(2)} (median latency; above 1, edet is slower); median of the rounds' own ratios ${(roundRatio ?? Number.NaN).toFixed(2)}\n`,
+  );
   writeProfile(result, io);
 }
 
