@@ -134,6 +134,9 @@ describe('edet bench --onnx', () => {
     expect(text.error).toBeUndefined();
     expect(text.out).toMatch(/^edet wasm: median /m);
     expect(text.out).toContain(`onnxruntime peer absent: --onnxruntime ${join(folder, 'nowhere')}: no such folder\n`);
+    // --threads is the peer's alone, and --profile is for inference.
+    expect((await runProgram(['bench', '--threads', '2'])).error).toMatchObject({ message: "--threads sets the onnxruntime peer's intra-op threads; it goes with --onnx" });
+    expect((await runProgram(['bench', '--mode', 'train', '--profile'])).error).toMatchObject({ message: '--profile profiles inference; it does not go with --mode train' });
   });
 
   it('times a runtime loaded from its package folder interleaved with edet, a batch as runs in a row', async () => {

@@ -84,6 +84,8 @@ export function registerBenchCommand(program: Command, io: CommandIo): void {
     .option('--json', 'print the results as JSON', false)
     .action(async (options: BenchOptions) => {
       const models = benchModels(options);
+      if (options.profile && options.mode !== 'infer') throw new CliError(`--profile profiles inference; it does not go with --mode ${options.mode}`);
+      if (options.threads !== undefined && options.onnx === undefined) throw new CliError("--threads sets the onnxruntime peer's intra-op threads; it goes with --onnx");
       if (options.onnx !== undefined || options.onnxruntime !== undefined) {
         if (options.mode !== 'infer') throw new CliError(`--onnx times inference; it does not go with --mode ${options.mode}`);
         if (models.length > 1) throw new CliError('--onnx compares one model with onnxruntime; give one --model');
