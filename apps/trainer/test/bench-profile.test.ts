@@ -125,6 +125,25 @@ describe('convolutionMacs', () => {
     expect(convolutionMacs(records)).toBe(hand);
     expect(gflopPerSecond(hand, 2)).toBeCloseTo((2 * hand) / 2e6, 12);
   });
+
+  it("gives EfficientNet-B0 at 224x224 the paper's 0.39 B multiply-adds", async () => {
+    // D0's backbone is B0 without its classifier head.
+    const model = new EfficientDet({ compoundCoef: 0, numClasses: 90, seed: 42 });
+    const x = tf.randomNormal([1, 224, 224, 3], 0, 1, 'float32', 3) as tf.Tensor4D;
+    try {
+      const info = await tf.profile(() => tf.tidy(() => model.backbone.forward(x)));
+      tf.dispose(info.result as tf.Tensor[]);
+      const backbone = convolutionMacs(info.kernels.map((kernel) => ({ ...kernel, kernelTimeMs: 0 })));
+      // Tan & Le (2019), Table 2: B0 0.39 B FLOPs (multiply-adds), to two digits. The head adds a 1x1
+      // convolution 320 -> 1280 on the 7x7 map and the 1280 x 1000 classifier.
+      const b0 = backbone + 7 * 7 * 320 * 1280 + 1280 * 1000;
+      expect(b0).toBeGreaterThanOrEqual(0.385e9);
+      expect(b0).toBeLessThan(0.395e9);
+    } finally {
+      model.dispose();
+      x.dispose();
+    }
+  });
 });
 
 describe('a profiled D0 forward pass', () => {
