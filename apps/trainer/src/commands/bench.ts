@@ -1,16 +1,20 @@
 import { availableParallelism } from 'node:os';
 
+import * as tf from '@tensorflow/tfjs-core';
 import { Option, type Command } from 'commander';
-import { type InputSize, presetConfig } from '@edet/model';
+import { type InputSize, inputShape, presetConfig, resolveConfig } from '@edet/model';
 
 import { NODE_BACKENDS, startBackend, type NodeBackend } from '../backend.js';
-import { runInferBenchmark, runInferBenchmarks, type InferBenchmarkResult } from '../bench/infer.js';
+import { runInferBenchmark, runInferBenchmarks, type InferBenchmarkResult, type PeerTimings } from '../bench/infer.js';
+import { openOnnxPeer } from '../bench/onnx-peer.js';
+import { formatProfile } from '../bench/profile-report.js';
 import { runTrainBenchmark } from '../bench/train.js';
 import { describeRatio, speedRatio } from '../bench/ratio.js';
+import { summarizeTimings } from '../bench/statistics.js';
 import { describeModel, formatSize } from '../bench/subject.js';
 import { CliError, oneLineMessage } from '../errors.js';
 import type { CommandIo } from '../io.js';
-import { MODEL_NAMES_HINT, chooseArchitecture, collectModelNames } from '../model-names.js';
+import { MODEL_NAMES_HINT, architectureConfig, chooseArchitecture, collectModelNames } from '../model-names.js';
 import { integerParser, parseInputSize } from '../options.js';
 
 /** What `--mode` can name. */
@@ -33,6 +37,14 @@ export interface BenchOptions {
   backend?: NodeBackend;
   /** Train mode: worker threads (default: one per core, at most one per image). */
   workers?: number;
+  /** Infer mode: also profile the forward pass by class of kernel. */
+  profile: boolean;
+  /** Infer mode: an ONNX model to time with onnxruntime-node as a peer. */
+  onnx?: string;
+  /** The onnxruntime-node package folder the peer loads (never a dependency of edet). */
+  onnxruntime?: string;
+  /** The onnxruntime peer's intra-op threads (default: one per core). */
+  threads?: number;
   json: boolean;
 }
 
@@ -65,9 +77,21 @@ export function registerBenchCommand(program: Command, io: CommandIo): void {
     .option('--cpu-warmup <n>', 'untimed runs on cpu when comparing backends', integerParser(0), 1)
     .addOption(new Option('--backend <name>', 'time one backend (default: every Node backend, compared)').choices(NODE_BACKENDS))
     .option('--workers <n>', 'train mode: worker threads sharing each step, 1 for this thread only (default: one per core, at most one per image)', integerParser(1))
+    .option('--profile', 'infer mode: also time each kernel of the forward pass under tf.profile and report the time by class of kernel', false)
+    .option('--onnx <file>', 'infer mode: an ONNX model taking one NCHW image at the same size, timed with onnxruntime-node interleaved with edet')
+    .option('--onnxruntime <folder>', 'the onnxruntime-node package folder for --onnx, e.g. /tmp/ort/node_modules/onnxruntime-node (not a dependency of edet)')
+    .option('--threads <n>', "the onnxruntime peer's intra-op threads (default: one per core)", integerParser(1))
     .option('--json', 'print the results as JSON', false)
     .action(async (options: BenchOptions) => {
       const models = benchModels(options);
+      if (options.profile && options.mode !== 'infer') throw new CliError(`--profile profiles inference; it does not go with --mode ${options.mode}`);
+      if (options.threads !== undefined && options.onnx === undefined) throw new CliError("--threads sets the onnxruntime peer's intra-op threads; it goes with --onnx");
+      if (options.onnx !== undefined || options.onnxruntime !== undefined) {
+        if (options.mode !== 'infer') throw new CliError(`--onnx times inference; it does not go with --mode ${options.mode}`);
+        if (models.length > 1) throw new CliError('--onnx compares one model with onnxruntime; give one --model');
+        await benchInferenceWithOnnxPeer(models[0], options, io);
+        return;
+      }
       if (models.length > 1) {
         if (options.mode !== 'infer') throw new CliError(`--mode ${options.mode} times one model; give one --model`);
         await benchInferenceOfModels(models, options, io);
@@ -105,7 +129,7 @@ function benchModels(options: BenchOptions): BenchModel[] {
 async function benchInferenceOfModels(models: readonly BenchModel[], options: BenchOptions, io: CommandIo): Promise<void> {
   const backend = await startBackend(options.backend ?? 'wasm');
   const sized = models.map((model) => ({ ...model, size: options.size }));
-  const results = await runInferBenchmarks(sized, { batch: options.batch, runs: options.runs, warmup: options.warmup });
+  const { results } = await runInferBenchmarks(sized, { batch: options.batch, runs: options.runs, warmup: options.warmup, profile: options.profile });
   const byMedian = [...results].sort((a, b) => a.medianMs - b.medianMs);
   const ratio = speedRatio(byMedian[0], byMedian[byMedian.length - 1], describeModel);
   if (options.json) {
@@ -116,6 +140,7 @@ async function benchInferenceOfModels(models: readonly BenchModel[], options: Be
   for (const result of results) {
     const relative = results.length > 2 ? `; ${(result.medianMs / byMedian[0].medianMs).toFixed(2)}x the fastest median` : '';
     io.out(`${describeResult(result, false, `${describeModel(result)} ${formatSize(result.size)}`)}${relative}\n`);
+    writeProfile(result, io);
   }
   io.out(`${describeRatio(ratio)} (median latency)\n`);
 }
@@ -144,11 +169,13 @@ async function benchInference(options: BenchOptions, io: CommandIo): Promise<voi
       batch: options.batch,
       runs: onCpu ? options.cpuRuns : options.runs,
       warmup: onCpu ? options.cpuWarmup : options.warmup,
+      profile: options.profile,
     });
     results.push(result);
     if (!options.json) {
       if (results.length === 1) io.out(`${describeModel(result)} forward, ${formatSize(result.size)}, batch ${result.batch}\n`);
       io.out(`${describeResult(result, onCpu)}\n`);
+      writeProfile(result, io);
     }
   }
   if (results.length === 0) throw new CliError(`no backend could be started (tried ${backends.join(', ')})`);
@@ -168,16 +195,89 @@ function jsonResult(result: InferBenchmarkResult) {
 }
 
 /**
- * `wasm: median 120.3 ms (min 118.0, max 131.9) over 10 runs after 2 warm-up; 8.3 images/s; first run 410.2 ms`,
- * the line starting with `label` (default: the backend).
+ * `wasm: median 120.3 ms (min 118.0, max 131.9) over 10 runs after 2 warm-up; 8.3 images/s, 41.2 GFLOP/s
+ * (2.49 G multiply-adds per image); first run 410.2 ms`, the line starting with `label` (default: the backend).
  */
 function describeResult(result: InferBenchmarkResult, reducedRuns: boolean, label = result.backend): string {
   const runs = `${result.runs} run${result.runs === 1 ? '' : 's'}${reducedRuns ? ' (--cpu-runs)' : ''}`;
   const first = result.firstRunMs === undefined ? '' : `; first run ${result.firstRunMs.toFixed(1)} ms`;
   return (
     `${label}: median ${result.medianMs.toFixed(1)} ms (min ${result.minMs.toFixed(1)}, max ${result.maxMs.toFixed(1)})` +
-    ` over ${runs} after ${result.warmup} warm-up; ${result.imagesPerSecond.toFixed(2)} images/s${first}`
+    ` over ${runs} after ${result.warmup} warm-up; ${result.imagesPerSecond.toFixed(2)} images/s,` +
+    ` ${result.gflopPerSecond.toFixed(1)} GFLOP/s (${(result.macsPerImage / 1e9).toFixed(3)} G multiply-adds per image)${first}`
   );
+}
+
+/** The profile of `result`, when it has one, as indented lines. */
+function writeProfile(result: InferBenchmarkResult, io: CommandIo): void {
+  if (result.profile !== undefined) io.out(`${formatProfile(result.profile).join('\n')}\n`);
+}
+
+/**
+ * Times the forward pass on one backend (`--backend`, default wasm) interleaved round by round with an ONNX
+ * model run by onnxruntime-node from `--onnxruntime` (graph optimisations disabled, `--threads` intra-op
+ * threads), on an input of the same size, and reports both medians and their ratio. The ONNX model takes one
+ * image, so with `--batch N` each round runs it N times in a row. Without a usable peer (a flag, the file or
+ * the folder missing, a runtime that does not load or a model that does not take the input) the report says
+ * so and times edet alone.
+ */
+async function benchInferenceWithOnnxPeer(model: BenchModel, options: BenchOptions, io: CommandIo): Promise<void> {
+  const backend = await startBackend(options.backend ?? 'wasm');
+  const size = options.size ?? resolveConfig(architectureConfig(model.model === undefined ? { compoundCoef: model.coef } : { model: model.model })).inputSize;
+  const [height, width] = inputShape(size);
+  const data = tf.tidy(() => tf.randomNormal([1, 3, height, width], 0, 1, 'float32', 7).dataSync() as Float32Array);
+  const threads = options.threads ?? availableParallelism();
+  const peer = await openOnnxPeer(options.onnx, options.onnxruntime, { threads, runsPerRound: options.batch, data, dims: [1, 3, height, width] });
+  let result: InferBenchmarkResult;
+  let timings: PeerTimings | undefined;
+  try {
+    const rounds = { batch: options.batch, runs: options.runs, warmup: options.warmup, profile: options.profile };
+    const run = await runInferBenchmarks([{ ...model, size }], rounds, 'absent' in peer ? [] : [peer]);
+    [result] = run.results;
+    timings = run.peers[0];
+  } finally {
+    if (!('absent' in peer)) await peer.close();
+  }
+  const ratio = timings === undefined ? null : result.medianMs / timings.medianMs;
+  // Each round's own ratio: a machine getting busier or quieter between rounds moves both sides of it alike.
+  const roundRatio = timings === undefined ? null : summarizeTimings(result.timesMs.map((edetMs, round) => edetMs / timings.timesMs[round])).medianMs;
+  if (options.json) {
+    const onnxruntime =
+      'absent' in peer || timings === undefined
+        ? { absent: 'absent' in peer ? peer.absent : 'not timed' }
+        : {
+            ...timings,
+            file: options.onnx,
+            runtime: options.onnxruntime,
+            version: peer.version,
+            threads: peer.threads,
+            graphOptimizationLevel: 'disabled',
+            sessionRunsPerRound: peer.runsPerRound,
+            imagesPerSecond: (options.batch * 1000) / timings.medianMs,
+          };
+    io.out(`${JSON.stringify({ edet: jsonResult(result), onnxruntime, edetToOnnxruntime: ratio, edetToOnnxruntimeByRound: roundRatio }, null, 2)}\n`);
+    return;
+  }
+  io.out(`${describeModel(result)} forward, ${formatSize(result.size)}, batch ${result.batch}, on ${backend}\n`);
+  if ('absent' in peer || timings === undefined) {
+    io.out(`${describeResult(result, false, `edet ${backend}`)}\n`);
+    writeProfile(result, io);
+    io.out(`onnxruntime peer absent: ${'absent' in peer ? peer.absent : 'not timed'}\n`);
+    return;
+  }
+  const repeated = peer.runsPerRound > 1 ? `; the model takes one image, so each round runs it ${peer.runsPerRound} times in a row` : '';
+  io.out(
+    `interleaved with onnxruntime-node ${peer.version} on ${peer.name} (${peer.threads} intra-op thread${peer.threads === 1 ? '' : 's'}, graph optimisations disabled)${repeated}\n`,
+  );
+  io.out(`${describeResult(result, false, `edet ${backend}`)}\n`);
+  const peerImages = (options.batch * 1000) / timings.medianMs;
+  io.out(
+    `onnxruntime: median ${timings.medianMs.toFixed(1)} ms (min ${timings.minMs.toFixed(1)}, max ${timings.maxMs.toFixed(1)}) over the same ${result.runs} rounds; ${peerImages.toFixed(2)} images/s\n`,
+  );
+  io.out(
+    `edet/onnxruntime: ${(ratio ?? Number.NaN).toFixed(2)} (median latency; above 1, edet is slower); median of the rounds' own ratios ${(roundRatio ?? Number.NaN).toFixed(2)}\n`,
+  );
+  writeProfile(result, io);
 }
 
 /**
