@@ -161,6 +161,8 @@ describe('a profiled D0 forward pass', () => {
       // Every kernel D0 runs is in a named class; one full 3x3 convolution, the stem.
       expect(profile.classes.find((share) => share.kind === 'other')).toBeUndefined();
       expect(profile.classes.find((share) => share.kind === 'convKxK')?.kernels).toBe(1);
+      // In inference the batch norms are folded into their convolutions: no batch-norm kernel runs.
+      expect(profile.classes.find((share) => share.kind === 'batchNorm')?.kernels ?? 0).toBe(0);
 
       // An independent pass on one image, read straight from tf.profile: the same kernels, half the arithmetic.
       const { records } = await profilePass(model, image);
@@ -168,7 +170,7 @@ describe('a profiled D0 forward pass', () => {
       expect(profile.kernels).toBe(kernels.length);
       expect(profile.scopes.count).toBe(records.length - kernels.length);
       expect(new Set(profile.classes.flatMap((share) => share.kernelNames))).toEqual(new Set(kernels.map((entry) => entry.name)));
-      const convolutions = kernels.filter((entry) => entry.name === 'Conv2D' || entry.name === 'DepthwiseConv2dNative');
+      const convolutions = kernels.filter((entry) => ['Conv2D', 'DepthwiseConv2dNative', 'FusedConv2D', 'FusedDepthwiseConv2D'].includes(entry.name));
       const convolutionClasses = profile.classes.filter((share) => ['conv1x1', 'convKxK', 'depthwise'].includes(share.kind));
       expect(convolutionClasses.reduce((total, share) => total + share.kernels, 0)).toBe(convolutions.length);
       expect(profile.macs).toBe(2 * convolutionMacs(records));

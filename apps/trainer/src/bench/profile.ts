@@ -78,10 +78,15 @@ export async function profilePass(model: EfficientDet, input: tf.Tensor4D): Prom
 
 /**
  * `runs` passes of `model` on `input` under `tf.profile`, summarised by class of kernel (see
- * `summarizeProfile`). The caller keeps `model` and `input`.
+ * `summarizeProfile`), after one unprofiled pass: the steady state, without the first inference pass's
+ * one-off work (folding batch norms into their convolutions, packing filters). The caller keeps `model` and
+ * `input`.
  * @throws CliError when the active backend reports no kernel times
  */
 export async function profileForward(model: EfficientDet, input: tf.Tensor4D, runs: number): Promise<ForwardProfile> {
+  const warm = tf.tidy(() => model.forward(input));
+  await Promise.all(warm.map((output) => output.data()));
+  tf.dispose(warm);
   const passes: ProfiledPass[] = [];
   for (let run = 0; run < runs; run++) passes.push(await profilePass(model, input));
   if (passes.some((pass) => pass.records.some((record) => Number.isNaN(record.kernelTimeMs)))) {
