@@ -1,0 +1,45 @@
+/**
+ * The order in which NMS visits its candidates: scores strictly above the threshold (never NaN), best
+ * first, equal scores by ascending index.
+ */
+
+/** Indices below this fit beside a float32 score's 32 bits in one exactly represented float64 key. */
+const INDEX_LIMIT = 2 ** 21;
+
+/** Indices of `scores` strictly above `scoreThreshold`, best first, ties by ascending index. */
+export function sortedCandidates(scores: ArrayLike<number>, scoreThreshold: number): Int32Array {
+  let kept = 0;
+  const candidates = new Int32Array(scores.length);
+  let float32 = scores instanceof Float32Array;
+  for (let index = 0; index < scores.length; index++) {
+    if (scores[index] > scoreThreshold) candidates[kept++] = index;
+  }
+  const chosen = candidates.subarray(0, kept);
+  if (!float32) float32 = chosen.every((index) => Math.fround(scores[index]) === scores[index]);
+  if (float32 && scores.length <= INDEX_LIMIT) return sortByKeys(chosen, scores);
+  // `|| i - j` makes the order total (equal or both-infinite scores), as a stable sort of ascending indices.
+  return chosen.sort((i, j) => scores[j] - scores[i] || i - j);
+}
+
+/**
+ * The same order through one native numeric sort instead of a comparator called from the sort: each
+ * candidate becomes the float64 key `(descending rank of its float32 score's bits) * 2^21 + index`, exact
+ * below 2^53, whose ascending order is best score first and then lower index.
+ */
+function sortByKeys(chosen: Int32Array, scores: ArrayLike<number>): Int32Array {
+  const count = chosen.length;
+  const floats = new Float32Array(count);
+  // `+ 0` turns -0 into +0, so the two zeros tie as they compare.
+  for (let k = 0; k < count; k++) floats[k] = scores[chosen[k]] + 0;
+  const bits = new Uint32Array(floats.buffer);
+  const keys = new Float64Array(count);
+  for (let k = 0; k < count; k++) {
+    const b = bits[k];
+    // IEEE bits as an unsigned number that grows with the value: flip all bits of negatives, the sign of the rest.
+    const ascending = b & 0x80000000 ? ~b >>> 0 : (b | 0x80000000) >>> 0;
+    keys[k] = (0xffffffff - ascending) * INDEX_LIMIT + chosen[k];
+  }
+  keys.sort();
+  for (let k = 0; k < count; k++) chosen[k] = keys[k] % INDEX_LIMIT;
+  return chosen;
+}
