@@ -96,8 +96,10 @@ export function nms(
     throw new InvalidArgumentError('classes', `${count} class ids (one per score)`, `${classes.length}`);
   }
 
-  const candidates = sortedCandidates(scores, scoreThreshold);
-  if (mode !== 'soft' && iouThreshold >= 1) return bestCandidates(scores, candidates, maxDetections);
+  // Hard NMS at IoU 1 keeps every candidate (see `bestCandidates`): only the best `maxDetections` are needed.
+  const suppresses = mode === 'soft' || iouThreshold < 1;
+  const candidates = sortedCandidates(scores, scoreThreshold, suppresses ? Infinity : maxDetections);
+  if (!suppresses) return bestCandidates(scores, candidates);
   const groups = groupIds(mode === 'agnostic' ? null : classes, count);
   if (mode === 'soft') return softNms(flat, scores, candidates, groups, scoreThreshold, softNmsSigma, maxDetections);
   return hardNms(flat, scores, candidates, groups, iouThreshold, maxDetections);
@@ -118,13 +120,13 @@ function groupIds(classes: ArrayLike<number> | null | undefined, count: number):
 
 /**
  * Hard NMS at an IoU threshold of 1: IoU never exceeds 1 (the intersection is at most either area, and float
- * rounding is monotonic), so nothing is suppressed and the best candidates are the answer, classes aside.
+ * rounding is monotonic), so nothing is suppressed and the best candidates (at most `maxDetections`, as
+ * `sortedCandidates` chose them) are the answer, classes aside.
  */
-function bestCandidates(scores: ArrayLike<number>, candidates: Int32Array, maxDetections: number): NmsResult {
-  const limit = Math.min(maxDetections, candidates.length);
-  const indices: number[] = new Array(limit);
-  const kept: number[] = new Array(limit);
-  for (let rank = 0; rank < limit; rank++) {
+function bestCandidates(scores: ArrayLike<number>, candidates: Int32Array): NmsResult {
+  const indices: number[] = new Array(candidates.length);
+  const kept: number[] = new Array(candidates.length);
+  for (let rank = 0; rank < candidates.length; rank++) {
     indices[rank] = candidates[rank];
     kept[rank] = scores[candidates[rank]];
   }

@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError, describeValue, formatShape, maxArgMax } from '@edet/tensor';
 
 import { candidateBoxes, candidateRows } from './candidate-boxes.js';
+import { sortedCandidates } from './candidate-order.js';
 import { nms, type NmsMode } from './nms.js';
 import { checkPostprocessOptions } from './options-check.js';
 
@@ -75,20 +76,29 @@ export async function postprocess(
 
   // One pass over the [N, A, C] scores on the backend; only the [N, A] best scores and classes come back.
   const [bestScores, bestClasses] = maxArgMax(classification);
-  let scores: ArrayLike<number>;
-  let bestIds: ArrayLike<number>;
+  let scores: tf.TypedArray;
+  let bestIds: tf.TypedArray;
   try {
-    [scores, bestIds] = await Promise.all([bestScores.data(), bestClasses.data()]);
+    [scores, bestIds] = (await Promise.all([bestScores.data(), bestClasses.data()])) as [tf.TypedArray, tf.TypedArray];
   } finally {
     tf.dispose([bestScores, bestClasses]);
   }
   // The reference compares float32 scores with the threshold cast to float32, so do the same.
   const threshold = Math.fround(scoreThreshold);
+  // Hard NMS at IoU 1 suppresses nothing (see `nms`): the answer is each image's best `maxDetections`
+  // candidates, so only those are decoded (the demo keeps 5,000 of an untrained model's ~49k).
+  const keepsAll = mode !== 'soft' && iouThreshold >= 1;
   const selected = new Int32Array(batch * count);
   const imageStarts = [0];
   let total = 0;
   for (let image = 0, flat = 0; image < batch; image++) {
-    for (const end = flat + count; flat < end; flat++) if (scores[flat] > threshold) selected[total++] = flat;
+    if (keepsAll) {
+      const best = sortedCandidates(scores.subarray(flat, flat + count), threshold, options.maxDetections);
+      for (let k = 0; k < best.length; k++) selected[total++] = flat + best[k];
+      flat += count;
+    } else {
+      for (const end = flat + count; flat < end; flat++) if (scores[flat] > threshold) selected[total++] = flat;
+    }
     imageStarts.push(total);
   }
   if (total === 0) return Array.from({ length: batch }, () => []);
@@ -120,13 +130,15 @@ export async function postprocess(
       imageClasses[k - start] = bestIds[flatIndices[k]];
     }
     const imageBoxes = boxes.subarray(start * 4, end * 4);
-    const kept = nms(imageBoxes, imageScores, imageClasses, {
-      mode,
-      iouThreshold,
-      scoreThreshold: threshold,
-      softNmsSigma: options.softNmsSigma,
-      maxDetections: options.maxDetections,
-    });
+    const kept = keepsAll
+      ? { indices: Array.from({ length: end - start }, (_, k) => k), scores: Array.from(imageScores) }
+      : nms(imageBoxes, imageScores, imageClasses, {
+          mode,
+          iouThreshold,
+          scoreThreshold: threshold,
+          softNmsSigma: options.softNmsSigma,
+          maxDetections: options.maxDetections,
+        });
     const detections: Detection[] = new Array(kept.indices.length);
     for (let rank = 0; rank < detections.length; rank++) {
       const index = kept.indices[rank];

@@ -30,6 +30,20 @@ describe('sortedCandidates', () => {
     expect(Array.from(sortedCandidates(float64, -Infinity))).toEqual(expected(float64, -Infinity));
   });
 
+  it('keeps only the first `limit` of that order, for any limit', () => {
+    const float32 = Float32Array.from(values);
+    const float64 = Float64Array.from(values, (value, index) => (index % 3 === 0 ? value + 1e-9 : value));
+    for (const scores of [float32, float64]) {
+      const all = expected(scores, -1);
+      for (const limit of [0, 1, 2, 7, 100, all.length - 1, all.length, all.length + 1, Infinity]) {
+        expect(Array.from(sortedCandidates(scores, -1, limit))).toEqual(all.slice(0, limit));
+      }
+    }
+    // Many equal scores around the cut: the lower indices are kept.
+    const ties = new Float32Array(50_000).fill(0.5);
+    expect(Array.from(sortedCandidates(ties, 0, 5000))).toEqual(Array.from({ length: 5000 }, (_, index) => index));
+  });
+
   it('takes no scores and single ones', () => {
     expect(Array.from(sortedCandidates(new Float32Array(0), -Infinity))).toEqual([]);
     expect(Array.from(sortedCandidates(new Float32Array([Number.NaN]), -Infinity))).toEqual([]);
