@@ -10,8 +10,8 @@
 // default model is an untrained D0 picked by name (90 classes at 512: every anchor scores just above 0.01,
 // so 5,000 candidates come back); `--model bundled` times the bundled BCCD model (3 classes). Each run opens
 // a sample image (two alternate, so every click is a new run); the first run of each page is the warm-up and
-// is left out. With --baseline, each line reports both medians and their ratio, and the last line says
-// whether both pages listed the same detections after every run. Needs /usr/bin/chromium (or EDET_CHROMIUM).
+// is left out. With --baseline, the line reports both medians, their ratio, and whether both pages listed
+// the same detections after every run (the score slider at 0.01, its lowest, so that rows show). Needs /usr/bin/chromium (or EDET_CHROMIUM).
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
@@ -80,7 +80,7 @@ try {
   for (const [name, folder] of builds) {
     const server = await serve(folder);
     servers.push(server);
-    const parameters = new URLSearchParams({ backend: 'wasm', sample: 'none', ...(values.model === 'bundled' ? {} : { model: values.model }) });
+    const parameters = new URLSearchParams({ backend: 'wasm', sample: 'none', score: '0.01', ...(values.model === 'bundled' ? {} : { model: values.model }) });
     const page = await browser.newPage();
     page.on('pageerror', (error) => console.error(`${name}: ${error.message}`));
     await page.goto(`${server.url}?${parameters}`);
@@ -110,7 +110,8 @@ try {
   if (pages.length === 2) {
     parts.push(`${(median(pages[0].times) / median(pages[1].times)).toFixed(1)}x`);
     const same = pages[0].rows.every((rows, run) => rows === pages[1].rows[run]);
-    parts.push(same ? 'same detections' : 'DIFFERENT detections');
+    const rows = pages[1].rows.reduce((sum, list) => sum + (list === '' ? 0 : list.split('\n').length), 0);
+    parts.push(`${same ? 'same detections' : 'DIFFERENT detections'} (${rows} rows compared)`);
   }
   console.log(`  postprocess: ${parts.join(', ')}`);
   for (const { name, times } of pages) console.log(`  ${name} runs: ${times.map((ms) => ms.toFixed(1)).join(' ')}`);
