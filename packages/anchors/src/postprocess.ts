@@ -42,7 +42,8 @@ export interface PostprocessOptions {
  * NMS. Only what selection needs is read back: the `[N, A]` best scores and classes (`maxArgMax`, one pass
  * over the scores), then the deltas and anchors of the anchors that pass the threshold (gathered on the
  * backend, with the exponentials of the deltas), which are decoded and clipped as `decodeBoxes` and
- * `clipBoxes` do, in JavaScript. Regression and anchors are read as float32.
+ * `clipBoxes` do, in JavaScript. Regression and anchors are read as float32. Hard NMS at IoU threshold 1
+ * suppresses nothing, so there only each image's best `maxDetections` candidates are decoded.
  *
  * @param classification `[N, A, C]` class probabilities (after the sigmoid).
  * @param regression `[N, A, 4]` deltas `(dy, dx, dh, dw)`.
