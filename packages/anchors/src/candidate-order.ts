@@ -33,13 +33,13 @@ export function sortedCandidates(scores: ArrayLike<number>, scoreThreshold: numb
  */
 function sortByKeys(chosen: Int32Array, scores: ArrayLike<number>, limit: number): Int32Array {
   const count = chosen.length;
-  const floats = new Float32Array(count);
-  // `+ 0` turns -0 into +0, so the two zeros tie as they compare.
-  for (let k = 0; k < count; k++) floats[k] = scores[chosen[k]] + 0;
-  const bits = new Uint32Array(floats.buffer);
+  // The scores' float32 bits, read in place when they are a Float32Array already.
+  const floats = scores instanceof Float32Array ? scores : Float32Array.from(scores);
+  const bits = new Uint32Array(floats.buffer, floats.byteOffset, floats.length);
   const keys = new Float64Array(count);
   for (let k = 0; k < count; k++) {
-    const b = bits[k];
+    // -0 counts as +0, so the two zeros tie as they compare.
+    const b = bits[chosen[k]] === 0x80000000 ? 0 : bits[chosen[k]];
     // IEEE bits as an unsigned number that grows with the value: flip all bits of negatives, the sign of the rest.
     const ascending = b & 0x80000000 ? ~b >>> 0 : (b | 0x80000000) >>> 0;
     keys[k] = (0xffffffff - ascending) * INDEX_LIMIT + chosen[k];
