@@ -11,7 +11,8 @@
 // so 5,000 candidates come back); `--model bundled` times the bundled BCCD model (3 classes). Each run opens
 // a sample image (two alternate, so every click is a new run); the first run of each page is the warm-up and
 // is left out. With --baseline, the line reports both medians, their ratio, and whether both pages listed
-// the same detections after every run (the score slider at 0.01, its lowest, so that rows show). Needs /usr/bin/chromium (or EDET_CHROMIUM).
+// the same detections after every run (the score slider at 0.01, its lowest, so that rows show).
+// Needs /usr/bin/chromium (or EDET_CHROMIUM).
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
