@@ -1,15 +1,21 @@
 #!/usr/bin/env node
 // Times `postprocess` of @edet/anchors on EfficientDet-D0-shaped head outputs (512x512: 49,104 anchors,
 // 90 classes) on the wasm and cpu backends: per-class, agnostic and soft NMS at the default thresholds,
-// and the demo worker's candidate path (threshold 0.01, iouThreshold 1, at most 5,000 kept).
+// and the demo worker's candidate path (threshold 0.01, iouThreshold 1, at most 5,000 kept), on the
+// scores of a trained model (~5,900 anchors above 0.01) and of an untrained one (every anchor just above
+// 0.01, as the demo's stand-in and models picked by name score).
 //
-//   node tooling/scripts/bench-postprocess.mjs [--runs 15] [--backend wasm|cpu] [--baseline DIR]
+//   node tooling/scripts/bench-postprocess.mjs [--runs 15] [--backend wasm|cpu] [--only TEXT] [--baseline DIR]
 //
 // Needs `turbo run build` first (it loads the built dist/). With --baseline DIR, a copy of another
 // build of packages/anchors/dist placed inside packages/anchors (so that its imports resolve, e.g.
 // packages/anchors/node_modules/.baseline/dist), both are timed in the same process, their runs
-// interleaved, and each line reports the baseline's median next to this build's. A last line splits the
-// demo candidate path into its stages.
+// interleaved, and each line reports the baseline's median next to this build's, their ratio, and whether
+// both gave the same detections. Each median is of wall time and, in brackets, of the process's CPU time
+// (`process.cpuUsage`: what the call cost, less what other processes on a busy machine took from it).
+// --only runs the cases whose label contains TEXT (e.g. --only demo). A last line times the pass over the
+// scores alone: tf.max + tf.argMax against maxArgMax (one pass with @edet/wasm-kernels on wasm), each with
+// the read-back of its [1, A] results.
 import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -23,6 +29,7 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '15' },
     backend: { type: 'string' },
     baseline: { type: 'string' },
+    only: { type: 'string' },
   },
 });
 const runs = Number(values.runs);
@@ -33,6 +40,7 @@ const baseline = values.baseline === undefined ? undefined : await load(`${value
 // The tfjs-core that the built packages import (the same module instance, so the same backend registry).
 const tf = await import(pathToFileURL(createRequire(resolve(root, 'packages/anchors/package.json')).resolve('@tensorflow/tfjs-core')).href);
 const { useBackend } = await load('packages/model/dist/index.js');
+const { maxArgMax } = await load('packages/tensor/dist/index.js');
 // The project's seeded generator (mulberry32), so every run sees the same outputs.
 const { createRandom } = await load('packages/backbone-efficientnet/dist/index.js');
 const loaders = {
@@ -46,16 +54,21 @@ const CLASSES = 90;
 /**
  * Class probabilities like a trained D0's on a busy image: every score below 0.01 except one class on
  * about 12% of the anchors (~5,900, half of them "person"), regression deltas small enough that
- * neighbouring anchors' boxes overlap.
+ * neighbouring anchors' boxes overlap. `untrained`: every score within 1e-4 of 0.01, as a head whose
+ * bias starts at the 0.01 prior gives, so nearly every anchor's best class is above 0.01.
  */
-function headOutputs(count) {
-  const next = createRandom(7);
+function headOutputs(count, untrained) {
+  const next = createRandom(untrained ? 8 : 7);
   const scores = new Float32Array(count * CLASSES);
-  for (let index = 0; index < scores.length; index++) scores[index] = next() * 0.009;
-  for (let anchor = 0; anchor < count; anchor++) {
-    if (next() >= 0.12) continue;
-    const classId = next() < 0.5 ? 0 : Math.floor(next() * CLASSES);
-    scores[anchor * CLASSES + classId] = 0.01 + 0.99 * next() ** 3;
+  if (untrained) {
+    for (let index = 0; index < scores.length; index++) scores[index] = 0.0099 + next() * 0.0002;
+  } else {
+    for (let index = 0; index < scores.length; index++) scores[index] = next() * 0.009;
+    for (let anchor = 0; anchor < count; anchor++) {
+      if (next() >= 0.12) continue;
+      const classId = next() < 0.5 ? 0 : Math.floor(next() * CLASSES);
+      scores[anchor * CLASSES + classId] = 0.01 + 0.99 * next() ** 3;
+    }
   }
   const deltas = new Float32Array(count * 4);
   for (let index = 0; index < deltas.length; index++) deltas[index] = (next() - 0.5) * 0.4;
@@ -71,7 +84,8 @@ const CASES = [
   ['soft, threshold 0.2, sigma 0.5', { nms: 'soft' }],
   ['per-class, threshold 0.01, IoU 0.5', { nms: 'per-class', scoreThreshold: 0.01, iouThreshold: 0.5 }],
   ['demo candidates: threshold 0.01, IoU 1, at most 5,000', { scoreThreshold: 0.01, iouThreshold: 1, maxDetections: 5000 }],
-];
+  ['demo candidates, untrained model: threshold 0.01, IoU 1, at most 5,000', { scoreThreshold: 0.01, iouThreshold: 1, maxDetections: 5000 }, true],
+].filter(([label]) => values.only === undefined || label.includes(values.only));
 
 function median(times) {
   const sorted = [...times].sort((a, b) => a - b);
@@ -80,72 +94,71 @@ function median(times) {
 }
 
 async function timeOne(postprocess, inputs, options) {
-  const start = performance.now();
+  const [start, cpuStart] = [performance.now(), process.cpuUsage()];
   const detections = await postprocess(inputs.classification, inputs.regression, inputs.anchors, options);
-  return { ms: performance.now() - start, detections };
+  const cpu = process.cpuUsage(cpuStart);
+  return { ms: performance.now() - start, cpuMs: (cpu.user + cpu.system) / 1000, detections };
 }
+
+const format = (times, cpuTimes) => `${median(times).toFixed(2)} ms (cpu ${median(cpuTimes).toFixed(2)})`;
 
 tf.enableProdMode();
 for (const backend of backends) {
   await useBackend([loaders[backend]]);
   const anchors = anchorsPackage.anchorTensor({ imageSize: [SIZE, SIZE] });
-  const inputs = { ...headOutputs(anchors.shape[0]), anchors };
+  const outputs = { trained: { ...headOutputs(anchors.shape[0], false), anchors }, untrained: { ...headOutputs(anchors.shape[0], true), anchors } };
   console.log(`${backend}: postprocess of [1, ${anchors.shape[0]}, ${CLASSES}] scores, median of ${runs} runs after 2 warm-up`);
-  for (const [label, extra] of CASES) {
+  for (const [label, extra, untrained = false] of CASES) {
+    const inputs = untrained ? outputs.untrained : outputs.trained;
     const options = { imageSize: [SIZE, SIZE], ...extra };
     const subjects = [['current', anchorsPackage.postprocess]];
     if (baseline !== undefined) subjects.unshift(['baseline', baseline.postprocess]);
-    const times = new Map(subjects.map(([name]) => [name, []]));
-    const outputs = new Map();
+    const times = new Map(subjects.map(([name]) => [name, { wall: [], cpu: [] }]));
+    const results = new Map();
     for (let run = -2; run < runs; run++) {
       for (const [name, postprocess] of subjects) {
-        const { ms, detections } = await timeOne(postprocess, inputs, options);
-        if (run >= 0) times.get(name).push(ms);
-        outputs.set(name, detections);
+        const { ms, cpuMs, detections } = await timeOne(postprocess, inputs, options);
+        if (run >= 0) times.get(name).wall.push(ms);
+        if (run >= 0) times.get(name).cpu.push(cpuMs);
+        results.set(name, detections);
       }
     }
-    const kept = outputs.get('current')[0].length;
-    const parts = subjects.map(([name]) => `${name} ${median(times.get(name)).toFixed(2)} ms`);
+    const kept = results.get('current')[0].length;
+    const parts = subjects.map(([name]) => `${name} ${format(times.get(name).wall, times.get(name).cpu)}`);
     if (baseline !== undefined) {
-      const same = JSON.stringify(outputs.get('baseline')) === JSON.stringify(outputs.get('current'));
-      parts.push(`${(median(times.get('baseline')) / median(times.get('current'))).toFixed(1)}x`, same ? 'same detections' : 'DIFFERENT detections');
+      const same = JSON.stringify(results.get('baseline')) === JSON.stringify(results.get('current'));
+      const ratio = (key) => (median(times.get('baseline')[key]) / median(times.get('current')[key])).toFixed(1);
+      parts.push(`${ratio('wall')}x (cpu ${ratio('cpu')}x)`, same ? 'same detections' : 'DIFFERENT detections');
     }
     console.log(`  ${label} (${kept} kept): ${parts.join(', ')}`);
   }
-  await stages(inputs);
-  tf.dispose(Object.values(inputs));
+  await scorePass(outputs.trained.classification);
+  tf.dispose([anchors, ...Object.values(outputs).flatMap(({ classification, regression }) => [classification, regression])]);
 }
 
 /**
- * Where the demo candidate path's time goes, stage by stage with the operations `postprocess` runs:
- * the max and argmax over classes with the read-back of the scores, the gather, decode and clip of the
- * candidates with their read-back, and `nms` on the plain arrays.
+ * The pass over the [1, A, C] scores that every case starts with, alone and interleaved: the two tfjs ops
+ * (what postprocess ran before maxArgMax) against maxArgMax, each with the read-back of its results.
  */
-async function stages({ classification, regression, anchors }) {
-  const count = anchors.shape[0];
-  const times = { 'max + argmax over classes, read scores': [], 'gather + decode + clip candidates, read': [], nms: [] };
+async function scorePass(classification) {
+  const subjects = {
+    'tf.max + tf.argMax': () => [tf.max(classification, 2), tf.argMax(classification, 2)],
+    maxArgMax: () => maxArgMax(classification),
+  };
+  const times = Object.fromEntries(Object.keys(subjects).map((name) => [name, { wall: [], cpu: [] }]));
   for (let run = -2; run < runs; run++) {
-    let start = performance.now();
-    const [best, classes] = [tf.max(classification, 2), tf.argMax(classification, 2)];
-    const scores = await best.data();
-    const selected = [];
-    for (let anchor = 0; anchor < count; anchor++) if (scores[anchor] > Math.fround(0.01)) selected.push(anchor);
-    const after = [performance.now()];
-    const [boxes, ids] = tf.tidy(() => {
-      const indices = tf.tensor1d(selected, 'int32');
-      const decoded = anchorsPackage.decodeBoxes(tf.gather(tf.reshape(regression, [count, 4]), indices), tf.gather(anchors, indices));
-      return [anchorsPackage.clipBoxes(decoded, [SIZE, SIZE]), tf.gather(tf.reshape(classes, [count]), indices)];
-    });
-    const [boxValues, idValues] = await Promise.all([boxes.data(), ids.data()]);
-    tf.dispose([best, classes, boxes, ids]);
-    after.push(performance.now());
-    anchorsPackage.nms(boxValues, Float32Array.from(selected, (anchor) => scores[anchor]), idValues, { iouThreshold: 1, maxDetections: 5000 });
-    after.push(performance.now());
-    if (run < 0) continue;
-    Object.values(times).forEach((list, stage) => {
-      list.push(after[stage] - start);
-      start = after[stage];
-    });
+    for (const [name, pass] of Object.entries(subjects)) {
+      const [start, cpuStart] = [performance.now(), process.cpuUsage()];
+      const outputs = pass();
+      await Promise.all(outputs.map((tensor) => tensor.data()));
+      const cpu = process.cpuUsage(cpuStart);
+      const ms = performance.now() - start;
+      tf.dispose(outputs);
+      if (run < 0) continue;
+      times[name].wall.push(ms);
+      times[name].cpu.push((cpu.user + cpu.system) / 1000);
+    }
   }
-  console.log(`  demo candidate path by stage: ${Object.entries(times).map(([stage, list]) => `${stage} ${median(list).toFixed(2)} ms`).join(', ')}`);
+  const parts = Object.entries(times).map(([name, { wall, cpu }]) => `${name} ${format(wall, cpu)}`);
+  console.log(`  scores pass with its read-back: ${parts.join(', ')}`);
 }

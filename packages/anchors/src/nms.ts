@@ -1,5 +1,6 @@
 import { InvalidArgumentError, describeValue } from '@edet/tensor';
 
+import { sortedCandidates } from './candidate-order.js';
 import { KeptGrid } from './kept-grid.js';
 import { checkNmsOptions } from './options-check.js';
 
@@ -95,8 +96,11 @@ export function nms(
     throw new InvalidArgumentError('classes', `${count} class ids (one per score)`, `${classes.length}`);
   }
 
+  // Hard NMS at IoU 1 keeps every candidate (see `bestCandidates`): only the best `maxDetections` are needed.
+  const suppresses = mode === 'soft' || iouThreshold < 1;
+  const candidates = sortedCandidates(scores, scoreThreshold, suppresses ? Infinity : maxDetections);
+  if (!suppresses) return bestCandidates(scores, candidates);
   const groups = groupIds(mode === 'agnostic' ? null : classes, count);
-  const candidates = sortedCandidates(scores, scoreThreshold);
   if (mode === 'soft') return softNms(flat, scores, candidates, groups, scoreThreshold, softNmsSigma, maxDetections);
   return hardNms(flat, scores, candidates, groups, iouThreshold, maxDetections);
 }
@@ -114,13 +118,19 @@ function groupIds(classes: ArrayLike<number> | null | undefined, count: number):
   return groups;
 }
 
-/** Indices of the scores strictly above the threshold (never NaN), best first, ties by ascending index. */
-function sortedCandidates(scores: ArrayLike<number>, scoreThreshold: number): Int32Array {
-  let kept = 0;
-  const candidates = new Int32Array(scores.length);
-  for (let index = 0; index < scores.length; index++) if (scores[index] > scoreThreshold) candidates[kept++] = index;
-  // `|| i - j` makes the order total (equal or both-infinite scores), as a stable sort of ascending indices.
-  return candidates.subarray(0, kept).sort((i, j) => scores[j] - scores[i] || i - j);
+/**
+ * Hard NMS at an IoU threshold of 1: IoU never exceeds 1 (the intersection is at most either area, and float
+ * rounding is monotonic), so nothing is suppressed and the best candidates (at most `maxDetections`, as
+ * `sortedCandidates` chose them) are the answer, classes aside.
+ */
+function bestCandidates(scores: ArrayLike<number>, candidates: Int32Array): NmsResult {
+  const indices: number[] = new Array(candidates.length);
+  const kept: number[] = new Array(candidates.length);
+  for (let rank = 0; rank < candidates.length; rank++) {
+    indices[rank] = candidates[rank];
+    kept[rank] = scores[candidates[rank]];
+  }
+  return { indices, scores: kept };
 }
 
 /**
@@ -137,15 +147,6 @@ function hardNms(
 ): NmsResult {
   const result: NmsResult = { indices: [], scores: [] };
   const limit = Math.min(maxDetections, candidates.length);
-  // IoU never exceeds 1 (the intersection is at most either area, and float rounding is monotonic), so a
-  // threshold of 1 suppresses nothing: the candidates are already the answer.
-  if (iouThreshold >= 1) {
-    for (let rank = 0; rank < limit; rank++) {
-      result.indices.push(candidates[rank]);
-      result.scores.push(scores[candidates[rank]]);
-    }
-    return result;
-  }
   const kept = new KeptGrid(boxes, candidates);
   for (const index of candidates) {
     if (result.indices.length >= limit) break;

@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 
-import { InvalidArgumentError, describeValue, formatShape } from '@edet/tensor';
+import { InvalidArgumentError, describeValue, formatShape, maxArgMax } from '@edet/tensor';
 
-import { decodeBoxes } from './box-coding.js';
-import { clipBoxes } from './clip.js';
+import { candidateBoxes, candidateRows } from './candidate-boxes.js';
+import { sortedCandidates } from './candidate-order.js';
 import { nms, type NmsMode } from './nms.js';
 import { checkPostprocessOptions } from './options-check.js';
 
@@ -39,8 +39,11 @@ export interface PostprocessOptions {
 /**
  * Turns head outputs into detections, as zylo117 `postprocess` does: decode the deltas against the anchors,
  * clip to the input frame, score = best class probability, keep anchors scoring above the threshold, then
- * NMS. Only what selection needs is read back: the `[N, A]` best scores, then the boxes and class ids of the
- * anchors that pass the threshold (decoded on the backend after a gather).
+ * NMS. Only what selection needs is read back: the `[N, A]` best scores and classes (`maxArgMax`, one pass
+ * over the scores), then the deltas and anchors of the anchors that pass the threshold (gathered on the
+ * backend, with the exponentials of the deltas), which are decoded and clipped as `decodeBoxes` and
+ * `clipBoxes` do, in JavaScript. Regression and anchors are read as float32. Hard NMS at IoU threshold 1
+ * suppresses nothing, so there only each image's best `maxDetections` candidates are decoded.
  *
  * @param classification `[N, A, C]` class probabilities (after the sigmoid).
  * @param regression `[N, A, 4]` deltas `(dy, dx, dh, dw)`.
@@ -72,63 +75,82 @@ export async function postprocess(
     throw new InvalidArgumentError('anchors', `shape ${formatShape([count, 4])} or [1,${count},4]`, anchorShape);
   }
 
-  const [bestScores, bestClasses] = tf.tidy(() => [tf.max(classification, 2), tf.argMax(classification, 2)]);
+  // One pass over the [N, A, C] scores on the backend; only the [N, A] best scores and classes come back.
+  const [bestScores, bestClasses] = maxArgMax(classification);
+  let scores: tf.TypedArray;
+  let bestIds: tf.TypedArray;
   try {
-    const scores = (await bestScores.data()) as Float32Array;
-    // The reference compares float32 scores with the threshold cast to float32, so do the same.
-    const threshold = Math.fround(scoreThreshold);
-    const flatIndices: number[] = [];
-    const imageStarts: number[] = [];
-    for (let image = 0; image < batch; image++) {
-      imageStarts.push(flatIndices.length);
-      for (let anchor = 0, flat = image * count; anchor < count; anchor++, flat++) {
-        if (scores[flat] > threshold) flatIndices.push(flat);
-      }
-    }
-    imageStarts.push(flatIndices.length);
-    if (flatIndices.length === 0) return Array.from({ length: batch }, () => []);
-
-    const [candidateBoxes, candidateClasses] = tf.tidy(() => {
-      const flat = tf.tensor1d(flatIndices, 'int32');
-      const anchorIndices = tf.tensor1d(flatIndices.map((index) => index % count), 'int32');
-      const deltas = tf.gather(tf.reshape(regression, [batch * count, 4]), flat);
-      const anchorRows = tf.gather(tf.reshape(anchors, [count, 4]), anchorIndices);
-      const boxes = clipBoxes(decodeBoxes(deltas, anchorRows), imageSize);
-      return [boxes, tf.gather(tf.reshape(bestClasses, [batch * count]), flat)];
-    });
-    let boxes: Float32Array;
-    let classes: Int32Array;
-    try {
-      const read = await Promise.all([candidateBoxes.data(), candidateClasses.data()]);
-      [boxes, classes] = read as [Float32Array, Int32Array];
-    } finally {
-      tf.dispose([candidateBoxes, candidateClasses]);
-    }
-
-    const results: Detection[][] = [];
-    for (let image = 0; image < batch; image++) {
-      const start = imageStarts[image];
-      const end = imageStarts[image + 1];
-      const imageScores = Float32Array.from(flatIndices.slice(start, end), (flat) => scores[flat]);
-      const imageBoxes = boxes.subarray(start * 4, end * 4);
-      const imageClasses = classes.subarray(start, end);
-      const kept = nms(imageBoxes, imageScores, imageClasses, {
-        mode,
-        iouThreshold,
-        scoreThreshold: threshold,
-        softNmsSigma: options.softNmsSigma,
-        maxDetections: options.maxDetections,
-      });
-      results.push(
-        kept.indices.map((index, rank) => ({
-          box: Array.from(imageBoxes.subarray(index * 4, index * 4 + 4)) as Detection['box'],
-          score: kept.scores[rank],
-          classId: imageClasses[index],
-        })),
-      );
-    }
-    return results;
+    [scores, bestIds] = (await Promise.all([bestScores.data(), bestClasses.data()])) as [tf.TypedArray, tf.TypedArray];
   } finally {
     tf.dispose([bestScores, bestClasses]);
   }
+  // The reference compares float32 scores with the threshold cast to float32, so do the same.
+  const threshold = Math.fround(scoreThreshold);
+  // Hard NMS at IoU 1 suppresses nothing (see `nms`): the answer is each image's best `maxDetections`
+  // candidates, so only those are decoded (the demo keeps 5,000 of an untrained model's ~49k).
+  const keepsAll = mode !== 'soft' && iouThreshold >= 1;
+  const selected = new Int32Array(batch * count);
+  const imageStarts = [0];
+  let total = 0;
+  for (let image = 0, flat = 0; image < batch; image++) {
+    if (keepsAll) {
+      const best = sortedCandidates(scores.subarray(flat, flat + count), threshold, options.maxDetections);
+      for (let k = 0; k < best.length; k++) selected[total++] = flat + best[k];
+      flat += count;
+    } else {
+      for (const end = flat + count; flat < end; flat++) if (scores[flat] > threshold) selected[total++] = flat;
+    }
+    imageStarts.push(total);
+  }
+  if (total === 0) return Array.from({ length: batch }, () => []);
+  const flatIndices = selected.subarray(0, total);
+
+  // The candidates' deltas, their exponentials and anchors, gathered and read back as one tensor, then
+  // decoded and clipped in JavaScript with decodeBoxes' float32 operations.
+  const rows = tf.tidy(() => {
+    const flat = tf.tensor1d(flatIndices, 'int32');
+    const anchorIndices = batch === 1 ? flat : tf.tensor1d(flatIndices.map((index) => index % count), 'int32');
+    const deltas = tf.gather(tf.reshape(regression, [batch * count, 4]), flat);
+    return candidateRows(deltas, tf.gather(tf.reshape(anchors, [count, 4]), anchorIndices));
+  });
+  let boxes: Float32Array;
+  try {
+    boxes = candidateBoxes((await rows.data()) as Float32Array, imageSize);
+  } finally {
+    rows.dispose();
+  }
+
+  const results: Detection[][] = [];
+  for (let image = 0; image < batch; image++) {
+    const start = imageStarts[image];
+    const end = imageStarts[image + 1];
+    const imageScores = new Float32Array(end - start);
+    const imageClasses = new Int32Array(end - start);
+    for (let k = start; k < end; k++) {
+      imageScores[k - start] = scores[flatIndices[k]];
+      imageClasses[k - start] = bestIds[flatIndices[k]];
+    }
+    const imageBoxes = boxes.subarray(start * 4, end * 4);
+    const kept = keepsAll
+      ? { indices: Array.from({ length: end - start }, (_, k) => k), scores: Array.from(imageScores) }
+      : nms(imageBoxes, imageScores, imageClasses, {
+          mode,
+          iouThreshold,
+          scoreThreshold: threshold,
+          softNmsSigma: options.softNmsSigma,
+          maxDetections: options.maxDetections,
+        });
+    const detections: Detection[] = new Array(kept.indices.length);
+    for (let rank = 0; rank < detections.length; rank++) {
+      const index = kept.indices[rank];
+      const box = 4 * index;
+      detections[rank] = {
+        box: [imageBoxes[box], imageBoxes[box + 1], imageBoxes[box + 2], imageBoxes[box + 3]],
+        score: kept.scores[rank],
+        classId: imageClasses[index],
+      };
+    }
+    results.push(detections);
+  }
+  return results;
 }

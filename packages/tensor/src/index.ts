@@ -19,6 +19,7 @@ export * from './layers/pooling.js';
 export * from './layers/global-average-pool.js';
 export * from './layers/upsample.js';
 export * from './layers/linear.js';
+export * from './ops/max-arg-max.js';
 export * from './layers/static-same-conv.js';
 export * from './layers/separable-conv.js';
 export { registerGradients, EDET_GRADIENTS } from './gradients/register.js';

@@ -11,6 +11,7 @@ import { depthwiseBackpropInputConfig } from './depthwise-backprop-input.js';
 import { focalLossConfig, focalLossGradConfig } from './focal-loss.js';
 import { freeOnThrow } from './free-on-throw.js';
 import { identityConfig } from './identity.js';
+import { maxArgMaxConfig } from './max-arg-max.js';
 import { maxPoolGradConfig } from './max-pool-grad.js';
 import { meanConfig, sumConfig } from './reductions.js';
 import { sliceConfig } from './slice.js';
@@ -26,8 +27,8 @@ import { unsortedSegmentSumConfig } from './unsorted-segment-sum.js';
  * `DepthwiseConv2dNativeBackpropInput`, `UnsortedSegmentSum`; and fused kernels of our own, which the layers
  * run when they are registered for the active backend: `EdetBatchNormTrain` / `EdetBatchNormTrainGrad`
  * (training-mode batch norm + swish), `EdetSwish` / `EdetSwishGrad` and `EdetSigmoidFocalLoss` /
- * `EdetSigmoidFocalLossGrad` (the classification loss, one pass each), and `EdetAdamWUpdate` (one AdamW
- * update of a variable).
+ * `EdetSigmoidFocalLossGrad` (the classification loss, one pass each), `EdetAdamWUpdate` (one AdamW
+ * update of a variable) and `EdetMaxArgMax` (the maximum over the last axis and its index, one pass).
  *
  * Replaced: `Conv2DBackpropInput` (a scalar loop 5-15x slower than the forward conv), `MaxPoolGrad` (wrong
  * for batch > 1 and for 'same' padding), `Sum` / `Mean` (transpose first when the reduced axes are not
@@ -51,6 +52,7 @@ export const ADDED_KERNELS: readonly string[] = [
   'EdetSigmoidFocalLoss',
   'EdetSigmoidFocalLossGrad',
   'EdetAdamWUpdate',
+  'EdetMaxArgMax',
 ];
 
 /** The backend's kernels replaced here. */
@@ -134,6 +136,7 @@ export function registerWasmKernels(): string[] {
     focalLossConfig,
     focalLossGradConfig,
     adamWUpdateConfig,
+    maxArgMaxConfig,
   ];
   for (const config of added) {
     const current = tf.getKernel(config.kernelName, 'wasm');

@@ -198,6 +198,7 @@ describe('error paths free what they allocated', () => {
       ['Sum', { x: bad }],
       ['Mean', { x: bad }],
       ['DepthwiseConv2dNativeBackpropFilter', { x: bad, dy: tf.ones([1, 1, 1, 1]) }],
+      ['EdetMaxArgMax', { x: bad }],
     ] as const) {
       // The attributes of all of them at once: each kernel reads its own.
       const attrs = { numSegments: 1, strides: 1, dilations: 1, pad: 'valid', inputShape: [1, 1, 1, 1], filterShape: [1, 1, 1, 1], axis: 0, keepDims: false };

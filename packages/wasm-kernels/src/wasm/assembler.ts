@@ -71,9 +71,11 @@ const SIMD = {
   shuffle: 0x0d,
   i32x4Splat: 0x11,
   f32x4Splat: 0x13,
+  f32x4ExtractLane: 0x1f,
   f32x4Eq: 0x41,
   f32x4Lt: 0x43,
   f32x4Gt: 0x44,
+  anyTrue: 0x53,
   and: 0x4e,
   andNot: 0x4f,
   or: 0x50,
@@ -154,6 +156,11 @@ export class FunctionBuilder {
     return this.expr(addr).expr(value).emit(0x38, 2, ...uleb(offset));
   }
 
+  /** 32-bit integer store at byte address `addr`. */
+  storeI32(addr: Expr | Local, value: Expr | Local, offset = 0): this {
+    return this.expr(addr).expr(value).emit(0x36, 2, ...uleb(offset));
+  }
+
   /** 128-bit store at byte address `addr`. */
   storeV128(addr: Expr | Local, value: Expr | Local, offset = 0): this {
     this.expr(addr).expr(value);
@@ -184,6 +191,17 @@ export class FunctionBuilder {
     this.set(i, add(i, step));
     this.expr(i).expr(end).emit(0x48, 0x0d, 0); // i < end: br_if 0 jumps back to the loop start
     return this.emit(0x0b, 0x0b); // end loop, end block
+  }
+
+  /**
+   * A loop that runs until one of `exits` holds: each turn tests them in order (each an i32, non-zero to
+   * leave), then runs `body`.
+   */
+  until(exits: readonly (Expr | Local)[], body: () => void): this {
+    this.emit(0x02, 0x40, 0x03, 0x40); // block: the exit target; loop: the continue target
+    for (const exit of exits) this.expr(exit).emit(0x0d, 1); // br_if 1 leaves the block
+    body();
+    return this.emit(0x0c, 0, 0x0b, 0x0b); // br 0 to the loop start; end loop, end block
   }
 
   /** The encoded function body (locals and code). */
@@ -243,6 +261,7 @@ export const shl = binary(0x74);
 export const shrS = binary(0x75);
 export const eq = binary(0x46);
 export const lt = binary(0x48);
+export const ge = binary(0x4e);
 export const gt = binary(0x4a);
 
 /** `cond ? a : b` on i32 or f32 (both sides are evaluated; `cond` is an i32). */
@@ -265,8 +284,10 @@ export const fmul = binary(0x94);
 export const fdiv = binary(0x95);
 export const fmin = binary(0x96);
 export const fmax = binary(0x97);
-/** f32 `a < b`: an i32 0 or 1 (0 when either side is NaN). */
+/** f32 comparisons `a == b`, `a < b`, `a > b`: an i32 0 or 1 (0 when either side is NaN). */
+export const feq = binary(0x5b);
 export const flt = binary(0x5d);
+export const fgt = binary(0x5e);
 export const fabs = unary(0x8b);
 export const fneg = unary(0x8c);
 export const fsqrt = unary(0x91);
@@ -322,6 +343,11 @@ export function iconst4(value: number): Expr {
   return (f) => f.emit(0xfd, ...uleb(SIMD.const), ...bytes);
 }
 
+/** Lane `lane` (0-3) of a v128 as an f32 (`f32x4.extract_lane`). */
+export function f32x4Lane(v: Expr | Local, lane: number): Expr {
+  return (f) => f.expr(asExpr(v)).emit(0xfd, ...uleb(SIMD.f32x4ExtractLane), lane);
+}
+
 /** `i32x4.splat(value)`. */
 export function isplat4(value: Expr | Local): Expr {
   return (f) => f.expr(asExpr(value)).emit(0xfd, ...uleb(SIMD.i32x4Splat));
@@ -361,6 +387,9 @@ export const vand = simdBinary(SIMD.and);
 export const vor = simdBinary(SIMD.or);
 /** `a & ~b`. */
 export const vandNot = simdBinary(SIMD.andNot);
+
+/** `v128.any_true`: an i32 1 when any bit of `a` is set, else 0. */
+export const anyTrue = simdUnary(SIMD.anyTrue);
 
 /** `v128.bitselect`: the bits of `a` where `mask` is 1, of `b` where it is 0. */
 export function vbitselect(a: Expr | Local, b: Expr | Local, mask: Expr | Local): Expr {

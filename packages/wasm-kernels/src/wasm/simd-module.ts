@@ -8,6 +8,7 @@ import {
 import { depthwiseFilterGradProgram, depthwiseInputGradProgram } from './depthwise-programs.js';
 import { focalLossProgram } from './focal-loss-programs.js';
 import { gemmTnProgram } from './gemm-tn-program.js';
+import { maxArgMaxProgram } from './max-arg-max-program.js';
 import { maxPoolGradProgram } from './max-pool-grad-program.js';
 import { col2imProgram, im2colProgram } from './patch-programs.js';
 import { reduceProgram } from './reduce-program.js';
@@ -41,6 +42,7 @@ export interface SimdKernels {
   swishGrad: Fn;
   focalLoss: Fn;
   focalLossGrad: Fn;
+  maxArgMax: Fn;
 }
 
 // Compiled modules, for an unshared and a shared memory (only the memory import differs).
@@ -69,6 +71,7 @@ function compiled(shared: boolean): WebAssembly.Module {
       swishGradProgram(),
       focalLossProgram(false),
       focalLossProgram(true),
+      maxArgMaxProgram(),
     ];
     module = new WebAssembly.Module(assembleModule(programs, shared));
     modules.set(shared, module);

@@ -1,0 +1,80 @@
+/**
+ * The order in which NMS visits its candidates: scores strictly above the threshold (never NaN), best
+ * first, equal scores by ascending index; or only the head of that order, which is all that hard NMS at
+ * IoU 1 (nothing suppressed) keeps under a cap, as the demo's candidates are.
+ */
+
+/** Indices below this fit beside a float32 score's 32 bits in one exactly represented float64 key. */
+const INDEX_LIMIT = 2 ** 21;
+
+/**
+ * Indices of `scores` strictly above `scoreThreshold`, best first, ties by ascending index: all of them, or
+ * only the first `limit` of that order (found without sorting the rest).
+ */
+export function sortedCandidates(scores: ArrayLike<number>, scoreThreshold: number, limit = Infinity): Int32Array {
+  let kept = 0;
+  const candidates = new Int32Array(scores.length);
+  let float32 = scores instanceof Float32Array;
+  for (let index = 0; index < scores.length; index++) {
+    if (scores[index] > scoreThreshold) candidates[kept++] = index;
+  }
+  const chosen = candidates.subarray(0, kept);
+  if (!float32) float32 = chosen.every((index) => Math.fround(scores[index]) === scores[index]);
+  if (float32 && scores.length <= INDEX_LIMIT) return sortByKeys(chosen, scores, limit);
+  // `|| i - j` makes the order total (equal or both-infinite scores), as a stable sort of ascending indices.
+  return chosen.sort((i, j) => scores[j] - scores[i] || i - j).subarray(0, Math.min(limit, kept));
+}
+
+/**
+ * The same order through one native numeric sort instead of a comparator called from the sort: each
+ * candidate becomes the float64 key `(descending rank of its float32 score's bits) * 2^21 + index`, exact
+ * below 2^53, whose ascending order is best score first and then lower index. Under a `limit`, the keys
+ * of the best `limit` are selected first and only they are sorted.
+ */
+function sortByKeys(chosen: Int32Array, scores: ArrayLike<number>, limit: number): Int32Array {
+  const count = chosen.length;
+  // The scores' float32 bits, read in place when they are a Float32Array already.
+  const floats = scores instanceof Float32Array ? scores : Float32Array.from(scores);
+  const bits = new Uint32Array(floats.buffer, floats.byteOffset, floats.length);
+  const keys = new Float64Array(count);
+  for (let k = 0; k < count; k++) {
+    // -0 counts as +0, so the two zeros tie as they compare.
+    const b = bits[chosen[k]] === 0x80000000 ? 0 : bits[chosen[k]];
+    // IEEE bits as an unsigned number that grows with the value: flip all bits of negatives, the sign of the rest.
+    const ascending = b & 0x80000000 ? ~b >>> 0 : (b | 0x80000000) >>> 0;
+    keys[k] = (0xffffffff - ascending) * INDEX_LIMIT + chosen[k];
+  }
+  // Keys are distinct (each holds its index), so the `limit` smallest are a well-defined set.
+  const kept = Math.min(limit, count);
+  if (kept > 0 && kept < count) selectSmallest(keys, kept);
+  const best = keys.subarray(0, kept).sort();
+  for (let k = 0; k < kept; k++) chosen[k] = best[k] % INDEX_LIMIT;
+  return chosen.subarray(0, kept);
+}
+
+/**
+ * Reorders `keys` so that its `count` smallest come first, in any order (quickselect, Hoare's partition
+ * around the middle element: linear time on average, for the few thousand of a demo's 49k candidates).
+ */
+function selectSmallest(keys: Float64Array, count: number): void {
+  let low = 0;
+  let high = keys.length - 1;
+  while (low < high) {
+    const pivot = keys[(low + high) >>> 1];
+    let i = low;
+    let j = high;
+    while (i <= j) {
+      while (keys[i] < pivot) i++;
+      while (keys[j] > pivot) j--;
+      if (i <= j) {
+        const swap = keys[i];
+        keys[i++] = keys[j];
+        keys[j--] = swap;
+      }
+    }
+    // [low, j] <= pivot <= [i, high]; keep the part that holds position count - 1.
+    if (count - 1 <= j) high = j;
+    else if (count - 1 >= i) low = i;
+    else return;
+  }
+}
