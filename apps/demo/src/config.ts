@@ -25,6 +25,12 @@ export const UNTRAINED_PRESET = { numClasses: UNTRAINED_MODEL.numClasses, seed: 
 /** Where the build puts tfjs's `.wasm` files (see `vite.config.ts`), relative to the page. */
 export const WASM_PATH = 'tfjs-wasm/';
 
+/**
+ * The most threads the wasm backend runs the network on (`?threads=N` included). tfjs's threaded build starts
+ * a pool of 8 pthread workers with the module, so more would have to start while XNNPACK waits for them.
+ */
+export const MAX_WASM_THREADS = 8;
+
 /** Where the sample images are served, relative to the page (`MODEL_MANIFEST_PATH`'s folder is beside it). */
 export const SAMPLES_PATH = 'samples/';
 

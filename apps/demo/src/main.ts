@@ -27,6 +27,7 @@ import { pageElements, showText } from './page/elements.js';
 import { wireImageInputs } from './page/image-input.js';
 import { BUNDLED, bundledLabel, modelOptions, modelTitle, requestedModel } from './page/model-choice.js';
 import { selectDetections } from './page/select-detections.js';
+import { requestedThreads } from './page/thread-choice.js';
 import { TimingsView } from './page/timings-view.js';
 import { Webcam } from './page/webcam.js';
 
@@ -112,7 +113,13 @@ function startBackend(chosen: BackendName | undefined): Promise<void> {
     client = new DetectorClient();
     timings.reset();
     try {
-      const ready = await client.init(backendPreferences(chosen), absolute(WASM_PATH), absolute(MODEL_MANIFEST_PATH), chosenModel);
+      const ready = await client.init(
+        backendPreferences(chosen),
+        absolute(WASM_PATH),
+        absolute(MODEL_MANIFEST_PATH),
+        chosenModel,
+        requestedThreads(location.search),
+      );
       showBackend(ready.backend);
       elements.modelSelect.querySelector<HTMLOptionElement>(`option[value="${BUNDLED}"]`)!.textContent = bundledLabel(ready.bundled);
       elements.modelSelect.value = chosenModel ?? BUNDLED;

@@ -30,6 +30,8 @@ export interface BackendInfo {
   active: BackendName;
   /** One entry per backend that failed before `active` started. */
   failures: { backend: string; reason: string }[];
+  /** wasm only: the threads XNNPACK runs the network on (1 unless the page is cross-origin isolated). */
+  threads?: number;
 }
 
 /**
@@ -68,6 +70,10 @@ export interface DetectResult {
   run: number;
   /** Live tensors in the worker after the run: stays flat from run to run unless something leaks. */
   tensors: number;
+  /** The backend that ran the network. */
+  backend: BackendName;
+  /** wasm only: on how many threads. */
+  threads?: number;
 }
 
 /** Page -> worker. */
@@ -83,6 +89,8 @@ export type WorkerRequest =
       manifestUrl: string;
       /** A published name (`PRESET_NAMES`) to build untrained instead of the bundled model. */
       model?: string;
+      /** wasm threads asked for (`?threads=N`, a whole number >= 1); none: one per core. Ignored unless cross-origin isolated. */
+      threads?: number;
     }
   | { type: 'choose-model'; id: number; model?: string }
   | { type: 'load-weights'; id: number; bytes: ArrayBuffer; name: string }

@@ -91,10 +91,14 @@ describe('the demo on every backend', () => {
         const detections = await pageDetections(page);
         const comparison = compareDetections(detections, reference, tolerance, THRESHOLDS.scoreThreshold);
         const timings = await page.$eval('#timings', (table) => (table as HTMLElement).innerText);
+        // wasm: the threads it ran on (one per core: the served build is cross-origin isolated).
+        const threads = await page.getAttribute('#timings', 'data-threads');
         await page.screenshot({ path: artifactPath(`${name}.png`), fullPage: true });
-        writeArtifact(`${name}.json`, { backend: name, tolerance, stallMs, ...comparison, detections: detections.length, reference: reference.length, timings });
+        writeArtifact(`${name}.json`, { backend: name, threads, tolerance, stallMs, ...comparison, detections: detections.length, reference: reference.length, timings });
 
         expect(comparison.problems).toEqual([]);
+        expect(await page.getAttribute('#timings', 'data-backend')).toBe(name);
+        expect(threads === null).toBe(name !== 'wasm');
         expect(detections.length).toBeGreaterThanOrEqual(reference.length - 1);
         expect(stallMs).toBeLessThan(500);
         // Capping the candidates must not have cut into what the threshold keeps.

@@ -1,10 +1,10 @@
 import { rmSync } from 'node:fs';
 
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COCO90_LABELS, EfficientDet, presetConfig } from '@edet/model';
 
-import { UNTRAINED_PRESET } from '../src/config.js';
+import { MAX_WASM_THREADS, UNTRAINED_PRESET } from '../src/config.js';
 
 import { CHROMIUM_ARGS, CHROMIUM_PATH, QUIET_FLAGS, assertChromium } from '../../../tooling/test/chromium.js';
 import { artifactPath } from './support/artifacts.js';
@@ -18,17 +18,30 @@ import { type StaticServer, serveDirectory } from './support/static-server.js';
 // The page's behaviour, on WASM (the fast backend): the bundled BCCD model (what it shows holds for any
 // trained weights: labels, well-formed rows, Node's model.detect), the untrained stand-in when the model is
 // not deployed, a model picked by name (Lite0), sliders that refilter without a network run, refused weights files, backend fallback and
-// the webcam.
+// the webcam. The servers send the cross-origin isolation headers (one does not), so wasm runs on one
+// thread per core; Node's reference runs on one thread, and ?threads=1 forces one in the page.
 
 const SAMPLE = '000000000136.jpg';
 const BCCD_SAMPLE = 'BloodImage_00000.jpg';
 const WASM_RUN_MS = 30_000;
+
+/** Whether the page is cross-origin isolated, and the backend and wasm threads its timings name. */
+async function computeInfo(page: Page): Promise<{ isolated: boolean; backend: string | null; threads: string | null; caption: string | null }> {
+  return {
+    isolated: await page.evaluate(() => crossOriginIsolated),
+    backend: await page.getAttribute('#timings', 'data-backend'),
+    threads: await page.getAttribute('#timings', 'data-threads'),
+    caption: await page.textContent('#timings caption'),
+  };
+}
 
 let browser: Browser | undefined;
 /** The built demo as deployed, bundled model included. */
 let server: StaticServer | undefined;
 /** The same build without its `models/` folder: the page falls back to the seeded stand-in. */
 let standInServer: StaticServer | undefined;
+/** The same build from a host that sends no cross-origin isolation headers: wasm runs on one thread. */
+let plainServer: StaticServer | undefined;
 let outDir: string | undefined;
 
 beforeAll(async () => {
@@ -36,6 +49,7 @@ beforeAll(async () => {
   outDir = await buildDemo();
   server = await serveDirectory(outDir);
   standInServer = await serveDirectory(outDir, { hide: ['models/'] });
+  plainServer = await serveDirectory(outDir, { isolated: false });
   browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS], headless: true });
 }, 120_000);
 
@@ -43,6 +57,7 @@ afterAll(async () => {
   await browser?.close();
   await server?.close();
   await standInServer?.close();
+  await plainServer?.close();
   if (outDir) rmSync(outDir, { recursive: true, force: true });
 });
 
@@ -65,6 +80,12 @@ describe('the demo page', () => {
       // It says plainly what the model knows, so its boxes on a photo of anything else are not taken for real.
       expect(await page.textContent('#scope-notice')).toContain('knows only RBC, WBC and Platelets');
       expect(await page.isVisible('#scope-notice')).toBe(true);
+      // Cross-origin isolated: one wasm thread per core (2 on CI), and the same detections as Node's one thread.
+      const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+      const threads = Math.min(cores, MAX_WASM_THREADS);
+      const info = await computeInfo(page);
+      expect(info).toMatchObject({ isolated: true, backend: 'wasm', threads: String(threads) });
+      expect(info.caption).toMatch(new RegExp(`^network [\\d.]+ ms \\(wasm, ${threads} threads?\\)$`));
       const detections = await pageDetections(page);
       const comparison = compareDetections(detections, reference, { box: 1e-3, score: 1e-6 }, 0.2);
       expect(comparison.problems).toEqual([]);
@@ -165,7 +186,8 @@ describe('the demo page', () => {
     ];
     const references = await nodeDetections(weights, image, settings.map((setting) => ({ ...setting, maxDetections: 100 })));
     // The stand-in's architecture (90 classes), so that the seeded test weights fit.
-    const { page, errors } = await openDemo(browser!, standInServer!.url, { backend: 'wasm', sample: 'none', score: '0.3', iou: '0.5' });
+    // ?threads=1: one wasm thread although the page is isolated (the first test ran one per core).
+    const { page, errors } = await openDemo(browser!, standInServer!.url, { backend: 'wasm', sample: 'none', score: '0.3', iou: '0.5', threads: '1' });
     try {
       await activeBackend(page);
       await uploadWeights(page, weights, 'contrast.safetensors');
@@ -175,6 +197,9 @@ describe('the demo page', () => {
       await page.click(`.sample-button[data-sample="${SAMPLE}"]`);
       await waitForRuns(page, 1, WASM_RUN_MS);
       const tensorsAfterFirstRun = await page.getAttribute('#timings', 'data-tensors');
+      const info = await computeInfo(page);
+      expect(info).toMatchObject({ isolated: true, backend: 'wasm', threads: '1' });
+      expect(info.caption).toMatch(/^network [\d.]+ ms \(wasm, 1 thread\)$/);
 
       for (const [index, setting] of settings.entries()) {
         await setSlider(page, 'score-threshold', setting.scoreThreshold);
@@ -196,8 +221,8 @@ describe('the demo page', () => {
     }
   }, 90_000);
 
-  it('refuses a corrupt or mismatched weights file with a clear message and keeps the old weights', async () => {
-    const { page } = await openDemo(browser!, server!.url, { backend: 'wasm', sample: 'none' });
+  it('refuses a corrupt or mismatched weights file with a clear message and keeps the old weights (on a host without isolation headers)', async () => {
+    const { page } = await openDemo(browser!, plainServer!.url, { backend: 'wasm', sample: 'none' });
     // One BiFPN layer fewer than D0: the file lacks keys the model needs.
     const shallow = new EfficientDet({ compoundCoef: 0, numClasses: 3, fpnLayers: 2, seed: 1 });
     const mismatched = await shallow.saveSafetensors({ dtype: 'F16' });
@@ -215,10 +240,11 @@ describe('the demo page', () => {
       expect(await page.textContent('#message')).toMatch(/bifpn\.2/);
       expect(await page.textContent('#model-name')).toBe(modelName);
 
-      // The model still works.
+      // The model still works; without the isolation headers, on one thread.
       await page.click(`.sample-button[data-sample="${SAMPLE}"]`);
       await waitForRuns(page, 1, WASM_RUN_MS);
       expect(await page.textContent('#status')).toBe('ready');
+      expect(await computeInfo(page)).toMatchObject({ isolated: false, backend: 'wasm', threads: '1' });
     } finally {
       await page.close();
     }

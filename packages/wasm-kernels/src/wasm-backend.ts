@@ -12,7 +12,7 @@ export interface WasmBackend {
   dataIdMap: { get(dataId: tf.DataId): { memoryOffset: number; refCount: number } | undefined };
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
   disposeData(dataId: tf.DataId, force?: boolean): boolean;
-  wasm: { HEAPF32: Float32Array; HEAP32: Int32Array; HEAPU8: Uint8Array; asm?: { memory?: WebAssembly.Memory } };
+  wasm: { HEAPF32: Float32Array; HEAP32: Int32Array; HEAPU8: Uint8Array; asm?: { memory?: WebAssembly.Memory }; wasmMemory?: WebAssembly.Memory };
 }
 
 /** The arguments every kernel function receives. */
@@ -79,11 +79,10 @@ export function runWasmKernel(
 
 /** The SIMD kernels bound to this backend's heap. */
 export function simd(backend: WasmBackend): SimdKernels {
-  // The single-threaded builds (what Node runs) export their memory; the multi-threaded one does not.
-  const memory = backend.wasm.asm?.memory;
-  if (memory === undefined) {
-    throw new WasmKernelError('wasm training kernels: the wasm backend does not expose its memory (multi-threaded build?)');
-  }
+  // The single-threaded builds (what Node runs) export their memory; the multi-threaded one imports a
+  // shared memory and keeps it as `wasmMemory`.
+  const memory = backend.wasm.asm?.memory ?? backend.wasm.wasmMemory;
+  if (memory === undefined) throw new WasmKernelError('wasm training kernels: the wasm backend does not expose its memory');
   return simdKernels(memory);
 }
 

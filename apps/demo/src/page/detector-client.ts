@@ -39,14 +39,17 @@ export class DetectorClient {
   /**
    * Starts a backend (the first of `preferences` that works) and loads the bundled model, or the preset
    * `model` (a published name) untrained. `bundled` is the bundled model's name when it is deployed.
+   * `threads` (wasm) asks for that many threads instead of one per core.
    */
   async init(
     preferences: BackendName[],
     wasmPaths: string,
     manifestUrl: string,
     model?: string,
+    threads?: number,
   ): Promise<{ backend: BackendInfo; model: ModelInfo; notice?: string; bundled?: string }> {
-    const reply = await this.request({ type: 'init', preferences, wasmPaths, manifestUrl, ...(model === undefined ? {} : { model }) }, []);
+    const optional = { ...(model === undefined ? {} : { model }), ...(threads === undefined ? {} : { threads }) };
+    const reply = await this.request({ type: 'init', preferences, wasmPaths, manifestUrl, ...optional }, []);
     if (reply.type !== 'ready') throw new Error(`unexpected reply ${reply.type}`);
     return { backend: reply.backend, model: reply.model, notice: reply.notice, bundled: reply.bundled };
   }

@@ -2,7 +2,8 @@ import type { DetectResult, StageTimings } from '../protocol.js';
 
 /**
  * Keeps the stage timings of one backend's runs and shows the first (warm-up) run apart from the later
- * ones (last and median), as benchmarks should: the first run compiles kernels and shaders.
+ * ones (last and median), as benchmarks should: the first run compiles kernels and shaders. The caption
+ * names what ran the network: `network 180 ms (wasm, 2 threads)`, for the last run.
  */
 export class TimingsView {
   private first: StageTimings | undefined;
@@ -15,12 +16,19 @@ export class TimingsView {
     this.first = undefined;
     this.later = [];
     this.render(0, undefined);
+    this.table.createCaption().textContent = '';
+    delete this.table.dataset.backend;
+    delete this.table.dataset.threads;
   }
 
   add(result: DetectResult): void {
     if (result.run === 1) this.first = result.timings;
     else this.later.push(result.timings);
     this.render(result.run, result.tensors);
+    this.table.createCaption().textContent = `network ${formatMs(result.timings.networkMs)} (${ranOn(result)})`;
+    this.table.dataset.backend = result.backend;
+    if (result.threads === undefined) delete this.table.dataset.threads;
+    else this.table.dataset.threads = String(result.threads);
   }
 
   private render(runs: number, tensors: number | undefined): void {
@@ -45,6 +53,12 @@ export class TimingsView {
       }),
     );
   }
+}
+
+/** `wasm, 2 threads`, `wasm, 1 thread`, or the backend's name alone. */
+function ranOn(result: DetectResult): string {
+  if (result.threads === undefined) return result.backend;
+  return `${result.backend}, ${result.threads} thread${result.threads === 1 ? '' : 's'}`;
 }
 
 function formatMs(ms: number): string {

@@ -5,11 +5,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { EfficientDet } from '@edet/model';
 
-import type { WorkerReply, WorkerRequest } from '../protocol.js';
+import type { BackendInfo, WorkerReply, WorkerRequest } from '../protocol.js';
 import { detectCandidates } from './detect-candidates.js';
 import { type LoadedModel, bundledModelName, describeModel, loadBundledModel, untrainedPreset } from './load-model.js';
 import { loadUserWeights } from './load-user-weights.js';
 import { startBackend } from './start-backend.js';
+import { wasmThreadCount } from './wasm-threads.js';
 
 /** The parts of `DedicatedWorkerGlobalScope` used here (the DOM typings this project compiles with lack it). */
 interface WorkerScope {
@@ -21,6 +22,8 @@ const scope = self as unknown as WorkerScope;
 let model: EfficientDet | undefined;
 let labels: string[] = [];
 let runs = 0;
+/** The backend `init` started, reported with every detection. */
+let backend: BackendInfo | undefined;
 /** The bundled model's manifest, from `init`: choosing the bundled model again loads it from there. */
 let manifestUrl = '';
 
@@ -39,7 +42,8 @@ function use(loaded: LoadedModel): void {
 async function handle(request: WorkerRequest): Promise<WorkerReply> {
   switch (request.type) {
     case 'init': {
-      const backend = await startBackend(request.preferences, request.wasmPaths);
+      const threads = wasmThreadCount(request.threads, { isolated: self.crossOriginIsolated, cores: navigator.hardwareConcurrency });
+      backend = await startBackend(request.preferences, request.wasmPaths, threads);
       manifestUrl = request.manifestUrl;
       const loaded = await loadChosenModel(request.model);
       use(loaded);
@@ -66,7 +70,10 @@ async function handle(request: WorkerRequest): Promise<WorkerReply> {
     case 'detect': {
       const detection = await detectCandidates(requireModel(), request.image);
       runs += 1;
-      return { type: 'detected', id: request.id, result: { ...detection, run: runs, tensors: tf.memory().numTensors } };
+      // A model exists only after init, so `backend` is set here.
+      const { active, threads } = backend!;
+      const ranOn = { backend: active, ...(threads === undefined ? {} : { threads }) };
+      return { type: 'detected', id: request.id, result: { ...detection, run: runs, tensors: tf.memory().numTensors, ...ranOn } };
     }
   }
 }

@@ -3,6 +3,8 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
 
+import { CROSS_ORIGIN_ISOLATION_HEADERS } from '../../vite/isolation-headers.js';
+
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
@@ -25,6 +27,8 @@ export interface StaticServer {
 export interface ServeOptions {
   /** URL path prefixes (`models/`) answered with a 404, as a site deployed without those files would. */
   hide?: readonly string[];
+  /** Send the cross-origin isolation headers (COOP/COEP) with every file, as the demo asks of its host. Default true. */
+  isolated?: boolean;
 }
 
 /**
@@ -34,6 +38,7 @@ export interface ServeOptions {
 export async function serveDirectory(root: string, options: ServeOptions = {}): Promise<StaticServer> {
   const base = normalize(root + sep);
   const hidden = (options.hide ?? []).map((prefix) => `/${prefix.replace(/^\/+/, '')}`);
+  const isolation = (options.isolated ?? true) ? CROSS_ORIGIN_ISOLATION_HEADERS : {};
   const server = createServer(async (request, response) => {
     const path = decodeURIComponent(new URL(request.url ?? '/', 'http://localhost').pathname);
     const file = normalize(join(base, path.endsWith('/') ? `${path}index.html` : path));
@@ -41,7 +46,7 @@ export async function serveDirectory(root: string, options: ServeOptions = {}): 
       if (!file.startsWith(base)) throw new Error('outside the root');
       if (hidden.some((prefix) => path.startsWith(prefix))) throw new Error('hidden');
       const bytes = await readFile(file);
-      response.writeHead(200, { 'Content-Type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream' });
+      response.writeHead(200, { 'Content-Type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream', ...isolation });
       response.end(bytes);
     } catch {
       response.writeHead(404, { 'Content-Type': 'text/plain' });
