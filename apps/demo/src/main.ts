@@ -29,6 +29,7 @@ import { BUNDLED, bundledLabel, modelOptions, modelTitle, requestedModel } from 
 import { selectDetections } from './page/select-detections.js';
 import { TimingsView } from './page/timings-view.js';
 import { Webcam } from './page/webcam.js';
+import { setUpTraining } from './train/train-section.js';
 
 const elements = pageElements();
 const timings = new TimingsView(elements.timings);
@@ -326,6 +327,7 @@ setUpSliders();
 setUpModelPicker();
 const sampleButtons = setUpSamples();
 setUpWebcam();
+setUpTraining(elements.weightsInput);
 wireImageInputs({
   fileInput: elements.imageInput,
   dropZone: elements.dropZone,
