@@ -3,6 +3,7 @@
  * fine-tunes the model on the wasm backend with `@edet/train`'s epoch loop, reports every step, and at the
  * end (or after a stop) answers the weights as safetensors. One run per worker.
  */
+import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import { type Batch, type Sample, batchesPerEpoch, streamEpoch } from '@edet/data';
 import { EfficientDet, trainStep, useBackend } from '@edet/model';
@@ -41,7 +42,6 @@ async function createModel(settings: TrainSettings): Promise<{ model: EfficientD
 
 async function run(wasmPaths: string, settings: TrainSettings, samples: Sample[], images: Record<string, Blob>): Promise<void> {
   await useBackend([wasm], { wasmPaths });
-  const { getThreadsCount } = await import('@tensorflow/tfjs-backend-wasm');
   const { model, notice } = await createModel(settings);
   const optimizer = createOptimizer('adamw', settings.learningRate, defaultWeightDecay('adamw'));
   let weights: ArrayBuffer, stopped: string, steps: number;
