@@ -134,7 +134,8 @@ it('fine-tunes Lite0 on uploaded COCO files in a worker, the loss falling, and h
     expect(losses).toHaveLength(STEPS);
     expect(losses.every(Number.isFinite)).toBe(true);
     const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
-    expect(mean(losses.slice(-4))).toBeLessThan(0.7 * mean(losses.slice(0, 4)));
+    // Deterministic (seeded init, order and augmentation; wasm kernels): measured 0.63; the bound leaves room for kernel changes.
+    expect(mean(losses.slice(-4))).toBeLessThan(0.75 * mean(losses.slice(0, 4)));
     expect(stallMs).toBeLessThan(500);
     expect(clickLatencyMs).toBeLessThan(200);
     expect(Number(await page.getAttribute('#train-status', 'data-tensors'))).toBe(0);
