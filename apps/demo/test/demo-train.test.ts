@@ -98,7 +98,9 @@ it('fine-tunes Lite0 on uploaded COCO files in a worker, the loss falling, and h
 
     await page.waitForSelector('#train-status[data-state="done"]', { timeout: 120_000 });
     const losses = JSON.parse((await page.getAttribute('#train-chart', 'data-losses'))!) as number[];
-    const stepSeconds = Number(await page.getAttribute('#train-status', 'data-step-seconds'));
+    const stepSeconds = JSON.parse((await page.getAttribute('#train-chart', 'data-seconds'))!) as number[];
+    const threads = await page.getAttribute('#train-status', 'data-threads');
+    expect(await page.getAttribute('#train-status', 'data-backend')).toBe('wasm');
     const download = page.waitForEvent('download');
     await page.click('#train-download');
     const file = join(folder, (await download).suggestedFilename());
@@ -129,7 +131,7 @@ it('fine-tunes Lite0 on uploaded COCO files in a worker, the loss falling, and h
     await setSlider(page, 'score-threshold', threshold);
     const detections = await pageDetections(page);
     const comparison = compareDetections(detections, reference.filter((d) => d.score > threshold), TOLERANCE, threshold);
-    writeArtifact('train.json', { losses, stepSeconds, stallMs, clickLatencyMs, threshold, ...comparison, detections: detections.length });
+    writeArtifact('train.json', { losses, stepSeconds, threads, stallMs, clickLatencyMs, threshold, ...comparison, detections: detections.length });
 
     expect(losses).toHaveLength(STEPS);
     expect(losses.every(Number.isFinite)).toBe(true);

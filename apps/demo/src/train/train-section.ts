@@ -97,6 +97,7 @@ export function setUpTraining(weightsInput: HTMLInputElement): void {
     const byName = new Map(files.map((file) => [baseName(file.name), file]));
     const images = Object.fromEntries(dataset.train.map((sample) => [sample.file, byName.get(sample.file)!]));
     const points: LossPoint[] = [];
+    const seconds: number[] = [];
     elements.chart.dataset.losses = '[]';
     drawLossChart(elements.chart, points, settings.steps);
     elements.download.hidden = true;
@@ -125,13 +126,16 @@ export function setUpTraining(weightsInput: HTMLInputElement): void {
       if (reply.type === 'started') {
         const threads = reply.threads === undefined ? '' : `, ${reply.threads} thread${reply.threads === 1 ? '' : 's'}`;
         setStatus('running', `training on ${reply.backend}${threads}…`);
+        Object.assign(elements.status.dataset, { backend: reply.backend, threads: String(reply.threads ?? '') });
         if (reply.notice) elements.summary.textContent += ` (${reply.notice})`;
       } else if (reply.type === 'step') {
         points.push(reply);
         elements.chart.dataset.losses = JSON.stringify(points.map((point) => point.loss));
+        seconds.push(reply.seconds);
+        elements.chart.dataset.seconds = JSON.stringify(seconds);
         drawLossChart(elements.chart, points, reply.steps);
         setStatus('running', `step ${reply.step} / ${reply.steps}: loss ${reply.loss.toFixed(4)} (class ${reply.classificationLoss.toFixed(4)}, box ${reply.boxLoss.toFixed(4)}), ${reply.seconds.toFixed(2)} s/step`);
-        Object.assign(elements.status.dataset, { step: String(reply.step), stepSeconds: String(reply.seconds) });
+        elements.status.dataset.step = String(reply.step);
       } else if (reply.type === 'done') {
         const name = `${settings.model}-${settings.inputSize}-${reply.steps}steps.safetensors`;
         weights = new File([reply.weights], name, { type: 'application/octet-stream' });

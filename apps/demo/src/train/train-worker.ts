@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { type Batch, type Sample, batchesPerEpoch, streamEpoch } from '@edet/data';
 import { EfficientDet, trainStep, useBackend } from '@edet/model';
 import { wasm } from '@edet/model/backends/wasm';
-import { StopSignal, classChangeNotice, createOptimizer, defaultWeightDecay, loadInitialWeights, trainEpochs } from '@edet/train';
+import { StopSignal, classChangeNotice, createOptimizer, defaultWarmupSteps, defaultWeightDecay, loadInitialWeights, trainEpochs } from '@edet/train';
 
 import { bitmapPixels } from '../worker/bitmap-pixels.js';
 import type { TrainReply, TrainRequest, TrainSettings } from './train-protocol.js';
@@ -66,7 +66,7 @@ async function run(wasmPaths: string, settings: TrainSettings, samples: Sample[]
       {
         model,
         optimizer,
-        schedule: { baseLr: settings.learningRate, warmupSteps: Math.min(10, Math.floor(settings.steps / 10)), totalSteps: settings.steps, minLr: settings.learningRate / 10 },
+        schedule: { baseLr: settings.learningRate, warmupSteps: defaultWarmupSteps(settings.steps), totalSteps: settings.steps, minLr: settings.learningRate / 10 },
         epochs,
         stepsPerEpoch,
         stepLimit: settings.steps,
