@@ -71,6 +71,12 @@ it('fine-tunes Lite0 on uploaded COCO files in a worker, the loss falling, and h
   try {
     expect(await activeBackend(page)).toBe('wasm');
     const subset = writeSubset();
+    // A file list the page cannot use says why, and Start stays off.
+    await page.setInputFiles('#train-files', [subset.json, ...subset.images.slice(1)]);
+    await page.waitForSelector('#train-error:not([hidden])');
+    expect(await page.textContent('#train-error')).toBe('images: 1 image(s) that subset.json lists were not chosen (BloodImage_00000.jpg)');
+    expect(await page.isDisabled('#train-start')).toBe(true);
+
     await page.fill('#train-validation', '0.33');
     await page.setInputFiles('#train-files', [subset.json, ...subset.images]);
     await page.waitForSelector('#train-summary[data-images="12"]');
@@ -143,6 +149,15 @@ it('fine-tunes Lite0 on uploaded COCO files in a worker, the loss falling, and h
     expect(Number(await page.getAttribute('#train-status', 'data-tensors'))).toBe(0);
     expect(detections.length).toBeGreaterThanOrEqual(3);
     expect(comparison.problems).toEqual([]);
+
+    // Stop ends a run after the step in progress, and its weights are offered too.
+    await page.fill('#train-steps', '1000');
+    await page.click('#train-start');
+    await page.waitForSelector('#train-status[data-step="2"]', { timeout: 60_000 });
+    await page.click('#train-stop');
+    await page.waitForSelector('#train-status[data-state="done"]', { timeout: 60_000 });
+    expect(await page.textContent('#train-status')).toMatch(/^stopped after [2-9] steps/);
+    expect(await page.isVisible('#train-download')).toBe(true);
     expect(errors).toEqual([]);
   } finally {
     await page.close();
