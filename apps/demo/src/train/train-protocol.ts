@@ -1,6 +1,6 @@
 /**
  * The messages between the page and the training worker (`train-worker.ts`): one `start`, then `step`
- * reports until `done` (or `error`); `stop` asks the worker to end after the step in progress.
+ * reports, `validated` when there are validation images, until `done` (or `error`); `stop` asks the worker to end after the step in progress.
  */
 import type { Sample } from '@edet/data';
 
@@ -29,6 +29,8 @@ export type TrainRequest =
       settings: TrainSettings;
       /** Training images; `file` is the key of `images`. */
       samples: Sample[];
+      /** Validation images (may be empty): evaluated once after training (loss, COCO mAP). */
+      validation: Sample[];
       /** The uploaded images by name (Files are cloned by reference, not copied). */
       images: Record<string, Blob>;
     }
@@ -60,5 +62,14 @@ export type TrainReply =
       weights: ArrayBuffer;
       /** Live tensors in the worker once everything was freed. */
       tensors: number;
+    }
+  | {
+      type: 'validated';
+      images: number;
+      /** Mean loss of the validation images (no augmentation, inference mode). */
+      valLoss: number;
+      /** COCO mAP@[.5:.95] and mAP@.5 (`@edet/train`'s `validate`), unless the evaluator failed. */
+      map?: number;
+      map50?: number;
     }
   | { type: 'error'; name: string; message: string };

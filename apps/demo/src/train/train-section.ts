@@ -95,9 +95,10 @@ export function setUpTraining(weightsInput: HTMLInputElement): void {
       seed: SEED,
     };
     const byName = new Map(files.map((file) => [baseName(file.name), file]));
-    const images = Object.fromEntries(dataset.train.map((sample) => [sample.file, byName.get(sample.file)!]));
+    const images = Object.fromEntries([...dataset.train, ...dataset.validation].map((sample) => [sample.file, byName.get(sample.file)!]));
     const points: LossPoint[] = [];
     const seconds: number[] = [];
+    let validationText = '';
     elements.chart.dataset.losses = '[]';
     drawLossChart(elements.chart, points, settings.steps);
     elements.download.hidden = true;
@@ -136,6 +137,10 @@ export function setUpTraining(weightsInput: HTMLInputElement): void {
         drawLossChart(elements.chart, points, reply.steps);
         setStatus('running', `step ${reply.step} / ${reply.steps}: loss ${reply.loss.toFixed(4)} (class ${reply.classificationLoss.toFixed(4)}, box ${reply.boxLoss.toFixed(4)}), ${reply.seconds.toFixed(2)} s/step`);
         elements.status.dataset.step = String(reply.step);
+      } else if (reply.type === 'validated') {
+        const map = reply.map === undefined ? '' : `, mAP ${reply.map.toFixed(3)}, mAP@.5 ${reply.map50!.toFixed(3)}`;
+        elements.status.dataset.valLoss = String(reply.valLoss);
+        validationText = `; validation (${reply.images} images): loss ${reply.valLoss.toFixed(4)}${map}`;
       } else if (reply.type === 'done') {
         const name = `${settings.model}-${settings.inputSize}-${reply.steps}steps.safetensors`;
         weights = new File([reply.weights], name, { type: 'application/octet-stream' });
@@ -145,7 +150,7 @@ export function setUpTraining(weightsInput: HTMLInputElement): void {
         elements.download.hidden = false;
         elements.tryIt.hidden = false;
         const how = reply.stopped === 'complete' ? 'done' : 'stopped';
-        setStatus('done', `${how} after ${reply.steps} steps; ${reply.tensors} tensors left in the worker`);
+        setStatus('done', `${how} after ${reply.steps} steps${validationText}; ${reply.tensors} tensors left in the worker`);
         elements.status.dataset.tensors = String(reply.tensors);
         finish();
       } else {
@@ -154,7 +159,7 @@ export function setUpTraining(weightsInput: HTMLInputElement): void {
         finish();
       }
     });
-    current.postMessage({ type: 'start', wasmPaths: absolute(WASM_PATH), settings, samples: dataset.train, images } satisfies TrainRequest);
+    current.postMessage({ type: 'start', wasmPaths: absolute(WASM_PATH), settings, samples: dataset.train, validation: dataset.validation, images } satisfies TrainRequest);
   }
 
   const choose = (input: HTMLInputElement) => {

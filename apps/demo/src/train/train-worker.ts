@@ -5,10 +5,20 @@
  */
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
-import { type Batch, type Sample, batchesPerEpoch, streamEpoch } from '@edet/data';
+import { type Batch, type DetectionDataset, type Sample, batchesPerEpoch, groundTruthOf, streamEpoch } from '@edet/data';
 import { EfficientDet, trainStep, useBackend } from '@edet/model';
 import { wasm } from '@edet/model/backends/wasm';
-import { StopSignal, classChangeNotice, createOptimizer, defaultWarmupSteps, defaultWeightDecay, loadInitialWeights, trainEpochs } from '@edet/train';
+import {
+  StopSignal,
+  classChangeNotice,
+  createOptimizer,
+  defaultWarmupSteps,
+  defaultWeightDecay,
+  loadInitialWeights,
+  trainEpochs,
+  validate,
+  validationPipeline,
+} from '@edet/train';
 
 import { bitmapPixels } from '../worker/bitmap-pixels.js';
 import type { TrainReply, TrainRequest, TrainSettings } from './train-protocol.js';
@@ -19,7 +29,7 @@ const post = (reply: TrainReply, transfer: Transferable[] = []) => self.postMess
 self.addEventListener('message', (event: MessageEvent<TrainRequest>) => {
   const request = event.data;
   if (request.type === 'stop') return stop.request('interrupt');
-  run(request.wasmPaths, request.settings, request.samples, request.images).catch((error: unknown) =>
+  run(request.wasmPaths, request.settings, request.samples, request.validation, request.images).catch((error: unknown) =>
     post({ type: 'error', name: error instanceof Error ? error.name : 'Error', message: error instanceof Error ? error.message : String(error) }),
   );
 });
@@ -40,11 +50,20 @@ async function createModel(settings: TrainSettings): Promise<{ model: EfficientD
   }
 }
 
-async function run(wasmPaths: string, settings: TrainSettings, samples: Sample[], images: Record<string, Blob>): Promise<void> {
+/** The validation images as a dataset `validate` scores: category ids are the class indices + 1. */
+function validationDataset(samples: Sample[], classNames: string[]): DetectionDataset {
+  const categoryIds = classNames.map((_, index) => index + 1);
+  const groundTruth = groundTruthOf(samples, classNames, categoryIds);
+  return { format: 'coco', root: '', split: 'validation', classNames, categoryIds, samples, issues: [], notes: [], groundTruth, annotationSource: 'upload' };
+}
+
+async function run(wasmPaths: string, settings: TrainSettings, samples: Sample[], validation: Sample[], images: Record<string, Blob>): Promise<void> {
   await useBackend([wasm], { wasmPaths });
   const { model, notice } = await createModel(settings);
   const optimizer = createOptimizer('adamw', settings.learningRate, defaultWeightDecay('adamw'));
   let weights: ArrayBuffer, stopped: string, steps: number;
+  // No colour conversion: the pixels the CLI decodes from the same file.
+  const readImage = async (sample: Sample) => bitmapPixels(await createImageBitmap(images[sample.file], { colorSpaceConversion: 'none', premultiplyAlpha: 'none' }));
   try {
     post({ type: 'started', backend: tf.getBackend(), threads: getThreadsCount(), notice });
     const pipeline = {
@@ -55,7 +74,7 @@ async function run(wasmPaths: string, settings: TrainSettings, samples: Sample[]
       augment: true,
       shuffle: true,
       dropLast: samples.length >= settings.batchSize,
-      readImage: async (sample: Sample) => bitmapPixels(await createImageBitmap(images[sample.file], { colorSpaceConversion: 'none', premultiplyAlpha: 'none' })),
+      readImage,
     };
     const stepsPerEpoch = batchesPerEpoch(samples.length, settings.batchSize, pipeline.dropLast);
     const epochs = Math.ceil(settings.steps / stepsPerEpoch);
@@ -92,6 +111,11 @@ async function run(wasmPaths: string, settings: TrainSettings, samples: Sample[]
       },
       { progress: { epoch: 0, batchInEpoch: 0, step: 0 }, bestMap: null },
     );
+    if (validation.length > 0) {
+      const options = { ...validationPipeline({ size: settings.inputSize, batch: settings.batchSize, normalization: model.config.normalization }), readImage };
+      const result = await validate(model, validationDataset(validation, settings.classNames), streamEpoch(validation, 0, 0, options));
+      post({ type: 'validated', images: validation.length, valLoss: result.valLoss, map: result.map, map50: result.map50 });
+    }
     const bytes = await model.saveSafetensors({ metadata: { classes: JSON.stringify(settings.classNames), trained: 'true' } });
     weights = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
     stopped = result.stopped;
