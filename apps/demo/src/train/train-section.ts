@@ -10,6 +10,7 @@ import { drawLossChart, type LossPoint } from './loss-chart.js';
 import { TrainDataError, type UploadedDataset, baseName, readCocoUpload } from './coco-upload.js';
 import type { TrainReply, TrainRequest, TrainSettings } from './train-protocol.js';
 import { trainElements } from './train-elements.js';
+import { type TrainNumbers, checkTrainNumbers } from './train-settings.js';
 
 /** The bundled model's option in the model list: its D0 weights are the starting point. */
 const BUNDLED = 'bundled';
@@ -78,7 +79,14 @@ export function setUpTraining(weightsInput: HTMLInputElement): void {
     if (dataset === undefined || worker !== undefined) return;
     const bundled = elements.model.value === BUNDLED;
     let initialWeightsUrl: string | undefined;
+    let numbers: TrainNumbers;
     try {
+      numbers = checkTrainNumbers({
+        inputSize: Number(elements.size.value),
+        steps: Number(elements.steps.value),
+        batchSize: Number(elements.batch.value),
+        learningRate: Number(elements.learningRate.value),
+      });
       initialWeightsUrl = bundled ? await bundledWeightsUrl() : undefined;
     } catch (error) {
       showError(error instanceof Error ? error.message : String(error));
@@ -87,11 +95,8 @@ export function setUpTraining(weightsInput: HTMLInputElement): void {
     const settings: TrainSettings = {
       model: bundled ? 'efficientdet-d0' : elements.model.value,
       initialWeightsUrl,
-      inputSize: Number(elements.size.value),
+      ...numbers,
       classNames: dataset.classNames,
-      steps: Number(elements.steps.value),
-      batchSize: Number(elements.batch.value),
-      learningRate: Number(elements.learningRate.value),
       seed: SEED,
     };
     const byName = new Map(files.map((file) => [baseName(file.name), file]));
