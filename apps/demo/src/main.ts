@@ -30,6 +30,7 @@ import { selectDetections } from './page/select-detections.js';
 import { requestedThreads } from './page/thread-choice.js';
 import { TimingsView } from './page/timings-view.js';
 import { Webcam } from './page/webcam.js';
+import { setUpTraining } from './train/train-section.js';
 
 const elements = pageElements();
 const timings = new TimingsView(elements.timings);
@@ -333,6 +334,7 @@ setUpSliders();
 setUpModelPicker();
 const sampleButtons = setUpSamples();
 setUpWebcam();
+setUpTraining(elements.weightsInput);
 wireImageInputs({
   fileInput: elements.imageInput,
   dropZone: elements.dropZone,

@@ -1,0 +1,75 @@
+/**
+ * The messages between the page and the training worker (`train-worker.ts`): one `start`, then `step`
+ * reports, `validated` when there are validation images, until `done` (or `error`); `stop` asks the worker to end after the step in progress.
+ */
+import type { Sample } from '@edet/data';
+
+/** What to train and how. */
+export interface TrainSettings {
+  /** A published name (`PRESET_NAMES`): `tf_efficientdet_lite0`, or `efficientdet-d0` for the bundled BCCD D0. */
+  model: string;
+  /** URL of weights to start from (the bundled D0's safetensors); none: the preset's seeded weights. */
+  initialWeightsUrl?: string;
+  /** Square input side, pixels. */
+  inputSize: number;
+  classNames: string[];
+  steps: number;
+  batchSize: number;
+  learningRate: number;
+  /** Fixes the initial weights, the order of the images and the augmentation. */
+  seed: number;
+}
+
+/** Page -> worker. */
+export type TrainRequest =
+  | {
+      type: 'start';
+      /** Absolute URL of the folder with tfjs's `.wasm` files. */
+      wasmPaths: string;
+      settings: TrainSettings;
+      /** Training images; `file` is the key of `images`. */
+      samples: Sample[];
+      /** Validation images (may be empty): evaluated once after training (loss, COCO mAP). */
+      validation: Sample[];
+      /** The uploaded images by name (Files are cloned by reference, not copied). */
+      images: Record<string, Blob>;
+    }
+  | { type: 'stop' };
+
+/** One finished step. */
+export interface StepReport {
+  /** 1-based. */
+  step: number;
+  steps: number;
+  loss: number;
+  classificationLoss: number;
+  boxLoss: number;
+  learningRate: number;
+  /** Seconds the step took (batch preparation excluded). */
+  seconds: number;
+}
+
+/** Worker -> page. */
+export type TrainReply =
+  | { type: 'started'; backend: string; threads?: number; notice?: string }
+  | ({ type: 'step' } & StepReport)
+  | {
+      type: 'done';
+      /** `complete`, or `interrupt` after a stop. */
+      stopped: string;
+      steps: number;
+      /** The trained weights as safetensors, metadata naming the model, its classes and input size. */
+      weights: ArrayBuffer;
+      /** Live tensors in the worker once everything was freed. */
+      tensors: number;
+    }
+  | {
+      type: 'validated';
+      images: number;
+      /** Mean loss of the validation images (no augmentation, inference mode). */
+      valLoss: number;
+      /** COCO mAP@[.5:.95] and mAP@.5 (`@edet/train`'s `validate`), unless the evaluator failed. */
+      map?: number;
+      map50?: number;
+    }
+  | { type: 'error'; name: string; message: string };
