@@ -81,6 +81,11 @@ export default defineConfig({
   optimizeDeps: { entries: [...SHARED, ...WEBGL_ONLY, 'tooling/test/setup-browser-backend.ts'], exclude: ['@napi-rs/canvas'] },
   test: {
     setupFiles: ['tooling/test/setup-browser-backend.ts'],
+    // All of a project's files in one page, one after another: the backend, and the GPU programs it has
+    // compiled, carry over from file to file. Compiling a D0's programs costs 20-30 s on SwiftShader, and the
+    // backbone, errors and loss tests run the same network at the same shapes (batch 2 at 128). Tests
+    // compare tensor counts with their own start, so what an earlier file holds does not matter.
+    isolate: false,
     testTimeout: 120_000,
     hookTimeout: 120_000,
     browser: {

@@ -5,7 +5,7 @@
 // plain-Node ESM program against it. Needs built packages (dist/) and the npm registry for tfjs.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -144,7 +144,7 @@ const backendPackages = {
 
 const packageDirs = readdirSync(join(root, 'packages'));
 
-/** Runs `task` over `items`, at most `limit` at a time (packing and installing wait on the disk and the registry). */
+/** Runs `task` over `items`, at most `limit` at a time (installing waits on the disk and the registry). */
 async function inParallel(items, limit, task) {
   const queue = [...items];
   const lanes = Array.from({ length: Math.min(limit, queue.length) }, async () => {
@@ -153,12 +153,16 @@ async function inParallel(items, limit, task) {
   await Promise.all(lanes);
 }
 
+// One pnpm call packs them all (a pnpm start per package cost more than the packing); pnpm names each
+// tarball <scope>-<name>-<version>.tgz.
+await run('npx', ['--yes', packageManager, '--recursive', '--filter', './packages/*', 'pack', '--workspace-concurrency', '4', '--pack-destination', work], { cwd: root, encoding: 'utf8' });
 const tarballs = {};
-await inParallel(packageDirs, 4, async (dir) => {
-  const { name } = JSON.parse(readFileSync(join(root, 'packages', dir, 'package.json'), 'utf8'));
-  const { stdout } = await run('npx', ['--yes', packageManager, 'pack', '--pack-destination', work], { cwd: join(root, 'packages', dir), encoding: 'utf8' });
-  tarballs[name] = stdout.trim().split('\n').pop();
-});
+for (const dir of packageDirs) {
+  const { name, version } = JSON.parse(readFileSync(join(root, 'packages', dir, 'package.json'), 'utf8'));
+  const tarball = join(work, `${name.slice(1).replace('/', '-')}-${version}.tgz`);
+  if (!existsSync(tarball)) throw new Error(`pnpm pack wrote no ${tarball} for ${name}`);
+  tarballs[name] = tarball;
+}
 
 function edetDependencies(name, seen = new Set()) {
   const dir = packageDirs.find((d) => JSON.parse(readFileSync(join(root, 'packages', d, 'package.json'), 'utf8')).name === name);
@@ -179,7 +183,8 @@ await inParallel(Object.entries(programs), 3, async ([name, program]) => {
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
   const needed = [name, ...edetDependencies(name)].map((n) => tarballs[n]);
   try {
-    await run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...needed, '@tensorflow/tfjs-core@4.22.0', ...(backendPackages[name] ?? [])], { cwd: project });
+    // --prefer-offline: tfjs from npm's cache without asking the registry whether it changed (pinned versions).
+    await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error', ...needed, '@tensorflow/tfjs-core@4.22.0', ...(backendPackages[name] ?? [])], { cwd: project });
     writeFileSync(join(project, 'check.mjs'), program);
     await run('node', ['check.mjs'], { cwd: project });
     reports[name] = `ok ${name} (installed with ${needed.length - 1} @edet dependencies)`;

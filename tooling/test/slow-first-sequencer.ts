@@ -24,6 +24,9 @@ export const SLOW_FILES: readonly string[] = [
   'apps/trainer/test/train-safety.test.ts',
   'packages/model/test/presets.test.ts',
   'apps/trainer/test/bundled-model.test.ts',
+  'apps/trainer/test/cli-stdout.e2e.test.ts',
+  'apps/trainer/test/cli.e2e.test.ts',
+  'apps/trainer/test/convert.test.ts',
 ];
 
 /** vitest's order, with `SLOW_FILES` moved to the front in their listed order. */

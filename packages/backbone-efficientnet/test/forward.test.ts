@@ -15,7 +15,9 @@ describe('forward (B0)', () => {
   const classifier = new EfficientNet({ variant: 0, numClasses: 10, seed: 1 });
   // Inference passes fold the batch norms into their convolutions and keep the folded weights.
   const cached = () => backbone.cachedTensorCount() + classifier.cachedTensorCount();
-  const x = tf.randomNormal([2, 64, 64, 3], 0, 1, 'float32', 7) as tf.Tensor4D;
+  // Batch 2 at 128, as the D0 tests in @edet/model (errors, loss): in browser mode the GPU backends reuse the
+  // backbone's programs compiled there (or here) instead of compiling a second set.
+  const x = tf.randomNormal([2, 128, 128, 3], 0, 1, 'float32', 7) as tf.Tensor4D;
   afterAll(() => {
     x.dispose();
     backbone.dispose();
@@ -27,9 +29,9 @@ describe('forward (B0)', () => {
     const before = tf.memory().numTensors - cached();
     const pyramid = backbone.forward(x);
     expect(pyramid.map((t) => t.shape)).toEqual([
-      [2, 8, 8, 40],
-      [2, 4, 4, 112],
-      [2, 2, 2, 320],
+      [2, 16, 16, 40],
+      [2, 8, 8, 112],
+      [2, 4, 4, 320],
     ]);
     tf.dispose(pyramid);
     const odd = tf.zeros([1, 65, 65, 3]) as tf.Tensor4D;
@@ -48,7 +50,7 @@ describe('forward (B0)', () => {
     const logits = classifier.forward(x);
     const features = classifier.extractFeatures(x);
     expect(logits.shape).toEqual([2, 10]);
-    expect(features.shape).toEqual([2, 2, 2, 1280]);
+    expect(features.shape).toEqual([2, 4, 4, 1280]);
     expect(logits.dataSync().every(Number.isFinite)).toBe(true);
     tf.dispose([logits, features]);
     expect(tf.memory().numTensors).toBe(before + cached());
