@@ -9,7 +9,7 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
  * A file missing from this list only loses its head start.
  */
 export const SLOW_FILES: readonly string[] = [
-  // The two Chromium files and the npm installs start apart, each beside single-process files: together
+  // The Chromium files and the npm installs start apart, each beside single-process files: together
   // they would compete for the cores with their browser and npm processes.
   'apps/demo/test/demo-backends.test.ts', // Chromium on four backends
   'packages/model/test/golden-parity.test.ts',
@@ -19,6 +19,7 @@ export const SLOW_FILES: readonly string[] = [
   'packages/model/test/overfit-bccd.test.ts',
   'tooling/test/standalone-install.test.ts', // npm installs of every packed package
   'packages/model/test/model-gradients.test.ts',
+  'apps/demo/test/demo-train.test.ts', // Chromium: Lite0 trained in the page for 20 steps
   'apps/trainer/test/train-run.test.ts',
   'packages/train/test/parallel-step.test.ts',
   'apps/trainer/test/train-safety.test.ts',
