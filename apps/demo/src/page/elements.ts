@@ -1,10 +1,12 @@
-/** The page's elements, looked up once by id (see `index.html`); a missing one is a bug, so it throws. */
+/** The element of `index.html` with this id and type; a missing one is a bug, so it throws. */
+export function byId<T extends HTMLElement>(id: string, type: { new (): T }): T {
+  const element = document.getElementById(id);
+  if (!(element instanceof type)) throw new Error(`index.html has no <${type.name}> #${id}`);
+  return element;
+}
+
+/** The page's elements, looked up once by id (see `index.html`). */
 export function pageElements() {
-  const byId = <T extends HTMLElement>(id: string, type: { new (): T }): T => {
-    const element = document.getElementById(id);
-    if (!(element instanceof type)) throw new Error(`index.html has no <${type.name}> #${id}`);
-    return element;
-  };
   return {
     backendSelect: byId('backend-select', HTMLSelectElement),
     activeBackend: byId('active-backend', HTMLElement),

@@ -1,10 +1,7 @@
-/** The Train section's elements (see `index.html`), looked up once by id; a missing one is a bug, so it throws. */
+import { byId } from '../page/elements.js';
+
+/** The Train section's elements (see `index.html`), looked up once by id (`byId` throws on a missing one). */
 export function trainElements() {
-  const byId = <T extends HTMLElement>(id: string, type: { new (): T }): T => {
-    const element = document.getElementById(id);
-    if (!(element instanceof type)) throw new Error(`index.html has no <${type.name}> #${id}`);
-    return element;
-  };
   return {
     files: byId('train-files', HTMLInputElement),
     folder: byId('train-folder', HTMLInputElement),
