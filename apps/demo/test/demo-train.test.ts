@@ -1,8 +1,9 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { createCanvas, loadImage } from '@napi-rs/canvas';
+import { zipSync } from 'fflate';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { RgbImage } from '@edet/model';
@@ -58,6 +59,18 @@ function writeSubset(): { json: string; images: string[] } {
   return { json, images: images.map((image: { file_name: string }) => join(BCCD, 'images', image.file_name)) };
 }
 
+/** The VOC annotations of @edet/data's fixture and their BCCD images, zipped in a folder. */
+function vocZip(): Buffer {
+  const annotations = join(import.meta.dirname, '..', '..', '..', 'packages', 'data', 'test', 'fixtures', 'voc-bccd', 'Annotations');
+  const entries: Record<string, Uint8Array> = {};
+  for (const name of readdirSync(annotations)) {
+    entries[`voc/Annotations/${name}`] = readFileSync(join(annotations, name));
+    const image = name.replace('.xml', '.jpg');
+    entries[`voc/JPEGImages/${image}`] = readFileSync(join(BCCD, 'images', image));
+  }
+  return Buffer.from(zipSync(entries));
+}
+
 async function decode(path: string): Promise<RgbImage> {
   const image = await loadImage(readFileSync(path));
   const canvas = createCanvas(image.width, image.height);
@@ -76,6 +89,12 @@ it('fine-tunes Lite0 on uploaded COCO files in a worker, the loss falling, and h
     await page.waitForSelector('#train-error:not([hidden])');
     expect(await page.textContent('#train-error')).toBe('images: 1 image(s) that subset.json lists were not chosen (BloodImage_00000.jpg)');
     expect(await page.isDisabled('#train-start')).toBe(true);
+
+    // Pascal VOC files and their images in a zip (with a folder inside) are read in the page too.
+    await page.setInputFiles('#train-files', { name: 'voc.zip', mimeType: 'application/zip', buffer: vocZip() });
+    await page.waitForSelector('#train-summary[data-images="3"]');
+    expect(await page.textContent('#train-summary')).toMatch(/^Pascal VOC: 3 images \(2 training, 1 validation\), \d+ annotations, 3 classes: Platelets, RBC, WBC$/);
+    expect(await page.isVisible('#train-error')).toBe(false);
 
     await page.fill('#train-validation', '0.33');
     await page.setInputFiles('#train-files', [subset.json, ...subset.images]);

@@ -1,7 +1,8 @@
+import { batchesPerEpoch } from '@edet/data';
 import { describe, expect, it } from 'vitest';
 
 import { TrainDataError } from '../src/train/coco-upload.js';
-import { checkTrainNumbers } from '../src/train/train-settings.js';
+import { checkTrainNumbers, epochsForSteps, stepsForEpochs, stepsPerEpoch } from '../src/train/train-settings.js';
 
 const GOOD = { inputSize: 320, steps: 200, batchSize: 4, learningRate: 0.001 };
 
@@ -27,5 +28,21 @@ describe('checkTrainNumbers', () => {
     expect(error).toBeInstanceOf(TrainDataError);
     expect((error as TrainDataError).argument).toBe(field);
     expect((error as TrainDataError).message).toBe(message);
+  });
+});
+
+describe('steps and epochs', () => {
+  it('counts whole batches of the training images, as the worker cuts its epochs', () => {
+    // 8 images at batch 2: 4 steps; 9 at batch 2: the ninth is left out of every epoch (dropLast).
+    expect(stepsPerEpoch(8, 2)).toBe(4);
+    expect(stepsPerEpoch(9, 2)).toBe(4);
+    expect(stepsPerEpoch(3, 4)).toBe(1);
+    expect(stepsPerEpoch(0, 4)).toBe(0);
+    expect(stepsPerEpoch(9, 2)).toBe(batchesPerEpoch(9, 2, true));
+    expect(stepsPerEpoch(3, 4)).toBe(batchesPerEpoch(3, 4, false));
+    expect(stepsForEpochs(5, 8, 2)).toBe(20);
+    expect(epochsForSteps(20, 8, 2)).toBe(5);
+    expect(epochsForSteps(21, 8, 2)).toBe(6);
+    expect(epochsForSteps(5, 0, 2)).toBe(0);
   });
 });

@@ -6,6 +6,7 @@ export { groundTruthOf, type AnnotationIssue, type Box, type DetectionDataset, t
 export { checkBox, MIN_BOX_SIDE, summarizeIssues, type RawBox } from './boxes.js';
 export { checkCocoInstances, cocoDetectionDataset, type CocoInstances, type CocoSplitSource } from './coco-dataset.js';
 export { parseVocAnnotation, type VocAnnotation, type VocObject } from './voc-annotation.js';
+export { type VocSamples, vocImageName, vocSamples } from './voc-samples.js';
 export { childElement, childElements, childText, decodeEntities, parseXml, XmlError, type XmlElement } from './xml.js';
 export {
   augmentedPlacement,

@@ -4,7 +4,7 @@ import { type Sample, DataError, checkCocoInstances, cocoDetectionDataset, creat
 export class TrainDataError extends Error {
   override name = 'TrainDataError';
   constructor(
-    /** The argument at fault: `json`, `images`, `validationFraction`, or a form field (`inputSize`, `steps`, `batchSize`, `learningRate`). */
+    /** The argument at fault: `json`, `xml`, `zip`, `files`, `images`, `validationFraction`, or a form field (`inputSize`, `steps`, `batchSize`, `learningRate`). */
     readonly argument: string,
     message: string,
   ) {
@@ -28,7 +28,15 @@ export function baseName(path: string): string {
   return path.slice(path.lastIndexOf('/') + 1);
 }
 
-const listed = (names: readonly string[]) => names.slice(0, 5).join(', ') + (names.length > 5 ? ` and ${names.length - 5} more` : '');
+/** @throws TrainDataError naming `validationFraction` unless it is in [0, 1) */
+export function checkValidationFraction(validationFraction: number): void {
+  if (!(validationFraction >= 0 && validationFraction < 1)) {
+    throw new TrainDataError('validationFraction', `validationFraction: expected a number from 0 to below 1, got ${validationFraction}`);
+  }
+}
+
+/** Up to five names, and how many more. */
+export const listed = (names: readonly string[]) => names.slice(0, 5).join(', ') + (names.length > 5 ? ` and ${names.length - 5} more` : '');
 
 /**
  * Reads a COCO instances file against the uploaded image files and splits its images, seeded, into a
@@ -41,9 +49,7 @@ const listed = (names: readonly string[]) => names.slice(0, 5).join(', ') + (nam
  *   image), `images` (images the file lists that were not uploaded) or `validationFraction`
  */
 export function readCocoUpload(jsonText: string, jsonName: string, imageNames: readonly string[], validationFraction: number, seed: number): UploadedDataset {
-  if (!(validationFraction >= 0 && validationFraction < 1)) {
-    throw new TrainDataError('validationFraction', `validationFraction: expected a number from 0 to below 1, got ${validationFraction}`);
-  }
+  checkValidationFraction(validationFraction);
   let json: unknown;
   try {
     json = JSON.parse(jsonText);
@@ -63,13 +69,29 @@ export function readCocoUpload(jsonText: string, jsonName: string, imageNames: r
   const uploaded = new Set(imageNames.map(baseName));
   const missing = dataset.samples.filter((sample) => !uploaded.has(sample.file)).map((sample) => sample.file);
   if (missing.length > 0) throw new TrainDataError('images', `images: ${missing.length} image(s) that ${jsonName} lists were not chosen (${listed(missing)})`);
-  const samples = dataset.samples.filter((sample) => sample.boxes.length > 0);
-  if (samples.length === 0) throw new TrainDataError('json', `${jsonName}: no image has a usable box`);
-  const order = shuffledIndices(samples.length, createRandom(seed));
-  let validationCount = Math.round(validationFraction * samples.length);
-  if (validationFraction > 0 && samples.length >= 2) validationCount = Math.min(Math.max(validationCount, 1), samples.length - 1);
-  const validation = order.slice(0, validationCount).sort((a, b) => a - b).map((i) => samples[i]);
-  const train = order.slice(validationCount).sort((a, b) => a - b).map((i) => samples[i]);
-  const annotations = samples.reduce((sum, sample) => sum + sample.boxes.length, 0);
-  return { classNames: dataset.classNames, train, validation, images: samples.length, annotations };
+  return splitUpload(dataset.samples, dataset.classNames, 'json', jsonName, validationFraction, seed);
+}
+
+/**
+ * Keeps the images with a usable box and splits them, seeded, into training and validation parts.
+ * @param argument the upload part the annotations came in (`json`, `xml`); `source` names them in messages
+ * @throws TrainDataError naming `argument` when no image has a usable box
+ */
+export function splitUpload(
+  samples: readonly Sample[],
+  classNames: string[],
+  argument: string,
+  source: string,
+  validationFraction: number,
+  seed: number,
+): UploadedDataset {
+  const usable = samples.filter((sample) => sample.boxes.length > 0);
+  if (usable.length === 0) throw new TrainDataError(argument, `${source}: no image has a usable box`);
+  const order = shuffledIndices(usable.length, createRandom(seed));
+  let validationCount = Math.round(validationFraction * usable.length);
+  if (validationFraction > 0 && usable.length >= 2) validationCount = Math.min(Math.max(validationCount, 1), usable.length - 1);
+  const validation = order.slice(0, validationCount).sort((a, b) => a - b).map((i) => usable[i]);
+  const train = order.slice(validationCount).sort((a, b) => a - b).map((i) => usable[i]);
+  const annotations = usable.reduce((sum, sample) => sum + sample.boxes.length, 0);
+  return { classNames, train, validation, images: usable.length, annotations };
 }

@@ -3,6 +3,7 @@
  * reports, `validated` when there are validation images, until `done` (or `error`); `stop` asks the worker to end after the step in progress.
  */
 import type { Sample } from '@edet/data';
+import type { BackendName } from '@edet/model';
 
 /** What to train and how. */
 export interface TrainSettings {
@@ -18,6 +19,12 @@ export interface TrainSettings {
   learningRate: number;
   /** Fixes the initial weights, the order of the images and the augmentation. */
   seed: number;
+  /** Random flips, scales and crops of the training images (`@edet/data`'s defaults). */
+  augment: boolean;
+  /** The backend to train on: `wasm` (the default), `webgl` or `webgpu`; no fallback to another. */
+  backend: BackendName;
+  /** wasm threads asked for (`?threads=N`), or none for one per core; one when the page is not cross-origin isolated. */
+  threads?: number;
 }
 
 /** Page -> worker. */

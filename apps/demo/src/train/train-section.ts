@@ -3,20 +3,21 @@
  * the settings, draws the losses as they come, and offers the weights at the end (download, or load them
  * into the detection path through the page's weights input).
  */
-import { presetConfig } from '@edet/model';
+import { type BackendName, presetConfig } from '@edet/model';
 
 import { MODEL_MANIFEST_PATH, WASM_PATH } from '../config.js';
+import { requestedThreads } from '../page/thread-choice.js';
 import { drawLossChart, type LossPoint } from './loss-chart.js';
-import { TrainDataError, type UploadedDataset, baseName, readCocoUpload } from './coco-upload.js';
+import { type UploadedDataset, baseName } from './coco-upload.js';
+import { readUpload } from './read-upload.js';
 import type { TrainReply, TrainRequest, TrainSettings } from './train-protocol.js';
 import { trainElements } from './train-elements.js';
-import { type TrainNumbers, checkTrainNumbers } from './train-settings.js';
+import { type TrainNumbers, checkTrainNumbers, epochsForSteps, stepsForEpochs } from './train-settings.js';
 
 /** The bundled model's option in the model list: its D0 weights are the starting point. */
 const BUNDLED = 'bundled';
 /** Seeds the validation split, the initial weights and the augmentation. */
 const SEED = 42;
-const IMAGE_FILE = /\.(jpe?g|png|gif|bmp|webp)$/i;
 
 const absolute = (path: string) => new URL(path, document.baseURI).href;
 
@@ -33,6 +34,8 @@ async function bundledWeightsUrl(): Promise<string> {
 export function setUpTraining(weightsInput: HTMLInputElement): void {
   const elements = trainElements();
   let files: File[] = [];
+  /** `files` with zips expanded (what the dataset was read from). */
+  let uploaded: File[] = [];
   let dataset: UploadedDataset | undefined;
   let worker: Worker | undefined;
   let weights: File | undefined;
@@ -52,21 +55,33 @@ export function setUpTraining(weightsInput: HTMLInputElement): void {
     elements.start.disabled = true;
     elements.summary.textContent = '';
     if (files.length === 0) return;
-    const jsons = files.filter((file) => file.name.toLowerCase().endsWith('.json'));
-    const images = files.filter((file) => IMAGE_FILE.test(file.name));
     try {
-      if (jsons.length !== 1) throw new TrainDataError('json', `json: expected exactly one COCO .json file among the chosen files, found ${jsons.length}`);
-      dataset = readCocoUpload(await jsons[0].text(), jsons[0].name, images.map((file) => file.name), Number(elements.validation.value), SEED);
+      const read = await readUpload(files, Number(elements.validation.value), SEED);
+      dataset = read.dataset;
+      uploaded = read.files;
       showError(undefined);
       const { train, validation, annotations, classNames } = dataset;
       elements.summary.textContent =
-        `${dataset.images} images (${train.length} training, ${validation.length} validation), ${annotations} annotations, ` +
+        `${read.format === 'coco' ? 'COCO' : 'Pascal VOC'}: ${dataset.images} images (${train.length} training, ${validation.length} validation), ${annotations} annotations, ` +
         `${classNames.length} classes: ${classNames.join(', ')}`;
       Object.assign(elements.summary.dataset, { images: String(dataset.images), annotations: String(annotations), classes: String(classNames.length) });
       elements.start.disabled = worker !== undefined;
+      showEpochs();
     } catch (error) {
       showError(error instanceof Error ? error.message : String(error));
     }
+  }
+
+  /** Shows the epochs the steps reach into (none before a dataset is read). */
+  function showEpochs(): void {
+    const epochs = dataset === undefined ? 0 : epochsForSteps(Number(elements.steps.value), dataset.train.length, Number(elements.batch.value));
+    elements.epochs.value = epochs > 0 ? String(epochs) : '';
+  }
+
+  /** The epochs field sets the steps: that many whole epochs. */
+  function onEpochsChange(): void {
+    const steps = dataset === undefined ? 0 : stepsForEpochs(Number(elements.epochs.value), dataset.train.length, Number(elements.batch.value));
+    if (Number.isInteger(steps) && steps > 0) elements.steps.value = String(steps);
   }
 
   function onModelChange(): void {
@@ -98,8 +113,11 @@ export function setUpTraining(weightsInput: HTMLInputElement): void {
       ...numbers,
       classNames: dataset.classNames,
       seed: SEED,
+      augment: elements.augment.checked,
+      backend: elements.backend.value as BackendName,
+      threads: requestedThreads(location.search),
     };
-    const byName = new Map(files.map((file) => [baseName(file.name), file]));
+    const byName = new Map(uploaded.map((file) => [baseName(file.name), file]));
     const images = Object.fromEntries([...dataset.train, ...dataset.validation].map((sample) => [sample.file, byName.get(sample.file)!]));
     const points: LossPoint[] = [];
     const seconds: number[] = [];
@@ -176,6 +194,9 @@ export function setUpTraining(weightsInput: HTMLInputElement): void {
   elements.folder.addEventListener('change', () => choose(elements.folder));
   elements.validation.addEventListener('change', () => void readFiles());
   elements.model.addEventListener('change', onModelChange);
+  elements.epochs.addEventListener('input', onEpochsChange);
+  elements.steps.addEventListener('input', showEpochs);
+  elements.batch.addEventListener('input', showEpochs);
   elements.start.addEventListener('click', () => void start());
   elements.stop.addEventListener('click', () => worker?.postMessage({ type: 'stop' } satisfies TrainRequest));
   elements.tryIt.addEventListener('click', () => {

@@ -30,3 +30,22 @@ export function checkTrainNumbers(numbers: TrainNumbers): TrainNumbers {
   }
   return numbers;
 }
+
+/**
+ * Training steps in an epoch of `trainImages` images at `batchSize`, as the worker cuts them: whole batches
+ * only, unless there are fewer images than one batch (then one short batch).
+ */
+export function stepsPerEpoch(trainImages: number, batchSize: number): number {
+  return trainImages >= batchSize ? Math.floor(trainImages / batchSize) : trainImages > 0 ? 1 : 0;
+}
+
+/** The steps of `epochs` whole epochs (the form's epochs field sets its steps field). */
+export function stepsForEpochs(epochs: number, trainImages: number, batchSize: number): number {
+  return epochs * stepsPerEpoch(trainImages, batchSize);
+}
+
+/** The epochs `steps` reach into, the last one perhaps partly (the form shows it next to the steps). */
+export function epochsForSteps(steps: number, trainImages: number, batchSize: number): number {
+  const perEpoch = stepsPerEpoch(trainImages, batchSize);
+  return perEpoch === 0 ? 0 : Math.ceil(steps / perEpoch);
+}

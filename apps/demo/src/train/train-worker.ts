@@ -1,13 +1,11 @@
 /**
  * The training worker: decodes the uploaded images, streams augmented letterboxed batches (`@edet/data`),
- * fine-tunes the model on the wasm backend with `@edet/train`'s epoch loop, reports every step, and at the
+ * fine-tunes the model on the chosen backend (wasm, with threads when the page is cross-origin isolated; WebGL; WebGPU) with `@edet/train`'s epoch loop, reports every step, and at the
  * end (or after a stop) answers the weights as safetensors. One run per worker.
  */
-import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import { type Batch, type DetectionDataset, type Sample, batchesPerEpoch, groundTruthOf, streamEpoch } from '@edet/data';
-import { EfficientDet, trainStep, useBackend } from '@edet/model';
-import { wasm } from '@edet/model/backends/wasm';
+import { EfficientDet, trainStep } from '@edet/model';
 import {
   StopSignal,
   classChangeNotice,
@@ -21,6 +19,8 @@ import {
 } from '@edet/train';
 
 import { bitmapPixels } from '../worker/bitmap-pixels.js';
+import { startBackend } from '../worker/start-backend.js';
+import { wasmThreadCount } from '../worker/wasm-threads.js';
 import type { TrainReply, TrainRequest, TrainSettings } from './train-protocol.js';
 
 const stop = new StopSignal();
@@ -58,20 +58,21 @@ function validationDataset(samples: Sample[], classNames: string[]): DetectionDa
 }
 
 async function run(wasmPaths: string, settings: TrainSettings, samples: Sample[], validation: Sample[], images: Record<string, Blob>): Promise<void> {
-  await useBackend([wasm], { wasmPaths });
+  const threads = wasmThreadCount(settings.threads, { isolated: self.crossOriginIsolated, cores: navigator.hardwareConcurrency });
+  const backend = await startBackend([settings.backend], wasmPaths, threads);
   const { model, notice } = await createModel(settings);
   const optimizer = createOptimizer('adamw', settings.learningRate, defaultWeightDecay('adamw'));
   let weights: ArrayBuffer, stopped: string, steps: number;
   // No colour conversion: the pixels the CLI decodes from the same file.
   const readImage = async (sample: Sample) => bitmapPixels(await createImageBitmap(images[sample.file], { colorSpaceConversion: 'none', premultiplyAlpha: 'none' }));
   try {
-    post({ type: 'started', backend: tf.getBackend(), threads: getThreadsCount(), notice });
+    post({ type: 'started', backend: backend.active, threads: backend.threads, notice });
     const pipeline = {
       size: settings.inputSize,
       normalization: model.config.normalization,
       batchSize: settings.batchSize,
       seed: settings.seed,
-      augment: true,
+      augment: settings.augment,
       shuffle: true,
       dropLast: samples.length >= settings.batchSize,
       readImage,

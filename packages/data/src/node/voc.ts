@@ -1,11 +1,11 @@
 import { readdirSync } from 'node:fs';
-import { extname, join } from 'node:path';
+import { join } from 'node:path';
 
-import { checkBox } from '../boxes.js';
-import { type AnnotationIssue, type Box, type DetectionDataset, type Sample, groundTruthOf } from '../dataset.js';
+import { type DetectionDataset, groundTruthOf } from '../dataset.js';
 import { errorText } from '@edet/tensor';
 import { DataError } from '../errors.js';
 import { parseVocAnnotation, type VocAnnotation } from '../voc-annotation.js';
+import { vocImageName, vocSamples } from '../voc-samples.js';
 import { checkImagesExist, displayPath, isDirectory, isFile } from './files.js';
 import { readBoundedTextSync } from './read-bounded-text.js';
 
@@ -29,8 +29,6 @@ export function vocSplitFile(root: string, split: string): string | undefined {
   return isFile(file) ? file : undefined;
 }
 
-const IMAGE_EXTENSIONS = ['.jpg', '.jpeg', '.png', '.JPG', '.JPEG', '.PNG'];
-
 /**
  * Loads one split of a Pascal VOC folder (`Annotations/*.xml`, `JPEGImages/`, optional
  * `ImageSets/Main/<split>.txt`; without it the split is every annotated image). Class names are every
@@ -53,10 +51,6 @@ export function loadVocDataset(root: string, split: string): DetectionDataset {
       throw new DataError(`${displayPath(file)}: not a VOC annotation (${errorText(error)})`);
     }
   }
-  const classNames = [...new Set([...annotations.values()].flatMap((a) => a.objects.map((o) => o.name)).filter((n) => n !== ''))].sort();
-  if (classNames.length === 0) throw new DataError(`${displayPath(annotationFolder)}: no object has a <name>`);
-  const classIndex = new Map(classNames.map((name, index) => [name, index]));
-
   const splitFile = vocSplitFile(root, split);
   let ids = [...annotations.keys()];
   if (splitFile !== undefined) {
@@ -69,40 +63,11 @@ export function loadVocDataset(root: string, split: string): DetectionDataset {
       throw new DataError(`${displayPath(splitFile)}: ${unknown.length} listed images have no Annotations/<id>.xml (${unknown.slice(0, 3).join(', ')})`);
     }
   }
-  const imageIds = new Map([...annotations.keys()].map((id, index) => [id, index + 1]));
   const listing = new Set(readdirSync(images));
-  const imageName = (id: string, annotation: VocAnnotation) => {
-    if (annotation.filename !== undefined && listing.has(annotation.filename)) return annotation.filename;
-    const byId = IMAGE_EXTENSIONS.map((extension) => id + extension).find((name) => listing.has(name));
-    return byId ?? annotation.filename ?? (extname(id) === '' ? `${id}.jpg` : id);
-  };
-  const names = ids.map((id) => imageName(id, annotations.get(id)!));
+  const names = ids.map((id) => vocImageName(id, annotations.get(id)!, listing));
   checkImagesExist(images, names, displayPath(splitFile ?? annotationFolder));
 
-  const issues: AnnotationIssue[] = [];
-  let difficult = 0;
-  const samples: Sample[] = ids.map((id, index) => {
-    const annotation = annotations.get(id)!;
-    const name = names[index];
-    const width = annotation.width > 0 ? annotation.width : Infinity;
-    const height = annotation.height > 0 ? annotation.height : Infinity;
-    const boxes: Box[] = [];
-    for (const object of annotation.objects) {
-      if (object.difficult) {
-        difficult += 1;
-        continue;
-      }
-      const classId = classIndex.get(object.name);
-      if (classId === undefined) {
-        issues.push({ image: name, action: 'dropped', reason: 'object without a <name>' });
-        continue;
-      }
-      const [x1, y1, x2, y2] = object.box;
-      const box = checkBox({ x1, y1, x2, y2, classId }, width, height, name, issues);
-      if (box) boxes.push(box);
-    }
-    return { file: join(images, name), name, width: annotation.width, height: annotation.height, boxes, imageId: imageIds.get(id)! };
-  });
+  const { classNames, samples, issues, notes } = vocSamples(annotations, ids, names, (name) => join(images, name), displayPath(annotationFolder));
   const categoryIds = classNames.map((_, index) => index + 1);
   return {
     format: 'voc',
@@ -113,7 +78,7 @@ export function loadVocDataset(root: string, split: string): DetectionDataset {
     samples,
     groundTruth: groundTruthOf(samples, classNames, categoryIds),
     issues,
-    notes: difficult > 0 ? [`left out ${difficult} object${difficult === 1 ? '' : 's'} marked difficult`] : [],
+    notes,
     annotationSource: splitFile ?? annotationFolder,
   };
 }
