@@ -13,13 +13,14 @@
 // is left out. With --baseline, the line reports both medians, their ratio, and whether both pages listed
 // the same detections after every run (the score slider at 0.01, its lowest, so that rows show).
 // Needs /usr/bin/chromium (or EDET_CHROMIUM).
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:http';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, extname, join, normalize, resolve, sep } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+
+import { median, serve } from './static-server.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const demoRoot = join(root, 'apps/demo');
@@ -34,34 +35,6 @@ const { values } = parseArgs({
 });
 const runs = Number(values.runs);
 const SAMPLES = ['000000000136.jpg', 'BloodImage_00004.jpg'];
-
-const CONTENT_TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json', '.wasm': 'application/wasm', '.jpg': 'image/jpeg' };
-
-/** A static server of `folder` on a free port; resolves to its URL and a close function. */
-async function serve(folder) {
-  const base = normalize(folder + sep);
-  const server = createServer((request, response) => {
-    const path = decodeURIComponent(new URL(request.url ?? '/', 'http://localhost').pathname);
-    const file = normalize(join(base, path.endsWith('/') ? `${path}index.html` : path));
-    try {
-      if (!file.startsWith(base)) throw new Error('outside the root');
-      const bytes = readFileSync(file);
-      response.writeHead(200, { 'Content-Type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream' });
-      response.end(bytes);
-    } catch {
-      response.writeHead(404);
-      response.end();
-    }
-  });
-  await new Promise((done) => server.listen(0, '127.0.0.1', done));
-  return { url: `http://127.0.0.1:${server.address().port}/`, close: () => server.close() };
-}
-
-function median(list) {
-  const sorted = [...list].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-}
 
 const { build } = await import(pathToFileURL(demoRequire.resolve('vite')).href);
 const { chromium } = demoRequire('playwright-core');
