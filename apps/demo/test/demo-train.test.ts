@@ -1,6 +1,6 @@
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 
 import { createCanvas, loadImage } from '@napi-rs/canvas';
 import { zipSync } from 'fflate';
@@ -172,6 +172,13 @@ it('fine-tunes Lite0 on uploaded COCO files in a worker, the loss falling, and h
     expect(detections.length).toBeGreaterThanOrEqual(3);
     expect(comparison.problems).toEqual([]);
 
+    // A run can start from a weights file: the one just downloaded names its model and size, which the form
+    // takes. The first batch is the same (seeded), so the trained weights start with a lower loss.
+    await page.fill('#train-size', '256');
+    await page.setInputFiles('#train-weights', file);
+    await page.waitForSelector('#train-weights-clear:not([hidden])');
+    expect(await page.textContent('#train-weights-name')).toBe(`starting from ${basename(file)} (tf_efficientdet_lite0)`);
+    expect(await page.inputValue('#train-size')).toBe(String(SIZE));
     // Stop ends a run after the step in progress, and its weights are offered too.
     await page.fill('#train-steps', '1000');
     await page.click('#train-start');
@@ -179,6 +186,8 @@ it('fine-tunes Lite0 on uploaded COCO files in a worker, the loss falling, and h
     await page.click('#train-stop');
     await page.waitForSelector('#train-status[data-state="done"]', { timeout: 60_000 });
     expect(await page.textContent('#train-status')).toMatch(/^stopped after [2-9] steps/);
+    const resumedLosses = JSON.parse((await page.getAttribute('#train-chart', 'data-losses'))!) as number[];
+    expect(resumedLosses[0]).toBeLessThan(losses[0]);
     expect(await page.isVisible('#train-download')).toBe(true);
     expect(errors).toEqual([]);
   } finally {

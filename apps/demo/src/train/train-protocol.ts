@@ -11,6 +11,8 @@ export interface TrainSettings {
   model: string;
   /** URL of weights to start from (the bundled D0's safetensors); none: the preset's seeded weights. */
   initialWeightsUrl?: string;
+  /** A safetensors file the user chose to start from (zylo117 or rwightman keys); wins over `initialWeightsUrl`. */
+  initialWeightsFile?: File;
   /** Square input side, pixels. */
   inputSize: number;
   classNames: string[];

@@ -3,9 +3,11 @@
  * the settings, draws the losses as they come, and offers the weights at the end (download, or load them
  * into the detection path through the page's weights input).
  */
-import { type BackendName, presetConfig } from '@edet/model';
+import { type BackendName, checkpointGeometry, inputShape, presetConfig } from '@edet/model';
+import { parseSafetensors } from '@edet/safetensors';
 
 import { MODEL_MANIFEST_PATH, WASM_PATH } from '../config.js';
+import { BUNDLED, modelOptions } from '../page/model-choice.js';
 import { requestedThreads } from '../page/thread-choice.js';
 import { drawLossChart, type LossPoint } from './loss-chart.js';
 import { type UploadedDataset, baseName } from './coco-upload.js';
@@ -14,8 +16,8 @@ import type { TrainReply, TrainRequest, TrainSettings } from './train-protocol.j
 import { trainElements } from './train-elements.js';
 import { type TrainNumbers, checkTrainNumbers, epochsForSteps, stepsForEpochs } from './train-settings.js';
 
-/** The bundled model's option in the model list: its D0 weights are the starting point. */
-const BUNDLED = 'bundled';
+/** The browser's natural model: small, and built for it. */
+const DEFAULT_MODEL = 'tf_efficientdet_lite0';
 /** Seeds the validation split, the initial weights and the augmentation. */
 const SEED = 42;
 
@@ -39,6 +41,8 @@ export function setUpTraining(weightsInput: HTMLInputElement): void {
   let dataset: UploadedDataset | undefined;
   let worker: Worker | undefined;
   let weights: File | undefined;
+  /** The safetensors file to start from, when one was chosen. */
+  let startWeights: File | undefined;
 
   const setStatus = (state: 'idle' | 'running' | 'done' | 'error', text: string) => {
     elements.status.dataset.state = state;
@@ -84,6 +88,34 @@ export function setUpTraining(weightsInput: HTMLInputElement): void {
     if (Number.isInteger(steps) && steps > 0) elements.steps.value = String(steps);
   }
 
+  /**
+   * Takes a safetensors file to start from: its header is checked here, and the model and size it records
+   * (metadata `model`, `input_size`, as the page and `edet train` write them) are selected.
+   */
+  async function chooseStartWeights(file: File): Promise<void> {
+    try {
+      const parsed = parseSafetensors(new Uint8Array(await file.arrayBuffer()), { source: file.name });
+      const { model, inputSize } = checkpointGeometry(parsed.header.metadata, file.name);
+      if (model !== undefined) {
+        elements.model.value = model;
+        onModelChange();
+      }
+      if (inputSize !== undefined) elements.size.value = String(inputShape(inputSize)[0]);
+      startWeights = file;
+      elements.weightsName.textContent = `starting from ${file.name}${model === undefined ? ' (choose the model it was trained as)' : ` (${model})`}`;
+      elements.weightsClear.hidden = false;
+      showError(undefined);
+    } catch (error) {
+      showError(error instanceof Error ? error.message : String(error));
+    }
+  }
+
+  function clearStartWeights(): void {
+    startWeights = undefined;
+    elements.weightsName.textContent = '';
+    elements.weightsClear.hidden = true;
+  }
+
   function onModelChange(): void {
     const name = elements.model.value === BUNDLED ? 'efficientdet-d0' : elements.model.value;
     const size = presetConfig(name).inputSize ?? 512;
@@ -102,7 +134,7 @@ export function setUpTraining(weightsInput: HTMLInputElement): void {
         batchSize: Number(elements.batch.value),
         learningRate: Number(elements.learningRate.value),
       });
-      initialWeightsUrl = bundled ? await bundledWeightsUrl() : undefined;
+      initialWeightsUrl = bundled && startWeights === undefined ? await bundledWeightsUrl() : undefined;
     } catch (error) {
       showError(error instanceof Error ? error.message : String(error));
       return;
@@ -110,6 +142,7 @@ export function setUpTraining(weightsInput: HTMLInputElement): void {
     const settings: TrainSettings = {
       model: bundled ? 'efficientdet-d0' : elements.model.value,
       initialWeightsUrl,
+      initialWeightsFile: startWeights,
       ...numbers,
       classNames: dataset.classNames,
       seed: SEED,
@@ -194,6 +227,12 @@ export function setUpTraining(weightsInput: HTMLInputElement): void {
   elements.folder.addEventListener('change', () => choose(elements.folder));
   elements.validation.addEventListener('change', () => void readFiles());
   elements.model.addEventListener('change', onModelChange);
+  elements.weights.addEventListener('change', () => {
+    const file = elements.weights.files?.[0];
+    elements.weights.value = '';
+    if (file !== undefined) void chooseStartWeights(file);
+  });
+  elements.weightsClear.addEventListener('click', clearStartWeights);
   elements.epochs.addEventListener('input', onEpochsChange);
   elements.steps.addEventListener('input', showEpochs);
   elements.batch.addEventListener('input', showEpochs);
@@ -207,6 +246,11 @@ export function setUpTraining(weightsInput: HTMLInputElement): void {
     weightsInput.files = transfer.files;
     weightsInput.dispatchEvent(new Event('change'));
   });
+  for (const { value, label } of modelOptions()) {
+    // The bundled model starts from its weights; a published name from seeded ones (or a chosen file).
+    elements.model.add(new Option(value === BUNDLED ? 'bundled EfficientDet-D0 BCCD' : label, value));
+  }
+  elements.model.value = DEFAULT_MODEL;
   onModelChange();
   setStatus('idle', 'choose the images and their COCO .json');
 }

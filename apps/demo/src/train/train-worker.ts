@@ -34,16 +34,26 @@ self.addEventListener('message', (event: MessageEvent<TrainRequest>) => {
   );
 });
 
+/** The bytes of the weights to start from, what names them in errors and in the class-change notice. */
+async function initialWeights(settings: TrainSettings): Promise<{ bytes: Uint8Array; source: string; described: string } | undefined> {
+  const file = settings.initialWeightsFile;
+  if (file !== undefined) return { bytes: new Uint8Array(await file.arrayBuffer()), source: file.name, described: file.name };
+  const url = settings.initialWeightsUrl;
+  if (url === undefined) return undefined;
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+  return { bytes: new Uint8Array(await response.arrayBuffer()), source: url, described: 'the bundled model' };
+}
+
 /** The model to train: the preset at the chosen size and classes, from the initial weights when given. */
 async function createModel(settings: TrainSettings): Promise<{ model: EfficientDet; notice?: string }> {
   const model = EfficientDet.fromPreset(settings.model, { numClasses: settings.classNames.length, inputSize: settings.inputSize, seed: settings.seed });
-  if (settings.initialWeightsUrl === undefined) return { model };
   try {
-    const response = await fetch(settings.initialWeightsUrl);
-    if (!response.ok) throw new Error(`${settings.initialWeightsUrl}: HTTP ${response.status}`);
-    const loaded = loadInitialWeights(model, new Uint8Array(await response.arrayBuffer()), settings.initialWeightsUrl);
+    const start = await initialWeights(settings);
+    if (start === undefined) return { model };
+    const loaded = loadInitialWeights(model, start.bytes, start.source);
     // Another class list: every weight but the class head's last layer, which starts fresh.
-    return { model, notice: loaded.fileClasses === undefined ? undefined : classChangeNotice('the bundled model', loaded.fileClasses, settings.classNames.length) };
+    return { model, notice: loaded.fileClasses === undefined ? undefined : classChangeNotice(start.described, loaded.fileClasses, settings.classNames.length) };
   } catch (error) {
     model.dispose();
     throw error;
