@@ -6,6 +6,7 @@ export default packageBuild({
     index: 'src/index.ts',
     'backends/cpu': 'src/backends/cpu.ts',
     'backends/wasm': 'src/backends/wasm.ts',
+    'backends/wasm-node': 'src/backends/wasm-node.ts',
     'backends/webgl': 'src/backends/webgl.ts',
     'backends/webgpu': 'src/backends/webgpu.ts',
   },

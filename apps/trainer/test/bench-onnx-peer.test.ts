@@ -132,10 +132,12 @@ describe('edet bench --onnx', () => {
     expect(report.edetToOnnxruntimeByRound).toBeNull();
     const text = await runProgram(args);
     expect(text.error).toBeUndefined();
-    expect(text.out).toMatch(/^edet wasm: median /m);
+    expect(text.out).toMatch(/^edet wasm \(\d+ threads?\): median /m);
     expect(text.out).toContain(`onnxruntime peer absent: --onnxruntime ${join(folder, 'nowhere')}: no such folder\n`);
-    // --threads is the peer's alone, and --profile is for inference.
-    expect((await runProgram(['bench', '--threads', '2'])).error).toMatchObject({ message: "--threads sets the onnxruntime peer's intra-op threads; it goes with --onnx" });
+    // --threads and --profile are for inference.
+    expect((await runProgram(['bench', '--mode', 'train', '--threads', '2'])).error).toMatchObject({
+      message: '--threads sets the threads of inference; it does not go with --mode train (see --workers)',
+    });
     expect((await runProgram(['bench', '--mode', 'train', '--profile'])).error).toMatchObject({ message: '--profile profiles inference; it does not go with --mode train' });
   });
 

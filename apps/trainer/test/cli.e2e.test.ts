@@ -81,13 +81,24 @@ describe('edet detect (built CLI)', () => {
     const result = edet(['detect', image, '--score-threshold', '0.001', '--max-detections', '5', '--out', 'annotated']);
     expect(result.status, result.stderr).toBe(0);
     expect(result.stderr).toBe(`${SCOPE_LINE}\n`);
-    expect(result.stdout).toMatch(/^backend: wasm, model: efficientdet-d0, 3 classes, weights: .+ \(bundled\)$/m);
+    expect(result.stdout).toMatch(/^backend: wasm \(\d+ threads?\), model: efficientdet-d0, 3 classes, weights: .+ \(bundled\)$/m);
     expect(result.stdout).toContain(`${image}: 5 detections`);
     const rows = result.stdout.split('\n').filter((line) => /^│ +\d+ │/.test(line));
     expect(rows).toHaveLength(5);
     for (const row of rows) expect(BCCD_LABELS).toContain(row.split('│')[2].trim());
     expect(result.stdout).toMatch(/annotated: annotated\/BloodImage_00004\.jpg/);
     expect(readdirSync(join(result.cwd, 'annotated'))).toEqual(['BloodImage_00004.jpg']);
+  });
+
+  it('detects the same to the bit on 1 and 3 wasm threads, and says how many it ran on', () => {
+    const image = join(SAMPLES_DIRECTORY, 'BloodImage_00004.jpg');
+    const [one, three] = ['1', '3'].map((threads) => edet(['detect', image, '--json', '--score-threshold', '0.001', '--threads', threads, '--out', 'o']));
+    for (const result of [one, three]) expect(result.status, result.stderr).toBe(0);
+    expect(JSON.parse(three.stdout)[0].detections.length).toBeGreaterThan(10);
+    expect(three.stdout).toBe(one.stdout);
+    const bench = edet(['bench', '--backend', 'wasm', '--size', '64', '--runs', '1', '--warmup', '0', '--threads', '2', '--json']);
+    expect(bench.status, bench.stderr).toBe(0);
+    expect(JSON.parse(bench.stdout)).toMatchObject({ backend: 'wasm', threads: 2 });
   });
 
   it('keeps the untrained COCO model reachable: --classes coco90 without --weights, with its notice', () => {

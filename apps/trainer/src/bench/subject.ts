@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { EfficientDet, type InputSize, inputShape } from '@edet/model';
 
+import { backendThreads } from '../backend.js';
 import { architectureConfig } from '../model-names.js';
 
 /** What every benchmark is asked for: one model (by name, or a D variant) at one input size and batch. */
@@ -38,6 +39,8 @@ export function benchmarkSubject(request: BenchmarkRequest): BenchmarkSubject {
 /** The fields every benchmark result starts with: the backend and what was timed. */
 export interface BenchmarkDescription {
   backend: string;
+  /** Threads the backend computes on (wasm: tfjs's thread count in this thread; cpu: 1). */
+  threads: number;
   /** The model by published name; `null` for a D variant given by `coef` alone. */
   model: string | null;
   coef: number;
@@ -63,6 +66,7 @@ export function formatSize(size: InputSize): string {
 export function describeRequest(request: BenchmarkRequest, size: InputSize): BenchmarkDescription {
   return {
     backend: tf.getBackend(),
+    threads: backendThreads(),
     model: request.model ?? null,
     coef: request.coef,
     size,

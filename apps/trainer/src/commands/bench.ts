@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Option, type Command } from 'commander';
 import { type InputSize, inputShape, presetConfig, resolveConfig } from '@edet/model';
 
-import { NODE_BACKENDS, startBackend, type NodeBackend } from '../backend.js';
+import { MAX_DEFAULT_WASM_THREADS, NODE_BACKENDS, defaultWasmThreads, startBackend, type NodeBackend } from '../backend.js';
 import { runInferBenchmark, runInferBenchmarks, type InferBenchmarkResult, type PeerTimings } from '../bench/infer.js';
 import { openOnnxPeer } from '../bench/onnx-peer.js';
 import { formatProfile } from '../bench/profile-report.js';
@@ -43,7 +43,7 @@ export interface BenchOptions {
   onnx?: string;
   /** The onnxruntime-node package folder the peer loads (never a dependency of edet). */
   onnxruntime?: string;
-  /** The onnxruntime peer's intra-op threads (default: one per core). */
+  /** Infer mode: wasm threads, and the onnxruntime peer's intra-op threads (default: one per core, at most 8). */
   threads?: number;
   json: boolean;
 }
@@ -80,12 +80,16 @@ export function registerBenchCommand(program: Command, io: CommandIo): void {
     .option('--profile', 'infer mode: also time each kernel of the forward pass under tf.profile and report the time by class of kernel', false)
     .option('--onnx <file>', 'infer mode: an ONNX model taking one NCHW image at the same size, timed with onnxruntime-node interleaved with edet')
     .option('--onnxruntime <folder>', 'the onnxruntime-node package folder for --onnx, e.g. /tmp/ort/node_modules/onnxruntime-node (not a dependency of edet)')
-    .option('--threads <n>', "the onnxruntime peer's intra-op threads (default: one per core)", integerParser(1))
+    .option(
+      '--threads <n>',
+      `infer mode: wasm threads (above 1, tfjs's threaded build), and the onnxruntime peer's intra-op threads (default: one per core, at most ${MAX_DEFAULT_WASM_THREADS})`,
+      integerParser(1),
+    )
     .option('--json', 'print the results as JSON', false)
     .action(async (options: BenchOptions) => {
       const models = benchModels(options);
       if (options.profile && options.mode !== 'infer') throw new CliError(`--profile profiles inference; it does not go with --mode ${options.mode}`);
-      if (options.threads !== undefined && options.onnx === undefined) throw new CliError("--threads sets the onnxruntime peer's intra-op threads; it goes with --onnx");
+      if (options.threads !== undefined && options.mode !== 'infer') throw new CliError(`--threads sets the threads of inference; it does not go with --mode ${options.mode} (see --workers)`);
       if (options.onnx !== undefined || options.onnxruntime !== undefined) {
         if (options.mode !== 'infer') throw new CliError(`--onnx times inference; it does not go with --mode ${options.mode}`);
         if (models.length > 1) throw new CliError('--onnx compares one model with onnxruntime; give one --model');
@@ -127,7 +131,7 @@ function benchModels(options: BenchOptions): BenchModel[] {
  * the fastest and the slowest medians.
  */
 async function benchInferenceOfModels(models: readonly BenchModel[], options: BenchOptions, io: CommandIo): Promise<void> {
-  const backend = await startBackend(options.backend ?? 'wasm');
+  const backend = await startBackend(options.backend ?? 'wasm', options.threads ?? defaultWasmThreads());
   const sized = models.map((model) => ({ ...model, size: options.size }));
   const { results } = await runInferBenchmarks(sized, { batch: options.batch, runs: options.runs, warmup: options.warmup, profile: options.profile });
   const byMedian = [...results].sort((a, b) => a.medianMs - b.medianMs);
@@ -155,7 +159,7 @@ async function benchInference(options: BenchOptions, io: CommandIo): Promise<voi
   const results: InferBenchmarkResult[] = [];
   for (const backend of backends) {
     try {
-      await startBackend(backend);
+      await startBackend(backend, options.threads ?? defaultWasmThreads());
     } catch (error) {
       if (!comparing) throw error;
       io.err(`edet: skipping ${backend}: ${oneLineMessage(error)}\n`);
@@ -195,10 +199,11 @@ function jsonResult(result: InferBenchmarkResult) {
 }
 
 /**
- * `wasm: median 120.3 ms (min 118.0, max 131.9) over 10 runs after 2 warm-up; 8.3 images/s, 41.2 GFLOP/s
+ * `wasm (2 threads): median 120.3 ms (min 118.0, max 131.9) over 10 runs after 2 warm-up; 8.3 images/s, 41.2 GFLOP/s
  * (2.49 G multiply-adds per image); first run 410.2 ms`, the line starting with `label` (default: the backend).
  */
 function describeResult(result: InferBenchmarkResult, reducedRuns: boolean, label = result.backend): string {
+  if (result.backend === 'wasm') label += ` (${result.threads} thread${result.threads === 1 ? '' : 's'})`;
   const runs = `${result.runs} run${result.runs === 1 ? '' : 's'}${reducedRuns ? ' (--cpu-runs)' : ''}`;
   const first = result.firstRunMs === undefined ? '' : `; first run ${result.firstRunMs.toFixed(1)} ms`;
   return (
@@ -222,11 +227,11 @@ function writeProfile(result: InferBenchmarkResult, io: CommandIo): void {
  * so and times edet alone.
  */
 async function benchInferenceWithOnnxPeer(model: BenchModel, options: BenchOptions, io: CommandIo): Promise<void> {
-  const backend = await startBackend(options.backend ?? 'wasm');
+  const threads = options.threads ?? defaultWasmThreads();
+  const backend = await startBackend(options.backend ?? 'wasm', threads);
   const size = options.size ?? resolveConfig(architectureConfig(model.model === undefined ? { compoundCoef: model.coef } : { model: model.model })).inputSize;
   const [height, width] = inputShape(size);
   const data = tf.tidy(() => tf.randomNormal([1, 3, height, width], 0, 1, 'float32', 7).dataSync() as Float32Array);
-  const threads = options.threads ?? availableParallelism();
   const peer = await openOnnxPeer(options.onnx, options.onnxruntime, { threads, runsPerRound: options.batch, data, dims: [1, 3, height, width] });
   let result: InferBenchmarkResult;
   let timings: PeerTimings | undefined;

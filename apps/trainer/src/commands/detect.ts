@@ -4,7 +4,7 @@ import { Option, type Command } from 'commander';
 import { MAX_IMAGE_PIXELS } from '@edet/data';
 import { describePoolPadding, type InputSize, modelScopeNotice, type PredictOptions } from '@edet/model';
 
-import { NODE_BACKENDS, startBackend, type NodeBackend } from '../backend.js';
+import { MAX_DEFAULT_WASM_THREADS, NODE_BACKENDS, defaultWasmThreads, describeBackend, startBackend, type NodeBackend } from '../backend.js';
 import { labeller, loadClassNames } from '../classes.js';
 import { CliError, oneLineMessage } from '../errors.js';
 import { annotateImage } from '../draw/annotate.js';
@@ -25,6 +25,8 @@ const NMS_MODES = ['per-class', 'agnostic', 'soft'] as const;
 
 /** The parsed options of `edet detect`. */
 export interface DetectOptions {
+  /** wasm threads (default: one per core, at most 8; 1: tfjs's single-threaded build). */
+  threads?: number;
   weights?: string;
   /** `coco90` or a class-names file; default: the bundled model's classes, or with `weights` the file's `classes` metadata, else as many as its class head has (COCO's names for 90). */
   classes?: string;
@@ -70,6 +72,7 @@ export function registerDetectCommand(program: Command, io: CommandIo): void {
     .option('--max-detections <k>', 'keep at most this many detections per image, or "all"', parseLimit, 100)
     .option('--batch <n>', `images per forward pass (default: ${DEFAULT_DETECT_BATCH})`, integerParser(1))
     .addOption(new Option('--backend <name>', 'tfjs backend (default: wasm, falling back to cpu)').choices(NODE_BACKENDS))
+    .option('--threads <n>', `wasm threads: above 1, tfjs's threaded build (default: one per core, at most ${MAX_DEFAULT_WASM_THREADS})`, integerParser(1))
     .option('--json', 'print one JSON array on stdout instead of tables', false)
     .option('--out <dir>', 'folder for annotated images', 'out')
     .action(async (images: string[], options: DetectOptions) => {
@@ -107,7 +110,7 @@ export async function runDetect(images: readonly string[], options: DetectOption
   // Paths printed as the user gave them: `--out /abs` prints absolute paths, `--out out` relative ones.
   const outputNames = new OutputNames(options.out, inputs);
 
-  const backend = await startBackend(options.backend);
+  const backend = await startBackend(options.backend, options.threads ?? defaultWasmThreads());
   const notice = (line: string) => io.err(`edet: ${line}\n`);
   const model = await createChosenDetector(choice, notice);
   const predictOptions: PredictOptions = {
@@ -122,7 +125,7 @@ export async function runDetect(images: readonly string[], options: DetectOption
   const reports: ImageReport[] = [];
   try {
     if (!options.json) {
-      io.out(`backend: ${backend}, model: ${modelNameOf(model)}, ${names.length} classes, weights: ${choice.description}\n`);
+      io.out(`backend: ${describeBackend(backend)}, model: ${modelNameOf(model)}, ${names.length} classes, weights: ${choice.description}\n`);
       // The numerics the weights run with are never silent: they follow the checkpoint's origin.
       io.out(`numerics: max-pool padding ${describePoolPadding(model.poolPadding)}\n`);
     }

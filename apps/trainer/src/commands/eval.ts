@@ -5,7 +5,7 @@ import type { InputSize } from '@edet/model';
 import { checkDatasetImages } from '@edet/data/node';
 import { Option, type Command } from 'commander';
 
-import { NODE_BACKENDS, startBackend, type NodeBackend } from '../backend.js';
+import { MAX_DEFAULT_WASM_THREADS, NODE_BACKENDS, defaultWasmThreads, describeBackend, startBackend, type NodeBackend } from '../backend.js';
 import { CliError, oneLineMessage } from '../errors.js';
 import type { CommandIo } from '../io.js';
 import { chooseModel, createChosenDetector } from '../model.js';
@@ -18,6 +18,8 @@ import { countObjects, formatEvalTables, toEvalReport, type EvalReport } from '.
 
 /** The parsed options of `edet eval`. */
 export interface EvalOptions {
+  /** wasm threads (default: one per core, at most 8; 1: tfjs's single-threaded build). */
+  threads?: number;
   /** Ground-truth COCO JSON (with `dets`). */
   gt?: string;
   /** COCO results JSON (with `gt`). */
@@ -74,6 +76,7 @@ export function registerEvalCommand(program: Command, io: CommandIo): void {
     .option('--score-threshold <s>', `with --data: keep detections scoring above this (default: ${EVAL_PREDICT_OPTIONS.scoreThreshold})`, parseFraction)
     .option('--batch <n>', 'with --data: images decoded and run at a time (default: 8)', integerParser(1))
     .addOption(new Option('--backend <name>', 'with --data: tfjs backend (default: wasm, falling back to cpu)').choices(NODE_BACKENDS))
+    .option('--threads <n>', `with --data: wasm threads: above 1, tfjs's threaded build (default: one per core, at most ${MAX_DEFAULT_WASM_THREADS})`, integerParser(1))
     .option('--save-detections <file>', 'with --data: also write the detections as a COCO results file (for --dets)')
     .option('--json', 'print one JSON object ({stats, statNames, perClass, images, detections}) instead of tables', false)
     .action(async (options: EvalOptions) => {
@@ -159,13 +162,13 @@ export async function runEval(options: EvalOptions, io: CommandIo): Promise<Eval
       { maxPixels: options.maxPixels },
     );
     const categories = categoryMap(dataset.categories);
-    const backend = await startBackend(options.backend);
+    const backend = await startBackend(options.backend, options.threads ?? defaultWasmThreads());
     // The model's classes are the dataset's categories, in id order: by name when no weights are given,
     // so that the bundled model is evaluated only on its own classes.
     const choice = await chooseModel({ weightsFile: options.weights, model: options.model, compoundCoef: options.coef, inputSize: options.size, classNames: categories.names });
     const model = await createChosenDetector(choice, (line) => io.err(`edet: ${line}\n`));
     try {
-      progress(`backend: ${backend}, model: ${modelNameOf(model)}, ${categories.size} classes, weights: ${choice.description}, ${dataset.images.length} images\n`);
+      progress(`backend: ${describeBackend(backend)}, model: ${modelNameOf(model)}, ${categories.size} classes, weights: ${choice.description}, ${dataset.images.length} images\n`);
       const started = performance.now();
       detections = await detectDataset(model, dataset, categories, {
         imageFiles: folder.imageFiles,
