@@ -16,7 +16,8 @@ import { type TrainNumbers, checkTrainNumbers } from './train-settings.js';
 const BUNDLED = 'bundled';
 /** Seeds the validation split, the initial weights and the augmentation. */
 const SEED = 42;
-const IMAGE_FILE = /\.(jpe?g|png|gif|bmp|webp)$/i;
+/** The image files the section reads (by name). */
+export const IMAGE_FILE = /\.(jpe?g|png|gif|bmp|webp)$/i;
 
 const absolute = (path: string) => new URL(path, document.baseURI).href;
 
@@ -29,8 +30,14 @@ async function bundledWeightsUrl(): Promise<string> {
   return new URL(weights, manifestUrl).href;
 }
 
+/** What the Train section offers the rest of the page. */
+export interface TrainingSection {
+  /** Reads these files as if they had been chosen in the section's file input: one COCO `.json` and its images. */
+  useFiles(files: readonly File[]): void;
+}
+
 /** Wires the Train section; `weightsInput` is the detection path's weights file input ("use for detection"). */
-export function setUpTraining(weightsInput: HTMLInputElement): void {
+export function setUpTraining(weightsInput: HTMLInputElement): TrainingSection {
   const elements = trainElements();
   let files: File[] = [];
   let dataset: UploadedDataset | undefined;
@@ -188,4 +195,10 @@ export function setUpTraining(weightsInput: HTMLInputElement): void {
   });
   onModelChange();
   setStatus('idle', 'choose the images and their COCO .json');
+  return {
+    useFiles: (chosen) => {
+      files = [...chosen];
+      void readFiles();
+    },
+  };
 }
