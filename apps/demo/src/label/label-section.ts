@@ -19,7 +19,7 @@ interface ListedImage extends LabelledImage {
   boxes: ClassedBox[];
 }
 
-const plural = (count: number, word: string) => `${count} ${word}${count === 1 ? '' : word.endsWith('s') ? 'es' : 's'}`;
+const plural = (count: number, word: string) => `${count} ${word}${count === 1 ? '' : /(s|x)$/.test(word) ? 'es' : 's'}`;
 
 /** Wires the labelling section; "Train on these labels" hands the files to `training`. */
 export function setUpLabelling(training: Pick<TrainingSection, 'useFiles'>): void {
