@@ -6,6 +6,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 
 import { CHROMIUM_ARGS, CHROMIUM_PATH, assertChromium } from '../../../tooling/test/chromium.js';
+import { artifactPath } from './support/artifacts.js';
 import { buildDemo } from './support/build-demo.js';
 import { openDemo } from './support/demo-page.js';
 import { type StaticServer, serveDirectory } from './support/static-server.js';
@@ -131,6 +132,7 @@ it('labels two images with the mouse and exports COCO JSON equal to what was dra
     expect(await page.textContent('#label-counter')).toBe('2 / 2: BloodImage_00001.jpg (2 boxes)');
     expect(await page.$$eval('#label-classes option', (options) => options.map((option) => (option as HTMLOptionElement).value))).toEqual(['RBC', 'WBC']);
 
+    await page.locator('#label').screenshot({ path: artifactPath('label.png') });
     const download = page.waitForEvent('download');
     await page.click('#label-export');
     expect((await download).suggestedFilename()).toBe('labels.json');
