@@ -112,7 +112,8 @@ it('labels two images with the mouse and exports COCO JSON equal to what was dra
     const movedA: Bbox = [boxA[0] + shift.x * first.scale.x, boxA[1] + shift.y * first.scale.y, boxA[2], boxA[3]];
     expect(await page.textContent('#label-counter')).toBe('1 / 2: BloodImage_00000.jpg (2 boxes)');
 
-    // Image 2: D (WBC, from the field), E (typed RBC) resized by its bottom-right handle, F deleted by the button.
+    // Image 2: D (WBC, from the field), E (typed RBC) resized by its bottom-right handle, F deleted by the button,
+    // G drawn inside D and deleted by key.
     await page.click('#label-next');
     await page.waitForSelector('#label-canvas[data-image="BloodImage_00001.jpg"]');
     const second = await canvasView(page, sizes[1]);
@@ -129,6 +130,14 @@ it('labels two images with the mouse and exports COCO JSON equal to what was dra
     await drag(page, f[0], f[1]);
     expect(await page.textContent('#label-counter')).toBe('2 / 2: BloodImage_00001.jpg (3 boxes)');
     await page.click('#label-delete');
+    expect(await page.textContent('#label-counter')).toBe('2 / 2: BloodImage_00001.jpg (2 boxes)');
+    // With Shift a drag inside D draws a new box instead of moving D; Backspace removes it.
+    await page.keyboard.down('Shift');
+    await drag(page, second.at(0.25, 0.35), second.at(0.4, 0.5));
+    await page.keyboard.up('Shift');
+    expect(await page.textContent('#label-counter')).toBe('2 / 2: BloodImage_00001.jpg (3 boxes)');
+    expect(await page.getAttribute('#label-canvas', 'data-selected')).toBe('2');
+    await page.keyboard.press('Backspace');
     expect(await page.textContent('#label-counter')).toBe('2 / 2: BloodImage_00001.jpg (2 boxes)');
     expect(await page.$$eval('#label-classes option', (options) => options.map((option) => (option as HTMLOptionElement).value))).toEqual(['RBC', 'WBC']);
 
