@@ -28,6 +28,7 @@ export const SLOW_FILES: readonly string[] = [
   'apps/trainer/test/cli-stdout.e2e.test.ts',
   'apps/trainer/test/cli.e2e.test.ts',
   'apps/trainer/test/convert.test.ts',
+  'apps/demo/test/demo-label.test.ts', // Chromium, no model: builds the demo and labels two images (about 12 s)
 ];
 
 /** vitest's order, with `SLOW_FILES` moved to the front in their listed order. */

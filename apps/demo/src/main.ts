@@ -30,6 +30,7 @@ import { selectDetections } from './page/select-detections.js';
 import { requestedThreads } from './page/thread-choice.js';
 import { TimingsView } from './page/timings-view.js';
 import { Webcam } from './page/webcam.js';
+import { setUpLabelling } from './label/label-section.js';
 import { setUpTraining } from './train/train-section.js';
 
 const elements = pageElements();
@@ -334,7 +335,7 @@ setUpSliders();
 setUpModelPicker();
 const sampleButtons = setUpSamples();
 setUpWebcam();
-setUpTraining(elements.weightsInput);
+setUpLabelling(setUpTraining(elements.weightsInput));
 wireImageInputs({
   fileInput: elements.imageInput,
   dropZone: elements.dropZone,

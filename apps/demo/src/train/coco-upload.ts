@@ -4,7 +4,7 @@ import { type Sample, DataError, checkCocoInstances, cocoDetectionDataset, creat
 export class TrainDataError extends Error {
   override name = 'TrainDataError';
   constructor(
-    /** The argument at fault: `json`, `xml`, `zip`, `files`, `images`, `validationFraction`, or a form field (`inputSize`, `steps`, `batchSize`, `learningRate`). */
+    /** The argument at fault: `json`, `xml`, `zip`, `files`, `images`, `validationFraction`, a form field (`inputSize`, `steps`, `batchSize`, `learningRate`), or `labels` (boxes drawn in the page). */
     readonly argument: string,
     message: string,
   ) {

@@ -2,7 +2,8 @@ import { type UploadedDataset, TrainDataError, readCocoUpload } from './coco-upl
 import { readVocUpload } from './voc-upload.js';
 import { expandZips } from './zip-upload.js';
 
-const IMAGE_FILE = /\.(jpe?g|png|gif|bmp|webp)$/i;
+/** The image files the Train section reads (by name). */
+export const IMAGE_FILE = /\.(jpe?g|png|gif|bmp|webp)$/i;
 const ending = (suffix: string) => (file: File) => file.name.toLowerCase().endsWith(suffix);
 
 /** A training set read from the chosen files. */

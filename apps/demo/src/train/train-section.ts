@@ -32,8 +32,14 @@ async function bundledWeightsUrl(): Promise<string> {
   return new URL(weights, manifestUrl).href;
 }
 
+/** What the Train section offers the rest of the page. */
+export interface TrainingSection {
+  /** Reads these files as if they had been chosen in the section's file input: one COCO `.json` and its images. */
+  useFiles(files: readonly File[]): void;
+}
+
 /** Wires the Train section; `weightsInput` is the detection path's weights file input ("use for detection"). */
-export function setUpTraining(weightsInput: HTMLInputElement): void {
+export function setUpTraining(weightsInput: HTMLInputElement): TrainingSection {
   const elements = trainElements();
   let files: File[] = [];
   /** `files` with zips expanded (what the dataset was read from). */
@@ -252,5 +258,11 @@ export function setUpTraining(weightsInput: HTMLInputElement): void {
   }
   elements.model.value = DEFAULT_MODEL;
   onModelChange();
-  setStatus('idle', 'choose the images and their COCO .json');
+  setStatus('idle', 'choose the images with their COCO .json or VOC .xml files');
+  return {
+    useFiles: (chosen) => {
+      files = [...chosen];
+      void readFiles();
+    },
+  };
 }
