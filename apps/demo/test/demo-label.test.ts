@@ -172,7 +172,7 @@ it('labels two images with the mouse and exports COCO JSON equal to what was dra
     // The same labels into the Train section, through its COCO reader and split.
     await page.click('#label-train');
     await page.waitForSelector('#train-summary[data-images="2"]');
-    expect(await page.textContent('#train-summary')).toBe('2 images (1 training, 1 validation), 4 annotations, 2 classes: RBC, WBC');
+    expect(await page.textContent('#train-summary')).toBe('COCO: 2 images (1 training, 1 validation), 4 annotations, 2 classes: RBC, WBC');
     expect(await page.isDisabled('#train-start')).toBe(false);
     expect(errors).toEqual([]);
   } finally {
