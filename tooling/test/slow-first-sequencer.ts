@@ -20,6 +20,7 @@ export const SLOW_FILES: readonly string[] = [
   'tooling/test/standalone-install.test.ts', // npm installs of every packed package
   'packages/model/test/model-gradients.test.ts',
   'apps/demo/test/demo-train.test.ts', // Chromium: Lite0 trained in the page for 20 steps
+  'apps/demo/test/demo-resume.test.ts', // Chromium: a run checkpointed, closed, resumed, and run again
   'apps/trainer/test/train-run.test.ts',
   'packages/train/test/parallel-step.test.ts',
   'apps/trainer/test/train-safety.test.ts',

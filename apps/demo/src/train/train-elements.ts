@@ -21,6 +21,8 @@ export function trainElements() {
     validation: byId('train-validation', HTMLInputElement),
     start: byId('train-start', HTMLButtonElement),
     stop: byId('train-stop', HTMLButtonElement),
+    pause: byId('train-pause', HTMLButtonElement),
+    checkpoint: byId('train-checkpoint', HTMLElement),
     chart: byId('train-chart', HTMLCanvasElement),
     status: byId('train-status', HTMLElement),
     download: byId('train-download', HTMLAnchorElement),

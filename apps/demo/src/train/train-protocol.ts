@@ -1,6 +1,8 @@
 /**
- * The messages between the page and the training worker (`train-worker.ts`): one `start`, then `step`
- * reports, `validated` when there are validation images, until `done` (or `error`); `stop` asks the worker to end after the step in progress.
+ * The messages between the page and the training worker (`train-worker.ts`): one `start` (or `resume`: the
+ * run stored in IndexedDB, answered `resumed` first), then `step` reports, `validated` after each epoch when
+ * there are validation images, `checkpoint` after each epoch's save, until `done` (or `error`); `stop` asks
+ * the worker to end after the step in progress, `pause` to wait (or go on) between steps.
  */
 import type { Sample } from '@edet/data';
 import type { BackendName } from '@edet/model';
@@ -43,7 +45,13 @@ export type TrainRequest =
       /** The uploaded images by name (Files are cloned by reference, not copied). */
       images: Record<string, Blob>;
     }
-  | { type: 'stop' };
+  | {
+      type: 'resume';
+      /** Absolute URL of the folder with tfjs's `.wasm` files. */
+      wasmPaths: string;
+    }
+  | { type: 'stop' }
+  | { type: 'pause'; paused: boolean };
 
 /** One finished step. */
 export interface StepReport {
@@ -55,6 +63,20 @@ export interface StepReport {
   boxLoss: number;
   learningRate: number;
   /** Seconds the step took (batch preparation excluded). */
+  seconds: number;
+}
+
+/** A validation of the model (after an epoch, or at the end of a run that ended mid-epoch). */
+export interface ValidationReport {
+  /** The step it followed. */
+  step: number;
+  images: number;
+  /** Mean loss of the validation images (no augmentation, inference mode). */
+  valLoss: number;
+  /** COCO mAP@[.5:.95] and mAP@.5 (`@edet/train`'s `validate`), unless the evaluator failed. */
+  map?: number;
+  map50?: number;
+  /** Seconds the validation took. */
   seconds: number;
 }
 
@@ -72,13 +94,35 @@ export type TrainReply =
       /** Live tensors in the worker once everything was freed. */
       tensors: number;
     }
+  | ({ type: 'validated' } & ValidationReport)
   | {
-      type: 'validated';
-      images: number;
-      /** Mean loss of the validation images (no augmentation, inference mode). */
-      valLoss: number;
-      /** COCO mAP@[.5:.95] and mAP@.5 (`@edet/train`'s `validate`), unless the evaluator failed. */
-      map?: number;
-      map50?: number;
+      type: 'resumed';
+      /** The stored run's settings. */
+      settings: TrainSettings;
+      /** Epochs finished and steps made at the checkpoint. */
+      epoch: number;
+      step: number;
+      /** SHA-256 of the trainer state as restored (written again from the model and optimizer). */
+      sha256: string;
+      /** The run's history up to the checkpoint. */
+      steps: StepReport[];
+      validations: ValidationReport[];
+    }
+  | {
+      type: 'checkpoint';
+      /** Epochs finished and steps made. */
+      epoch: number;
+      step: number;
+      /** SHA-256 of the trainer state saved (weights, batch-norm statistics, optimizer moments). */
+      sha256: string;
+      /** Seconds the checkpoint took (state read out, hashed, written to IndexedDB). */
+      seconds: number;
+    }
+  | {
+      type: 'paused';
+      /** True once the run holds between two steps after a pause; false when it goes on. */
+      paused: boolean;
+      /** Steps made. */
+      step: number;
     }
   | { type: 'error'; name: string; message: string };

@@ -1,7 +1,8 @@
 /**
  * The page's Train section: reads the chosen COCO files, starts a training worker (`train-worker.ts`) with
- * the settings, draws the losses as they come, and offers the weights at the end (download, or load them
- * into the detection path through the page's weights input).
+ * the settings, draws the losses and validation mAP as they come, pauses and stops it, offers to resume a
+ * run that a closed tab left in IndexedDB (`resume-offer.ts`), and offers the weights at the end (download,
+ * or load them into the detection path through the page's weights input).
  */
 import { type BackendName, checkpointGeometry, inputShape, presetConfig } from '@edet/model';
 import { parseSafetensors } from '@edet/safetensors';
@@ -9,10 +10,11 @@ import { parseSafetensors } from '@edet/safetensors';
 import { MODEL_MANIFEST_PATH, WASM_PATH } from '../config.js';
 import { BUNDLED, modelOptions } from '../page/model-choice.js';
 import { requestedThreads } from '../page/thread-choice.js';
-import { drawLossChart, type LossPoint } from './loss-chart.js';
+import { drawLossChart, type LossPoint, type MapPoint } from './loss-chart.js';
 import { type UploadedDataset, baseName } from './coco-upload.js';
 import { readUpload } from './read-upload.js';
-import type { TrainReply, TrainRequest, TrainSettings } from './train-protocol.js';
+import { offerResume } from './resume-offer.js';
+import type { TrainReply, TrainRequest, TrainSettings, ValidationReport } from './train-protocol.js';
 import { trainElements } from './train-elements.js';
 import { type TrainNumbers, checkTrainNumbers, epochsForSteps, stepsForEpochs } from './train-settings.js';
 
@@ -50,7 +52,7 @@ export function setUpTraining(weightsInput: HTMLInputElement): TrainingSection {
   /** The safetensors file to start from, when one was chosen. */
   let startWeights: File | undefined;
 
-  const setStatus = (state: 'idle' | 'running' | 'done' | 'error', text: string) => {
+  const setStatus = (state: 'idle' | 'running' | 'paused' | 'done' | 'error', text: string) => {
     elements.status.dataset.state = state;
     elements.status.textContent = text;
   };
@@ -158,17 +160,40 @@ export function setUpTraining(weightsInput: HTMLInputElement): TrainingSection {
     };
     const byName = new Map(uploaded.map((file) => [baseName(file.name), file]));
     const images = Object.fromEntries([...dataset.train, ...dataset.validation].map((sample) => [sample.file, byName.get(sample.file)!]));
-    const points: LossPoint[] = [];
-    const seconds: number[] = [];
+    // The new run replaces any stored one.
+    resumeOffer.hide();
+    launch(settings, { type: 'start', wasmPaths: absolute(WASM_PATH), settings, samples: dataset.train, validation: dataset.validation, images });
+  }
+
+  /** Starts a training worker on `request` (a new run, or the stored one resumed) and follows it. */
+  function launch(settings: TrainSettings, request: TrainRequest): void {
+    let points: LossPoint[] = [];
+    let seconds: number[] = [];
+    let maps: MapPoint[] = [];
     let validationText = '';
-    elements.chart.dataset.losses = '[]';
-    drawLossChart(elements.chart, points, settings.steps);
+    const draw = () => {
+      elements.chart.dataset.losses = JSON.stringify(points.map((point) => point.loss));
+      elements.chart.dataset.seconds = JSON.stringify(seconds);
+      elements.chart.dataset.maps = JSON.stringify(maps.map((point) => point.map));
+      drawLossChart(elements.chart, points, settings.steps, maps);
+    };
+    const showValidation = (report: ValidationReport) => {
+      const map = report.map === undefined ? '' : `, mAP ${report.map.toFixed(3)}, mAP@.5 ${report.map50!.toFixed(3)}`;
+      Object.assign(elements.status.dataset, { valLoss: String(report.valLoss), valSeconds: String(report.seconds) });
+      if (report.map !== undefined) maps.push({ step: report.step, map: report.map });
+      validationText = `; validation (${report.images} images): loss ${report.valLoss.toFixed(4)}${map}`;
+    };
+    draw();
+    elements.checkpoint.textContent = '';
+    delete elements.checkpoint.dataset.step;
     elements.download.hidden = true;
     elements.tryIt.hidden = true;
     showError(undefined);
     setStatus('running', 'starting the training worker…');
     elements.start.disabled = true;
     elements.stop.disabled = false;
+    elements.pause.disabled = false;
+    elements.pause.textContent = 'Pause';
 
     // This exact form (a `new URL` literal inside `new Worker`) is what Vite bundles as a worker.
     const current = new Worker(new URL('./train-worker.ts', import.meta.url), { type: 'module', name: 'edet-training' });
@@ -177,6 +202,7 @@ export function setUpTraining(weightsInput: HTMLInputElement): TrainingSection {
       current.terminate();
       worker = undefined;
       elements.stop.disabled = true;
+      elements.pause.disabled = true;
       elements.start.disabled = dataset === undefined;
     };
     current.addEventListener('error', (event) => {
@@ -191,18 +217,33 @@ export function setUpTraining(weightsInput: HTMLInputElement): TrainingSection {
         setStatus('running', `training on ${reply.backend}${threads}…`);
         Object.assign(elements.status.dataset, { backend: reply.backend, threads: String(reply.threads ?? '') });
         if (reply.notice) elements.summary.textContent += ` (${reply.notice})`;
+      } else if (reply.type === 'resumed') {
+        // The chart as it was at the checkpoint; the step reports go on from there.
+        points = [...reply.steps];
+        seconds = reply.steps.map((step) => step.seconds);
+        maps = [];
+        reply.validations.forEach(showValidation);
+        draw();
+        setStatus('running', `resumed at step ${reply.step} / ${settings.steps} (epoch ${reply.epoch})…`);
+        Object.assign(elements.status.dataset, { step: String(reply.step), resumedStep: String(reply.step), resumedSha256: reply.sha256 });
+      } else if (reply.type === 'checkpoint') {
+        elements.checkpoint.textContent =
+          `checkpoint saved in this browser after epoch ${reply.epoch}, step ${reply.step} (${reply.seconds.toFixed(1)} s): ` +
+          'a closed or crashed tab can resume from here';
+        Object.assign(elements.checkpoint.dataset, { step: String(reply.step), sha256: reply.sha256, seconds: String(reply.seconds) });
+      } else if (reply.type === 'paused') {
+        setStatus(reply.paused ? 'paused' : 'running', `${reply.paused ? 'paused after' : 'going on from'} step ${reply.step} / ${settings.steps}`);
+        elements.status.dataset.step = String(reply.step);
       } else if (reply.type === 'step') {
         points.push(reply);
-        elements.chart.dataset.losses = JSON.stringify(points.map((point) => point.loss));
         seconds.push(reply.seconds);
-        elements.chart.dataset.seconds = JSON.stringify(seconds);
-        drawLossChart(elements.chart, points, reply.steps);
+        draw();
+        // A pause asked for during a step takes effect after it.
         setStatus('running', `step ${reply.step} / ${reply.steps}: loss ${reply.loss.toFixed(4)} (class ${reply.classificationLoss.toFixed(4)}, box ${reply.boxLoss.toFixed(4)}), ${reply.seconds.toFixed(2)} s/step`);
         elements.status.dataset.step = String(reply.step);
       } else if (reply.type === 'validated') {
-        const map = reply.map === undefined ? '' : `, mAP ${reply.map.toFixed(3)}, mAP@.5 ${reply.map50!.toFixed(3)}`;
-        elements.status.dataset.valLoss = String(reply.valLoss);
-        validationText = `; validation (${reply.images} images): loss ${reply.valLoss.toFixed(4)}${map}`;
+        showValidation(reply);
+        draw();
       } else if (reply.type === 'done') {
         const name = `${settings.model}-${settings.inputSize}-${reply.steps}steps.safetensors`;
         weights = new File([reply.weights], name, { type: 'application/octet-stream' });
@@ -211,7 +252,7 @@ export function setUpTraining(weightsInput: HTMLInputElement): TrainingSection {
         elements.download.download = name;
         elements.download.hidden = false;
         elements.tryIt.hidden = false;
-        const how = reply.stopped === 'complete' ? 'done' : 'stopped';
+        const how = reply.stopped === 'interrupt' ? 'stopped' : 'done';
         setStatus('done', `${how} after ${reply.steps} steps${validationText}; ${reply.tensors} tensors left in the worker`);
         elements.status.dataset.tensors = String(reply.tensors);
         finish();
@@ -221,7 +262,7 @@ export function setUpTraining(weightsInput: HTMLInputElement): TrainingSection {
         finish();
       }
     });
-    current.postMessage({ type: 'start', wasmPaths: absolute(WASM_PATH), settings, samples: dataset.train, validation: dataset.validation, images } satisfies TrainRequest);
+    current.postMessage(request);
   }
 
   const choose = (input: HTMLInputElement) => {
@@ -244,6 +285,16 @@ export function setUpTraining(weightsInput: HTMLInputElement): TrainingSection {
   elements.batch.addEventListener('input', showEpochs);
   elements.start.addEventListener('click', () => void start());
   elements.stop.addEventListener('click', () => worker?.postMessage({ type: 'stop' } satisfies TrainRequest));
+  elements.pause.addEventListener('click', () => {
+    if (worker === undefined) return;
+    // The button flips at once; the status says "paused" once the worker holds after the step in progress.
+    const paused = elements.pause.textContent === 'Pause';
+    elements.pause.textContent = paused ? 'Resume' : 'Pause';
+    worker.postMessage({ type: 'pause', paused } satisfies TrainRequest);
+  });
+  const resumeOffer = offerResume(({ run }) => {
+    if (worker === undefined) launch(run.settings, { type: 'resume', wasmPaths: absolute(WASM_PATH) });
+  });
   elements.tryIt.addEventListener('click', () => {
     if (weights === undefined) return;
     // The detection path's own weights input: the file's metadata names the model, its size and classes.

@@ -2,9 +2,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 
 import type { ComparableDetection } from './compare-detections.js';
+
+/** The window size the page tests use. */
+export const DEMO_VIEWPORT = { width: 1280, height: 1000 };
 
 /** A detection row of the page, parsed from its data attributes. */
 export interface PageDetection extends ComparableDetection {
@@ -15,10 +18,11 @@ export interface PageDetection extends ComparableDetection {
 /**
  * Opens the demo with URL parameters (`backend`, `model`, `sample`, `score`, `iou`) in a fresh page and collects
  * its errors: uncaught exceptions, console errors and failed requests (a missing favicon included), except
- * the expected 404 of the absent model manifest (`models/`).
+ * the expected 404 of the absent model manifest (`models/`). A `BrowserContext` (made with `DEMO_VIEWPORT`)
+ * opens the page in it, so that it shares the context's storage (IndexedDB) with the context's other pages.
  */
-export async function openDemo(browser: Browser, baseUrl: string, parameters: Record<string, string>): Promise<{ page: Page; errors: string[] }> {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+export async function openDemo(owner: Browser | BrowserContext, baseUrl: string, parameters: Record<string, string>): Promise<{ page: Page; errors: string[] }> {
+  const page = 'newContext' in owner ? await owner.newPage({ viewport: DEMO_VIEWPORT }) : await owner.newPage();
   const errors: string[] = [];
   page.on('pageerror', (error) => errors.push(`page error: ${error.message}`));
   page.on('console', (message) => {

@@ -1,0 +1,171 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+
+import { CHROMIUM_ARGS, CHROMIUM_PATH, assertChromium } from '../../../tooling/test/chromium.js';
+import { writeArtifact } from './support/artifacts.js';
+import { buildDemo } from './support/build-demo.js';
+import { DEMO_VIEWPORT, activeBackend, openDemo } from './support/demo-page.js';
+import { type StaticServer, serveDirectory } from './support/static-server.js';
+
+// Nothing lost, in headless Chromium: a run of Lite0 at 64x64 on 4 BCCD training images (batch 2: 2 steps
+// an epoch) checkpoints to IndexedDB after each epoch; it is paused at its first checkpoint and its tab
+// closed; a new tab of the same browser context (same IndexedDB) offers to resume it, and the resumed run
+// starts at the checkpoint's step with the checkpoint's weights and optimizer state (the SHA-256 of the
+// trainer state the resumed worker restored equals the one it saved) and runs to the end. Then the same
+// run, uninterrupted (paused and resumed once on the way), must end with the same weights file, byte for
+// byte: every source of randomness derives from the seed and the step, and wasm computes the same thing twice.
+
+const BCCD = join(import.meta.dirname, '..', '..', 'trainer', 'assets', 'bccd');
+const STEPS = 4;
+const SIZE = 64;
+
+let browser: Browser | undefined;
+let server: StaticServer | undefined;
+let outDir: string | undefined;
+const folder = mkdtempSync(join(tmpdir(), 'edet-demo-resume-'));
+
+beforeAll(async () => {
+  assertChromium();
+  outDir = await buildDemo();
+  server = await serveDirectory(outDir, { hide: ['models/'] });
+  browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS], headless: true });
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+  if (outDir) rmSync(outDir, { recursive: true, force: true });
+  rmSync(folder, { recursive: true, force: true });
+});
+
+/** The first 5 images of BCCD's training split (4 to train on, 1 to validate) and a COCO file for them. */
+function writeSubset(): string[] {
+  const coco = JSON.parse(readFileSync(join(BCCD, 'instances_train.json'), 'utf8'));
+  const images = coco.images.slice(0, 5);
+  const ids = new Set(images.map((image: { id: number }) => image.id));
+  const annotations = coco.annotations.filter((annotation: { image_id: number }) => ids.has(annotation.image_id));
+  const json = join(folder, 'subset.json');
+  writeFileSync(json, JSON.stringify({ ...coco, images, annotations }));
+  return [json, ...images.map((image: { file_name: string }) => join(BCCD, 'images', image.file_name))];
+}
+
+/** Chooses the files and fills the form for the run under test. */
+async function fillForm(page: Page, files: string[]): Promise<void> {
+  await page.fill('#train-validation', '0.2');
+  await page.setInputFiles('#train-files', files);
+  await page.waitForSelector('#train-summary[data-images="5"]');
+  expect(await page.textContent('#train-summary')).toContain('5 images (4 training, 1 validation)');
+  await page.fill('#train-size', String(SIZE));
+  await page.fill('#train-steps', String(STEPS));
+  await page.fill('#train-batch', '2');
+  await page.fill('#train-lr', '0.004');
+}
+
+/** Waits until the run holds after a pause and checks that no step comes meanwhile; returns the step it holds after. */
+async function holdsPaused(page: Page): Promise<number> {
+  await page.waitForSelector('#train-status[data-state="paused"]', { timeout: 60_000 });
+  const step = Number(await page.getAttribute('#train-status', 'data-step'));
+  await page.waitForTimeout(1000);
+  expect(Number(await page.getAttribute('#train-status', 'data-step'))).toBe(step);
+  expect(await page.getAttribute('#train-status', 'data-state')).toBe('paused');
+  return step;
+}
+
+/** Waits for the run to end and saves its weights file; returns the file's bytes and the chart's numbers. */
+async function finish(page: Page, name: string): Promise<{ weights: Buffer; losses: number[]; maps: number[]; checkpointSeconds: number }> {
+  await page.waitForSelector('#train-status[data-state="done"]', { timeout: 120_000 });
+  expect(await page.textContent('#train-status')).toMatch(new RegExp(`^done after ${STEPS} steps; validation \\(1 images\\): loss [0-9.]+, mAP [0-9.]+`));
+  expect(Number(await page.getAttribute('#train-status', 'data-tensors'))).toBe(0);
+  const download = page.waitForEvent('download');
+  await page.click('#train-download');
+  const file = join(folder, name);
+  await (await download).saveAs(file);
+  return {
+    weights: readFileSync(file),
+    losses: JSON.parse((await page.getAttribute('#train-chart', 'data-losses'))!) as number[],
+    maps: JSON.parse((await page.getAttribute('#train-chart', 'data-maps'))!) as number[],
+    checkpointSeconds: Number(await page.getAttribute('#train-checkpoint', 'data-seconds')),
+  };
+}
+
+it('resumes a run from its IndexedDB checkpoint in a new tab, with the same step, state and final weights as a run never stopped', async () => {
+  const started = performance.now();
+  const files = writeSubset();
+  const context = await browser!.newContext({ viewport: DEMO_VIEWPORT });
+  try {
+    // The first tab: train until the first epoch's checkpoint, pause, close the tab mid-run.
+    const first = await openDemo(context, server!.url, { backend: 'wasm', sample: 'none' });
+    expect(await activeBackend(first.page)).toBe('wasm');
+    await first.page.waitForSelector('#train-resume-offer[data-checked="true"]', { state: 'attached' });
+    expect(await first.page.isHidden('#train-resume-offer')).toBe(true);
+    await fillForm(first.page, files);
+    // Pause as soon as the first checkpoint is reported (from the page: a click from the test could come steps later).
+    await first.page.evaluate(() => {
+      const note = document.querySelector('#train-checkpoint')!;
+      new MutationObserver((_, observer) => {
+        observer.disconnect();
+        (document.querySelector('#train-pause') as HTMLButtonElement).click();
+      }).observe(note, { attributes: true, attributeFilter: ['data-step'] });
+    });
+    await first.page.click('#train-start');
+    const pausedAt = await holdsPaused(first.page);
+    // The stored checkpoint is that of the last finished epoch (2 steps each), and the run is not over.
+    const checkpointStep = pausedAt - (pausedAt % 2);
+    expect(checkpointStep).toBeGreaterThanOrEqual(2);
+    expect(pausedAt).toBeLessThan(STEPS);
+    expect(await first.page.getAttribute('#train-checkpoint', 'data-step')).toBe(String(checkpointStep));
+    const savedSha256 = (await first.page.getAttribute('#train-checkpoint', 'data-sha256'))!;
+    expect(savedSha256).toMatch(/^[0-9a-f]{64}$/);
+    const firstLosses = JSON.parse((await first.page.getAttribute('#train-chart', 'data-losses'))!) as number[];
+    expect(first.errors).toEqual([]);
+    await first.page.close();
+
+    // A new tab offers the run; Resume continues it from the checkpoint's step with the state that was saved.
+    const second = await openDemo(context, server!.url, { backend: 'wasm', sample: 'none' });
+    await second.page.waitForSelector('#train-resume-offer:not([hidden])', { timeout: 30_000 });
+    expect(await second.page.getAttribute('#train-resume-offer', 'data-step')).toBe(String(checkpointStep));
+    expect(await second.page.getAttribute('#train-resume-offer', 'data-sha256')).toBe(savedSha256);
+    expect(await second.page.textContent('#train-resume-text')).toContain(
+      `tf_efficientdet_lite0 at ${SIZE} px on 4 images (RBC, WBC, Platelets), step ${checkpointStep} of ${STEPS} (epoch ${checkpointStep / 2})`,
+    );
+    await second.page.click('#train-resume');
+    await second.page.waitForSelector(`#train-status[data-resumed-step="${checkpointStep}"]`, { timeout: 60_000 });
+    expect(await second.page.getAttribute('#train-status', 'data-resumed-sha256')).toBe(savedSha256);
+    expect(await second.page.isHidden('#train-resume-offer')).toBe(true);
+    const resumed = await finish(second.page, 'resumed.safetensors');
+    // The chart holds the steps before the checkpoint (as the first tab drew them) and those after; one mAP an epoch.
+    expect(resumed.losses).toHaveLength(STEPS);
+    expect(resumed.losses.slice(0, checkpointStep)).toEqual(firstLosses.slice(0, checkpointStep));
+    expect(resumed.maps).toHaveLength(STEPS / 2);
+    expect(resumed.maps.every((map) => map >= 0 && map <= 1)).toBe(true);
+
+    // The same run, never stopped (paused and resumed once), in the same tab: the same losses and weights.
+    await fillForm(second.page, files);
+    await second.page.click('#train-start');
+    await second.page.waitForSelector('#train-status[data-step="1"]', { timeout: 60_000 });
+    await second.page.click('#train-pause');
+    expect(await second.page.textContent('#train-pause')).toBe('Resume');
+    await second.page.waitForSelector('#train-status[data-state="paused"]', { timeout: 60_000 });
+    await second.page.click('#train-pause');
+    await second.page.waitForSelector('#train-status[data-state="running"]');
+    const straight = await finish(second.page, 'uninterrupted.safetensors');
+    expect(straight.losses).toEqual(resumed.losses);
+    expect(straight.maps).toEqual(resumed.maps);
+    expect(straight.weights.equals(resumed.weights)).toBe(true);
+    expect(second.errors).toEqual([]);
+    await second.page.close();
+
+    // A finished run leaves nothing to resume.
+    const third = await openDemo(context, server!.url, { backend: 'wasm', sample: 'none' });
+    await third.page.waitForSelector('#train-resume-offer[data-checked="true"]', { state: 'attached', timeout: 30_000 });
+    expect(await third.page.isHidden('#train-resume-offer')).toBe(true);
+    await third.page.close();
+    writeArtifact('resume.json', { pausedAt, checkpointStep, savedSha256, losses: resumed.losses, maps: resumed.maps, checkpointSeconds: straight.checkpointSeconds, seconds: (performance.now() - started) / 1000 });
+  } finally {
+    await context.close();
+  }
+}, 300_000);
