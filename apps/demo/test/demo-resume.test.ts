@@ -6,7 +6,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 
 import { CHROMIUM_ARGS, CHROMIUM_PATH, assertChromium } from '../../../tooling/test/chromium.js';
-import { writeArtifact } from './support/artifacts.js';
+import { artifactPath, writeArtifact } from './support/artifacts.js';
 import { buildDemo } from './support/build-demo.js';
 import { DEMO_VIEWPORT, activeBackend, openDemo } from './support/demo-page.js';
 import { type StaticServer, serveDirectory } from './support/static-server.js';
@@ -136,7 +136,11 @@ it('resumes a run from its IndexedDB checkpoint in a new tab, with the same step
     await second.page.waitForSelector(`#train-status[data-resumed-step="${checkpointStep}"]`, { timeout: 60_000 });
     expect(await second.page.getAttribute('#train-status', 'data-resumed-sha256')).toBe(savedSha256);
     expect(await second.page.isHidden('#train-resume-offer')).toBe(true);
+    expect(await second.page.inputValue('#train-size')).toBe(String(SIZE));
+    expect(await second.page.inputValue('#train-steps')).toBe(String(STEPS));
     const resumed = await finish(second.page, 'resumed.safetensors');
+    await second.page.locator('#train').screenshot({ path: artifactPath('resume.png') });
+    expect(await second.page.textContent('#train-checkpoint')).toBe('the run is over: its checkpoint was removed from this browser');
     // The chart holds the steps before the checkpoint (as the first tab drew them) and those after; one mAP an epoch.
     expect(resumed.losses).toHaveLength(STEPS);
     expect(resumed.losses.slice(0, checkpointStep)).toEqual(firstLosses.slice(0, checkpointStep));

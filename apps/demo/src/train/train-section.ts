@@ -224,6 +224,12 @@ export function setUpTraining(weightsInput: HTMLInputElement): TrainingSection {
         maps = [];
         reply.validations.forEach(showValidation);
         draw();
+        // The form shows the resumed run's numbers.
+        elements.size.value = String(settings.inputSize);
+        elements.steps.value = String(settings.steps);
+        elements.batch.value = String(settings.batchSize);
+        elements.learningRate.value = String(settings.learningRate);
+        elements.augment.checked = settings.augment;
         setStatus('running', `resumed at step ${reply.step} / ${settings.steps} (epoch ${reply.epoch})…`);
         Object.assign(elements.status.dataset, { step: String(reply.step), resumedStep: String(reply.step), resumedSha256: reply.sha256 });
       } else if (reply.type === 'checkpoint') {
@@ -255,6 +261,7 @@ export function setUpTraining(weightsInput: HTMLInputElement): TrainingSection {
         const how = reply.stopped === 'interrupt' ? 'stopped' : 'done';
         setStatus('done', `${how} after ${reply.steps} steps${validationText}; ${reply.tensors} tensors left in the worker`);
         elements.status.dataset.tensors = String(reply.tensors);
+        if (elements.checkpoint.dataset.step !== undefined) elements.checkpoint.textContent = 'the run is over: its checkpoint was removed from this browser';
         finish();
       } else {
         setStatus('error', 'training failed');
