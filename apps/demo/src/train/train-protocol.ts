@@ -119,6 +119,13 @@ export type TrainReply =
       seconds: number;
     }
   | {
+      type: 'checkpoint-failed';
+      /** Steps made. */
+      step: number;
+      /** Why IndexedDB refused it (storage full, say); the run goes on. */
+      message: string;
+    }
+  | {
       type: 'paused';
       /** True once the run holds between two steps after a pause; false when it goes on. */
       paused: boolean;

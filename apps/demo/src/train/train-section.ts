@@ -186,6 +186,7 @@ export function setUpTraining(weightsInput: HTMLInputElement): TrainingSection {
     draw();
     elements.checkpoint.textContent = '';
     delete elements.checkpoint.dataset.step;
+    delete elements.checkpoint.dataset.failed;
     elements.download.hidden = true;
     elements.tryIt.hidden = true;
     showError(undefined);
@@ -237,6 +238,9 @@ export function setUpTraining(weightsInput: HTMLInputElement): TrainingSection {
           `checkpoint saved in this browser after epoch ${reply.epoch}, step ${reply.step} (${reply.seconds.toFixed(1)} s): ` +
           'a closed or crashed tab can resume from here';
         Object.assign(elements.checkpoint.dataset, { step: String(reply.step), sha256: reply.sha256, seconds: String(reply.seconds) });
+      } else if (reply.type === 'checkpoint-failed') {
+        elements.checkpoint.textContent = `the checkpoint after step ${reply.step} could not be saved (${reply.message}); training goes on`;
+        elements.checkpoint.dataset.failed = String(reply.step);
       } else if (reply.type === 'paused') {
         setStatus(reply.paused ? 'paused' : 'running', `${reply.paused ? 'paused after' : 'going on from'} step ${reply.step} / ${settings.steps}`);
         elements.status.dataset.step = String(reply.step);

@@ -177,7 +177,7 @@ async function run(wasmPaths: string, stored: StoredRun, from: StoredCheckpoint 
         dropConnect,
         runStep: (x, targets) => trainStep(model, optimizer, x, targets, { channelsLast: true, clipGradientNorm: 10 }),
         stepFailure: (error) => error,
-        checkpointNote: () => 'nothing was saved',
+        checkpointNote: () => (saves ? "this browser keeps the last finished epoch's checkpoint" : 'nothing was saved'),
         elapsed: () => performance.now() / 1000,
         save: async () => undefined,
         validatesAfter: () => validation.length > 0,
@@ -208,7 +208,12 @@ async function run(wasmPaths: string, stored: StoredRun, from: StoredCheckpoint 
             ema: null,
             bestMap: state.bestMap,
           };
-          await saveRunCheckpoint({ runId: stored.id, json, state: bytes, sha256, steps: history.steps, validations: history.validations });
+          try {
+            await saveRunCheckpoint({ runId: stored.id, json, state: bytes, sha256, steps: history.steps, validations: history.validations });
+          } catch (error) {
+            // Storage full or gone: the previous checkpoint stays whole, and training goes on.
+            return post({ type: 'checkpoint-failed', step: state.progress.step, message: error instanceof Error ? error.message : String(error) });
+          }
           post({ type: 'checkpoint', epoch: state.progress.epoch, step: state.progress.step, sha256, seconds: (performance.now() - began) / 1000 });
         },
       },
@@ -220,8 +225,9 @@ async function run(wasmPaths: string, stored: StoredRun, from: StoredCheckpoint 
     weights = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
     stopped = result.stopped;
     steps = state.progress.step;
-    // The run is over and its weights are made: nothing to resume any more.
-    if (saves) await clearRun();
+    // The run is over and its weights are made: nothing to resume any more (should the clear fail, a Resume
+    // would only make the same weights again).
+    if (saves) await clearRun().catch(() => undefined);
   } finally {
     model.dispose();
     optimizer.dispose();
