@@ -40,7 +40,7 @@ export type TrainRequest =
       settings: TrainSettings;
       /** Training images; `file` is the key of `images`. */
       samples: Sample[];
-      /** Validation images (may be empty): evaluated once after training (loss, COCO mAP). */
+      /** Validation images (may be empty): evaluated after every epoch (loss, COCO mAP). */
       validation: Sample[];
       /** The uploaded images by name (Files are cloned by reference, not copied). */
       images: Record<string, Blob>;

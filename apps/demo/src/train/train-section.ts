@@ -248,7 +248,6 @@ export function setUpTraining(weightsInput: HTMLInputElement): TrainingSection {
         points.push(reply);
         seconds.push(reply.seconds);
         draw();
-        // A pause asked for during a step takes effect after it.
         setStatus('running', `step ${reply.step} / ${reply.steps}: loss ${reply.loss.toFixed(4)} (class ${reply.classificationLoss.toFixed(4)}, box ${reply.boxLoss.toFixed(4)}), ${reply.seconds.toFixed(2)} s/step`);
         elements.status.dataset.step = String(reply.step);
       } else if (reply.type === 'validated') {
