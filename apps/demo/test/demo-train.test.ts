@@ -159,7 +159,7 @@ it('fine-tunes Lite0 on uploaded COCO files in a worker, the loss falling, and h
     writeArtifact('train.json', { losses, stepSeconds, threads, stallMs, clickLatencyMs, threshold, ...comparison, detections: detections.length });
 
     expect(losses).toHaveLength(STEPS);
-    // The 4 held-out images are scored once after training.
+    // The 4 held-out images are scored after every epoch; the status shows the last.
     expect(await page.textContent('#train-status')).toMatch(new RegExp(`^done after ${STEPS} steps; validation \\(4 images\\): loss [0-9.]+, mAP [0-9.]+, mAP@\\.5 [0-9.]+;`));
     expect(Number.isFinite(Number(await page.getAttribute('#train-status', 'data-val-loss')))).toBe(true);
     expect(losses.every(Number.isFinite)).toBe(true);
