@@ -24,6 +24,14 @@ describe('shape gradients', () => {
   it('Tile and broadcastTo (which tfjs runs as Tile)', async () => {
     await log.check((t) => tf.tile(t, [2, 1, 3]), [r([2, 3, 1], 2)], linear);
     await log.check((t) => tf.broadcastTo(t, [2, 3, 4]), [r([3, 1], 3)], linear);
+    // Rank 6 with several tiled axes: summed one axis at a time (a rank-12 view needs a transpose that
+    // tfjs-backend-webgl has no packed shader for), and an empty input.
+    await log.check((t) => tf.tile(t, [2, 1, 3, 1, 2, 1]), [r([1, 2, 1, 2, 1, 2], 4)], linear);
+    await log.check((t) => tf.broadcastTo(t, [2, 2, 2, 1, 2, 3]), [r([2, 1, 2, 1, 1, 3], 5)], linear);
+    const empty = tf.zeros([2, 0, 3]);
+    const { value, grads } = tf.valueAndGrads((t: tf.Tensor) => tf.sum(tf.tile(t, [3, 2, 1])))([empty]);
+    expect(grads[0].shape).toEqual([2, 0, 3]);
+    tf.dispose([empty, value, ...grads]);
   });
 
   it('BroadcastTo (no backend runs the kernel; checked on its gradient function)', () => {
