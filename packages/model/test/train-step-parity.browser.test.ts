@@ -33,8 +33,9 @@ const wasmPaths = {
 // The reduced D0 of the loss and memory tests (one BiFPN and one head layer; swish, squeeze-excitation,
 // drop-connect), at the same shapes so that the suite compiles the forward programs once. 128 px keeps P7 at
 // 2x2: batch norm's statistics there still average 8 values per channel (batch 2). (Lite0 at this size
-// agreed as closely in loss, but its relu6 gradient is a step at 0 and 6, and an update differed by up to
-// 1e-2 of its size on WebGPU, 3.6e-2 at 64 px on WebGL: a value within rounding of a step takes another branch.)
+// agreed as closely in loss, but an update differed by up to 1e-2 of its size on WebGPU, 3.6e-2 at 64 px on
+// WebGL; probably relu6, whose gradient is a step at 0 and 6: a value within rounding of one takes the other
+// branch on the other backend.)
 const build = () => new EfficientDet({ compoundCoef: 0, numClasses: 3, fpnLayers: 1, headLayers: 1, seed: 11 });
 
 /** The model's state (parameters and running statistics) read back to the CPU, by checkpoint key. */
