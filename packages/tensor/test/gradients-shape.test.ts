@@ -29,9 +29,13 @@ describe('shape gradients', () => {
     await log.check((t) => tf.tile(t, [2, 1, 3, 1, 2, 1]), [r([1, 2, 1, 2, 1, 2], 4)], linear);
     await log.check((t) => tf.broadcastTo(t, [2, 2, 2, 1, 2, 3]), [r([2, 1, 2, 1, 1, 3], 5)], linear);
     const empty = tf.zeros([2, 0, 3]);
-    const { value, grads } = tf.valueAndGrads((t: tf.Tensor) => tf.sum(tf.tile(t, [3, 2, 1])))([empty]);
+    const x = r([2, 3], 6);
+    const { value, grads } = tf.valueAndGrads((t: tf.Tensor, u: tf.Tensor) => tf.add(tf.sum(tf.tile(t, [3, 2, 1])), tf.sum(tf.tile(u, [0, 2]))))([empty, x]);
     expect(grads[0].shape).toEqual([2, 0, 3]);
-    tf.dispose([empty, value, ...grads]);
+    // Tiled zero times, x is not in the output: a zero gradient of x's shape.
+    expect(grads[1].shape).toEqual([2, 3]);
+    expect(Array.from(grads[1].dataSync())).toEqual([0, 0, 0, 0, 0, 0]);
+    tf.dispose([empty, x, value, ...grads]);
   });
 
   it('BroadcastTo (no backend runs the kernel; checked on its gradient function)', () => {

@@ -45,6 +45,9 @@ export const tileGradient = defineGradient<{ reps: number[] }>({
   gradFunc: (dy, [x], { reps }) => ({
     x: () => {
       let g = single(dy);
+      // Nothing to sum (a zero rep or an empty x): zeros, without asking tfjs-backend-webgpu 4.22 to reduce
+      // an empty tensor (it fails to size the buffer).
+      if (g.size === 0) return tf.zeros(x.shape);
       for (let axis = 0; axis < x.rank; axis++) {
         if (reps[axis] === 1) continue;
         const outer = x.shape.slice(0, axis).reduce((a, b) => a * b, 1);
