@@ -32,6 +32,8 @@ const SHARED = [
   'packages/model/test/bad-options.test.ts',
   // Lite0 at 320 against effdet's golden (one forward pass per backend; the files come from ../shared).
   'packages/model/test/golden-effdet-gpu.browser.test.ts',
+  // One training step of a reduced D0 (128 px, batch 2) against the same step on wasm in the same page.
+  'packages/model/test/train-step-parity.browser.test.ts',
   'packages/coco-eval/test/{eval-unit,model-results,bad-options}.test.ts',
   'packages/data/test/{dataset-core,placement-batches}.test.ts',
   'packages/train/test/{train-optim,train-epochs}.test.ts',
@@ -39,13 +41,20 @@ const SHARED = [
 
 /**
  * WebGL only. WebGPU on SwiftShader runs a D0-sized forward pass ~5x slower than WebGL (backbone forward
- * 68 s, model memory > 120 s), and two tfjs-backend-webgpu 4.22 gaps: NonMaxSuppressionV4 has no webgpu
- * kernel (gradients-elementwise), and the Prod, Cumsum (exclusive/reverse) and FusedBatchNorm gradient checks
- * fail there, after which the device is lost (gradients-reduction).
+ * 68 s, model memory > 120 s), and tfjs-backend-webgpu 4.22 gaps: NonMaxSuppressionV4 has no webgpu
+ * kernel (gradients-elementwise); the Prod, Cumsum (exclusive/reverse) and FusedBatchNorm gradient checks
+ * fail there, after which the device is lost (gradients-reduction); in gradients-conv a stride-2 Conv2D with
+ * explicit pads gives a wrong forward value (its finite difference is off by ~9), after which the device is
+ * lost and every later test in the page fails (gradients-pooling and gradients-training, run after it, have
+ * not been tried alone on WebGPU). A training step of edet's own layers does not meet these faults:
+ * train-step-parity holds WebGPU's step to wasm's.
  */
 const WEBGL_ONLY = [
   'packages/tensor/test/gradients-elementwise.test.ts',
   'packages/tensor/test/gradients-reduction.test.ts',
+  // The max-pool and average-pool gradients place values with pads of rank 4 at most (tfjs-backend-webgl's
+  // packed pad shader does not compile above rank 4).
+  'packages/tensor/test/gradients-{pooling,training}.test.ts',
   'packages/backbone-efficientnet/test/forward.test.ts',
   'packages/model/test/loss.test.ts',
   'packages/model/test/memory.test.ts',
@@ -67,8 +76,9 @@ const WEBGL_ONLY = [
 //   @edet/wasm-kernels' tests (wasm kernels), backend-bundle.test.ts (runs esbuild), presets.test.ts (D0-D7x:
 //   minutes on SwiftShader), @edet/train's parallel-step.test.ts (Node worker threads) and
 //   trainer-checkpoint.test.ts (Node-free, but three models and an optimizer update take 30-50 s on SwiftShader).
-// - gradients-conv, gradients-pooling, gradients-training: tfjs-backend-webgl's stride-2 backprop shaders
-//   fail to compile on SwiftShader, and it has no packed transpose above rank 6.
+// - gradients-conv: passes on WebGL (about 40 s) but is left out for time: there the convolution gradients run
+//   tfjs's backward kernels, which train-step-parity covers, and the forward-op fallbacks it also checks are
+//   the ones wasm runs, checked in Node. WebGPU: see WEBGL_ONLY.
 
 /** ../shared (goldens), which the test server may serve (under /@fs) to golden-effdet-gpu.browser.test.ts. */
 const SHARED_ROOT = resolve(import.meta.dirname, '..', 'shared');

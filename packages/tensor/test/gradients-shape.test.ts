@@ -24,6 +24,20 @@ describe('shape gradients', () => {
   it('Tile and broadcastTo (which tfjs runs as Tile)', async () => {
     await log.check((t) => tf.tile(t, [2, 1, 3]), [r([2, 3, 1], 2)], linear);
     await log.check((t) => tf.broadcastTo(t, [2, 3, 4]), [r([3, 1], 3)], linear);
+    // Rank 6 with several tiled axes: summed one axis at a time (a rank-12 view needs a transpose that
+    // tfjs-backend-webgl has no packed shader for), and an empty input.
+    await log.check((t) => tf.tile(t, [2, 1, 3, 1, 2, 1]), [r([1, 2, 1, 2, 1, 2], 4)], linear);
+    await log.check((t) => tf.broadcastTo(t, [2, 2, 2, 1, 2, 3]), [r([2, 1, 2, 1, 1, 3], 5)], linear);
+    // Empty outputs, given an empty dy (the GPU backends cannot sum an empty tensor in the forward pass).
+    const [empty, x] = [tf.zeros([2, 0, 3]), r([2, 3], 6)];
+    const [emptyDy, zeroRepDy] = [tf.zeros([6, 0, 3]), tf.zeros([0, 6])];
+    const emptyGrad = tf.grad((t: tf.Tensor) => tf.tile(t, [3, 2, 1]))(empty, emptyDy);
+    expect(emptyGrad.shape).toEqual([2, 0, 3]);
+    // Tiled zero times, x is not in the output: a zero gradient of x's shape.
+    const zeroRepGrad = tf.grad((t: tf.Tensor) => tf.tile(t, [0, 2]))(x, zeroRepDy);
+    expect(zeroRepGrad.shape).toEqual([2, 3]);
+    expect(Array.from(zeroRepGrad.dataSync())).toEqual([0, 0, 0, 0, 0, 0]);
+    tf.dispose([empty, x, emptyDy, zeroRepDy, emptyGrad, zeroRepGrad]);
   });
 
   it('BroadcastTo (no backend runs the kernel; checked on its gradient function)', () => {

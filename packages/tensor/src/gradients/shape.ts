@@ -33,15 +33,30 @@ export const transposeGradient = defineGradient<{ perm: number[] }>({
   },
 });
 
-// Tiling repeats x reps[i] times along axis i, so dy viewed as [reps0, x0, reps1, x1, ...] sums over the reps.
+/**
+ * Tiling repeats x reps[i] times along axis i, so dy summed over the repeats of each axis is x's gradient.
+ * One axis at a time, dy viewed as [outer, reps, size * inner]: a rank-3 sum, where viewing all of dy at
+ * once as [reps0, x0, reps1, x1, ...] needs a transpose of twice x's rank, which tfjs-backend-webgl 4.22 has
+ * no packed shader for above rank 6 (a rank-6 broadcast in the loss reaches it).
+ */
 export const tileGradient = defineGradient<{ reps: number[] }>({
   kernelName: 'Tile',
   inputsToSave: ['x'],
   gradFunc: (dy, [x], { reps }) => ({
     x: () => {
-      const split = x.shape.flatMap((size, i) => [reps[i], size]);
-      const repAxes = x.shape.map((_, i) => 2 * i);
-      return tf.reshape(tf.sum(tf.reshape(single(dy), split), repAxes), x.shape);
+      let g = single(dy);
+      // Nothing to sum (a zero rep or an empty x): zeros, without asking tfjs-backend-webgpu 4.22 to reduce
+      // an empty tensor (it fails to size the buffer).
+      if (g.size === 0) return tf.zeros(x.shape);
+      for (let axis = 0; axis < x.rank; axis++) {
+        if (reps[axis] === 1) continue;
+        const outer = x.shape.slice(0, axis).reduce((a, b) => a * b, 1);
+        const rest = g.shape.slice(axis + 1);
+        const restSize = rest.reduce((a, b) => a * b, 1);
+        const summed = tf.sum(tf.reshape(g, [outer, reps[axis], x.shape[axis] * restSize]), 1);
+        g = tf.reshape(summed, [...x.shape.slice(0, axis + 1), ...rest]);
+      }
+      return tf.reshape(g, x.shape);
     },
   }),
 });

@@ -94,23 +94,36 @@ export function runKernel(kernelName: string, inputs: tf.NamedTensorMap, attrs: 
 }
 
 /**
+ * `t` viewed as `[outer, n, inner]` around `axis` (a reshape, no copy), so that the pads and slices below run
+ * at rank 3 or 4 whatever `t`'s rank: tfjs-backend-webgl 4.22's packed pad shader does not compile above
+ * rank 4 (it compares its ivec5/ivec6 structs with `lessThan`), and the max-pool gradient spreads rank-4 maps.
+ */
+function aroundAxis(t: tf.Tensor, axis: number): [number, number, number] {
+  const outer = t.shape.slice(0, axis).reduce((a, b) => a * b, 1);
+  const inner = t.shape.slice(axis + 1).reduce((a, b) => a * b, 1);
+  return [outer, t.shape[axis], inner];
+}
+
+/** `t`'s shape with the size along `axis` replaced by `size`. */
+function withAxisSize(t: tf.Tensor, axis: number, size: number): number[] {
+  return t.shape.map((s, i) => (i === axis ? size : s));
+}
+
+/**
  * Places the entries of `t` along `axis` at positions `start, start + stride, start + 2*stride, ...` of a
  * zero tensor whose size along that axis is `length` (the transpose of a strided slice). Entries that would
  * land outside `[0, length)` must not exist: the caller guarantees `start + (n-1)*stride < length`.
  */
 export function spreadAxis(t: tf.Tensor, axis: number, start: number, stride: number, length: number): tf.Tensor {
   const n = t.shape[axis];
-  if (n === 0) return tf.zeros(t.shape.map((size, i) => (i === axis ? length : size)));
+  if (n === 0) return tf.zeros(withAxisSize(t, axis, length), t.dtype);
   let spread = t;
   if (stride > 1) {
-    // Interleave stride-1 zeros after every entry: [.., n, ..] -> [.., n, 1, ..] -> pad -> [.., n*stride, ..].
-    const withSlot = [...t.shape.slice(0, axis + 1), 1, ...t.shape.slice(axis + 1)];
-    const padding = withSlot.map((_, i): [number, number] => (i === axis + 1 ? [0, stride - 1] : [0, 0]));
-    const padded = tf.pad(tf.reshape(t, withSlot), padding);
-    spread = tf.reshape(
-      padded,
-      t.shape.map((size, i) => (i === axis ? n * stride : size)),
-    );
+    // Interleave stride-1 zeros after every entry: [outer, n, inner] -> [outer, n, 1, inner] -> pad the
+    // slot to stride -> [.., n*stride, ..].
+    const [outer, , inner] = aroundAxis(t, axis);
+    const padded = tf.pad(tf.reshape(t, [outer, n, 1, inner]), [[0, 0], [0, 0], [0, stride - 1], [0, 0]]);
+    spread = tf.reshape(padded, withAxisSize(t, axis, n * stride));
   }
   return placeAxis(spread, axis, start, length);
 }
@@ -120,21 +133,15 @@ export function spreadAxis(t: tf.Tensor, axis: number, start: number, stride: nu
  * would stick out on either side (used to undo padding: a negative `start` crops the front).
  */
 export function placeAxis(t: tf.Tensor, axis: number, start: number, length: number): tf.Tensor {
-  const size = t.shape[axis];
+  const [outer, size, inner] = aroundAxis(t, axis);
   const from = Math.max(0, -start);
   const to = Math.min(size, length - start);
-  if (to <= from) return tf.zeros(t.shape.map((s, i) => (i === axis ? length : s)));
-  let result = t;
-  if (from > 0 || to < size) {
-    const begin = t.shape.map((_, i) => (i === axis ? from : 0));
-    const sizes = t.shape.map((s, i) => (i === axis ? to - from : s));
-    result = tf.slice(t, begin, sizes);
-  }
+  if (to <= from) return tf.zeros(withAxisSize(t, axis, length), t.dtype);
   const before = Math.max(0, start);
   const after = length - before - (to - from);
-  if (before === 0 && after === 0) return result;
-  return tf.pad(
-    result,
-    t.shape.map((_, i): [number, number] => (i === axis ? [before, after] : [0, 0])),
-  );
+  if (from === 0 && to === size && before === 0 && after === 0) return t;
+  let result = tf.reshape(t, [outer, size, inner]);
+  if (from > 0 || to < size) result = tf.slice(result, [0, from, 0], [outer, to - from, inner]);
+  if (before > 0 || after > 0) result = tf.pad(result, [[0, 0], [before, after], [0, 0]]);
+  return tf.reshape(result, withAxisSize(t, axis, length));
 }
