@@ -34,8 +34,7 @@ export function backendThreads(): number {
 }
 
 /** `wasm (2 threads)`, `cpu`: the backend and, on wasm, its thread count, as the reports print it. */
-export function describeBackend(backend: string): string {
+export function describeBackend(backend: string, threads = backendThreads()): string {
   if (backend !== 'wasm') return backend;
-  const threads = backendThreads();
   return `wasm (${threads} thread${threads === 1 ? '' : 's'})`;
 }

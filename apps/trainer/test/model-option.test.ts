@@ -108,7 +108,7 @@ describe('edet bench --model', () => {
 
     const text = await runProgram(['bench', '--model', 'tf_efficientdet_lite0,efficientdet-d0', '--size', '64', '--runs', '1', '--warmup', '0', '--backend', 'wasm']);
     expect(text.error).toBeUndefined();
-    expect(text.out).toMatch(/^2 models, forward, batch 1, on wasm, interleaved/);
+    expect(text.out).toMatch(/^2 models, forward, batch 1, on wasm \(\d+ threads?\), interleaved/);
     expect(text.out).toMatch(/^tf_efficientdet_lite0 64x64: median [\d.]+ ms/m);
     expect(text.out).toMatch(/^efficientdet-d0 64x64: median [\d.]+ ms/m);
     expect(text.out).toMatch(/^(tf_efficientdet_lite0|efficientdet-d0) is [\d.]+x faster than (tf_efficientdet_lite0|efficientdet-d0) \(median latency\)$/m);

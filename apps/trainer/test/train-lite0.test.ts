@@ -45,7 +45,7 @@ describe('edet train --model tf_efficientdet_lite0', () => {
 
     const detected = await runProgram(['detect', join(data, 'images', 'BloodImage_00000.jpg'), '--weights', weights, '--out', join(out, 'annotated')]);
     expect(detected.error).toBeUndefined();
-    expect(detected.out).toMatch(/^backend: \w+, model: tf_efficientdet_lite0, 3 classes, weights: /m);
+    expect(detected.out).toMatch(/^backend: wasm \(\d+ threads?\), model: tf_efficientdet_lite0, 3 classes, weights: /m);
     // The compound_coef alone would have meant a D0, which these weights do not fit.
     const asD0 = await runProgram(['detect', join(data, 'images', 'BloodImage_00000.jpg'), '--weights', weights, '--coef', '0', '--out', join(out, 'annotated')]);
     expect(asD0.error).toBeInstanceOf(StateDictError);

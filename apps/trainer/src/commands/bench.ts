@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Option, type Command } from 'commander';
 import { type InputSize, inputShape, presetConfig, resolveConfig } from '@edet/model';
 
-import { MAX_DEFAULT_WASM_THREADS, NODE_BACKENDS, defaultWasmThreads, startBackend, type NodeBackend } from '../backend.js';
+import { MAX_DEFAULT_WASM_THREADS, NODE_BACKENDS, defaultWasmThreads, describeBackend, startBackend, type NodeBackend } from '../backend.js';
 import { runInferBenchmark, runInferBenchmarks, type InferBenchmarkResult, type PeerTimings } from '../bench/infer.js';
 import { openOnnxPeer } from '../bench/onnx-peer.js';
 import { formatProfile } from '../bench/profile-report.js';
@@ -140,7 +140,7 @@ async function benchInferenceOfModels(models: readonly BenchModel[], options: Be
     io.out(`${JSON.stringify({ results: results.map(jsonResult), ratio }, null, 2)}\n`);
     return;
   }
-  io.out(`${results.length} models, forward, batch ${options.batch}, on ${backend}, interleaved: each round runs every model once\n`);
+  io.out(`${results.length} models, forward, batch ${options.batch}, on ${describeBackend(backend)}, interleaved: each round runs every model once\n`);
   for (const result of results) {
     const relative = results.length > 2 ? `; ${(result.medianMs / byMedian[0].medianMs).toFixed(2)}x the fastest median` : '';
     io.out(`${describeResult(result, false, `${describeModel(result)} ${formatSize(result.size)}`)}${relative}\n`);
@@ -202,8 +202,7 @@ function jsonResult(result: InferBenchmarkResult) {
  * `wasm (2 threads): median 120.3 ms (min 118.0, max 131.9) over 10 runs after 2 warm-up; 8.3 images/s, 41.2 GFLOP/s
  * (2.49 G multiply-adds per image); first run 410.2 ms`, the line starting with `label` (default: the backend).
  */
-function describeResult(result: InferBenchmarkResult, reducedRuns: boolean, label = result.backend): string {
-  if (result.backend === 'wasm') label += ` (${result.threads} thread${result.threads === 1 ? '' : 's'})`;
+function describeResult(result: InferBenchmarkResult, reducedRuns: boolean, label = describeBackend(result.backend, result.threads)): string {
   const runs = `${result.runs} run${result.runs === 1 ? '' : 's'}${reducedRuns ? ' (--cpu-runs)' : ''}`;
   const first = result.firstRunMs === undefined ? '' : `; first run ${result.firstRunMs.toFixed(1)} ms`;
   return (
@@ -265,7 +264,7 @@ async function benchInferenceWithOnnxPeer(model: BenchModel, options: BenchOptio
   }
   io.out(`${describeModel(result)} forward, ${formatSize(result.size)}, batch ${result.batch}, on ${backend}\n`);
   if ('absent' in peer || timings === undefined) {
-    io.out(`${describeResult(result, false, `edet ${backend}`)}\n`);
+    io.out(`${describeResult(result, false, `edet ${describeBackend(backend)}`)}\n`);
     writeProfile(result, io);
     io.out(`onnxruntime peer absent: ${'absent' in peer ? peer.absent : 'not timed'}\n`);
     return;
@@ -274,7 +273,7 @@ async function benchInferenceWithOnnxPeer(model: BenchModel, options: BenchOptio
   io.out(
     `interleaved with onnxruntime-node ${peer.version} on ${peer.name} (${peer.threads} intra-op thread${peer.threads === 1 ? '' : 's'}, graph optimisations disabled)${repeated}\n`,
   );
-  io.out(`${describeResult(result, false, `edet ${backend}`)}\n`);
+  io.out(`${describeResult(result, false, `edet ${describeBackend(backend)}`)}\n`);
   const peerImages = (options.batch * 1000) / timings.medianMs;
   io.out(
     `onnxruntime: median ${timings.medianMs.toFixed(1)} ms (min ${timings.minMs.toFixed(1)}, max ${timings.maxMs.toFixed(1)}) over the same ${result.runs} rounds; ${peerImages.toFixed(2)} images/s\n`,
