@@ -1,15 +1,13 @@
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { loadImage } from '@napi-rs/canvas';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 
-import { CHROMIUM_ARGS, CHROMIUM_PATH, assertChromium } from '../../../tooling/test/chromium.js';
 import { artifactPath } from './support/artifacts.js';
-import { buildDemo } from './support/build-demo.js';
 import { openDemo } from './support/demo-page.js';
-import { type StaticServer, serveDirectory } from './support/static-server.js';
+import { type DemoSession, startDemoSession } from './support/demo-session.js';
 
 // Labelling in the page, in headless Chromium: two BCCD images are added, boxes are drawn, selected,
 // moved, resized and deleted with the mouse and keyboard, classes typed, and the exported COCO file must
@@ -22,21 +20,14 @@ const FILES = ['BloodImage_00000.jpg', 'BloodImage_00001.jpg'];
 /** Image pixels: the page converts with the same browser-reported rectangle, so only float rounding differs. */
 const DIGITS = 6;
 
-let browser: Browser | undefined;
-let server: StaticServer | undefined;
-let outDir: string | undefined;
+let session: DemoSession | undefined;
 
 beforeAll(async () => {
-  assertChromium();
-  outDir = await buildDemo();
-  server = await serveDirectory(outDir, { hide: ['models/'] });
-  browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS], headless: true });
+  session = await startDemoSession();
 }, 120_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  if (outDir) rmSync(outDir, { recursive: true, force: true });
+  await session?.close();
 });
 
 interface Point {
@@ -71,7 +62,7 @@ const centre = (a: Point, b: Point): Point => ({ x: Math.round((a.x + b.x) / 2),
 
 it('labels two images with the mouse and exports COCO JSON equal to what was drawn', async () => {
   const sizes = await Promise.all(FILES.map(async (file) => loadImage(readFileSync(join(BCCD_IMAGES, file)))));
-  const { page, errors } = await openDemo(browser!, server!.url, { backend: 'cpu', sample: 'none' });
+  const { page, errors } = await openDemo(session!.browser, session!.url, { backend: 'cpu', sample: 'none' });
   try {
     await page.setViewportSize({ width: 760, height: 600 });
     // Nothing to export yet: said so, and no file.

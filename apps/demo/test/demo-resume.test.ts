@@ -1,15 +1,13 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 
-import { CHROMIUM_ARGS, CHROMIUM_PATH, assertChromium } from '../../../tooling/test/chromium.js';
 import { artifactPath, writeArtifact } from './support/artifacts.js';
-import { buildDemo } from './support/build-demo.js';
 import { DEMO_VIEWPORT, activeBackend, openDemo } from './support/demo-page.js';
-import { type StaticServer, serveDirectory } from './support/static-server.js';
+import { type DemoSession, startDemoSession, writeBccdSubset } from './support/demo-session.js';
 
 // Nothing lost, in headless Chromium: a run of Lite0 at 64x64 on 4 BCCD training images (batch 2: 2 steps
 // an epoch) checkpoints to IndexedDB after each epoch; it is paused after its first epoch and its tab
@@ -19,38 +17,25 @@ import { type StaticServer, serveDirectory } from './support/static-server.js';
 // run, uninterrupted (paused and resumed once on the way), must end with the same weights file, byte for
 // byte: every source of randomness derives from the seed and the step, and wasm computes the same thing twice.
 
-const BCCD = join(import.meta.dirname, '..', '..', 'trainer', 'assets', 'bccd');
 const STEPS = 4;
 const SIZE = 64;
 
-let browser: Browser | undefined;
-let server: StaticServer | undefined;
-let outDir: string | undefined;
+let session: DemoSession | undefined;
 const folder = mkdtempSync(join(tmpdir(), 'edet-demo-resume-'));
 
 beforeAll(async () => {
-  assertChromium();
-  outDir = await buildDemo();
-  server = await serveDirectory(outDir, { hide: ['models/'] });
-  browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS], headless: true });
+  session = await startDemoSession();
 }, 120_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  if (outDir) rmSync(outDir, { recursive: true, force: true });
+  await session?.close();
   rmSync(folder, { recursive: true, force: true });
 });
 
 /** The first 5 images of BCCD's training split (4 to train on, 1 to validate) and a COCO file for them. */
 function writeSubset(): string[] {
-  const coco = JSON.parse(readFileSync(join(BCCD, 'instances_train.json'), 'utf8'));
-  const images = coco.images.slice(0, 5);
-  const ids = new Set(images.map((image: { id: number }) => image.id));
-  const annotations = coco.annotations.filter((annotation: { image_id: number }) => ids.has(annotation.image_id));
-  const json = join(folder, 'subset.json');
-  writeFileSync(json, JSON.stringify({ ...coco, images, annotations }));
-  return [json, ...images.map((image: { file_name: string }) => join(BCCD, 'images', image.file_name))];
+  const { json, images } = writeBccdSubset(folder, 5);
+  return [json, ...images];
 }
 
 /** Chooses the files and fills the form for the run under test. */
@@ -95,10 +80,10 @@ async function finish(page: Page, name: string): Promise<{ weights: Buffer; loss
 it('resumes a run from its IndexedDB checkpoint in a new tab, with the same step, state and final weights as a run never stopped', async () => {
   const started = performance.now();
   const files = writeSubset();
-  const context = await browser!.newContext({ viewport: DEMO_VIEWPORT });
+  const context = await session!.browser.newContext({ viewport: DEMO_VIEWPORT });
   try {
     // The first tab: train until the first epoch's checkpoint, pause, close the tab mid-run.
-    const first = await openDemo(context, server!.url, { backend: 'wasm', sample: 'none' });
+    const first = await openDemo(context, session!.url, { backend: 'wasm', sample: 'none' });
     expect(await activeBackend(first.page)).toBe('wasm');
     await first.page.waitForSelector('#train-resume-offer[data-checked="true"]', { state: 'attached' });
     expect(await first.page.isHidden('#train-resume-offer')).toBe(true);
@@ -127,7 +112,7 @@ it('resumes a run from its IndexedDB checkpoint in a new tab, with the same step
     await first.page.close();
 
     // A new tab offers the run; Resume continues it from the checkpoint's step with the state that was saved.
-    const second = await openDemo(context, server!.url, { backend: 'wasm', sample: 'none' });
+    const second = await openDemo(context, session!.url, { backend: 'wasm', sample: 'none' });
     await second.page.waitForSelector('#train-resume-offer:not([hidden])', { timeout: 30_000 });
     expect(await second.page.getAttribute('#train-resume-offer', 'data-step')).toBe(String(checkpointStep));
     expect(await second.page.getAttribute('#train-resume-offer', 'data-sha256')).toBe(savedSha256);
@@ -166,7 +151,7 @@ it('resumes a run from its IndexedDB checkpoint in a new tab, with the same step
     await second.page.close();
 
     // A finished run leaves nothing to resume.
-    const third = await openDemo(context, server!.url, { backend: 'wasm', sample: 'none' });
+    const third = await openDemo(context, session!.url, { backend: 'wasm', sample: 'none' });
     await third.page.waitForSelector('#train-resume-offer[data-checked="true"]', { state: 'attached', timeout: 30_000 });
     expect(await third.page.isHidden('#train-resume-offer')).toBe(true);
     await third.page.close();

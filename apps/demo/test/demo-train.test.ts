@@ -1,20 +1,17 @@
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 
 import { createCanvas, loadImage } from '@napi-rs/canvas';
 import { zipSync } from 'fflate';
-import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { RgbImage } from '@edet/model';
 
-import { CHROMIUM_ARGS, CHROMIUM_PATH, assertChromium } from '../../../tooling/test/chromium.js';
 import { chooseModel, createChosenDetector } from '../../trainer/src/model.js';
 import { writeArtifact } from './support/artifacts.js';
-import { buildDemo } from './support/build-demo.js';
 import { compareDetections } from './support/compare-detections.js';
 import { activeBackend, longestMainThreadStall, openDemo, pageDetections, setSlider, waitForRuns } from './support/demo-page.js';
-import { type StaticServer, serveDirectory } from './support/static-server.js';
+import { BCCD, type DemoSession, startDemoSession, writeBccdSubset } from './support/demo-session.js';
 
 // The Train section end to end in headless Chromium: 12 BCCD images (8 training, 4 validation) and a COCO
 // file for them go in through the file input; Lite0 at 128x128 (a small input keeps the run affordable on
@@ -23,41 +20,22 @@ import { type StaticServer, serveDirectory } from './support/static-server.js';
 // (`chooseModel`, `createChosenDetector`: what `edet detect --weights` runs) and detect a validation image
 // as the page's detection path does with the same file.
 
-const BCCD = join(import.meta.dirname, '..', '..', 'trainer', 'assets', 'bccd');
 const STEPS = 20;
 const SIZE = 128;
 /** wasm in the page runs the same kernels as in Node (demo-backends.test.ts). */
 const TOLERANCE = { box: 1e-3, score: 1e-6 };
 
-let browser: Browser | undefined;
-let server: StaticServer | undefined;
-let outDir: string | undefined;
+let session: DemoSession | undefined;
 const folder = mkdtempSync(join(tmpdir(), 'edet-demo-train-'));
 
 beforeAll(async () => {
-  assertChromium();
-  outDir = await buildDemo();
-  server = await serveDirectory(outDir, { hide: ['models/'] });
-  browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS], headless: true });
+  session = await startDemoSession();
 }, 120_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  if (outDir) rmSync(outDir, { recursive: true, force: true });
+  await session?.close();
   rmSync(folder, { recursive: true, force: true });
 });
-
-/** The first 12 images of BCCD's training split with their annotations, written as a COCO file. */
-function writeSubset(): { json: string; images: string[] } {
-  const coco = JSON.parse(readFileSync(join(BCCD, 'instances_train.json'), 'utf8'));
-  const images = coco.images.slice(0, 12);
-  const ids = new Set(images.map((image: { id: number }) => image.id));
-  const annotations = coco.annotations.filter((annotation: { image_id: number }) => ids.has(annotation.image_id));
-  const json = join(folder, 'subset.json');
-  writeFileSync(json, JSON.stringify({ ...coco, images, annotations }));
-  return { json, images: images.map((image: { file_name: string }) => join(BCCD, 'images', image.file_name)) };
-}
 
 /** The VOC annotations of @edet/data's fixture and their BCCD images, zipped in a folder. */
 function vocZip(): Buffer {
@@ -80,10 +58,10 @@ async function decode(path: string): Promise<RgbImage> {
 }
 
 it('fine-tunes Lite0 on uploaded COCO files in a worker, the loss falling, and hands over weights the CLI loads', async () => {
-  const { page, errors } = await openDemo(browser!, server!.url, { backend: 'wasm', sample: 'none' });
+  const { page, errors } = await openDemo(session!.browser, session!.url, { backend: 'wasm', sample: 'none' });
   try {
     expect(await activeBackend(page)).toBe('wasm');
-    const subset = writeSubset();
+    const subset = writeBccdSubset(folder, 12);
     // A file list the page cannot use says why, and Start stays off.
     await page.setInputFiles('#train-files', [subset.json, ...subset.images.slice(1)]);
     await page.waitForSelector('#train-error:not([hidden])');
