@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 
 import { type LabelledImage, classesInUse, labelsToCoco } from '../src/label/coco-labels.js';
-import { TrainDataError, readCocoUpload } from '../src/train/coco-upload.js';
+import { readCocoUpload } from '../src/train/coco-upload.js';
+import { trainDataErrorOf } from './support/train-data-error.js';
 
 // The boxes drawn in the page as a COCO instances file: ids, categories in first-use order, bbox and area
 // as drawn, clear errors for what cannot be written, and a file the Train section's reader takes.
@@ -21,16 +22,6 @@ const LABELLED: LabelledImage[] = [
   { fileName: 'empty.png', width: 320, height: 200, boxes: [] },
   { fileName: 'b.jpg', width: 800, height: 600, boxes: [{ box: box(0, 0, 800, 600), className: 'RBC' }, { box: box(5, 6, 7, 8), className: 'Platelets' }] },
 ];
-
-function errorOf(run: () => unknown): TrainDataError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof TrainDataError) return error;
-    throw error;
-  }
-  throw new Error('expected a TrainDataError');
-}
 
 describe('labelsToCoco', () => {
   it('writes images, categories in first-use order and one annotation per box, as drawn', () => {
@@ -69,8 +60,8 @@ describe('labelsToCoco', () => {
   });
 
   it('refuses an empty list and a list without boxes, naming labels', () => {
-    expect(errorOf(() => labelsToCoco([])).message).toBe('labels: no images yet: add images and draw boxes on them first');
-    const error = errorOf(() => labelsToCoco([{ fileName: 'a.jpg', width: 10, height: 10, boxes: [] }]));
+    expect(trainDataErrorOf(() => labelsToCoco([])).message).toBe('labels: no images yet: add images and draw boxes on them first');
+    const error = trainDataErrorOf(() => labelsToCoco([{ fileName: 'a.jpg', width: 10, height: 10, boxes: [] }]));
     expect(error.argument).toBe('labels');
     expect(error.message).toBe('labels: no boxes yet: draw at least one box first');
   });
@@ -80,16 +71,16 @@ describe('labelsToCoco', () => {
       { fileName: 'a.jpg', width: 100, height: 50, boxes: [{ box: box(1, 1, 5, 5), className: '  ' }, { box: box(90, 10, 20, 5), className: 'x' }] },
       { fileName: 'a.jpg', width: 100, height: 50, boxes: [{ box: box(1, 1, 0.5, 5), className: 'x' }, { box: box(Number.NaN, 1, 5, 5), className: 'x' }] },
     ];
-    const error = errorOf(() => labelsToCoco(bad));
+    const error = trainDataErrorOf(() => labelsToCoco(bad));
     expect(error.argument).toBe('labels');
     expect(error.message).toBe(
       'labels: 5 problem(s): a.jpg box 1: no class, a.jpg box 2: [90, 10, 20, 5] is not inside the 100x50 image, ' +
         'a.jpg: listed twice (file names must be unique) and 2 more',
     );
-    expect(errorOf(() => labelsToCoco([{ fileName: 'c.jpg', width: 0, height: 5, boxes: [{ box: box(0, 0, 1, 1), className: 'x' }] }])).message).toBe(
+    expect(trainDataErrorOf(() => labelsToCoco([{ fileName: 'c.jpg', width: 0, height: 5, boxes: [{ box: box(0, 0, 1, 1), className: 'x' }] }])).message).toBe(
       'labels: 1 problem(s): c.jpg: size 0x5 is not whole positive pixels',
     );
-    expect(errorOf(() => labelsToCoco([bad[1]])).message).toBe(
+    expect(trainDataErrorOf(() => labelsToCoco([bad[1]])).message).toBe(
       'labels: 2 problem(s): a.jpg box 1: 0.5x5 is smaller than 1 pixel, a.jpg box 2: [NaN, 1, 5, 5] is not inside the 100x50 image',
     );
   });

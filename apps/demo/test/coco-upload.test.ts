@@ -3,8 +3,9 @@ import { join } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
-import { TrainDataError, readCocoUpload } from '../src/train/coco-upload.js';
+import { readCocoUpload } from '../src/train/coco-upload.js';
 import { DEMO_ROOT } from './support/build-demo.js';
+import { trainDataErrorOf } from './support/train-data-error.js';
 
 // The Train section's reading of uploaded COCO files: the split, and clear errors for bad input.
 
@@ -16,16 +17,6 @@ function subset(count: number): { text: string; names: string[]; images: { id: n
   const ids = new Set(images.map((image: { id: number }) => image.id));
   const annotations = BCCD.annotations.filter((annotation: { image_id: number }) => ids.has(annotation.image_id));
   return { text: JSON.stringify({ ...BCCD, images, annotations }), names: images.map((image: { file_name: string }) => `images/${image.file_name}`), images, annotations };
-}
-
-function errorOf(run: () => unknown): TrainDataError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof TrainDataError) return error;
-    throw error;
-  }
-  throw new Error('expected a TrainDataError');
 }
 
 describe('readCocoUpload', () => {
@@ -54,13 +45,13 @@ describe('readCocoUpload', () => {
 
   it('refuses text that is not JSON, JSON that is not COCO, and a bad fraction, naming the argument', () => {
     const { text, names } = subset(2);
-    const notJson = errorOf(() => readCocoUpload('{"images": [', 'broken.json', names, 0.2, 1));
+    const notJson = trainDataErrorOf(() => readCocoUpload('{"images": [', 'broken.json', names, 0.2, 1));
     expect(notJson.argument).toBe('json');
     expect(notJson.message).toMatch(/^broken\.json: not JSON/);
-    const noImages = errorOf(() => readCocoUpload(JSON.stringify({ annotations: [], categories: [{ id: 1, name: 'a' }] }), 'x.json', names, 0.2, 1));
+    const noImages = trainDataErrorOf(() => readCocoUpload(JSON.stringify({ annotations: [], categories: [{ id: 1, name: 'a' }] }), 'x.json', names, 0.2, 1));
     expect(noImages.argument).toBe('json');
     expect(noImages.message).toContain('no "images" array');
-    const fraction = errorOf(() => readCocoUpload(text, 'train.json', names, 1, 1));
+    const fraction = trainDataErrorOf(() => readCocoUpload(text, 'train.json', names, 1, 1));
     expect(fraction.argument).toBe('validationFraction');
     expect(fraction.message).toContain('from 0 to below 1, got 1');
   });
@@ -68,14 +59,14 @@ describe('readCocoUpload', () => {
   it('refuses an annotation that names no image of the file', () => {
     const { images, annotations, names } = subset(2);
     const text = JSON.stringify({ ...BCCD, images, annotations: [...annotations, { ...annotations[0], id: 99999, image_id: 777 }] });
-    const error = errorOf(() => readCocoUpload(text, 'train.json', names, 0.2, 1));
+    const error = trainDataErrorOf(() => readCocoUpload(text, 'train.json', names, 0.2, 1));
     expect(error.argument).toBe('json');
     expect(error.message).toBe('train.json: 1 annotation(s) refer to no image in the file (image id 777)');
   });
 
   it('refuses images the file lists that were not chosen, naming them', () => {
     const { text, names } = subset(3);
-    const error = errorOf(() => readCocoUpload(text, 'train.json', names.slice(1), 0.2, 1));
+    const error = trainDataErrorOf(() => readCocoUpload(text, 'train.json', names.slice(1), 0.2, 1));
     expect(error.argument).toBe('images');
     expect(error.message).toBe(`images: 1 image(s) that train.json lists were not chosen (${names[0].slice('images/'.length)})`);
   });

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { TrainDataError, readCocoUpload } from '../src/train/coco-upload.js';
 import { readUpload } from '../src/train/read-upload.js';
 import { DEMO_ROOT } from './support/build-demo.js';
+import { asyncTrainDataErrorOf } from './support/train-data-error.js';
 
 // The Train section's file reading: COCO or Pascal VOC annotations with their images, chosen as files or
 // inside zips, and a clear error naming what is wrong. The images themselves are not decoded here (the
@@ -24,16 +25,6 @@ function objectsOf(xml: string): { name: string; box: number[] }[] {
   return [...xml.matchAll(/<name>(\w+)<\/name>[\s\S]*?<xmin>(\d+)<\/xmin>\s*<ymin>(\d+)<\/ymin>\s*<xmax>(\d+)<\/xmax>\s*<ymax>(\d+)<\/ymax>/g)].map(
     (match) => ({ name: match[1], box: match.slice(2, 6).map(Number) }),
   );
-}
-
-async function errorOf(run: () => Promise<unknown>): Promise<TrainDataError> {
-  try {
-    await run();
-  } catch (error) {
-    if (error instanceof TrainDataError) return error;
-    throw error;
-  }
-  throw new Error('expected a TrainDataError');
 }
 
 describe('readUpload', () => {
@@ -76,23 +67,23 @@ describe('readUpload', () => {
 
   it('names the argument and what was expected for files it cannot use', async () => {
     const coco = readFileSync(BCCD_JSON, 'utf8');
-    const none = await errorOf(() => readUpload([file('a.jpg')], 0.2, 1));
+    const none = await asyncTrainDataErrorOf(() => readUpload([file('a.jpg')], 0.2, 1));
     expect(none).toMatchObject({ argument: 'files', message: 'files: expected a COCO .json file or Pascal VOC .xml files with the images (or a .zip of them), found neither' });
-    const two = await errorOf(() => readUpload([file('a.json', coco), file('b.json', coco)], 0.2, 1));
+    const two = await asyncTrainDataErrorOf(() => readUpload([file('a.json', coco), file('b.json', coco)], 0.2, 1));
     expect(two).toMatchObject({ argument: 'files', message: 'files: expected one COCO .json file, found 2 (a.json, b.json)' });
-    const broken = await errorOf(() => readUpload([file('data.zip', 'PK not really a zip')], 0.2, 1));
+    const broken = await asyncTrainDataErrorOf(() => readUpload([file('data.zip', 'PK not really a zip')], 0.2, 1));
     expect(broken.argument).toBe('zip');
     expect(broken.message).toMatch(/^data\.zip: not a readable zip \(.+\)$/);
-    const badXml = await errorOf(() => readUpload([file('x.xml', '<annotation><object>'), file('x.jpg')], 0.2, 1));
+    const badXml = await asyncTrainDataErrorOf(() => readUpload([file('x.xml', '<annotation><object>'), file('x.jpg')], 0.2, 1));
     expect(badXml.argument).toBe('xml');
     expect(badXml.message).toMatch(/^x\.xml: not a Pascal VOC annotation \(.+\)$/);
-    const notVoc = await errorOf(() => readUpload([file('x.xml', '<svg></svg>'), file('x.jpg')], 0.2, 1));
+    const notVoc = await asyncTrainDataErrorOf(() => readUpload([file('x.xml', '<svg></svg>'), file('x.jpg')], 0.2, 1));
     expect(notVoc).toMatchObject({ argument: 'xml', message: 'x.xml: not a Pascal VOC annotation (the root element is <svg>, not <annotation>)' });
-    const missing = await errorOf(() => readUpload([...vocFiles(), ...vocImages().slice(1)], 0.2, 1));
+    const missing = await asyncTrainDataErrorOf(() => readUpload([...vocFiles(), ...vocImages().slice(1)], 0.2, 1));
     expect(missing).toMatchObject({ argument: 'images', message: `images: 1 image(s) that the .xml files describe were not chosen (${vocImages()[0].name})` });
-    const unnamed = await errorOf(() => readUpload([file('x.xml', '<annotation><object><bndbox><xmin>1</xmin></bndbox></object></annotation>'), file('x.jpg')], 0.2, 1));
+    const unnamed = await asyncTrainDataErrorOf(() => readUpload([file('x.xml', '<annotation><object><bndbox><xmin>1</xmin></bndbox></object></annotation>'), file('x.jpg')], 0.2, 1));
     expect(unnamed).toMatchObject({ argument: 'xml', message: 'xml: no object has a <name>' });
-    const fraction = await errorOf(() => readUpload([...vocFiles(), ...vocImages()], 1, 1));
+    const fraction = await asyncTrainDataErrorOf(() => readUpload([...vocFiles(), ...vocImages()], 1, 1));
     expect(fraction.argument).toBe('validationFraction');
   });
 });
