@@ -17,6 +17,8 @@ import { meanConfig, sumConfig } from './reductions.js';
 import { sliceConfig } from './slice.js';
 import { splitVConfig } from './split-v.js';
 import { swishConfig, swishGradConfig } from './swish.js';
+import { type ThreadSpawner, configureKernelThreads } from './threads/kernel-threads.js';
+import { webWorkerSpawner } from './threads/web-worker-spawner.js';
 import { tileConfig } from './tile.js';
 import { unsortedSegmentSumConfig } from './unsorted-segment-sum.js';
 
@@ -112,6 +114,17 @@ function install(config: tf.KernelConfig, replaced?: tf.KernelConfig): void {
   if (config.kernelName === 'MaxPoolGrad') declareExactKernel({ ...config, kernelFunc });
 }
 
+/** Options of `registerWasmKernels`. */
+export interface WasmKernelOptions {
+  /**
+   * Threads edet's kernels split their work over (the calling one included) where the backend's memory is
+   * shared, i.e. on tfjs's threaded build; results are the same whatever the count. Default 1 (no pool).
+   */
+  threads?: number;
+  /** Starts a pool thread: `nodeThreadSpawner` from `@edet/wasm-kernels/node` in Node; Web Workers by default. */
+  spawnThread?: ThreadSpawner;
+}
+
 /**
  * Registers every edet kernel for the backend named 'wasm' and returns the names registered by this call
  * (empty when all were in place already). Safe to call any number of times, before or after the backend is
@@ -121,8 +134,10 @@ function install(config: tf.KernelConfig, replaced?: tf.KernelConfig): void {
  * The replacements need the backend's own kernels to fall back on, so they are only installed once
  * `@tensorflow/tfjs-backend-wasm` has been imported (its import registers them); call this after that
  * import. Called earlier, it adds the missing kernels only, and a later call completes the set.
+ * @throws WasmKernelError when `options.threads` is not a whole number from 1
  */
-export function registerWasmKernels(): string[] {
+export function registerWasmKernels(options: WasmKernelOptions = {}): string[] {
+  if (options.threads !== undefined) configureKernelThreads(options.threads, options.spawnThread ?? webWorkerSpawner);
   const registered: string[] = [];
   const added = [
     conv2dBackpropFilterConfig,

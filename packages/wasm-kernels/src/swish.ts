@@ -3,12 +3,14 @@ import * as tf from '@tensorflow/tfjs-core';
 import { SWISH, SWISH_GRAD } from '@edet/tensor';
 
 import { WasmKernelError } from './errors.js';
-import { type KernelArgs, allocate, pointer, simd, wasmKernelConfig } from './wasm-backend.js';
+import { elementwiseSplit, runSplit } from './threads/kernel-threads.js';
+import { type KernelArgs, allocate, backendMemory, pointer, simd, wasmKernelConfig } from './wasm-backend.js';
 
 /**
  * Swish (`x * sigmoid(x)`) and its gradient for the wasm backend, one SIMD pass each instead of the three
  * (forward) or six (backward) full-size tfjs ops of the composed form. Kernels of our own; the `swish` op
- * runs them when they are registered for the active backend. float32 only.
+ * runs them when they are registered for the active backend. float32 only. Both split their
+ * elements over the kernel threads where there are some.
  */
 
 
@@ -23,7 +25,8 @@ function swish({ inputs, backend }: KernelArgs): tf.TensorInfo {
   const { x } = inputs;
   checkFloat32(SWISH, { x });
   const y = allocate(backend, x.shape, false);
-  simd(backend).swish(pointer(backend, x), pointer(backend, y), tf.util.sizeFromShape(x.shape));
+  const count = tf.util.sizeFromShape(x.shape);
+  runSplit(backendMemory(backend), 'swish', [pointer(backend, x), pointer(backend, y), count], elementwiseSplit(count, [4, 4, 0], 2));
   return y;
 }
 
@@ -33,7 +36,8 @@ function swishGrad({ inputs, backend }: KernelArgs): tf.TensorInfo {
   checkFloat32(SWISH_GRAD, { dy, x });
   if (!tf.util.arraysEqual(dy.shape, x.shape)) throw new WasmKernelError(`${SWISH_GRAD}: dy [${dy.shape}] and x [${x.shape}] differ`);
   const dx = allocate(backend, x.shape, false);
-  simd(backend).swishGrad(pointer(backend, x), pointer(backend, dy), pointer(backend, dx), tf.util.sizeFromShape(x.shape));
+  const count = tf.util.sizeFromShape(x.shape);
+  runSplit(backendMemory(backend), 'swishGrad', [pointer(backend, x), pointer(backend, dy), pointer(backend, dx), count], elementwiseSplit(count, [4, 4, 4, 0], 3));
   return dx;
 }
 

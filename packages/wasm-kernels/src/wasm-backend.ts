@@ -77,13 +77,18 @@ export function runWasmKernel(
   return Array.isArray(out) ? out[0] : out;
 }
 
-/** The SIMD kernels bound to this backend's heap. */
-export function simd(backend: WasmBackend): SimdKernels {
-  // The single-threaded builds (what Node runs) export their memory; the multi-threaded one imports a
-  // shared memory and keeps it as `wasmMemory`.
+/** The backend's wasm memory. */
+export function backendMemory(backend: WasmBackend): WebAssembly.Memory {
+  // The single-threaded builds export their memory; the multi-threaded one imports a shared memory and
+  // keeps it as `wasmMemory`.
   const memory = backend.wasm.asm?.memory ?? backend.wasm.wasmMemory;
   if (memory === undefined) throw new WasmKernelError('wasm training kernels: the wasm backend does not expose its memory');
-  return simdKernels(memory);
+  return memory;
+}
+
+/** The SIMD kernels bound to this backend's heap. */
+export function simd(backend: WasmBackend): SimdKernels {
+  return simdKernels(backendMemory(backend));
 }
 
 /** `a x b` for `a: [m, k]`, `b: [k, n]` (wasm BatchMatMul, XNNPACK-backed when neither is transposed). */

@@ -43,7 +43,7 @@ async function loaderOf(name: BackendName, wasmThreads: number): Promise<Backend
 export async function startBackend(preferences: readonly BackendName[], wasmPaths: string, wasmThreads: number): Promise<BackendInfo> {
   const loaders = await Promise.all(preferences.map((name) => loaderOf(name, wasmThreads)));
   const failures: BackendFailure[] = [];
-  const active = await useBackend(loaders, { wasmPaths, onFailure: (failure) => failures.push(failure) });
+  const active = await useBackend(loaders, { wasmPaths, wasmThreads, onFailure: (failure) => failures.push(failure) });
   if (active !== 'wasm') return { requested: preferences[0], active, failures };
   const { getThreadsCount } = await import('@tensorflow/tfjs-backend-wasm');
   return { requested: preferences[0], active, failures, threads: getThreadsCount() };

@@ -8,6 +8,12 @@ export const ALL_BACKENDS: readonly BackendName[] = ['webgpu', 'webgl', 'wasm', 
 export interface UseBackendOptions {
   /** Where the wasm backend finds its `.wasm` files (browsers only; Node finds them itself). */
   wasmPaths?: string | Record<string, string>;
+  /**
+   * Threads of tfjs's threaded wasm build (where it runs: a cross-origin isolated page, or `wasmNode`),
+   * which edet's own wasm kernels then split their work over too; set tfjs's own count with its
+   * `setThreadsCount`. Default 1: edet's kernels run on the calling thread.
+   */
+  wasmThreads?: number;
   /** Called for each backend that fails to start before one starts (e.g. to tell the user about a fallback). */
   onFailure?: (failure: BackendFailure) => void;
 }

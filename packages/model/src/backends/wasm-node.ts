@@ -1,6 +1,8 @@
 import { availableParallelism } from 'node:os';
 
 import { InvalidArgumentError } from '@edet/tensor';
+import { registerWasmKernels } from '@edet/wasm-kernels';
+import { nodeThreadSpawner } from '@edet/wasm-kernels/node';
 
 import type { BackendLoader } from './backend-loader.js';
 import { startThreadedWasm } from './node-wasm-threads.js';
@@ -17,8 +19,9 @@ export function defaultWasmThreads(): number {
 /**
  * tfjs's WebAssembly backend in Node on `threads` threads: tfjs's threaded build (XNNPACK's thread pool
  * splits each convolution, matrix product and pooling across Node worker threads over the module's shared
- * memory), with edet's wasm kernels as `wasm` has them. One thread runs the same build on the calling
- * thread alone. Results are identical whatever the thread count: a thread computes whole output tiles.
+ * memory), with edet's wasm kernels as `wasm` has them, split over as many threads (their own pool of worker
+ * threads on the same memory). One thread runs the same build on the calling thread alone. Results are
+ * identical whatever the thread count: a thread computes whole output tiles.
  *
  * tfjs loads its wasm module once per process: if the wasm backend has already started (e.g. through
  * `wasm`), it keeps the build and thread count it started with.
@@ -31,6 +34,7 @@ export function wasmNode(threads = defaultWasmThreads()): BackendLoader {
     name: 'wasm',
     async prepare(options) {
       await wasm.prepare?.(options);
+      registerWasmKernels({ threads, spawnThread: nodeThreadSpawner });
       await startThreadedWasm(threads);
     },
   };

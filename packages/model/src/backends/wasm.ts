@@ -7,12 +7,13 @@ import type { BackendLoader } from './backend-loader.js';
 /**
  * tfjs's WebAssembly backend, with edet's wasm kernels (the backward kernels training needs, fused training
  * kernels, and fixes of slow or wrong ones) registered before it starts. Pass it to `useBackend`; its
- * `wasmPaths` option says where a browser finds the `.wasm` files.
+ * `wasmPaths` option says where a browser finds the `.wasm` files, and `wasmThreads` how many threads
+ * edet's kernels split their work over on the threaded build.
  */
 export const wasm: BackendLoader = {
   name: 'wasm',
   prepare(options) {
     if (options.wasmPaths !== undefined) setWasmPaths(options.wasmPaths as string);
-    registerWasmKernels();
+    registerWasmKernels(options.wasmThreads === undefined ? {} : { threads: options.wasmThreads });
   },
 };

@@ -49,7 +49,8 @@ export interface SimdKernels {
 const modules = new Map<boolean, WebAssembly.Module>();
 const instances = new WeakMap<WebAssembly.Memory, SimdKernels>();
 
-function compiled(shared: boolean): WebAssembly.Module {
+/** The kernels' module, compiled once per memory kind (a pool thread instantiates the shared one). */
+export function compiled(shared: boolean): WebAssembly.Module {
   let module = modules.get(shared);
   if (module === undefined) {
     const programs = [

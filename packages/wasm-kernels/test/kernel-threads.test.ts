@@ -1,0 +1,97 @@
+/**
+ * The kernel thread pool on a shared memory: split runs give the bytes of one whole call whatever the
+ * chunking, pool threads take part, a chunk that traps is reported after the others finish and leaves the
+ * pool usable, and bad jobs are refused. Runs Node worker threads, so not in browser mode.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { WasmKernelError } from '../src/errors.js';
+import { nodeThreadSpawner } from '../src/node/index.js';
+import { KernelThreadPool, elementwiseSplit } from '../src/threads/kernel-threads.js';
+import { simdKernels } from '../src/wasm/simd-module.js';
+
+const PAGE = 65536;
+// 8 M floats: two arrays of up to 4 M (the largest case needs several ms of work, long enough for the pool
+// threads to wake up and claim chunks).
+const memory = new WebAssembly.Memory({ initial: 520, maximum: 1024, shared: true });
+const X = PAGE;
+const Y_WHOLE = X + 4 * 1024 * 1024 * 4;
+const floats = () => new Float32Array(memory.buffer);
+let pool: KernelThreadPool;
+
+/** Seeded values spanning swish's range, with the special values at fixed places. */
+function fill(count: number, seed: number): void {
+  const view = floats().subarray(X / 4, X / 4 + count);
+  let state = seed;
+  for (let i = 0; i < count; i++) {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    view[i] = ((state / 2 ** 32) * 2 - 1) * (i % 7 === 0 ? 120 : 12);
+  }
+  const specials = [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, -0, 0, 1e-40, -90, 90];
+  specials.slice(0, count).forEach((value, i) => (view[(i * 9973) % count] = value));
+}
+
+/** Bytes of `count` floats at byte offset `at`. */
+function bytes(at: number, count: number): Uint8Array {
+  return new Uint8Array(memory.buffer).slice(at, at + count * 4);
+}
+
+/** The first byte where `a` and `b` differ, -1 where they are equal (`toEqual` on large arrays is slow). */
+function firstDifference(a: Uint8Array, b: Uint8Array): number {
+  if (a.length !== b.length) return Math.min(a.length, b.length);
+  return a.findIndex((byte, i) => byte !== b[i]);
+}
+
+beforeAll(async () => {
+  pool = new KernelThreadPool(memory, 3, nodeThreadSpawner);
+  await pool.ready();
+});
+
+afterAll(() => pool.terminate());
+
+describe('kernel thread pool', () => {
+  it.each([0, 1, 3, 4, 5, 1021, 100003])('swish over %i elements equals one whole call, byte for byte', (count) => {
+    fill(count, count + 1);
+    simdKernels(memory).swish(X, Y_WHOLE, count);
+    const whole = bytes(Y_WHOLE, count);
+    // Chunks of 4 elements up to (nearly) the whole: every split must give the same bytes (at least 256 for
+    // the largest case: tens of thousands of 4-element chunks only cost time).
+    for (const minChunk of count > 10000 ? [256, 1000, 65536] : [4, 64, 1000, 65536]) {
+      const out = Y_WHOLE + 4 * (count + 64);
+      new Float32Array(memory.buffer, out, count).fill(7);
+      pool.run('swish', [X, out, count], elementwiseSplit(count, [4, 4, 0], 2, minChunk));
+      expect(firstDifference(bytes(out, count), whole), `chunks of ${minChunk}`).toBe(-1);
+    }
+  });
+
+  it('shares the chunks with its threads', () => {
+    const count = 4 * 1024 * 1024 - 3;
+    fill(count, 5);
+    simdKernels(memory).swish(X, Y_WHOLE, count);
+    const before = pool.chunksRun();
+    // A few ms of work in 1024 chunks: the threads wake long before the owner could take them all.
+    for (let attempt = 0; attempt < 5 && pool.chunksRun().slice(1).every((n, i) => n === before[i + 1]); attempt++) {
+      pool.run('swish', [X, Y_WHOLE, count], elementwiseSplit(count, [4, 4, 0], 2, 4096));
+    }
+    const after = pool.chunksRun();
+    expect(after.slice(1).some((n, i) => n > before[i + 1])).toBe(true);
+  });
+
+  it('reports a chunk that traps once every chunk is done, and keeps working', () => {
+    const end = memory.buffer.byteLength;
+    // The last chunks read past the end of memory.
+    expect(() => pool.run('swish', [end - 4096 * 16, X, 4096 * 32], elementwiseSplit(4096 * 32, [4, 4, 0], 2, 4096))).toThrow(WasmKernelError);
+    fill(1021, 9);
+    simdKernels(memory).swish(X, Y_WHOLE, 1021);
+    const out = Y_WHOLE + 8192;
+    pool.run('swish', [X, out, 1021], elementwiseSplit(1021, [4, 4, 0], 2, 4));
+    expect(firstDifference(bytes(out, 1021), bytes(Y_WHOLE, 1021))).toBe(-1);
+  });
+
+  it('refuses jobs it cannot hold', () => {
+    const args = Array.from({ length: 17 }, () => 0);
+    expect(() => pool.run('swish', args, { units: 8, chunkUnits: 4, advance: args, countArg: 2 })).toThrow(/at most 16/);
+    expect(() => pool.run('swish', [X, X, 0], { units: 8, chunkUnits: 4, advance: [4], countArg: 2 })).toThrow(WasmKernelError);
+    expect(() => pool.run('swish', [X, X, 0], { units: 1 << 20, chunkUnits: 1, advance: [4, 4, 0], countArg: 2 })).toThrow(/chunks/);
+  });
+});
