@@ -8,6 +8,7 @@ import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter.js';
 import { conv2dBackpropInputConfig } from './conv2d-backprop-input.js';
 import { depthwiseBackpropFilterConfig } from './depthwise-backprop-filter.js';
 import { depthwiseBackpropInputConfig } from './depthwise-backprop-input.js';
+import { depthwiseConvConfig } from './depthwise-forward.js';
 import { focalLossConfig, focalLossGradConfig } from './focal-loss.js';
 import { freeOnThrow } from './free-on-throw.js';
 import { identityConfig } from './identity.js';
@@ -30,7 +31,8 @@ import { unsortedSegmentSumConfig } from './unsorted-segment-sum.js';
  * run when they are registered for the active backend: `EdetBatchNormTrain` / `EdetBatchNormTrainGrad`
  * (training-mode batch norm + swish), `EdetSwish` / `EdetSwishGrad` and `EdetSigmoidFocalLoss` /
  * `EdetSigmoidFocalLossGrad` (the classification loss, one pass each), `EdetAdamWUpdate` (one AdamW
- * update of a variable) and `EdetMaxArgMax` (the maximum over the last axis and its index, one pass).
+ * update of a variable), `EdetMaxArgMax` (the maximum over the last axis and its index, one pass) and
+ * `EdetDepthwiseConv2d` (the inference depthwise convolution with bias and activation in its output pass).
  *
  * Replaced: `Conv2DBackpropInput` (a scalar loop 5-15x slower than the forward conv), `MaxPoolGrad` (wrong
  * for batch > 1 and for 'same' padding), `Sum` / `Mean` (transpose first when the reduced axes are not
@@ -55,6 +57,7 @@ export const ADDED_KERNELS: readonly string[] = [
   'EdetSigmoidFocalLossGrad',
   'EdetAdamWUpdate',
   'EdetMaxArgMax',
+  'EdetDepthwiseConv2d',
 ];
 
 /** The backend's kernels replaced here. */
@@ -152,6 +155,7 @@ export function registerWasmKernels(options: WasmKernelOptions = {}): string[] {
     focalLossGradConfig,
     adamWUpdateConfig,
     maxArgMaxConfig,
+    depthwiseConvConfig,
   ];
   for (const config of added) {
     const current = tf.getKernel(config.kernelName, 'wasm');

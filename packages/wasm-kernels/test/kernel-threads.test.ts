@@ -64,6 +64,25 @@ describe('kernel thread pool', () => {
     }
   });
 
+  it('splits a depthwise convolution by output rows with the bytes of one whole call', () => {
+    // x [2, 13, 11, 21], 3x3 stride 2, TF-SAME (pad 1 top and left): y [2, 7, 6, 21], 14 rows over the batch.
+    const geometry = [2, 13, 11, 21, 7, 6, 3, 3, 2, 2, 1, 1, 1, 1];
+    const [xCount, wCount, yCount] = [2 * 13 * 11 * 21, 9 * 21, 2 * 7 * 6 * 21];
+    fill(xCount + wCount + 21, 3);
+    const [x, w, bias] = [X, X + 4 * xCount, X + 4 * (xCount + wCount)];
+    simdKernels(memory).depthwiseForward_swish(x, w, bias, Y_WHOLE, ...geometry, 0, 14);
+    const whole = bytes(Y_WHOLE, yCount);
+    expect(new Float32Array(whole.buffer).some((v) => v !== 0)).toBe(true);
+    for (const chunkRows of [1, 2, 5]) {
+      const out = Y_WHOLE + 4 * (yCount + 64);
+      new Float32Array(memory.buffer, out, yCount).fill(7);
+      const args = [x, w, bias, out, ...geometry, 0, 14];
+      const advance = args.map((_, i) => (i === args.length - 2 ? 1 : 0));
+      pool.run('depthwiseForward_swish', args, { units: 14, chunkUnits: chunkRows, advance, countArg: args.length - 1 });
+      expect(firstDifference(bytes(out, yCount), whole), `chunks of ${chunkRows} rows`).toBe(-1);
+    }
+  });
+
   it('shares the chunks with its threads', () => {
     const count = 4 * 1024 * 1024 - 3;
     fill(count, 5);
@@ -89,8 +108,8 @@ describe('kernel thread pool', () => {
   });
 
   it('refuses jobs it cannot hold', () => {
-    const args = Array.from({ length: 17 }, () => 0);
-    expect(() => pool.run('swish', args, { units: 8, chunkUnits: 4, advance: args, countArg: 2 })).toThrow(/at most 16/);
+    const args = Array.from({ length: 25 }, () => 0);
+    expect(() => pool.run('swish', args, { units: 8, chunkUnits: 4, advance: args, countArg: 2 })).toThrow(/at most 24/);
     expect(() => pool.run('swish', [X, X, 0], { units: 8, chunkUnits: 4, advance: [4], countArg: 2 })).toThrow(WasmKernelError);
     expect(() => pool.run('swish', [X, X, 0], { units: 1 << 20, chunkUnits: 1, advance: [4, 4, 0], countArg: 2 })).toThrow(/chunks/);
   });

@@ -2,3 +2,4 @@ export * from './batch-norm-train.js';
 export * from './swish.js';
 export * from './adamw-update.js';
 export * from './max-arg-max.js';
+export * from './depthwise-conv.js';

@@ -10,8 +10,8 @@ export interface FoldableConvolution {
   readonly depthwise: boolean;
   /** The convolution as trained: `[N, H, W, in]` -> `[N, H', W', out]`. */
   forward(x: tf.Tensor4D): tf.Tensor4D;
-  /** The same geometry with another filter and bias, and the activation in the output pass. */
-  forwardFused(x: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Tensor1D, activation: 'linear' | 'relu6'): tf.Tensor4D;
+  /** The same geometry with another filter and bias, and the activation (in the output pass where it can). */
+  forwardFused(x: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Tensor1D, activation: 'linear' | 'relu6' | 'swish'): tf.Tensor4D;
 }
 
 /** The filter and bias of a convolution with a batch norm folded in. */

@@ -61,7 +61,8 @@ export class BatchNorm2d extends Module {
    *
    * In inference mode, unless gradients are being recorded or `foldInInference` is off, this norm is folded
    * into `conv` (see `foldBatchNorm`): one convolution with the bias, and relu6, applied in its output pass
-   * instead of a convolution and two broadcast passes. Equal to the unfolded pass up to float32 rounding.
+   * instead of a convolution and two broadcast passes (swish too, where the convolution has a fused kernel:
+   * `EdetDepthwiseConv2d`). Equal to the unfolded pass up to float32 rounding.
    * Under gradient recording the unfolded pass runs, so that gradients reach the convolution's and the
    * norm's own variables.
    */
@@ -76,10 +77,7 @@ export class BatchNorm2d extends Module {
     const { filter, bias } = this.foldCache.get(sources, () =>
       foldBatchNorm(conv, { gamma: this.weight, beta: this.bias, mean: this.runningMean, variance: this.runningVar, eps: this.eps }),
     );
-    return tf.tidy(() => {
-      const y = conv.forwardFused(x, filter, bias, activation === 'relu6' ? 'relu6' : 'linear');
-      return activation === 'swish' ? swish(y) : y;
-    });
+    return conv.forwardFused(x, filter, bias, activation ?? 'linear');
   }
 
   /** Its folded weights: 2 while cached, else 0. */

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import { Module } from '../module.js';
+import { swish } from './activations.js';
 import type { ConvPadding } from './padding.js';
 import { heNormal } from './init.js';
 
@@ -62,11 +63,12 @@ export class Conv2d extends Module {
    * activation in the convolution's output pass): the inference pass of a batch norm folded into this layer.
    * `filter` `[k, k, in, out]`, `bias` `[out]`; returns a new tensor the caller disposes.
    */
-  forwardFused(x: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Tensor1D, activation: 'linear' | 'relu6'): tf.Tensor4D {
+  forwardFused(x: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Tensor1D, activation: 'linear' | 'relu6' | 'swish'): tf.Tensor4D {
     return tf.tidy(() => {
       const input = this.padding === 'symmetric' ? padSymmetric(x, this.kernelSize) : x;
       const pad = this.padding === 'symmetric' ? 'valid' : 'same';
-      return tf.fused.conv2d({ x: input, filter, strides: this.stride, pad, bias, activation });
+      const y = tf.fused.conv2d({ x: input, filter, strides: this.stride, pad, bias, activation: activation === 'relu6' ? 'relu6' : 'linear' });
+      return activation === 'swish' ? swish(y) : y;
     });
   }
 }

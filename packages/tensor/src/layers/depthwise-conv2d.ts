@@ -1,6 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 
+import { DEPTHWISE_CONV, type DepthwiseConvActivation, type DepthwiseConvAttrs } from '../fused-kernels/depthwise-conv.js';
 import { Module } from '../module.js';
+import { swish } from './activations.js';
+import { canUseFusedKernel } from './fused-kernel.js';
 import { heNormal } from './init.js';
 import type { ConvPadding } from './padding.js';
 import { padSymmetric } from './conv2d.js';
@@ -33,6 +36,8 @@ export class DepthwiseConv2d extends Module {
   readonly depthwise = true;
 
   forward(x: tf.Tensor4D): tf.Tensor4D {
+    const bias = this.bias as tf.Tensor1D | null;
+    if (this.fusedKernelRuns([x, this.weight, ...(bias ? [bias] : [])])) return this.runFusedKernel(x, this.weight as tf.Tensor4D, bias, 'linear');
     return tf.tidy(() => {
       const input = this.padding === 'symmetric' ? padSymmetric(x, this.kernelSize) : x;
       const padMode = this.padding === 'symmetric' ? 'valid' : 'same';
@@ -47,11 +52,31 @@ export class DepthwiseConv2d extends Module {
    * inference pass of a batch norm folded into this layer. `filter` `[k, k, channels, 1]`, `bias`
    * `[channels]`; returns a new tensor the caller disposes.
    */
-  forwardFused(x: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Tensor1D, activation: 'linear' | 'relu6'): tf.Tensor4D {
+  forwardFused(x: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Tensor1D, activation: DepthwiseConvActivation): tf.Tensor4D {
+    if (this.fusedKernelRuns([x, filter, bias])) return this.runFusedKernel(x, filter, bias, activation);
     return tf.tidy(() => {
       const input = this.padding === 'symmetric' ? padSymmetric(x, this.kernelSize) : x;
       const pad = this.padding === 'symmetric' ? 'valid' : 'same';
-      return tf.fused.depthwiseConv2d({ x: input, filter, strides: this.stride, pad, bias, activation });
+      const y = tf.fused.depthwiseConv2d({ x: input, filter, strides: this.stride, pad, bias, activation: activation === 'relu6' ? 'relu6' : 'linear' });
+      return activation === 'swish' ? swish(y) : y;
     });
+  }
+
+  // The fused kernel (`EdetDepthwiseConv2d`) has no gradient: it runs only when none is being recorded.
+  private fusedKernelRuns(tensors: tf.Tensor[]): boolean {
+    return tf.engine().state.gradientDepth === 0 && canUseFusedKernel(DEPTHWISE_CONV, tensors);
+  }
+
+  private runFusedKernel(x: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Tensor1D | null, activation: DepthwiseConvActivation): tf.Tensor4D {
+    const p = Math.floor(this.kernelSize / 2);
+    const attrs: DepthwiseConvAttrs = {
+      strides: [this.stride, this.stride],
+      dilations: [1, 1],
+      // 'symmetric' is PyTorch's `padding=k//2`: the same zeros as padSymmetric, without the padded copy.
+      pad: this.padding === 'symmetric' ? [[0, 0], [p, p], [p, p], [0, 0]] : 'same',
+      activation,
+    };
+    const inputs: tf.NamedTensorMap = bias ? { x, filter, bias } : { x, filter };
+    return tf.engine().runKernel(DEPTHWISE_CONV, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor4D;
   }
 }

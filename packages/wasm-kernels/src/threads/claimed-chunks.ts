@@ -26,12 +26,12 @@ export const JOB = {
   UNITS: 7,
   CHUNK_UNITS: 8,
   ARGS: 9,
-  ADVANCE: 25,
-  CHUNKS_RUN: 41,
+  ADVANCE: 33,
+  CHUNKS_RUN: 57,
 } as const;
 
 /** Arguments one job's function may take. */
-export const MAX_ARGS = 16;
+export const MAX_ARGS = 24;
 
 /** Chunks one job may have (the claim word keeps the chunk index in 16 bits). */
 export const MAX_CHUNKS = 0x7fff;
@@ -59,14 +59,14 @@ export function runClaimedChunks(job: Int32Array, fns: ((...args: number[]) => u
     const chunkUnits = job[8];
     const start = chunk * chunkUnits;
     const args: number[] = [];
-    for (let i = 0; i < job[5]; i++) args.push((job[9 + i] + job[25 + i] * start) | 0);
+    for (let i = 0; i < job[5]; i++) args.push((job[9 + i] + job[33 + i] * start) | 0);
     args[job[6]] = Math.min(chunkUnits, units - start);
     try {
       fns[job[4]](...args);
     } catch {
       Atomics.store(job, 3, 1);
     }
-    Atomics.add(job, 41 + thread, 1);
+    Atomics.add(job, 57 + thread, 1);
     // The last chunk done wakes the owner, if it sleeps.
     if (Atomics.add(job, 2, 1) + 1 === claim >>> 16) Atomics.notify(job, 2);
   }

@@ -5,6 +5,7 @@ import {
   batchNormGradReduceProgram,
   batchNormVarianceProgram,
 } from './batch-norm-programs.js';
+import { DEPTHWISE_ACTIVATIONS, depthwiseForwardProgram } from './depthwise-forward-program.js';
 import { depthwiseFilterGradProgram, depthwiseInputGradProgram } from './depthwise-programs.js';
 import { focalLossProgram } from './focal-loss-programs.js';
 import { gemmTnProgram } from './gemm-tn-program.js';
@@ -43,6 +44,9 @@ export interface SimdKernels {
   focalLoss: Fn;
   focalLossGrad: Fn;
   maxArgMax: Fn;
+  depthwiseForward_linear: Fn;
+  depthwiseForward_relu6: Fn;
+  depthwiseForward_swish: Fn;
 }
 
 // Compiled modules, for an unshared and a shared memory (only the memory import differs).
@@ -73,6 +77,7 @@ export function compiled(shared: boolean): WebAssembly.Module {
       focalLossProgram(false),
       focalLossProgram(true),
       maxArgMaxProgram(),
+      ...DEPTHWISE_ACTIVATIONS.map(depthwiseForwardProgram),
     ];
     module = new WebAssembly.Module(assembleModule(programs, shared));
     modules.set(shared, module);

@@ -1,0 +1,105 @@
+import { type Expr, type Local, FunctionBuilder, I32, add, and, divS, gt, lt, min, mul, select, sub } from './assembler.js';
+import { GEOMETRY_PARAMS, geometryLocals } from './conv-loops.js';
+import { LaneMath, SCALAR_MATH, VECTOR_MATH } from './simd-math.js';
+
+/**
+ * The forward depthwise convolution (channel multiplier 1, NHWC, float32) with its epilogue fused:
+ * `y[n, oy, ox, c] = act(sum_{p, q} x[n, iy, ix, c] * w[p, q, c] + bias[c])`, taps in the padding skipped.
+ *
+ * `depthwiseForward_<act>(x, w, bias, y, ...geometry, rowStart, rowCount)`: byte pointers (`bias` 0 for
+ * none), the geometry (`GEOMETRY_PARAMS`), then the output rows to compute: rows are numbered over the batch
+ * (`n * outHeight + oy`), so a thread can take any run of them and its outputs are whole. Each output is
+ * summed over its taps in (p, q) order from 0, then the bias is added, as tfjs's cpu kernels do; channels go
+ * 16 at a time (four v128 accumulators), then 4, then one by one, with the same math at every width.
+ */
+
+/** The epilogues: none, `min(max(v, 0), 6)`, or `v * sigmoid(v)`. */
+export type DepthwiseActivation = 'linear' | 'relu6' | 'swish';
+
+export const DEPTHWISE_ACTIVATIONS: readonly DepthwiseActivation[] = ['linear', 'relu6', 'swish'];
+
+/** `ceil(a / b)` for `a >= 0`, `b > 0`. */
+function ceilDiv(a: Expr | Local, b: Expr | Local): Expr {
+  return divS(sub(add(a, b), 1), b);
+}
+
+export function depthwiseForwardProgram(activation: DepthwiseActivation): FunctionBuilder {
+  const f = new FunctionBuilder(`depthwiseForward_${activation}`, [I32, I32, I32, I32, ...GEOMETRY_PARAMS.map(() => I32), I32, I32]);
+  const [x, w, bias, y] = f.args;
+  const g = geometryLocals(f, 4);
+  const rowStart = f.args[4 + GEOMETRY_PARAMS.length];
+  const rowCount = f.args[5 + GEOMETRY_PARAMS.length];
+  const locals = (count: number) => Array.from({ length: count }, () => f.local());
+  const [row, rowEnd, n, oy, ox, iyBase, ixBase, lastIndex, p0, p1, q0, q1] = locals(12);
+  const [pixelBytes, xTapRowStep, xTapColStep, wTapRowStep, xPixel, yPixel, c, end16, end4, p, q, xp, wp, xq, wq] = locals(15);
+
+  // The math's constants are set up here, before the loops.
+  const vector = new LaneMath(f, VECTOR_MATH);
+  const scalar = new LaneMath(f, SCALAR_MATH);
+  for (const math of [vector, scalar]) [0, 6].forEach((value) => math.constant(value));
+  // relu6 keeps NaN (max and min with the value first), as tfjs's clip does.
+  const activated = (math: LaneMath, value: Local): Expr =>
+    activation === 'relu6' ? math.m.min(math.m.max(value, math.constant(0)), math.constant(6)) : math.swish(value);
+
+  /** One block of `vectors` accumulators (4 lanes each, or one scalar lane when `math` is scalar). */
+  const block = (math: LaneMath, vectors: number) => {
+    const { m } = math;
+    const width = m.width * 4;
+    const acc = Array.from({ length: vectors }, () => f.local(m.type));
+    for (const a of acc) f.set(a, m.zero);
+    f.set(xp, add(xPixel, mul(c, 4)));
+    f.set(wp, add(w, mul(add(mul(add(mul(p0, g.filterWidth), q0), g.channels), c), 4)));
+    f.for(p, p0, p1, 1, () => {
+      f.set(xq, xp);
+      f.set(wq, wp);
+      f.for(q, q0, q1, 1, () => {
+        acc.forEach((a, j) => f.set(a, m.add(a, m.mul(m.load(add(xq, j * width)), m.load(add(wq, j * width))))));
+        f.set(xq, add(xq, xTapColStep));
+        f.set(wq, add(wq, pixelBytes));
+      });
+      f.set(xp, add(xp, xTapRowStep));
+      f.set(wp, add(wp, wTapRowStep));
+    });
+    f.if(bias, () => {
+      acc.forEach((a, j) => f.set(a, m.add(a, m.load(add(add(bias, mul(c, 4)), j * width)))));
+    });
+    acc.forEach((a, j) => {
+      const out = add(add(yPixel, mul(c, 4)), j * width);
+      m.store(f, out, activation === 'linear' ? a : activated(math, a));
+    });
+  };
+
+  f.set(pixelBytes, mul(g.channels, 4));
+  f.set(xTapColStep, mul(g.dilationW, pixelBytes));
+  f.set(xTapRowStep, mul(mul(g.dilationH, g.inWidth), pixelBytes));
+  f.set(wTapRowStep, mul(g.filterWidth, pixelBytes));
+  f.set(end16, and(g.channels, ~15));
+  f.set(end4, and(g.channels, ~3));
+  f.set(rowEnd, add(rowStart, rowCount));
+  f.for(row, rowStart, rowEnd, 1, () => {
+    f.set(n, divS(row, g.outHeight));
+    f.set(oy, sub(row, mul(n, g.outHeight)));
+    // The filter rows that land inside the input: iy = iyBase + p * dilationH in [0, inHeight).
+    f.set(iyBase, sub(mul(oy, g.strideH), g.padTop));
+    f.set(p0, select(ceilDiv(sub(0, iyBase), g.dilationH), 0, lt(iyBase, 0)));
+    f.set(lastIndex, sub(sub(g.inHeight, 1), iyBase));
+    f.set(p1, select(min(g.filterHeight, add(divS(lastIndex, g.dilationH), 1)), 0, gt(lastIndex, -1)));
+    f.set(yPixel, add(y, mul(mul(row, g.outWidth), pixelBytes)));
+    f.for(ox, 0, g.outWidth, 1, () => {
+      f.set(ixBase, sub(mul(ox, g.strideW), g.padLeft));
+      f.set(q0, select(ceilDiv(sub(0, ixBase), g.dilationW), 0, lt(ixBase, 0)));
+      f.set(lastIndex, sub(sub(g.inWidth, 1), ixBase));
+      f.set(q1, select(min(g.filterWidth, add(divS(lastIndex, g.dilationW), 1)), 0, gt(lastIndex, -1)));
+      // The first valid tap's input pixel (only read when some tap is valid).
+      f.set(
+        xPixel,
+        add(x, mul(add(mul(add(mul(n, g.inHeight), add(iyBase, mul(p0, g.dilationH))), g.inWidth), add(ixBase, mul(q0, g.dilationW))), pixelBytes)),
+      );
+      f.for(c, 0, end16, 16, () => block(vector, 4));
+      f.for(c, end16, end4, 4, () => block(vector, 1));
+      f.for(c, end4, g.channels, 1, () => block(scalar, 1));
+      f.set(yPixel, add(yPixel, pixelBytes));
+    });
+  });
+  return f;
+}
