@@ -6,7 +6,7 @@ import { convGeometry } from './conv-geometry.js';
 import { WasmKernelError } from './errors.js';
 import { runSplit } from './threads/kernel-threads.js';
 import { type KernelArgs, allocate, backendMemory, pointer, wasmKernelConfig } from './wasm-backend.js';
-import { DEPTHWISE_ACTIVATIONS } from './wasm/depthwise-forward-program.js';
+import { FUSED_ACTIVATIONS } from './wasm/activation-epilogue.js';
 
 /**
  * `EdetDepthwiseConv2d` for the wasm backend: the inference depthwise convolution with its bias and
@@ -31,8 +31,8 @@ function depthwiseConv({ inputs, backend, attrs }: KernelArgs<DepthwiseConvAttrs
   if (bias !== undefined && (bias.shape.length !== 1 || bias.shape[0] !== channels)) {
     throw new WasmKernelError(`${DEPTHWISE_CONV}: bias must be [${channels}], got [${bias.shape}]`);
   }
-  if (!DEPTHWISE_ACTIVATIONS.includes(attrs.activation)) {
-    throw new WasmKernelError(`${DEPTHWISE_CONV}: activation must be one of ${DEPTHWISE_ACTIVATIONS.join(', ')}, got ${String(attrs.activation)}`);
+  if (!FUSED_ACTIVATIONS.includes(attrs.activation)) {
+    throw new WasmKernelError(`${DEPTHWISE_CONV}: activation must be one of ${FUSED_ACTIVATIONS.join(', ')}, got ${String(attrs.activation)}`);
   }
   const xShape = x.shape as [number, number, number, number];
   const filterShape = filter.shape as [number, number, number, number];

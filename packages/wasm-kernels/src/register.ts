@@ -9,6 +9,7 @@ import { conv2dBackpropInputConfig } from './conv2d-backprop-input.js';
 import { depthwiseBackpropFilterConfig } from './depthwise-backprop-filter.js';
 import { depthwiseBackpropInputConfig } from './depthwise-backprop-input.js';
 import { depthwiseConvConfig } from './depthwise-forward.js';
+import { pointwiseConvConfig } from './pointwise-forward.js';
 import { focalLossConfig, focalLossGradConfig } from './focal-loss.js';
 import { freeOnThrow } from './free-on-throw.js';
 import { identityConfig } from './identity.js';
@@ -32,7 +33,8 @@ import { unsortedSegmentSumConfig } from './unsorted-segment-sum.js';
  * (training-mode batch norm + swish), `EdetSwish` / `EdetSwishGrad` and `EdetSigmoidFocalLoss` /
  * `EdetSigmoidFocalLossGrad` (the classification loss, one pass each), `EdetAdamWUpdate` (one AdamW
  * update of a variable), `EdetMaxArgMax` (the maximum over the last axis and its index, one pass) and
- * `EdetDepthwiseConv2d` (the inference depthwise convolution with bias and activation in its output pass).
+ * `EdetDepthwiseConv2d` / `EdetPointwiseConv2d` (the inference depthwise and 1x1 convolutions with bias and
+ * activation in their output pass).
  *
  * Replaced: `Conv2DBackpropInput` (a scalar loop 5-15x slower than the forward conv), `MaxPoolGrad` (wrong
  * for batch > 1 and for 'same' padding), `Sum` / `Mean` (transpose first when the reduced axes are not
@@ -58,6 +60,7 @@ export const ADDED_KERNELS: readonly string[] = [
   'EdetAdamWUpdate',
   'EdetMaxArgMax',
   'EdetDepthwiseConv2d',
+  'EdetPointwiseConv2d',
 ];
 
 /** The backend's kernels replaced here. */
@@ -156,6 +159,7 @@ export function registerWasmKernels(options: WasmKernelOptions = {}): string[] {
     adamWUpdateConfig,
     maxArgMaxConfig,
     depthwiseConvConfig,
+    pointwiseConvConfig,
   ];
   for (const config of added) {
     const current = tf.getKernel(config.kernelName, 'wasm');

@@ -83,6 +83,21 @@ describe('kernel thread pool', () => {
     }
   });
 
+  it('splits a 1x1 convolution by pixel rows with the bytes of one whole call', () => {
+    // x [23, 37] (pixels by channels) times w [37, 21]: every block width, 4-row blocks and single rows.
+    const [rows, depth, cols] = [23, 37, 21];
+    fill(rows * depth + depth * cols + cols, 4);
+    const [x, w, bias] = [X, X + 4 * rows * depth, X + 4 * (rows * depth + depth * cols)];
+    simdKernels(memory).pointwiseForward_swish(x, w, bias, Y_WHOLE, depth, cols, 0, rows);
+    const whole = bytes(Y_WHOLE, rows * cols);
+    for (const chunkRows of [1, 3, 4, 8]) {
+      const out = Y_WHOLE + 4 * (rows * cols + 64);
+      new Float32Array(memory.buffer, out, rows * cols).fill(7);
+      pool.run('pointwiseForward_swish', [x, w, bias, out, depth, cols, 0, rows], { units: rows, chunkUnits: chunkRows, advance: [0, 0, 0, 0, 0, 0, 1, 0], countArg: 7 });
+      expect(firstDifference(bytes(out, rows * cols), whole), `chunks of ${chunkRows} rows`).toBe(-1);
+    }
+  });
+
   it('shares the chunks with its threads', () => {
     const count = 4 * 1024 * 1024 - 3;
     fill(count, 5);

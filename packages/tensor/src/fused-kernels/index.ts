@@ -3,3 +3,4 @@ export * from './swish.js';
 export * from './adamw-update.js';
 export * from './max-arg-max.js';
 export * from './depthwise-conv.js';
+export * from './pointwise-conv.js';

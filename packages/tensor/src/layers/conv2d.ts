@@ -1,7 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 
+import { POINTWISE_CONV, type PointwiseConvAttrs } from '../fused-kernels/pointwise-conv.js';
 import { Module } from '../module.js';
 import { swish } from './activations.js';
+import { canUseFusedKernel } from './fused-kernel.js';
 import type { ConvPadding } from './padding.js';
 import { heNormal } from './init.js';
 
@@ -49,6 +51,8 @@ export class Conv2d extends Module {
   readonly depthwise = false;
 
   forward(x: tf.Tensor4D): tf.Tensor4D {
+    const bias = this.bias as tf.Tensor1D | null;
+    if (this.fusedKernelRuns([x, this.weight, ...(bias ? [bias] : [])])) return this.runFusedKernel(x, this.weight as tf.Tensor4D, bias, 'linear');
     return tf.tidy(() => {
       const input = this.padding === 'symmetric' ? padSymmetric(x, this.kernelSize) : x;
       const padMode = this.padding === 'symmetric' ? 'valid' : 'same';
@@ -64,12 +68,25 @@ export class Conv2d extends Module {
    * `filter` `[k, k, in, out]`, `bias` `[out]`; returns a new tensor the caller disposes.
    */
   forwardFused(x: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Tensor1D, activation: 'linear' | 'relu6' | 'swish'): tf.Tensor4D {
+    if (this.fusedKernelRuns([x, filter, bias])) return this.runFusedKernel(x, filter, bias, activation);
     return tf.tidy(() => {
       const input = this.padding === 'symmetric' ? padSymmetric(x, this.kernelSize) : x;
       const pad = this.padding === 'symmetric' ? 'valid' : 'same';
       const y = tf.fused.conv2d({ x: input, filter, strides: this.stride, pad, bias, activation: activation === 'relu6' ? 'relu6' : 'linear' });
       return activation === 'swish' ? swish(y) : y;
     });
+  }
+
+  // A 1x1, stride-1 convolution in a pass that records no gradient runs the fused kernel
+  // (`EdetPointwiseConv2d`, which has none) where the backend has it.
+  private fusedKernelRuns(tensors: tf.Tensor[]): boolean {
+    return this.kernelSize === 1 && this.stride === 1 && tf.engine().state.gradientDepth === 0 && canUseFusedKernel(POINTWISE_CONV, tensors);
+  }
+
+  private runFusedKernel(x: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Tensor1D | null, activation: PointwiseConvAttrs['activation']): tf.Tensor4D {
+    const inputs: tf.NamedTensorMap = bias ? { x, filter, bias } : { x, filter };
+    const attrs: PointwiseConvAttrs = { activation };
+    return tf.engine().runKernel(POINTWISE_CONV, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor4D;
   }
 }
 

@@ -1,6 +1,7 @@
 import { type Expr, type Local, FunctionBuilder, I32, add, and, divS, gt, lt, min, mul, select, sub } from './assembler.js';
 import { GEOMETRY_PARAMS, geometryLocals } from './conv-loops.js';
-import { LaneMath, SCALAR_MATH, VECTOR_MATH } from './simd-math.js';
+import { ActivationEpilogue, type FusedActivation } from './activation-epilogue.js';
+import type { LaneMath } from './simd-math.js';
 
 /**
  * The forward depthwise convolution (channel multiplier 1, NHWC, float32) with its epilogue fused:
@@ -13,17 +14,12 @@ import { LaneMath, SCALAR_MATH, VECTOR_MATH } from './simd-math.js';
  * 16 at a time (four v128 accumulators), then 4, then one by one, with the same math at every width.
  */
 
-/** The epilogues: none, `min(max(v, 0), 6)`, or `v * sigmoid(v)`. */
-export type DepthwiseActivation = 'linear' | 'relu6' | 'swish';
-
-export const DEPTHWISE_ACTIVATIONS: readonly DepthwiseActivation[] = ['linear', 'relu6', 'swish'];
-
 /** `ceil(a / b)` for `a >= 0`, `b > 0`. */
 function ceilDiv(a: Expr | Local, b: Expr | Local): Expr {
   return divS(sub(add(a, b), 1), b);
 }
 
-export function depthwiseForwardProgram(activation: DepthwiseActivation): FunctionBuilder {
+export function depthwiseForwardProgram(activation: FusedActivation): FunctionBuilder {
   const f = new FunctionBuilder(`depthwiseForward_${activation}`, [I32, I32, I32, I32, ...GEOMETRY_PARAMS.map(() => I32), I32, I32]);
   const [x, w, bias, y] = f.args;
   const g = geometryLocals(f, 4);
@@ -33,13 +29,8 @@ export function depthwiseForwardProgram(activation: DepthwiseActivation): Functi
   const [row, rowEnd, n, oy, ox, iyBase, ixBase, lastIndex, p0, p1, q0, q1] = locals(12);
   const [pixelBytes, xTapRowStep, xTapColStep, wTapRowStep, xPixel, yPixel, c, end16, end4, p, q, xp, wp, xq, wq] = locals(15);
 
-  // The math's constants are set up here, before the loops.
-  const vector = new LaneMath(f, VECTOR_MATH);
-  const scalar = new LaneMath(f, SCALAR_MATH);
-  for (const math of [vector, scalar]) [0, 6].forEach((value) => math.constant(value));
-  // relu6 keeps NaN (max and min with the value first), as tfjs's clip does.
-  const activated = (math: LaneMath, value: Local): Expr =>
-    activation === 'relu6' ? math.m.min(math.m.max(value, math.constant(0)), math.constant(6)) : math.swish(value);
+  const epilogue = new ActivationEpilogue(f, activation);
+  const { vector, scalar } = epilogue;
 
   /** One block of `vectors` accumulators (4 lanes each, or one scalar lane when `math` is scalar). */
   const block = (math: LaneMath, vectors: number) => {
@@ -65,7 +56,7 @@ export function depthwiseForwardProgram(activation: DepthwiseActivation): Functi
     });
     acc.forEach((a, j) => {
       const out = add(add(yPixel, mul(c, 4)), j * width);
-      m.store(f, out, activation === 'linear' ? a : activated(math, a));
+      m.store(f, out, epilogue.apply(math, a));
     });
   };
 

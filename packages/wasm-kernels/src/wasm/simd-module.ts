@@ -5,7 +5,9 @@ import {
   batchNormGradReduceProgram,
   batchNormVarianceProgram,
 } from './batch-norm-programs.js';
-import { DEPTHWISE_ACTIVATIONS, depthwiseForwardProgram } from './depthwise-forward-program.js';
+import { FUSED_ACTIVATIONS } from './activation-epilogue.js';
+import { depthwiseForwardProgram } from './depthwise-forward-program.js';
+import { pointwiseForwardProgram } from './pointwise-forward-program.js';
 import { depthwiseFilterGradProgram, depthwiseInputGradProgram } from './depthwise-programs.js';
 import { focalLossProgram } from './focal-loss-programs.js';
 import { gemmTnProgram } from './gemm-tn-program.js';
@@ -47,6 +49,9 @@ export interface SimdKernels {
   depthwiseForward_linear: Fn;
   depthwiseForward_relu6: Fn;
   depthwiseForward_swish: Fn;
+  pointwiseForward_linear: Fn;
+  pointwiseForward_relu6: Fn;
+  pointwiseForward_swish: Fn;
 }
 
 // Compiled modules, for an unshared and a shared memory (only the memory import differs).
@@ -77,7 +82,8 @@ export function compiled(shared: boolean): WebAssembly.Module {
       focalLossProgram(false),
       focalLossProgram(true),
       maxArgMaxProgram(),
-      ...DEPTHWISE_ACTIVATIONS.map(depthwiseForwardProgram),
+      ...FUSED_ACTIVATIONS.map(depthwiseForwardProgram),
+      ...FUSED_ACTIVATIONS.map(pointwiseForwardProgram),
     ];
     module = new WebAssembly.Module(assembleModule(programs, shared));
     modules.set(shared, module);

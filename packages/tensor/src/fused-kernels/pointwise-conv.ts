@@ -1,0 +1,19 @@
+import type { DepthwiseConvActivation } from './depthwise-conv.js';
+
+/**
+ * The contract of the fused 1x1-convolution kernel, which `Conv2d` (1x1, stride 1) runs in inference passes
+ * (no gradient recorded) where a kernel package has registered it for the active backend
+ * (`@edet/wasm-kernels` does, for wasm). float32 only; no gradient.
+ *
+ * `EdetPointwiseConv2d`: inputs `x` `[N, H, W, in]`, `filter` `[1, 1, in, out]` and optionally `bias`
+ * `[out]`; attribute `activation`. Output `[N, H, W, out]`: `activation(conv2d(x, filter) + bias)`.
+ */
+
+/** Name of the kernel. */
+export const POINTWISE_CONV = 'EdetPointwiseConv2d';
+
+/** The attributes of `EdetPointwiseConv2d`. */
+export interface PointwiseConvAttrs {
+  /** The epilogue: none, `min(max(v, 0), 6)`, or `v * sigmoid(v)` (as `EdetDepthwiseConv2d`'s). */
+  activation: DepthwiseConvActivation;
+}

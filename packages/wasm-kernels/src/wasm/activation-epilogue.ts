@@ -1,0 +1,33 @@
+import { type Expr, type FunctionBuilder, type Local, get } from './assembler.js';
+import { LaneMath, SCALAR_MATH, VECTOR_MATH } from './simd-math.js';
+
+/** The epilogues of the fused inference convolutions: none, `min(max(v, 0), 6)`, or `v * sigmoid(v)`. */
+export type FusedActivation = 'linear' | 'relu6' | 'swish';
+
+export const FUSED_ACTIVATIONS: readonly FusedActivation[] = ['linear', 'relu6', 'swish'];
+
+/**
+ * The activation of a fused convolution's output pass, for both lane widths, with its constants set up
+ * where this is constructed (before the loops).
+ */
+export class ActivationEpilogue {
+  readonly vector: LaneMath;
+  readonly scalar: LaneMath;
+
+  constructor(
+    f: FunctionBuilder,
+    readonly activation: FusedActivation,
+  ) {
+    this.vector = new LaneMath(f, VECTOR_MATH);
+    this.scalar = new LaneMath(f, SCALAR_MATH);
+    for (const math of [this.vector, this.scalar]) [0, 6].forEach((value) => math.constant(value));
+  }
+
+  /** `activation(value)` at the lane width of `math`; relu6 keeps NaN (max, then min, value first), as tfjs's clip does. */
+  apply(math: LaneMath, value: Local): Expr {
+    const { m } = math;
+    if (this.activation === 'relu6') return m.min(m.max(value, math.constant(0)), math.constant(6));
+    if (this.activation === 'swish') return math.swish(value);
+    return get(value);
+  }
+}

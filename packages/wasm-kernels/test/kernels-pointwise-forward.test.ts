@@ -1,0 +1,87 @@
+/**
+ * `EdetPointwiseConv2d` (the inference 1x1 convolution with bias and activation fused) on wasm against the
+ * same math composed of tfjs ops on the cpu backend (`conv2d`, `add`, `relu6` or `x * sigmoid(x)`), on
+ * seeded calls: row counts around the 4-row blocks, output channels around the 8- and 4-wide blocks, depths
+ * from 0, batches of 0-2, with and without bias, NaN and +/-Infinity among the values; nothing may leak.
+ * Then the inputs it refuses.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+import { type DepthwiseConvActivation, POINTWISE_CONV } from '@edet/tensor';
+
+import { WasmKernelError, registerWasmKernels } from '../src/index.js';
+import { type FuzzCase, type Outcome, differentialFailures, runCase, runOnWasm } from './support/differential.js';
+import { Chooser } from './support/fuzz-cases.js';
+
+beforeAll(async () => {
+  await tf.setBackend('wasm');
+  registerWasmKernels();
+});
+
+const ACTIVATIONS: DepthwiseConvActivation[] = ['linear', 'relu6', 'swish'];
+
+function randomCase(seed: number): FuzzCase {
+  const r = new Chooser(seed);
+  const depth = r.pick([0, 1, 3, 4, 16, 37]);
+  const out = r.pick([1, 3, 4, 5, 8, 9, 13, 16, 21]);
+  const shape = [r.pick([0, 1, 1, 2]), r.int(1, 5), r.int(1, 5), depth];
+  const special = r.pick([0, 0.05]);
+  const inputs: FuzzCase['inputs'] = { x: r.tensor(shape, 'float32', special), filter: r.tensor([1, 1, depth, out], 'float32', special / 2) };
+  if (r.chance(0.7)) inputs.bias = r.tensor([out], 'float32', special / 2);
+  const activation = r.pick(ACTIVATIONS);
+  return { label: `case ${seed}: x [${shape}] -> ${out} ${activation}${'bias' in inputs ? ' bias' : ''}`, kernel: POINTWISE_CONV, inputs, attrs: { activation } };
+}
+
+/** The kernel's math from tfjs ops (run on the cpu backend). */
+function composed(c: FuzzCase): Outcome {
+  const inputs = c.inputs as Record<string, { values: number[]; shape: number[] }>;
+  const y = tf.tidy(() => {
+    const x = tf.tensor4d(inputs.x.values, inputs.x.shape as [number, number, number, number]);
+    const filter = tf.tensor4d(inputs.filter.values, inputs.filter.shape as [number, number, number, number]);
+    let out: tf.Tensor = tf.conv2d(x, filter, 1, 'same');
+    if (inputs.bias !== undefined) out = tf.add(out, tf.tensor1d(inputs.bias.values));
+    if (c.attrs.activation === 'relu6') out = tf.relu6(out);
+    if (c.attrs.activation === 'swish') out = tf.mul(out, tf.sigmoid(out));
+    return out;
+  });
+  const data = { values: Array.from(y.dataSync()), shape: y.shape, dtype: 'float32' as const };
+  y.dispose();
+  return runCase({ label: c.label, kernel: 'Identity', inputs: { x: data }, attrs: {} });
+}
+
+describe('EdetPointwiseConv2d on wasm', () => {
+  it('matches the composed ops on cpu over seeded calls and leaks nothing', async () => {
+    const cases = Array.from({ length: 80 }, (_, i) => randomCase(i + 1));
+    // Sums of up to 37 products in float32 against tfjs cpu's: 1e-5 of max(1, |value|).
+    expect(await differentialFailures(cases, 1e-5, composed)).toEqual([]);
+  });
+
+  it('computes an EfficientDet-sized layer (every block path: 8, 4 and 1 wide, 4 rows and 1)', async () => {
+    const r = new Chooser(11);
+    const c: FuzzCase = {
+      label: 'x [1,9,11,144] -> 813 swish bias',
+      kernel: POINTWISE_CONV,
+      inputs: { x: r.tensor([1, 9, 11, 144], 'float32', 0), filter: r.tensor([1, 1, 144, 813], 'float32', 0), bias: r.tensor([813], 'float32', 0) },
+      attrs: { activation: 'swish' },
+    };
+    // 144 products: 1e-4.
+    expect(await differentialFailures([c], 1e-4, composed)).toEqual([]);
+  });
+
+  const x = { values: [1, 2, 3, 4], shape: [1, 2, 2, 1], dtype: 'float32' as const };
+  it.each<[string, Partial<FuzzCase>, RegExp]>([
+    ['an int32 filter', { inputs: { x, filter: { values: [1], shape: [1, 1, 1, 1], dtype: 'int32' } } }, /filter must be float32/],
+    ['a 3x3 filter', { inputs: { x, filter: { values: Array(9).fill(1), shape: [3, 3, 1, 1], dtype: 'float32' } } }, /filter must be \[1, 1, 1, out\]/],
+    ['a filter of another depth', { inputs: { x, filter: { values: [1, 2], shape: [1, 1, 2, 1], dtype: 'float32' } } }, /filter must be \[1, 1, 1, out\]/],
+    ['a rank-3 x', { inputs: { x: { ...x, shape: [2, 2, 1] }, filter: { values: [1], shape: [1, 1, 1, 1], dtype: 'float32' } } }, /x must be \[N, H, W, in\]/],
+    ['a bias of another length', { inputs: { x, filter: { values: [1], shape: [1, 1, 1, 1], dtype: 'float32' }, bias: { values: [1, 2], shape: [2], dtype: 'float32' } } }, /bias must be \[1\]/],
+    ['an unknown activation', { attrs: { activation: 'gelu' } }, /activation must be one of linear, relu6, swish/],
+  ])('refuses %s with a WasmKernelError and leaks nothing', (_, change, message) => {
+    const base: FuzzCase = { label: 'bad', kernel: POINTWISE_CONV, inputs: { x, filter: { values: [1], shape: [1, 1, 1, 1], dtype: 'float32' } }, attrs: { activation: 'linear' } };
+    const { outcome, leakedTensors, leakedDataIds } = runOnWasm({ ...base, ...change });
+    expect('error' in outcome && outcome.error).toBeInstanceOf(WasmKernelError);
+    expect('error' in outcome && outcome.error.message).toMatch(message);
+    expect([leakedTensors, leakedDataIds]).toEqual([0, 0]);
+  });
+});
