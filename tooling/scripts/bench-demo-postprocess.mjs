@@ -4,7 +4,11 @@
 // the demo and, with --baseline, another build of it, their runs interleaved in one browser.
 //
 //   node tooling/scripts/bench-demo-postprocess.mjs [--runs 15] [--model tf_efficientdet_d0] [--baseline DIR]
+//        [--stage postprocess|network] [--isolated]
 //
+// `--stage network` times the network column instead; `--isolated` serves the pages cross-origin isolated
+// (COOP/COEP, as the demo's own servers do), so wasm runs threaded, one thread per core, and the line names
+// the thread count each page reports.
 // The demo is built from this checkout's sources into a temporary folder (`vite build`); DIR is a folder
 // another checkout built the same way (`pnpm --filter @edet/demo exec vite build --outDir DIR`). The
 // default model is an untrained D0 picked by name (90 classes at 512: every anchor scores just above 0.01,
@@ -31,9 +35,15 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '15' },
     model: { type: 'string', default: 'tf_efficientdet_d0' },
     baseline: { type: 'string' },
+    stage: { type: 'string', default: 'postprocess' },
+    isolated: { type: 'boolean', default: false },
   },
 });
 const runs = Number(values.runs);
+// The columns of the timings table's "last run" row: stage, preprocess, network, postprocess, total.
+const COLUMNS = { network: 3, postprocess: 4 };
+const column = COLUMNS[values.stage];
+if (column === undefined) throw new Error(`--stage must be network or postprocess, got ${values.stage}`);
 const SAMPLES = ['000000000136.jpg', 'BloodImage_00004.jpg'];
 
 const { build } = await import(pathToFileURL(demoRequire.resolve('vite')).href);
@@ -52,7 +62,7 @@ const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: [..
 try {
   const pages = [];
   for (const [name, folder] of builds) {
-    const server = await serve(folder);
+    const server = await serve(folder, { isolated: values.isolated });
     servers.push(server);
     const parameters = new URLSearchParams({ backend: 'wasm', sample: 'none', score: '0.01', ...(values.model === 'bundled' ? {} : { model: values.model }) });
     const page = await browser.newPage();
@@ -60,9 +70,11 @@ try {
     await page.goto(`${server.url}?${parameters}`);
     await page.waitForFunction(() => document.querySelector('#active-backend')?.getAttribute('data-backend') === 'wasm', null, { timeout: 120_000 });
     await page.waitForFunction(() => document.querySelector('#status')?.getAttribute('data-state') === 'ready', null, { timeout: 300_000 });
-    pages.push({ name, page, times: [], rows: [] });
+    const threads = await page.$eval('#active-backend', (element) => element.textContent ?? '');
+    pages.push({ name, page, times: [], rows: [], threads });
   }
-  console.log(`Chromium (wasm), model ${values.model}: the worker's postprocess, median of ${runs} runs after 1 warm-up`);
+  console.log(`Chromium (wasm${values.isolated ? ', cross-origin isolated' : ''}), model ${values.model}: the worker's ${values.stage}, median of ${runs} runs after 1 warm-up`);
+  for (const { name, threads } of pages) console.log(`  ${name}: ${threads.trim()}`);
   for (let run = 0; run <= runs; run++) {
     for (const entry of pages) {
       const { page } = entry;
@@ -73,8 +85,7 @@ try {
         before,
         { timeout: 300_000, polling: 50 },
       );
-      // The "last run" row: stage, preprocess, network, postprocess, total.
-      const text = await page.$eval('#timings tbody tr:nth-child(2) td:nth-child(4)', (cell) => cell.textContent ?? '');
+      const text = await page.$eval(`#timings tbody tr:nth-child(2) td:nth-child(${column})`, (cell) => cell.textContent ?? '');
       const rows = await page.$$eval('[data-testid="detection-row"]', (list) => list.map((row) => JSON.stringify(row.dataset)).join('\n'));
       entry.rows.push(rows);
       if (run > 0) entry.times.push(Number.parseFloat(text));
@@ -87,7 +98,7 @@ try {
     const rows = pages[1].rows.reduce((sum, list) => sum + (list === '' ? 0 : list.split('\n').length), 0);
     parts.push(`${same ? 'same detections' : 'DIFFERENT detections'} (${rows} rows compared)`);
   }
-  console.log(`  postprocess: ${parts.join(', ')}`);
+  console.log(`  ${values.stage}: ${parts.join(', ')}`);
   for (const { name, times } of pages) console.log(`  ${name} runs: ${times.map((ms) => ms.toFixed(1)).join(' ')}`);
 } finally {
   await browser.close();

@@ -3,7 +3,8 @@ import type { KernelRecord } from './kernel-classes.js';
 /**
  * Multiply-adds of one convolution kernel run, from its shapes (NHWC, as edet's layers run them):
  * `Conv2D` `[n, oh, ow, oc] * kh * kw * ic` with the filter `[kh, kw, ic, oc]`; `DepthwiseConv2dNative`
- * `[n, oh, ow, ic * m] * kh * kw` with the filter `[kh, kw, ic, m]`. Any other kernel counts 0: the
+ * `[n, oh, ow, ic * m] * kh * kw` with the filter `[kh, kw, ic, m]`; edet's fused `EdetPointwiseConv2d` and
+ * `EdetDepthwiseConv2d` count as those. Any other kernel counts 0: the
  * elementwise work of a forward pass (batch norm, activations, adds) is a few percent of its arithmetic and is
  * left out, as the published FLOP counts of EfficientDet do.
  */
@@ -15,9 +16,11 @@ export function kernelMacs(record: KernelRecord): number {
   switch (record.name) {
     case 'Conv2D':
     case 'FusedConv2D':
+    case 'EdetPointwiseConv2d':
       return outputElements * filter[0] * filter[1] * filter[2];
     case 'DepthwiseConv2dNative':
     case 'FusedDepthwiseConv2D':
+    case 'EdetDepthwiseConv2d':
       return outputElements * filter[0] * filter[1];
     default:
       return 0;

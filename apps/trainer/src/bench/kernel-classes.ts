@@ -51,8 +51,9 @@ export const KERNEL_CLASS_LABELS: Record<KernelClass, string> = {
   other: 'other',
 };
 
-const CONVOLUTIONS = new Set(['Conv2D', 'FusedConv2D']);
-const DEPTHWISE = new Set(['DepthwiseConv2dNative', 'FusedDepthwiseConv2D']);
+// edet's fused inference convolutions (wasm) include their bias and activation.
+const CONVOLUTIONS = new Set(['Conv2D', 'FusedConv2D', 'EdetPointwiseConv2d']);
+const DEPTHWISE = new Set(['DepthwiseConv2dNative', 'FusedDepthwiseConv2D', 'EdetDepthwiseConv2d']);
 const BATCH_NORMS = new Set(['FusedBatchNorm', 'EdetBatchNormTrain']);
 const ACTIVATIONS = new Set(['EdetSwish', 'Sigmoid', 'Relu', 'Relu6', 'Elu', 'Selu', 'LeakyRelu', 'Prelu', 'Tanh', 'Softplus']);
 const RESAMPLING = new Set(['MaxPool', 'AvgPool', 'ResizeNearestNeighbor', 'ResizeBilinear']);
