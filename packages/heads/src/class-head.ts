@@ -27,6 +27,6 @@ export class ClassHead extends HeadTower {
   }
 
   forward(features: readonly tf.Tensor4D[]): tf.Tensor3D {
-    return tf.tidy(() => tf.sigmoid(this.predict(features)));
+    return this.predict(features, 'sigmoid');
   }
 }

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { type Activation, BatchNorm2d, Module, ModuleList, SeparableConvBlock } from '@edet/tensor';
+import { type Activation, BatchNorm2d, type FusedConvActivation, Module, ModuleList, SeparableConvBlock } from '@edet/tensor';
 
 /** Options shared by the class and box heads. */
 export interface HeadOptions {
@@ -57,8 +57,10 @@ export class HeadTower extends Module {
   /**
    * `features`: `[P_min .. P_max]`, each `[N, H_l, W_l, channels]`. Returns the raw predictions of every
    * level concatenated in anchor order: `[N, sum_l H_l*W_l*anchors, valuesPerAnchor]` (new tensor, caller disposes).
+   * `headerActivation` (e.g. `'sigmoid'`) is applied to every value, in the prediction layer's output pass
+   * where that has a fused kernel.
    */
-  predict(features: readonly tf.Tensor4D[]): tf.Tensor3D {
+  predict(features: readonly tf.Tensor4D[], headerActivation?: FusedConvActivation): tf.Tensor3D {
     if (features.length !== this.options.levels) {
       throw new Error(`head expects ${this.options.levels} pyramid levels, got ${features.length}`);
     }
@@ -69,7 +71,7 @@ export class HeadTower extends Module {
         this.convList.items.forEach((conv, j) => {
           x = conv.forwardNormalized(x, this.bnList.at(level).at(j), activation);
         });
-        const out = this.header.forward(x);
+        const out = headerActivation === undefined ? this.header.forward(x) : this.header.forwardActivated(x, headerActivation);
         const [n, h, w] = out.shape;
         // NHWC channel index is anchor * valuesPerAnchor + value: the official anchor order.
         return tf.reshape(out, [n, h * w * this.options.anchorsPerLocation, this.valuesPerAnchor]);

@@ -1,14 +1,14 @@
 /**
  * `EdetDepthwiseConv2d` (the inference depthwise convolution with bias and activation fused) on wasm against
- * the same math composed of tfjs ops on the cpu backend (`depthwiseConv2d`, `add`, `relu6` or
- * `x * sigmoid(x)`), on seeded calls: odd channel counts (the 16-, 4- and 1-wide paths), 1x1 to 5x5 filters,
+ * the same math composed of tfjs ops on the cpu backend (`depthwiseConv2d`, `add`, `relu6`,
+ * `x * sigmoid(x)` or `sigmoid`), on seeded calls: odd channel counts (the 16-, 4- and 1-wide paths), 1x1 to 5x5 filters,
  * strides 1-2, dilations 1-2, 'same', 'valid' and explicit padding, batches of 0-2, with and without bias,
  * NaN and +/-Infinity among the values; nothing may leak. Then the inputs it refuses.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 
-import { DEPTHWISE_CONV, type DepthwiseConvActivation, type DepthwiseConvAttrs } from '@edet/tensor';
+import { DEPTHWISE_CONV, type FusedConvActivation, type DepthwiseConvAttrs } from '@edet/tensor';
 
 import { WasmKernelError, registerWasmKernels } from '../src/index.js';
 import { type FuzzCase, type Outcome, differentialFailures, runCase, runOnWasm } from './support/differential.js';
@@ -19,7 +19,7 @@ beforeAll(async () => {
   registerWasmKernels();
 });
 
-const ACTIVATIONS: DepthwiseConvActivation[] = ['linear', 'relu6', 'swish'];
+const ACTIVATIONS: FusedConvActivation[] = ['linear', 'relu6', 'swish', 'sigmoid'];
 
 function randomCase(seed: number): FuzzCase {
   const r = new Chooser(seed);
@@ -62,6 +62,7 @@ function composedOutputs(c: FuzzCase): Outcome {
           if (inputs.bias !== undefined) out = tf.add(out, tf.tensor1d(inputs.bias.values));
           if (attrs.activation === 'relu6') out = tf.relu6(out);
           if (attrs.activation === 'swish') out = tf.mul(out, tf.sigmoid(out));
+          if (attrs.activation === 'sigmoid') out = tf.sigmoid(out);
           return out;
         });
         const data = { values: Array.from(y.dataSync()), shape: y.shape, dtype: 'float32' as const };
@@ -95,7 +96,7 @@ describe('EdetDepthwiseConv2d on wasm', () => {
     ['a filter of another channel count', { inputs: { x: { values: [1, 2, 3, 4], shape: [1, 2, 2, 1], dtype: 'float32' }, filter: { values: [1, 2], shape: [1, 1, 2, 1], dtype: 'float32' } } }, /filter must be \[kh, kw, 1, 1\]/],
     ['a channel multiplier of 2', { inputs: { x: { values: [1, 2, 3, 4], shape: [1, 2, 2, 1], dtype: 'float32' }, filter: { values: [1, 2], shape: [1, 1, 1, 2], dtype: 'float32' } } }, /filter must be/],
     ['a bias of another length', { inputs: { x: { values: [1, 2, 3, 4], shape: [1, 2, 2, 1], dtype: 'float32' }, filter: { values: [1], shape: [1, 1, 1, 1], dtype: 'float32' }, bias: { values: [1, 2], shape: [2], dtype: 'float32' } } }, /bias must be \[1\]/],
-    ['an unknown activation', { attrs: { strides: [1, 1], dilations: [1, 1], pad: 'same', activation: 'gelu' } }, /activation must be one of linear, relu6, swish/],
+    ['an unknown activation', { attrs: { strides: [1, 1], dilations: [1, 1], pad: 'same', activation: 'gelu' } }, /activation must be one of linear, relu6, swish, sigmoid/],
   ])('refuses %s with a WasmKernelError and leaks nothing', (_, change, message) => {
     const base: FuzzCase = {
       label: 'bad',

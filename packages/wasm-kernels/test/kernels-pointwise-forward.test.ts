@@ -1,6 +1,6 @@
 /**
  * `EdetPointwiseConv2d` (the inference 1x1 convolution with bias and activation fused) on wasm against the
- * same math composed of tfjs ops on the cpu backend (`conv2d`, `add`, `relu6` or `x * sigmoid(x)`), on
+ * same math composed of tfjs ops on the cpu backend (`conv2d`, `add`, `relu6`, `x * sigmoid(x)` or `sigmoid`), on
  * seeded calls: row counts around the 4-row blocks, output channels around the 8- and 4-wide blocks, depths
  * from 0, batches of 0-2, with and without bias, NaN and +/-Infinity among the values; nothing may leak.
  * Then the inputs it refuses.
@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 
-import { type DepthwiseConvActivation, POINTWISE_CONV } from '@edet/tensor';
+import { type FusedConvActivation, POINTWISE_CONV } from '@edet/tensor';
 
 import { WasmKernelError, registerWasmKernels } from '../src/index.js';
 import { type FuzzCase, type Outcome, differentialFailures, runCase, runOnWasm } from './support/differential.js';
@@ -19,7 +19,7 @@ beforeAll(async () => {
   registerWasmKernels();
 });
 
-const ACTIVATIONS: DepthwiseConvActivation[] = ['linear', 'relu6', 'swish'];
+const ACTIVATIONS: FusedConvActivation[] = ['linear', 'relu6', 'swish', 'sigmoid'];
 
 function randomCase(seed: number): FuzzCase {
   const r = new Chooser(seed);
@@ -43,6 +43,7 @@ function composed(c: FuzzCase): Outcome {
     if (inputs.bias !== undefined) out = tf.add(out, tf.tensor1d(inputs.bias.values));
     if (c.attrs.activation === 'relu6') out = tf.relu6(out);
     if (c.attrs.activation === 'swish') out = tf.mul(out, tf.sigmoid(out));
+    if (c.attrs.activation === 'sigmoid') out = tf.sigmoid(out);
     return out;
   });
   const data = { values: Array.from(y.dataSync()), shape: y.shape, dtype: 'float32' as const };
@@ -76,7 +77,7 @@ describe('EdetPointwiseConv2d on wasm', () => {
     ['a filter of another depth', { inputs: { x, filter: { values: [1, 2], shape: [1, 1, 2, 1], dtype: 'float32' } } }, /filter must be \[1, 1, 1, out\]/],
     ['a rank-3 x', { inputs: { x: { ...x, shape: [2, 2, 1] }, filter: { values: [1], shape: [1, 1, 1, 1], dtype: 'float32' } } }, /x must be \[N, H, W, in\]/],
     ['a bias of another length', { inputs: { x, filter: { values: [1], shape: [1, 1, 1, 1], dtype: 'float32' }, bias: { values: [1, 2], shape: [2], dtype: 'float32' } } }, /bias must be \[1\]/],
-    ['an unknown activation', { attrs: { activation: 'gelu' } }, /activation must be one of linear, relu6, swish/],
+    ['an unknown activation', { attrs: { activation: 'gelu' } }, /activation must be one of linear, relu6, swish, sigmoid/],
   ])('refuses %s with a WasmKernelError and leaks nothing', (_, change, message) => {
     const base: FuzzCase = { label: 'bad', kernel: POINTWISE_CONV, inputs: { x, filter: { values: [1], shape: [1, 1, 1, 1], dtype: 'float32' } }, attrs: { activation: 'linear' } };
     const { outcome, leakedTensors, leakedDataIds } = runOnWasm({ ...base, ...change });

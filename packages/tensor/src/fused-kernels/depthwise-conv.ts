@@ -12,13 +12,16 @@
 /** Name of the kernel. */
 export const DEPTHWISE_CONV = 'EdetDepthwiseConv2d';
 
-/** The epilogues of `EdetDepthwiseConv2d`: none, `min(max(v, 0), 6)`, or `v * sigmoid(v)`. */
-export type DepthwiseConvActivation = 'linear' | 'relu6' | 'swish';
+/**
+ * The epilogues of the fused inference convolutions (`EdetDepthwiseConv2d`, `EdetPointwiseConv2d`): none,
+ * `min(max(v, 0), 6)`, `v * sigmoid(v)`, or `sigmoid(v)`.
+ */
+export type FusedConvActivation = 'linear' | 'relu6' | 'swish' | 'sigmoid';
 
 /** The attributes of `EdetDepthwiseConv2d`. */
 export interface DepthwiseConvAttrs {
   strides: [number, number];
   dilations: [number, number];
   pad: 'same' | 'valid' | [[0, 0], [number, number], [number, number], [0, 0]];
-  activation: DepthwiseConvActivation;
+  activation: FusedConvActivation;
 }

@@ -1,4 +1,4 @@
-import type { DepthwiseConvActivation } from './depthwise-conv.js';
+import type { FusedConvActivation } from './depthwise-conv.js';
 
 /**
  * The contract of the fused 1x1-convolution kernel, which `Conv2d` (1x1, stride 1) runs in inference passes
@@ -14,6 +14,6 @@ export const POINTWISE_CONV = 'EdetPointwiseConv2d';
 
 /** The attributes of `EdetPointwiseConv2d`. */
 export interface PointwiseConvAttrs {
-  /** The epilogue: none, `min(max(v, 0), 6)`, or `v * sigmoid(v)` (as `EdetDepthwiseConv2d`'s). */
-  activation: DepthwiseConvActivation;
+  /** The epilogue (as `EdetDepthwiseConv2d`'s). */
+  activation: FusedConvActivation;
 }

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 
+import type { FusedConvActivation } from '../fused-kernels/depthwise-conv.js';
 import { SWISH, SWISH_GRAD } from '../fused-kernels/swish.js';
 import { releaseAfterBackward } from './release-after-backward.js';
 import { canUseFusedKernel } from './fused-kernel.js';
@@ -46,4 +47,15 @@ export const ACTIVATIONS: readonly Activation[] = ['swish', 'relu6'];
 /** `activation` applied to `x`; same shape, a new tensor the caller disposes. */
 export function activate<T extends tf.Tensor>(x: T, activation: Activation): T {
   return activation === 'swish' ? swish(x) : (tf.relu6(x) as T);
+}
+
+/**
+ * A fused convolution's epilogue (`FusedConvActivation`) as its own op, where the convolution ran without it:
+ * same shape as `y`, a new tensor the caller disposes (`linear` returns a copy-free clone).
+ */
+export function applyConvActivation<T extends tf.Tensor>(y: T, activation: FusedConvActivation): T {
+  if (activation === 'relu6') return tf.relu6(y) as T;
+  if (activation === 'swish') return swish(y);
+  if (activation === 'sigmoid') return tf.sigmoid(y) as T;
+  return tf.clone(y);
 }

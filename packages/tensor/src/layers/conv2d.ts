@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 
+import type { FusedConvActivation } from '../fused-kernels/depthwise-conv.js';
 import { POINTWISE_CONV, type PointwiseConvAttrs } from '../fused-kernels/pointwise-conv.js';
 import { Module } from '../module.js';
-import { swish } from './activations.js';
+import { applyConvActivation, swish } from './activations.js';
 import { canUseFusedKernel } from './fused-kernel.js';
 import type { ConvPadding } from './padding.js';
 import { heNormal } from './init.js';
@@ -59,6 +60,19 @@ export class Conv2d extends Module {
       let y = tf.conv2d(input, this.weight as tf.Tensor4D, this.stride, padMode);
       if (this.bias) y = tf.add(y, this.bias);
       return y;
+    });
+  }
+
+  /**
+   * `activation(this.forward(x))`, the activation in the convolution's output pass where the layer runs a
+   * fused kernel (1x1, stride 1, no gradient recorded, `EdetPointwiseConv2d` registered), else as its own op.
+   * `[N, H, W, in]` -> `[N, H', W', out]`; returns a new tensor the caller disposes.
+   */
+  forwardActivated(x: tf.Tensor4D, activation: FusedConvActivation): tf.Tensor4D {
+    const bias = this.bias as tf.Tensor1D | null;
+    if (this.fusedKernelRuns([x, this.weight, ...(bias ? [bias] : [])])) return this.runFusedKernel(x, this.weight as tf.Tensor4D, bias, activation);
+    return tf.tidy(() => {
+      return applyConvActivation(this.forward(x), activation);
     });
   }
 

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 
-import { DEPTHWISE_CONV, type DepthwiseConvActivation, type DepthwiseConvAttrs } from '../fused-kernels/depthwise-conv.js';
+import { DEPTHWISE_CONV, type FusedConvActivation, type DepthwiseConvAttrs } from '../fused-kernels/depthwise-conv.js';
 import { Module } from '../module.js';
 import { swish } from './activations.js';
 import { canUseFusedKernel } from './fused-kernel.js';
@@ -52,7 +52,7 @@ export class DepthwiseConv2d extends Module {
    * inference pass of a batch norm folded into this layer. `filter` `[k, k, channels, 1]`, `bias`
    * `[channels]`; returns a new tensor the caller disposes.
    */
-  forwardFused(x: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Tensor1D, activation: DepthwiseConvActivation): tf.Tensor4D {
+  forwardFused(x: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Tensor1D, activation: FusedConvActivation): tf.Tensor4D {
     if (this.fusedKernelRuns([x, filter, bias])) return this.runFusedKernel(x, filter, bias, activation);
     return tf.tidy(() => {
       const input = this.padding === 'symmetric' ? padSymmetric(x, this.kernelSize) : x;
@@ -67,7 +67,7 @@ export class DepthwiseConv2d extends Module {
     return tf.engine().state.gradientDepth === 0 && canUseFusedKernel(DEPTHWISE_CONV, tensors);
   }
 
-  private runFusedKernel(x: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Tensor1D | null, activation: DepthwiseConvActivation): tf.Tensor4D {
+  private runFusedKernel(x: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Tensor1D | null, activation: FusedConvActivation): tf.Tensor4D {
     const p = Math.floor(this.kernelSize / 2);
     const attrs: DepthwiseConvAttrs = {
       strides: [this.stride, this.stride],

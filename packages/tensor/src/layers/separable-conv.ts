@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 
+import type { FusedConvActivation } from '../fused-kernels/depthwise-conv.js';
 import { Module } from '../module.js';
-import { type Activation, swish } from './activations.js';
+import { type Activation, applyConvActivation, swish } from './activations.js';
 import { BatchNorm2d } from './batch-norm.js';
 import { NamedConv2d, NamedDepthwiseConv2d } from './static-same-conv.js';
 
@@ -47,6 +48,20 @@ export class SeparableConvBlock extends Module {
       const y = this.pointwiseConv.forward(depthwise);
       return this.activation ? swish(y) : y;
     });
+  }
+
+  /**
+   * `activation(this.forward(x))`: for a block without norm or activation of its own (a head's prediction
+   * layer), the activation runs in the pointwise convolution's output pass where that has a fused kernel.
+   * `[N, H, W, in]` -> `[N, H, W, out]`; the caller disposes the result.
+   */
+  forwardActivated(x: tf.Tensor4D, activation: FusedConvActivation): tf.Tensor4D {
+    if (this.bn !== null || this.activation) {
+      return tf.tidy(() => {
+        return applyConvActivation(this.forward(x), activation);
+      });
+    }
+    return tf.tidy(() => this.pointwiseConv.conv.forwardActivated(this.depthwiseConv.forward(x), activation));
   }
 
   /**

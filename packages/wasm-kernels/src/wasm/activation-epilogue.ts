@@ -1,10 +1,10 @@
 import { type Expr, type FunctionBuilder, type Local, get } from './assembler.js';
 import { LaneMath, SCALAR_MATH, VECTOR_MATH } from './simd-math.js';
 
-/** The epilogues of the fused inference convolutions: none, `min(max(v, 0), 6)`, or `v * sigmoid(v)`. */
-export type FusedActivation = 'linear' | 'relu6' | 'swish';
+/** The epilogues of the fused inference convolutions: none, `min(max(v, 0), 6)`, `v * sigmoid(v)`, `sigmoid(v)`. */
+export type FusedActivation = 'linear' | 'relu6' | 'swish' | 'sigmoid';
 
-export const FUSED_ACTIVATIONS: readonly FusedActivation[] = ['linear', 'relu6', 'swish'];
+export const FUSED_ACTIVATIONS: readonly FusedActivation[] = ['linear', 'relu6', 'swish', 'sigmoid'];
 
 /**
  * The activation of a fused convolution's output pass, for both lane widths, with its constants set up
@@ -28,6 +28,7 @@ export class ActivationEpilogue {
     const { m } = math;
     if (this.activation === 'relu6') return m.min(m.max(value, math.constant(0)), math.constant(6));
     if (this.activation === 'swish') return math.swish(value);
+    if (this.activation === 'sigmoid') return get(math.sigmoid(value));
     return get(value);
   }
 }

@@ -49,9 +49,11 @@ export interface SimdKernels {
   depthwiseForward_linear: Fn;
   depthwiseForward_relu6: Fn;
   depthwiseForward_swish: Fn;
+  depthwiseForward_sigmoid: Fn;
   pointwiseForward_linear: Fn;
   pointwiseForward_relu6: Fn;
   pointwiseForward_swish: Fn;
+  pointwiseForward_sigmoid: Fn;
 }
 
 // Compiled modules, for an unshared and a shared memory (only the memory import differs).
