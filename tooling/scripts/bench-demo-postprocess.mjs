@@ -70,11 +70,9 @@ try {
     await page.goto(`${server.url}?${parameters}`);
     await page.waitForFunction(() => document.querySelector('#active-backend')?.getAttribute('data-backend') === 'wasm', null, { timeout: 120_000 });
     await page.waitForFunction(() => document.querySelector('#status')?.getAttribute('data-state') === 'ready', null, { timeout: 300_000 });
-    const threads = await page.$eval('#active-backend', (element) => element.textContent ?? '');
-    pages.push({ name, page, times: [], rows: [], threads });
+    pages.push({ name, page, times: [], rows: [] });
   }
   console.log(`Chromium (wasm${values.isolated ? ', cross-origin isolated' : ''}), model ${values.model}: the worker's ${values.stage}, median of ${runs} runs after 1 warm-up`);
-  for (const { name, threads } of pages) console.log(`  ${name}: ${threads.trim()}`);
   for (let run = 0; run <= runs; run++) {
     for (const entry of pages) {
       const { page } = entry;
@@ -91,7 +89,9 @@ try {
       if (run > 0) entry.times.push(Number.parseFloat(text));
     }
   }
-  const parts = pages.map(({ name, times }) => `${name} ${median(times).toFixed(1)} ms`);
+  // The thread count the page's timings name (wasm, after a run).
+  for (const entry of pages) entry.threads = await entry.page.$eval('#timings', (table) => table.getAttribute('data-threads') ?? '1');
+  const parts = pages.map(({ name, times, threads }) => `${name} ${median(times).toFixed(1)} ms (${threads} thread${threads === '1' ? '' : 's'})`);
   if (pages.length === 2) {
     parts.push(`${(median(pages[0].times) / median(pages[1].times)).toFixed(1)}x`);
     const same = pages[0].rows.every((rows, run) => rows === pages[1].rows[run]);
