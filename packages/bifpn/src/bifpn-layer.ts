@@ -1,5 +1,16 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { type Activation, Module, type PoolPadding, SeparableConvBlock, activate, maxPoolSame, upsampleNearestTo } from '@edet/tensor';
+import {
+  type Activation,
+  Module,
+  type PoolPadding,
+  SeparableConvBlock,
+  WEIGHTED_SUM,
+  type WeightedSumAttrs,
+  activate,
+  canUseFusedKernel,
+  maxPoolSame,
+  upsampleNearestTo,
+} from '@edet/tensor';
 
 import { LateralProjection } from './lateral-projection.js';
 import { type FusionInput, type FusionNode, bifpnTopology, convRegistrationOrder, fusionWeightShapes } from './topology.js';
@@ -113,8 +124,8 @@ export class BiFpnLayer extends Module {
           if (input.resample === 'down') return maxPoolSame(source, this.poolPadding);
           return source;
         };
-        const fused = this.fuse(node, node.inputs.map(read));
-        const result = (this.convs.get(node.convName) as SeparableConvBlock).forward(activate(fused, this.options.activation ?? 'swish'));
+        const fused = this.fuseActivated(node, node.inputs.map(read));
+        const result = (this.convs.get(node.convName) as SeparableConvBlock).forward(fused);
         (node.pass === 'topDown' ? topDown : outputs).set(node.level, result);
       }
       // The lowest level's top-down node is already its output.
@@ -123,6 +134,24 @@ export class BiFpnLayer extends Module {
       for (let level = minLevel; level <= maxLevel; level++) result.push(outputs.get(level) as tf.Tensor4D);
       return result;
     });
+  }
+
+  /**
+   * The activation of the fusion: one pass (`EdetWeightedSum`) in inference where the backend has it, else
+   * the composed ops.
+   */
+  private fuseActivated(node: FusionNode, maps: tf.Tensor4D[]): tf.Tensor4D {
+    const activation = this.options.activation ?? 'swish';
+    const param = node.weightName ? this.fusionWeights.get(node.weightName) : undefined;
+    const fusedKernel =
+      this.options.weightedFusion && param !== undefined && maps.length <= 3 && tf.engine().state.gradientDepth === 0 && canUseFusedKernel(WEIGHTED_SUM, [...maps, param]);
+    if (fusedKernel) {
+      const inputs: tf.NamedTensorMap = { weights: param };
+      maps.forEach((map, i) => (inputs[`x${i}`] = map));
+      const attrs: WeightedSumAttrs = { epsilon: FUSION_EPSILON, activation };
+      return tf.engine().runKernel(WEIGHTED_SUM, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor4D;
+    }
+    return tf.tidy(() => activate(this.fuse(node, maps), activation));
   }
 
   /** Fast normalised fusion `sum_i w_i x_i` with `w = relu(p) / (sum relu(p) + 1e-4)`, or a plain sum. */

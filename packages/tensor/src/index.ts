@@ -15,6 +15,7 @@ export * from './layers/fused-batch-norm.js';
 export * from './layers/batch-norm-sync.js';
 export * from './layers/release-after-backward.js';
 export * from './layers/activations.js';
+export * from './layers/fused-kernel.js';
 export * from './layers/pooling.js';
 export * from './layers/global-average-pool.js';
 export * from './layers/upsample.js';

@@ -10,6 +10,7 @@ import { depthwiseBackpropFilterConfig } from './depthwise-backprop-filter.js';
 import { depthwiseBackpropInputConfig } from './depthwise-backprop-input.js';
 import { depthwiseConvConfig } from './depthwise-forward.js';
 import { pointwiseConvConfig } from './pointwise-forward.js';
+import { weightedSumConfig } from './weighted-sum.js';
 import { focalLossConfig, focalLossGradConfig } from './focal-loss.js';
 import { freeOnThrow } from './free-on-throw.js';
 import { identityConfig } from './identity.js';
@@ -34,7 +35,7 @@ import { unsortedSegmentSumConfig } from './unsorted-segment-sum.js';
  * `EdetSigmoidFocalLossGrad` (the classification loss, one pass each), `EdetAdamWUpdate` (one AdamW
  * update of a variable), `EdetMaxArgMax` (the maximum over the last axis and its index, one pass) and
  * `EdetDepthwiseConv2d` / `EdetPointwiseConv2d` (the inference depthwise and 1x1 convolutions with bias and
- * activation in their output pass).
+ * activation in their output pass) and `EdetWeightedSum` (a BiFPN node's fusion and activation, one pass).
  *
  * Replaced: `Conv2DBackpropInput` (a scalar loop 5-15x slower than the forward conv), `MaxPoolGrad` (wrong
  * for batch > 1 and for 'same' padding), `Sum` / `Mean` (transpose first when the reduced axes are not
@@ -61,6 +62,7 @@ export const ADDED_KERNELS: readonly string[] = [
   'EdetMaxArgMax',
   'EdetDepthwiseConv2d',
   'EdetPointwiseConv2d',
+  'EdetWeightedSum',
 ];
 
 /** The backend's kernels replaced here. */
@@ -160,6 +162,7 @@ export function registerWasmKernels(options: WasmKernelOptions = {}): string[] {
     maxArgMaxConfig,
     depthwiseConvConfig,
     pointwiseConvConfig,
+    weightedSumConfig,
   ];
   for (const config of added) {
     const current = tf.getKernel(config.kernelName, 'wasm');

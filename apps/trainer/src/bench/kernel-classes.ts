@@ -55,6 +55,8 @@ export const KERNEL_CLASS_LABELS: Record<KernelClass, string> = {
 const CONVOLUTIONS = new Set(['Conv2D', 'FusedConv2D', 'EdetPointwiseConv2d']);
 const DEPTHWISE = new Set(['DepthwiseConv2dNative', 'FusedDepthwiseConv2D', 'EdetDepthwiseConv2d']);
 const BATCH_NORMS = new Set(['FusedBatchNorm', 'EdetBatchNormTrain']);
+// edet's one-pass BiFPN fusion (wasm) includes the activation after it.
+const FUSIONS = new Set(['EdetWeightedSum']);
 const ACTIVATIONS = new Set(['EdetSwish', 'Sigmoid', 'Relu', 'Relu6', 'Elu', 'Selu', 'LeakyRelu', 'Prelu', 'Tanh', 'Softplus']);
 const RESAMPLING = new Set(['MaxPool', 'AvgPool', 'ResizeNearestNeighbor', 'ResizeBilinear']);
 const REDUCTIONS = new Set(['Mean', 'Sum', 'Max', 'Min', 'Prod', 'All', 'Any', 'ArgMax', 'ArgMin']);
@@ -97,6 +99,7 @@ export function classifyKernel(record: KernelRecord, previous?: { record: Kernel
   if (CONVOLUTIONS.has(name)) return b != null && b[0] * b[1] === 1 ? 'conv1x1' : 'convKxK';
   if (DEPTHWISE.has(name)) return 'depthwise';
   if (BATCH_NORMS.has(name)) return 'batchNorm';
+  if (FUSIONS.has(name)) return 'fusion';
   if (isVectorOp(record)) {
     // A run of parameter arithmetic belongs to one layer: batch norm's scale and shift, or the fusion
     // weights (relu(w) / (sum(relu(w)) + eps), unstacked).

@@ -4,3 +4,4 @@ export * from './adamw-update.js';
 export * from './max-arg-max.js';
 export * from './depthwise-conv.js';
 export * from './pointwise-conv.js';
+export * from './weighted-sum.js';

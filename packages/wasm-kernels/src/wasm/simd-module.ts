@@ -5,9 +5,10 @@ import {
   batchNormGradReduceProgram,
   batchNormVarianceProgram,
 } from './batch-norm-programs.js';
-import { FUSED_ACTIVATIONS } from './activation-epilogue.js';
+import { FUSED_ACTIVATIONS, type FusedActivation } from './activation-epilogue.js';
 import { depthwiseForwardProgram } from './depthwise-forward-program.js';
 import { pointwiseForwardProgram } from './pointwise-forward-program.js';
+import { weightedSumProgram } from './weighted-sum-program.js';
 import { depthwiseFilterGradProgram, depthwiseInputGradProgram } from './depthwise-programs.js';
 import { focalLossProgram } from './focal-loss-programs.js';
 import { gemmTnProgram } from './gemm-tn-program.js';
@@ -26,7 +27,7 @@ import { transposeProgram } from './transpose-program.js';
 type Fn = (...args: number[]) => void;
 
 /** The exported functions. Pointers are byte offsets into the backend's memory. */
-export interface SimdKernels {
+interface SimdKernelsBase {
   depthwiseFilterGrad: Fn;
   depthwiseInputGrad: Fn;
   transpose2d: Fn;
@@ -55,6 +56,9 @@ export interface SimdKernels {
   pointwiseForward_swish: Fn;
   pointwiseForward_sigmoid: Fn;
 }
+
+/** The exported functions, with the fusion programs (`weightedSum2_swish`, ...). */
+export type SimdKernels = SimdKernelsBase & { [name in `weightedSum${2 | 3}_${FusedActivation}`]: Fn };
 
 // Compiled modules, for an unshared and a shared memory (only the memory import differs).
 const modules = new Map<boolean, WebAssembly.Module>();
@@ -86,6 +90,7 @@ export function compiled(shared: boolean): WebAssembly.Module {
       maxArgMaxProgram(),
       ...FUSED_ACTIVATIONS.map(depthwiseForwardProgram),
       ...FUSED_ACTIVATIONS.map(pointwiseForwardProgram),
+      ...FUSED_ACTIVATIONS.flatMap((activation) => [weightedSumProgram(2, activation), weightedSumProgram(3, activation)]),
     ];
     module = new WebAssembly.Module(assembleModule(programs, shared));
     modules.set(shared, module);

@@ -7,8 +7,8 @@ import { LaneMath, SCALAR_MATH, VECTOR_MATH } from './simd-math.js';
  * offsets): 4 elements at a time, then the 0-3 left over one by one with the same math.
  */
 
-/** `for i in [0, count)`, 4 wide then 1 wide, with each `[ptr, array]` pair's `ptr` at element `i` of `array`. */
-function elementwise(f: FunctionBuilder, count: Local, pointers: [Local, Local][], body: (math: LaneMath) => void): void {
+/** `for i in [0, count)`, 4 wide then 1 wide (shared by the elementwise programs), with each `[ptr, array]` pair's `ptr` at element `i` of `array`. */
+export function elementwise(f: FunctionBuilder, count: Local, pointers: [Local, Local][], body: (math: LaneMath) => void): void {
   const vectorEnd = f.local();
   f.set(vectorEnd, and(count, ~3));
   const vectorStreams = pointers.map(([ptr, array]) => ({ ptr, start: array, stepBytes: 16 }));
