@@ -40,22 +40,15 @@ export function pointwiseForwardProgram(activation: FusedActivation): FunctionBu
     for (const row of acc) for (const a of row) f.set(a, m.zero);
     for (let r = 0; r < rows; r++) f.set(xp[r], add(x, mul(add(i, r), rowBytes)));
     f.set(wp, add(w, mul(j, 4)));
-    /** One step of the depth: `w`'s row at `wp`, `x`'s values `offset` bytes past each row pointer. */
-    const step = (offset: number) => {
+    f.for(k, 0, depth, 1, () => {
       weights.forEach((weight, v) => f.set(weight, m.load(add(wp, v * laneBytes))));
       for (let r = 0; r < rows; r++) {
-        f.set(broadcast, m.width === 4 ? loadSplat(xp[r], offset) : m.load(add(xp[r], offset)));
+        f.set(broadcast, m.width === 4 ? loadSplat(xp[r]) : m.load(xp[r]));
         acc[r].forEach((a, v) => f.set(a, m.add(a, m.mul(broadcast, weights[v]))));
+        f.set(xp[r], add(xp[r], 4));
       }
       f.set(wp, add(wp, colBytes));
-    };
-    // Two steps a turn (the row pointers advance once for both), then the odd one.
-    f.for(k, 1, depth, 2, () => {
-      step(0);
-      step(4);
-      for (let r = 0; r < rows; r++) f.set(xp[r], add(xp[r], 8));
     });
-    f.if(and(depth, 1), () => step(0));
     f.if(bias, () => {
       weights.forEach((b, v) => f.set(b, m.load(add(add(bias, mul(j, 4)), v * laneBytes))));
       for (const row of acc) row.forEach((a, v) => f.set(a, m.add(a, weights[v])));
