@@ -8,6 +8,8 @@ export default defineConfig({
   resolve: { alias: workspaceAliases(import.meta.dirname) },
   test: {
     setupFiles: ['tooling/test/setup-backend.ts'],
+    // The demo's page tests share one build of the demo (apps/demo/test/support/build-demo.ts).
+    globalSetup: ['apps/demo/test/support/demo-build-folder.ts'],
     include: ['packages/*/test/**/*.test.ts', 'apps/*/test/**/*.test.ts', 'tooling/test/**/*.test.ts'],
     // `*.browser.test.ts` need a browser (Web Workers, Vite's `?url`): vitest.browser.config.ts runs them.
     exclude: ['**/node_modules/**', '**/*.browser.test.ts'],

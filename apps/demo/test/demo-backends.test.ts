@@ -1,12 +1,10 @@
-import { rmSync } from 'node:fs';
-
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Detection, presetConfig } from '@edet/model';
 
 import { CHROMIUM_ARGS, CHROMIUM_PATH, assertChromium } from '../../../tooling/test/chromium.js';
 import { artifactPath, writeArtifact } from './support/artifacts.js';
-import { buildDemo } from './support/build-demo.js';
+import { sharedDemoBuild } from './support/build-demo.js';
 import { type Tolerance, compareDetections } from './support/compare-detections.js';
 import { contrastWeights } from './support/contrast-weights.js';
 import { activeBackend, longestMainThreadStall, openDemo, pageDetections, uploadWeights, waitForRuns } from './support/demo-page.js';
@@ -42,13 +40,12 @@ const BACKENDS: { name: 'wasm' | 'cpu' | 'webgl' | 'webgpu'; tolerance: Toleranc
 
 let browser: Browser | undefined;
 let server: StaticServer | undefined;
-let outDir: string | undefined;
 let weights: Uint8Array;
 let reference: Detection[];
 
 beforeAll(async () => {
   assertChromium();
-  outDir = await buildDemo();
+  const outDir = await sharedDemoBuild();
   server = await serveDirectory(outDir, { hide: ['models/'] });
   browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS], headless: true });
   weights = await contrastWeights(TEST_MODEL);
@@ -58,7 +55,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await server?.close();
-  if (outDir) rmSync(outDir, { recursive: true, force: true });
 });
 
 describe('the demo on every backend', () => {

@@ -1,5 +1,3 @@
-import { rmSync } from 'node:fs';
-
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COCO90_LABELS, EfficientDet, presetConfig } from '@edet/model';
@@ -8,7 +6,7 @@ import { MAX_WASM_THREADS, UNTRAINED_PRESET } from '../src/config.js';
 
 import { CHROMIUM_ARGS, CHROMIUM_PATH, QUIET_FLAGS, assertChromium } from '../../../tooling/test/chromium.js';
 import { artifactPath } from './support/artifacts.js';
-import { buildDemo } from './support/build-demo.js';
+import { sharedDemoBuild } from './support/build-demo.js';
 import { compareDetections } from './support/compare-detections.js';
 import { contrastWeights } from './support/contrast-weights.js';
 import { activeBackend, openDemo, pageDetections, runCount, setSlider, uploadWeights, waitForRuns } from './support/demo-page.js';
@@ -42,11 +40,10 @@ let server: StaticServer | undefined;
 let standInServer: StaticServer | undefined;
 /** The same build from a host that sends no cross-origin isolation headers: wasm runs on one thread. */
 let plainServer: StaticServer | undefined;
-let outDir: string | undefined;
 
 beforeAll(async () => {
   assertChromium();
-  outDir = await buildDemo();
+  const outDir = await sharedDemoBuild();
   server = await serveDirectory(outDir);
   standInServer = await serveDirectory(outDir, { hide: ['models/'] });
   plainServer = await serveDirectory(outDir, { isolated: false });
@@ -58,7 +55,6 @@ afterAll(async () => {
   await server?.close();
   await standInServer?.close();
   await plainServer?.close();
-  if (outDir) rmSync(outDir, { recursive: true, force: true });
 });
 
 describe('the demo page', () => {

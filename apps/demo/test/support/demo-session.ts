@@ -1,10 +1,10 @@
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { chromium, type Browser } from 'playwright-core';
 
 import { CHROMIUM_ARGS, CHROMIUM_PATH, assertChromium } from '../../../../tooling/test/chromium.js';
-import { buildDemo } from './build-demo.js';
+import { sharedDemoBuild } from './build-demo.js';
 import { serveDirectory } from './static-server.js';
 
 /** A built demo, served (the bundled model hidden, as the page tests expect), and a headless Chromium. */
@@ -12,14 +12,14 @@ export interface DemoSession {
   browser: Browser;
   /** The page's URL. */
   url: string;
-  /** Closes the browser and the server and removes the build. */
+  /** Closes the browser and the server. */
   close(): Promise<void>;
 }
 
-/** Builds the demo, serves it and launches Chromium (throws, saying how to install it, when it is missing). */
+/** Serves the run's demo build (`sharedDemoBuild`) and launches Chromium (throws, saying how to install it, when it is missing). */
 export async function startDemoSession(): Promise<DemoSession> {
   assertChromium();
-  const outDir = await buildDemo();
+  const outDir = await sharedDemoBuild();
   const server = await serveDirectory(outDir, { hide: ['models/'] });
   const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS], headless: true });
   return {
@@ -28,7 +28,6 @@ export async function startDemoSession(): Promise<DemoSession> {
     close: async () => {
       await browser.close();
       await server.close();
-      rmSync(outDir, { recursive: true, force: true });
     },
   };
 }
