@@ -31,7 +31,8 @@ const SHARED = [
   'packages/model/test/bad-options.test.ts',
   // Lite0 at 320 against effdet's golden (one forward pass per backend; the files come from ../shared).
   'packages/model/test/golden-effdet-gpu.browser.test.ts',
-  // One training step of a reduced D0 (128 px, batch 2) against the same step on wasm in the same page.
+  // One training step of a reduced D0 (WebGL: 128 px, batch 2; WebGPU: 64 px, batch 4) against the same step
+  // on wasm in the same page.
   'packages/model/test/train-step-parity.browser.test.ts',
   'packages/coco-eval/test/{eval-unit,model-results,bad-options}.test.ts',
   'packages/data/test/{dataset-core,placement-batches}.test.ts',
