@@ -4,9 +4,9 @@ import { DEPTHWISE_CONV, type DepthwiseConvAttrs } from '@edet/tensor';
 
 import { convGeometry } from './conv-geometry.js';
 import { WasmKernelError } from './errors.js';
+import { checkFloat32, checkFusedActivation } from './float32-check.js';
 import { runSplit } from './threads/kernel-threads.js';
 import { type KernelArgs, allocate, backendMemory, pointer, wasmKernelConfig } from './wasm-backend.js';
-import { FUSED_ACTIVATIONS } from './wasm/activation-epilogue.js';
 
 /**
  * `EdetDepthwiseConv2d` for the wasm backend: the inference depthwise convolution with its bias and
@@ -20,9 +20,7 @@ const CHUNK_MACS = 1 << 16;
 
 function depthwiseConv({ inputs, backend, attrs }: KernelArgs<DepthwiseConvAttrs>): tf.TensorInfo {
   const { x, filter, bias } = inputs;
-  for (const [name, info] of Object.entries(inputs)) {
-    if (info.dtype !== 'float32') throw new WasmKernelError(`${DEPTHWISE_CONV}: ${name} must be float32, got ${info.dtype}`);
-  }
+  checkFloat32(DEPTHWISE_CONV, inputs);
   if (x.shape.length !== 4) throw new WasmKernelError(`${DEPTHWISE_CONV}: x must be [N, H, W, C], got [${x.shape}]`);
   const channels = x.shape[3];
   if (filter.shape.length !== 4 || filter.shape[2] !== channels || filter.shape[3] !== 1) {
@@ -31,9 +29,7 @@ function depthwiseConv({ inputs, backend, attrs }: KernelArgs<DepthwiseConvAttrs
   if (bias !== undefined && (bias.shape.length !== 1 || bias.shape[0] !== channels)) {
     throw new WasmKernelError(`${DEPTHWISE_CONV}: bias must be [${channels}], got [${bias.shape}]`);
   }
-  if (!FUSED_ACTIVATIONS.includes(attrs.activation)) {
-    throw new WasmKernelError(`${DEPTHWISE_CONV}: activation must be one of ${FUSED_ACTIVATIONS.join(', ')}, got ${String(attrs.activation)}`);
-  }
+  checkFusedActivation(DEPTHWISE_CONV, attrs.activation);
   const xShape = x.shape as [number, number, number, number];
   const filterShape = filter.shape as [number, number, number, number];
   const geometry = convGeometry(xShape, filterShape, { strides: attrs.strides, pad: attrs.pad, dilations: attrs.dilations }, true);

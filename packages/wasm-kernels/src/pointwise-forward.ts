@@ -3,9 +3,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { POINTWISE_CONV, type PointwiseConvAttrs } from '@edet/tensor';
 
 import { WasmKernelError } from './errors.js';
+import { checkFloat32, checkFusedActivation } from './float32-check.js';
 import { runSplit } from './threads/kernel-threads.js';
 import { type KernelArgs, allocate, backendMemory, pointer, wasmKernelConfig } from './wasm-backend.js';
-import { FUSED_ACTIVATIONS } from './wasm/activation-epilogue.js';
 
 /**
  * `EdetPointwiseConv2d` for the wasm backend: the inference 1x1 convolution as a register-blocked matrix
@@ -19,9 +19,7 @@ const CHUNK_MACS = 1 << 18;
 
 function pointwiseConv({ inputs, backend, attrs }: KernelArgs<PointwiseConvAttrs>): tf.TensorInfo {
   const { x, filter, bias } = inputs;
-  for (const [name, info] of Object.entries(inputs)) {
-    if (info.dtype !== 'float32') throw new WasmKernelError(`${POINTWISE_CONV}: ${name} must be float32, got ${info.dtype}`);
-  }
+  checkFloat32(POINTWISE_CONV, inputs);
   if (x.shape.length !== 4) throw new WasmKernelError(`${POINTWISE_CONV}: x must be [N, H, W, in], got [${x.shape}]`);
   const [n, h, w, depth] = x.shape;
   if (filter.shape.length !== 4 || filter.shape[0] !== 1 || filter.shape[1] !== 1 || filter.shape[2] !== depth) {
@@ -31,9 +29,7 @@ function pointwiseConv({ inputs, backend, attrs }: KernelArgs<PointwiseConvAttrs
   if (bias !== undefined && (bias.shape.length !== 1 || bias.shape[0] !== cols)) {
     throw new WasmKernelError(`${POINTWISE_CONV}: bias must be [${cols}], got [${bias.shape}]`);
   }
-  if (!FUSED_ACTIVATIONS.includes(attrs.activation)) {
-    throw new WasmKernelError(`${POINTWISE_CONV}: activation must be one of ${FUSED_ACTIVATIONS.join(', ')}, got ${String(attrs.activation)}`);
-  }
+  checkFusedActivation(POINTWISE_CONV, attrs.activation);
   const y = allocate(backend, [n, h, w, cols], false);
   const rows = n * h * w;
   if (rows === 0 || cols === 0) return y;

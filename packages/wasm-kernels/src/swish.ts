@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { SWISH, SWISH_GRAD } from '@edet/tensor';
 
 import { WasmKernelError } from './errors.js';
+import { checkFloat32 } from './float32-check.js';
 import { elementwiseSplit, runSplit } from './threads/kernel-threads.js';
 import { type KernelArgs, allocate, backendMemory, pointer, simd, wasmKernelConfig } from './wasm-backend.js';
 
@@ -13,12 +14,6 @@ import { type KernelArgs, allocate, backendMemory, pointer, simd, wasmKernelConf
  * elements over the kernel threads where there are some.
  */
 
-
-function checkFloat32(kernel: string, infos: Record<string, tf.TensorInfo>): void {
-  for (const [name, info] of Object.entries(infos)) {
-    if (info.dtype !== 'float32') throw new WasmKernelError(`${kernel}: ${name} must be float32, got ${info.dtype}`);
-  }
-}
 
 /** `EdetSwish`: input x; output `x * sigmoid(x)`, same shape. */
 function swish({ inputs, backend }: KernelArgs): tf.TensorInfo {

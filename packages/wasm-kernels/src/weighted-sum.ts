@@ -3,9 +3,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { WEIGHTED_SUM, type WeightedSumAttrs } from '@edet/tensor';
 
 import { WasmKernelError } from './errors.js';
+import { checkFloat32, checkFusedActivation } from './float32-check.js';
 import { elementwiseSplit, runSplit } from './threads/kernel-threads.js';
 import { type KernelArgs, allocate, backendMemory, floatView, pointer, wasmKernelConfig } from './wasm-backend.js';
-import { FUSED_ACTIVATIONS } from './wasm/activation-epilogue.js';
 
 /**
  * `EdetWeightedSum` for the wasm backend: a BiFPN node's fast normalised fusion and the activation after it
@@ -28,9 +28,7 @@ const bitsOf = (value: number): number => new Int32Array(new Float32Array([value
 function weightedSum({ inputs, backend, attrs }: KernelArgs<WeightedSumAttrs>): tf.TensorInfo {
   const { x0, x1, x2, weights } = inputs;
   const maps = [x0, x1, x2].filter((map): map is tf.TensorInfo => map !== undefined);
-  for (const [name, info] of Object.entries(inputs)) {
-    if (info.dtype !== 'float32') throw new WasmKernelError(`${WEIGHTED_SUM}: ${name} must be float32, got ${info.dtype}`);
-  }
+  checkFloat32(WEIGHTED_SUM, inputs);
   if (x0 === undefined || x1 === undefined) throw new WasmKernelError(`${WEIGHTED_SUM}: x0 and x1 are required`);
   maps.forEach((map, i) => {
     if (!tf.util.arraysEqual(map.shape, x0.shape)) throw new WasmKernelError(`${WEIGHTED_SUM}: x${i} [${map.shape}] differs from x0 [${x0.shape}]`);
@@ -38,9 +36,7 @@ function weightedSum({ inputs, backend, attrs }: KernelArgs<WeightedSumAttrs>): 
   if (weights === undefined || weights.shape.length !== 1 || weights.shape[0] !== maps.length) {
     throw new WasmKernelError(`${WEIGHTED_SUM}: weights must be [${maps.length}], got ${weights === undefined ? 'none' : `[${weights.shape}]`}`);
   }
-  if (!FUSED_ACTIVATIONS.includes(attrs.activation)) {
-    throw new WasmKernelError(`${WEIGHTED_SUM}: activation must be one of ${FUSED_ACTIVATIONS.join(', ')}, got ${String(attrs.activation)}`);
-  }
+  checkFusedActivation(WEIGHTED_SUM, attrs.activation);
   if (typeof attrs.epsilon !== 'number') throw new WasmKernelError(`${WEIGHTED_SUM}: epsilon must be a number, got ${String(attrs.epsilon)}`);
   const y = allocate(backend, [...x0.shape], false);
   const count = tf.util.sizeFromShape(x0.shape);

@@ -8,18 +8,17 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 
-import { DEPTHWISE_CONV, type FusedConvActivation, type DepthwiseConvAttrs } from '@edet/tensor';
+import { DEPTHWISE_CONV, type DepthwiseConvAttrs } from '@edet/tensor';
 
 import { WasmKernelError, registerWasmKernels } from '../src/index.js';
 import { type FuzzCase, type Outcome, differentialFailures, runCase, runOnWasm } from './support/differential.js';
+import { FUSED_ACTIVATIONS_UNDER_TEST, composedActivation } from './support/fused-activations.js';
 import { Chooser } from './support/fuzz-cases.js';
 
 beforeAll(async () => {
   await tf.setBackend('wasm');
   registerWasmKernels();
 });
-
-const ACTIVATIONS: FusedConvActivation[] = ['linear', 'relu6', 'swish', 'sigmoid'];
 
 function randomCase(seed: number): FuzzCase {
   const r = new Chooser(seed);
@@ -30,7 +29,7 @@ function randomCase(seed: number): FuzzCase {
   const stride = r.int(1, 2);
   // tfjs takes dilations above 1 only with stride 1.
   const dilation = stride === 1 ? r.int(1, 2) : 1;
-  const attrs: DepthwiseConvAttrs = { strides: [stride, r.int(1, 2) === 1 || dilation > 1 ? stride : 1], dilations: [dilation, dilation], pad, activation: r.pick(ACTIVATIONS) };
+  const attrs: DepthwiseConvAttrs = { strides: [stride, r.int(1, 2) === 1 || dilation > 1 ? stride : 1], dilations: [dilation, dilation], pad, activation: r.pick(FUSED_ACTIVATIONS_UNDER_TEST) };
   const special = r.pick([0, 0.05]);
   const inputs: FuzzCase['inputs'] = { x: r.tensor(shape, 'float32', special), filter: r.tensor([k, k, channels, 1], 'float32', special / 2) };
   if (r.chance(0.7)) inputs.bias = r.tensor([channels], 'float32', special / 2);
@@ -60,10 +59,7 @@ function composedOutputs(c: FuzzCase): Outcome {
           const filter = tf.tensor4d(inputs.filter.values, inputs.filter.shape as [number, number, number, number]);
           let out: tf.Tensor = tf.depthwiseConv2d(x, filter, attrs.strides, attrs.pad, 'NHWC', attrs.dilations);
           if (inputs.bias !== undefined) out = tf.add(out, tf.tensor1d(inputs.bias.values));
-          if (attrs.activation === 'relu6') out = tf.relu6(out);
-          if (attrs.activation === 'swish') out = tf.mul(out, tf.sigmoid(out));
-          if (attrs.activation === 'sigmoid') out = tf.sigmoid(out);
-          return out;
+          return composedActivation(out, attrs.activation);
         });
         const data = { values: Array.from(y.dataSync()), shape: y.shape, dtype: 'float32' as const };
         y.dispose();

@@ -8,18 +8,17 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 
-import { type FusedConvActivation, POINTWISE_CONV } from '@edet/tensor';
+import { POINTWISE_CONV } from '@edet/tensor';
 
 import { WasmKernelError, registerWasmKernels } from '../src/index.js';
 import { type FuzzCase, type Outcome, differentialFailures, runCase, runOnWasm } from './support/differential.js';
+import { FUSED_ACTIVATIONS_UNDER_TEST, composedActivation } from './support/fused-activations.js';
 import { Chooser } from './support/fuzz-cases.js';
 
 beforeAll(async () => {
   await tf.setBackend('wasm');
   registerWasmKernels();
 });
-
-const ACTIVATIONS: FusedConvActivation[] = ['linear', 'relu6', 'swish', 'sigmoid'];
 
 function randomCase(seed: number): FuzzCase {
   const r = new Chooser(seed);
@@ -29,7 +28,7 @@ function randomCase(seed: number): FuzzCase {
   const special = r.pick([0, 0.05]);
   const inputs: FuzzCase['inputs'] = { x: r.tensor(shape, 'float32', special), filter: r.tensor([1, 1, depth, out], 'float32', special / 2) };
   if (r.chance(0.7)) inputs.bias = r.tensor([out], 'float32', special / 2);
-  const activation = r.pick(ACTIVATIONS);
+  const activation = r.pick(FUSED_ACTIVATIONS_UNDER_TEST);
   return { label: `case ${seed}: x [${shape}] -> ${out} ${activation}${'bias' in inputs ? ' bias' : ''}`, kernel: POINTWISE_CONV, inputs, attrs: { activation } };
 }
 
@@ -41,10 +40,7 @@ function composed(c: FuzzCase): Outcome {
     const filter = tf.tensor4d(inputs.filter.values, inputs.filter.shape as [number, number, number, number]);
     let out: tf.Tensor = tf.conv2d(x, filter, 1, 'same');
     if (inputs.bias !== undefined) out = tf.add(out, tf.tensor1d(inputs.bias.values));
-    if (c.attrs.activation === 'relu6') out = tf.relu6(out);
-    if (c.attrs.activation === 'swish') out = tf.mul(out, tf.sigmoid(out));
-    if (c.attrs.activation === 'sigmoid') out = tf.sigmoid(out);
-    return out;
+    return composedActivation(out, c.attrs.activation);
   });
   const data = { values: Array.from(y.dataSync()), shape: y.shape, dtype: 'float32' as const };
   y.dispose();

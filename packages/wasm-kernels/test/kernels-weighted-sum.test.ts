@@ -7,18 +7,17 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 
-import { type FusedConvActivation, WEIGHTED_SUM } from '@edet/tensor';
+import { WEIGHTED_SUM } from '@edet/tensor';
 
 import { WasmKernelError, registerWasmKernels } from '../src/index.js';
 import { type FuzzCase, type FuzzInput, type Outcome, differentialFailures, runCase, runOnWasm } from './support/differential.js';
+import { FUSED_ACTIVATIONS_UNDER_TEST, composedActivation } from './support/fused-activations.js';
 import { Chooser } from './support/fuzz-cases.js';
 
 beforeAll(async () => {
   await tf.setBackend('wasm');
   registerWasmKernels();
 });
-
-const ACTIVATIONS: FusedConvActivation[] = ['linear', 'relu6', 'swish', 'sigmoid'];
 
 function randomCase(seed: number): FuzzCase {
   const r = new Chooser(seed);
@@ -29,7 +28,7 @@ function randomCase(seed: number): FuzzCase {
   for (let i = 0; i < maps; i++) inputs[`x${i}`] = r.tensor(shape, 'float32', special);
   // Weights: seeded values in [-2, 2), sometimes all zero, sometimes non-finite.
   inputs.weights = r.pick([0, 0, 0, 1]) === 1 ? { values: Array(maps).fill(0), shape: [maps], dtype: 'float32' } : r.tensor([maps], 'float32', special);
-  const activation = r.pick(ACTIVATIONS);
+  const activation = r.pick(FUSED_ACTIVATIONS_UNDER_TEST);
   return { label: `case ${seed}: ${maps} maps [${shape}] w [${inputs.weights.values}] ${activation}`, kernel: WEIGHTED_SUM, inputs, attrs: { epsilon: 1e-4, activation } };
 }
 
@@ -42,10 +41,7 @@ function composed(c: FuzzCase): Outcome {
     const maps = Object.keys(inputs).filter((name) => name.startsWith('x')).sort().map((name) => tf.tensor(inputs[name].values, inputs[name].shape));
     let total = tf.mul(weights[0], maps[0]);
     for (let i = 1; i < maps.length; i++) total = tf.add(total, tf.mul(weights[i], maps[i]));
-    if (c.attrs.activation === 'relu6') return tf.relu6(total);
-    if (c.attrs.activation === 'swish') return tf.mul(total, tf.sigmoid(total));
-    if (c.attrs.activation === 'sigmoid') return tf.sigmoid(total);
-    return total;
+    return composedActivation(total, c.attrs.activation);
   });
   const data: FuzzInput = { values: Array.from(y.dataSync()), shape: y.shape, dtype: 'float32' };
   y.dispose();
