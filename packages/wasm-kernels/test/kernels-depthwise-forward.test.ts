@@ -77,6 +77,24 @@ describe('EdetDepthwiseConv2d on wasm', () => {
     expect(await differentialFailures(cases, 1e-5, composed)).toEqual([]);
   });
 
+  it('takes the interior path (3x3 and 5x5, column stride 1-2, runs of 4 pixels and the pixels past them) with the same results', async () => {
+    // Rows wide enough for whole groups of 4 interior outputs and a remainder on either side.
+    const cases = Array.from({ length: 40 }, (_, i) => {
+      const r = new Chooser(5000 + i);
+      const channels = r.pick([3, 4, 7, 16, 19]);
+      const k = r.pick([3, 5]);
+      const shape = [r.pick([0, 1, 2]), r.int(5, 12), r.int(8, 27), channels];
+      const pad: DepthwiseConvAttrs['pad'] = r.pick<DepthwiseConvAttrs['pad']>(['same', 'valid', [[0, 0], [r.int(0, 3), r.int(0, 3)], [r.int(0, 3), r.int(0, 3)], [0, 0]]]);
+      const attrs: DepthwiseConvAttrs = { strides: [r.int(1, 2), r.int(1, 2)], dilations: [1, 1], pad, activation: r.pick(FUSED_ACTIVATIONS_UNDER_TEST) };
+      const special = r.pick([0, 0.02]);
+      const inputs: FuzzCase['inputs'] = { x: r.tensor(shape, 'float32', special), filter: r.tensor([k, k, channels, 1], 'float32', 0) };
+      if (r.chance(0.7)) inputs.bias = r.tensor([channels], 'float32', 0);
+      const label = `interior ${i}: x [${shape}] ${k}x${k} s${attrs.strides} ${JSON.stringify(pad)} ${attrs.activation}${'bias' in inputs ? ' bias' : ''}`;
+      return { label, kernel: DEPTHWISE_CONV, inputs, attrs: attrs as unknown as Record<string, unknown> };
+    });
+    expect(await differentialFailures(cases, 1e-5, composed)).toEqual([]);
+  });
+
   it('computes an EfficientNet-sized 5x5 stride-2 swish layer (every width path, padding on all sides)', async () => {
     const c = randomCase(1000);
     const r = new Chooser(7);

@@ -1,4 +1,4 @@
-import { type Expr, type Local, FunctionBuilder, I32, add, and, divS, gt, lt, min, mul, select, sub } from './assembler.js';
+import { type Expr, type Local, FunctionBuilder, I32, add, and, divS, eq, gt, lt, min, mul, select, sub } from './assembler.js';
 import { GEOMETRY_PARAMS, geometryLocals } from './conv-loops.js';
 import { ActivationEpilogue, type FusedActivation } from './activation-epilogue.js';
 import type { LaneMath } from './simd-math.js';
@@ -14,6 +14,17 @@ import type { LaneMath } from './simd-math.js';
  * 16 at a time (four v128 accumulators), then 4, then one by one, with the same math at every width.
  */
 
+/** Output pixels the interior fast path computes at once, along a row. */
+const PIXELS = 4;
+
+/** The filters with an interior fast path: `[size, column stride]`, square, dilation 1. */
+const FAST_FILTERS: readonly (readonly [number, number])[] = [
+  [3, 1],
+  [3, 2],
+  [5, 1],
+  [5, 2],
+];
+
 /** `ceil(a / b)` for `a >= 0`, `b > 0`. */
 function ceilDiv(a: Expr | Local, b: Expr | Local): Expr {
   return divS(sub(add(a, b), 1), b);
@@ -28,6 +39,7 @@ export function depthwiseForwardProgram(activation: FusedActivation): FunctionBu
   const locals = (count: number) => Array.from({ length: count }, () => f.local());
   const [row, rowEnd, n, oy, ox, iyBase, ixBase, lastIndex, p0, p1, q0, q1] = locals(12);
   const [pixelBytes, xTapRowStep, xTapColStep, wTapRowStep, xPixel, yPixel, c, end16, end4, p, q, xp, wp, xq, wq] = locals(15);
+  const [fast, interiorStart, interiorEnd, groupsEnd, yRow, rest, group, xRow] = locals(8);
 
   const epilogue = new ActivationEpilogue(f, activation);
   const { vector, scalar } = epilogue;
@@ -60,23 +72,48 @@ export function depthwiseForwardProgram(activation: FusedActivation): FunctionBu
     });
   };
 
-  f.set(pixelBytes, mul(g.channels, 4));
-  f.set(xTapColStep, mul(g.dilationW, pixelBytes));
-  f.set(xTapRowStep, mul(mul(g.dilationH, g.inWidth), pixelBytes));
-  f.set(wTapRowStep, mul(g.filterWidth, pixelBytes));
-  f.set(end16, and(g.channels, ~15));
-  f.set(end4, and(g.channels, ~3));
-  f.set(rowEnd, add(rowStart, rowCount));
-  f.for(row, rowStart, rowEnd, 1, () => {
-    f.set(n, divS(row, g.outHeight));
-    f.set(oy, sub(row, mul(n, g.outHeight)));
-    // The filter rows that land inside the input: iy = iyBase + p * dilationH in [0, inHeight).
-    f.set(iyBase, sub(mul(oy, g.strideH), g.padTop));
-    f.set(p0, select(ceilDiv(sub(0, iyBase), g.dilationH), 0, lt(iyBase, 0)));
-    f.set(lastIndex, sub(sub(g.inHeight, 1), iyBase));
-    f.set(p1, select(min(g.filterHeight, add(divS(lastIndex, g.dilationH), 1)), 0, gt(lastIndex, -1)));
-    f.set(yPixel, add(y, mul(mul(row, g.outWidth), pixelBytes)));
-    f.for(ox, 0, g.outWidth, 1, () => {
+  /**
+   * The interior fast path: `PIXELS` adjacent outputs of one row by 4 channels, every tap inside the input,
+   * for a `size` x `size` filter at column stride `stride` (dilation 1). Per row of taps it loads the row's
+   * `size` weights once and each input column once, and feeds every output that column reaches, so an
+   * input value is loaded once instead of once per tap. Each output still sums its taps in (p, q) order from
+   * 0, as `block` does, so the results are the same bits.
+   */
+  const fastBlock = (size: number, stride: number) => {
+    const { m } = vector;
+    const acc = Array.from({ length: PIXELS }, () => f.local(m.type));
+    const weights = Array.from({ length: size }, () => f.local(m.type));
+    const column = f.local(m.type);
+    for (const a of acc) f.set(a, m.zero);
+    f.set(xRow, add(xPixel, mul(c, 4)));
+    f.set(wp, add(w, mul(c, 4)));
+    const columns = (PIXELS - 1) * stride + size;
+    for (let p = 0; p < size; p++) {
+      weights.forEach((weight) => {
+        f.set(weight, m.load(wp));
+        f.set(wp, add(wp, pixelBytes));
+      });
+      f.set(xq, xRow);
+      for (let t = 0; t < columns; t++) {
+        f.set(column, m.load(xq));
+        acc.forEach((a, i) => {
+          const q = t - i * stride;
+          if (q >= 0 && q < size) f.set(a, m.add(a, m.mul(column, weights[q])));
+        });
+        if (t < columns - 1) f.set(xq, add(xq, pixelBytes));
+      }
+      f.set(xRow, add(xRow, xTapRowStep));
+    }
+    f.if(bias, () => {
+      f.set(column, m.load(add(bias, mul(c, 4))));
+      for (const a of acc) f.set(a, m.add(a, column));
+    });
+    acc.forEach((a, i) => m.store(f, add(add(yPixel, mul(c, 4)), mul(pixelBytes, i)), epilogue.apply(vector, a)));
+  };
+
+  /** Output pixels `[from, outWidth)` of the current row, each with its own valid taps (`block`). */
+  const pixels = (from: Expr | Local, to: Expr | Local) => {
+    f.for(ox, from, to, 1, () => {
       f.set(ixBase, sub(mul(ox, g.strideW), g.padLeft));
       f.set(q0, select(ceilDiv(sub(0, ixBase), g.dilationW), 0, lt(ixBase, 0)));
       f.set(lastIndex, sub(sub(g.inWidth, 1), ixBase));
@@ -86,11 +123,64 @@ export function depthwiseForwardProgram(activation: FusedActivation): FunctionBu
         xPixel,
         add(x, mul(add(mul(add(mul(n, g.inHeight), add(iyBase, mul(p0, g.dilationH))), g.inWidth), add(ixBase, mul(q0, g.dilationW))), pixelBytes)),
       );
+      f.set(yPixel, add(yRow, mul(ox, pixelBytes)));
       f.for(c, 0, end16, 16, () => block(vector, 4));
       f.for(c, end16, end4, 4, () => block(vector, 1));
       f.for(c, end4, g.channels, 1, () => block(scalar, 1));
-      f.set(yPixel, add(yPixel, pixelBytes));
     });
+  };
+
+  f.set(pixelBytes, mul(g.channels, 4));
+  f.set(xTapColStep, mul(g.dilationW, pixelBytes));
+  f.set(xTapRowStep, mul(mul(g.dilationH, g.inWidth), pixelBytes));
+  f.set(wTapRowStep, mul(g.filterWidth, pixelBytes));
+  f.set(end16, and(g.channels, ~15));
+  f.set(end4, and(g.channels, ~3));
+  f.set(rowEnd, add(rowStart, rowCount));
+  // Which fast path the filter has (an index into FAST_FILTERS, plus 1), or 0.
+  f.set(fast, 0);
+  FAST_FILTERS.forEach(([size, stride], index) => {
+    const matches = [eq(g.filterHeight, size), eq(g.filterWidth, size), eq(g.strideW, stride), eq(g.dilationH, 1), eq(g.dilationW, 1)];
+    f.if(matches.reduce((all, one) => and(all, one)), () => f.set(fast, index + 1));
+  });
+  // The outputs of a row whose taps all lie inside it: ox * strideW - padLeft >= 0 and
+  // ox * strideW - padLeft + filterWidth - 1 < inWidth; whole groups of PIXELS from the first.
+  f.set(interiorStart, min(g.outWidth, ceilDiv(g.padLeft, g.strideW)));
+  f.set(lastIndex, add(sub(g.inWidth, g.filterWidth), g.padLeft));
+  f.set(interiorEnd, select(min(g.outWidth, add(divS(lastIndex, g.strideW), 1)), 0, gt(lastIndex, -1)));
+  f.set(groupsEnd, add(interiorStart, and(select(sub(interiorEnd, interiorStart), 0, gt(interiorEnd, interiorStart)), ~(PIXELS - 1))));
+  f.for(row, rowStart, rowEnd, 1, () => {
+    f.set(n, divS(row, g.outHeight));
+    f.set(oy, sub(row, mul(n, g.outHeight)));
+    // The filter rows that land inside the input: iy = iyBase + p * dilationH in [0, inHeight).
+    f.set(iyBase, sub(mul(oy, g.strideH), g.padTop));
+    f.set(p0, select(ceilDiv(sub(0, iyBase), g.dilationH), 0, lt(iyBase, 0)));
+    f.set(lastIndex, sub(sub(g.inHeight, 1), iyBase));
+    f.set(p1, select(min(g.filterHeight, add(divS(lastIndex, g.dilationH), 1)), 0, gt(lastIndex, -1)));
+    f.set(yRow, add(y, mul(mul(row, g.outWidth), pixelBytes)));
+    f.set(rest, 0);
+    f.if(and(gt(fast, 0), and(eq(p0, 0), eq(p1, g.filterHeight))), () => {
+      pixels(0, interiorStart);
+      f.set(q0, 0);
+      f.set(q1, g.filterWidth);
+      f.for(ox, interiorStart, groupsEnd, PIXELS, () => {
+        f.set(xPixel, add(x, mul(add(mul(add(mul(n, g.inHeight), iyBase), g.inWidth), sub(mul(ox, g.strideW), g.padLeft)), pixelBytes)));
+        f.set(yPixel, add(yRow, mul(ox, pixelBytes)));
+        FAST_FILTERS.forEach(([size, stride], index) => {
+          f.if(eq(fast, index + 1), () => f.for(c, 0, end4, 4, () => fastBlock(size, stride)));
+        });
+        // Channels past the last 4: one by one, pixel by pixel.
+        f.set(group, ox);
+        f.for(ox, group, add(group, PIXELS), 1, () => {
+          f.set(xPixel, add(x, mul(add(mul(add(mul(n, g.inHeight), iyBase), g.inWidth), sub(mul(ox, g.strideW), g.padLeft)), pixelBytes)));
+          f.set(yPixel, add(yRow, mul(ox, pixelBytes)));
+          f.for(c, end4, g.channels, 1, () => block(scalar, 1));
+        });
+        f.set(ox, group);
+      });
+      f.set(rest, groupsEnd);
+    });
+    pixels(rest, g.outWidth);
   });
   return f;
 }
