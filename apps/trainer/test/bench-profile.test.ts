@@ -126,6 +126,12 @@ describe('convolutionMacs', () => {
     expect(gflopPerSecond(hand, 2)).toBeCloseTo((2 * hand) / 2e6, 12);
   });
 
+  it("counts a fused squeeze-and-excitation kernel as its two 1x1 convolutions of one pixel per image", () => {
+    const se = { name: 'EdetSqueezeExcite', inputShapes: [[2, 5, 7, 40], [1, 1, 40, 10], [10], [1, 1, 10, 40], [40]], outputShapes: [[2, 5, 7, 40]], kernelTimeMs: 0 };
+    // Per image: 40 -> 10 and 10 -> 40 on one pixel.
+    expect(convolutionMacs([se])).toBe(2 * (40 * 10 + 10 * 40));
+  });
+
   it("gives EfficientNet-B0 at 224x224 the paper's 0.39 B multiply-adds", async () => {
     // D0's backbone is B0 without its classifier head.
     const model = new EfficientDet({ compoundCoef: 0, numClasses: 90, seed: 42 });
@@ -192,7 +198,9 @@ describe('a profiled D0 forward pass', () => {
 
     const text = await runProgram(['bench', '--backend', 'wasm', '--size', '64', '--runs', '1', '--warmup', '0', '--profile']);
     expect(text.out).toContain(`GFLOP/s (${(report.macsPerImage / 1e9).toFixed(3)} G multiply-adds per image)`);
-    expect(text.out).toMatch(/^ {2}1x1 convolutions +\d+\.\d\d ms +\d+\.\d% +133 kernels$/m);
+    // D0's 1x1 convolutions on wasm: 133, less the 16 blocks' two squeeze-and-excitation ones (one
+    // EdetSqueezeExcite kernel each).
+    expect(text.out).toMatch(/^ {2}1x1 convolutions +\d+\.\d\d ms +\d+\.\d% +101 kernels$/m);
     expect(text.out).toMatch(/^ {2}total +\d+\.\d\d ms 100\.0%/m);
   });
 });

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 
-import { type Activation, BatchNorm2d, Module, NamedConv2d, NamedDepthwiseConv2d, globalAveragePool, swish } from '@edet/tensor';
+import { type Activation, BatchNorm2d, Module, NamedConv2d, NamedDepthwiseConv2d, squeezeExcite } from '@edet/tensor';
 
 import { dropConnect } from './drop-connect.js';
 import type { MBConvConfig } from './plan.js';
@@ -60,11 +60,7 @@ export class MBConvBlock extends Module {
       const activation = this.activation;
       if (this.expandConv && this.bn0) h = this.bn0.forwardConv(this.expandConv.conv, h, activation);
       h = this.bn1.forwardConv(this.depthwiseConv.conv, h, activation);
-      if (this.seReduce && this.seExpand) {
-        const squeezed = globalAveragePool(h);
-        const gate = tf.sigmoid(this.seExpand.forward(swish(this.seReduce.forward(squeezed))));
-        h = tf.mul(h, gate);
-      }
+      if (this.seReduce && this.seExpand) h = squeezeExcite(h, this.seReduce.conv, this.seExpand.conv);
       h = this.bn2.forwardConv(this.projectConv.conv, h);
       if (!this.config.residual) return h;
       if (this.training && this.config.dropConnectRate > 0) h = dropConnect(h, this.config.dropConnectRate, this.random);

@@ -18,6 +18,7 @@ export * from './layers/activations.js';
 export * from './layers/fused-kernel.js';
 export * from './layers/pooling.js';
 export * from './layers/global-average-pool.js';
+export * from './layers/squeeze-excite.js';
 export * from './layers/upsample.js';
 export * from './layers/linear.js';
 export * from './ops/max-arg-max.js';

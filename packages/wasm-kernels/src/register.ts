@@ -11,6 +11,7 @@ import { depthwiseBackpropInputConfig } from './depthwise-backprop-input.js';
 import { depthwiseConvConfig } from './depthwise-forward.js';
 import { pointwiseConvConfig } from './pointwise-forward.js';
 import { weightedSumConfig } from './weighted-sum.js';
+import { squeezeExciteConfig } from './squeeze-excite.js';
 import { focalLossConfig, focalLossGradConfig } from './focal-loss.js';
 import { freeOnThrow } from './free-on-throw.js';
 import { identityConfig } from './identity.js';
@@ -35,7 +36,8 @@ import { unsortedSegmentSumConfig } from './unsorted-segment-sum.js';
  * `EdetSigmoidFocalLossGrad` (the classification loss, one pass each), `EdetAdamWUpdate` (one AdamW
  * update of a variable), `EdetMaxArgMax` (the maximum over the last axis and its index, one pass) and
  * `EdetDepthwiseConv2d` / `EdetPointwiseConv2d` (the inference depthwise and 1x1 convolutions with bias and
- * activation in their output pass) and `EdetWeightedSum` (a BiFPN node's fusion and activation, one pass).
+ * activation in their output pass) `EdetWeightedSum` (a BiFPN node's fusion and activation, one pass) and `EdetSqueezeExcite` (an
+ * EfficientNet block's channel gate: means, gate and scaling in three passes).
  *
  * Replaced: `Conv2DBackpropInput` (a scalar loop 5-15x slower than the forward conv), `MaxPoolGrad` (wrong
  * for batch > 1 and for 'same' padding), `Sum` / `Mean` (transpose first when the reduced axes are not
@@ -63,6 +65,7 @@ export const ADDED_KERNELS: readonly string[] = [
   'EdetDepthwiseConv2d',
   'EdetPointwiseConv2d',
   'EdetWeightedSum',
+  'EdetSqueezeExcite',
 ];
 
 /** The backend's kernels replaced here. */
@@ -163,6 +166,7 @@ export function registerWasmKernels(options: WasmKernelOptions = {}): string[] {
     depthwiseConvConfig,
     pointwiseConvConfig,
     weightedSumConfig,
+    squeezeExciteConfig,
   ];
   for (const config of added) {
     const current = tf.getKernel(config.kernelName, 'wasm');

@@ -98,6 +98,27 @@ describe('kernel thread pool', () => {
     }
   });
 
+  it('splits the squeeze-and-excitation passes by rows and pixels with the bytes of one whole call', () => {
+    // x [19 rows, 13 pixels, 37 channels]: every channel block width in rowMeans; channelScale by pixels.
+    const [rows, width, channels] = [19, 13, 37];
+    const count = rows * width * channels;
+    fill(count + channels, 6);
+    const gate = X + 4 * count;
+    const kernels = simdKernels(memory);
+    kernels.rowMeans(X, Y_WHOLE, width, channels, rows);
+    const wholeMeans = bytes(Y_WHOLE, rows * channels);
+    kernels.channelScale(X, gate, Y_WHOLE, channels, rows * width);
+    const wholeScaled = bytes(Y_WHOLE, count);
+    for (const chunk of [1, 2, 5]) {
+      const out = Y_WHOLE + 4 * (count + 64);
+      new Float32Array(memory.buffer, out, count).fill(7);
+      pool.run('rowMeans', [X, out, width, channels, rows], { units: rows, chunkUnits: chunk, advance: [4 * width * channels, 4 * channels, 0, 0, 0], countArg: 4 });
+      expect(firstDifference(bytes(out, rows * channels), wholeMeans), `rowMeans in chunks of ${chunk} rows`).toBe(-1);
+      pool.run('channelScale', [X, gate, out, channels, rows * width], { units: rows * width, chunkUnits: chunk * 7, advance: [4 * channels, 0, 4 * channels, 0, 0], countArg: 4 });
+      expect(firstDifference(bytes(out, count), wholeScaled), `channelScale in chunks of ${chunk * 7} pixels`).toBe(-1);
+    }
+  });
+
   it('shares the chunks with its threads', () => {
     const count = 4 * 1024 * 1024 - 3;
     fill(count, 5);

@@ -4,7 +4,8 @@ import type { KernelRecord } from './kernel-classes.js';
  * Multiply-adds of one convolution kernel run, from its shapes (NHWC, as edet's layers run them):
  * `Conv2D` `[n, oh, ow, oc] * kh * kw * ic` with the filter `[kh, kw, ic, oc]`; `DepthwiseConv2dNative`
  * `[n, oh, ow, ic * m] * kh * kw` with the filter `[kh, kw, ic, m]`; edet's fused `EdetPointwiseConv2d` and
- * `EdetDepthwiseConv2d` count as those. Any other kernel counts 0: the
+ * `EdetDepthwiseConv2d` count as those, and `EdetSqueezeExcite` as its two 1x1 convolutions of one pixel per
+ * image (`n * C * S * 2` with the reduce filter `[1, 1, C, S]`). Any other kernel counts 0: the
  * elementwise work of a forward pass (batch norm, activations, adds) is a few percent of its arithmetic and is
  * left out, as the published FLOP counts of EfficientDet do.
  */
@@ -22,6 +23,8 @@ export function kernelMacs(record: KernelRecord): number {
     case 'FusedDepthwiseConv2D':
     case 'EdetDepthwiseConv2d':
       return outputElements * filter[0] * filter[1];
+    case 'EdetSqueezeExcite':
+      return output[0] * filter[2] * filter[3] * 2;
     default:
       return 0;
   }

@@ -5,3 +5,4 @@ export * from './max-arg-max.js';
 export * from './depthwise-conv.js';
 export * from './pointwise-conv.js';
 export * from './weighted-sum.js';
+export * from './squeeze-excite.js';

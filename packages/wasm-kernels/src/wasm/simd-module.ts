@@ -9,6 +9,7 @@ import { FUSED_ACTIVATIONS, type FusedActivation } from './activation-epilogue.j
 import { depthwiseForwardProgram } from './depthwise-forward-program.js';
 import { pointwiseForwardProgram } from './pointwise-forward-program.js';
 import { weightedSumProgram } from './weighted-sum-program.js';
+import { rowMeansProgram, channelScaleProgram } from './squeeze-excite-programs.js';
 import { depthwiseFilterGradProgram, depthwiseInputGradProgram } from './depthwise-programs.js';
 import { focalLossProgram } from './focal-loss-programs.js';
 import { gemmTnProgram } from './gemm-tn-program.js';
@@ -55,6 +56,8 @@ interface SimdKernelsBase {
   pointwiseForward_relu6: Fn;
   pointwiseForward_swish: Fn;
   pointwiseForward_sigmoid: Fn;
+  rowMeans: Fn;
+  channelScale: Fn;
 }
 
 /** The exported functions, with the fusion programs (`weightedSum2_swish`, ...). */
@@ -91,6 +94,8 @@ export function compiled(shared: boolean): WebAssembly.Module {
       ...FUSED_ACTIVATIONS.map(depthwiseForwardProgram),
       ...FUSED_ACTIVATIONS.map(pointwiseForwardProgram),
       ...FUSED_ACTIVATIONS.flatMap((activation) => [weightedSumProgram(2, activation), weightedSumProgram(3, activation)]),
+      rowMeansProgram(),
+      channelScaleProgram(),
     ];
     module = new WebAssembly.Module(assembleModule(programs, shared));
     modules.set(shared, module);
