@@ -119,6 +119,23 @@ describe('kernel thread pool', () => {
     }
   });
 
+  it('splits a padded max-pool by output rows with the bytes of one whole call', () => {
+    // x [2, 13, 11, 7], 3x3 stride 2, pads 1 top, 1 bottom, 0 left, 1 right, padded with 0: y [2, 7, 5, 7].
+    const geometry = [13, 11, 7, 7, 5, 3, 2, 1, 0, 0];
+    const [xCount, yCount] = [2 * 13 * 11 * 7, 2 * 7 * 5 * 7];
+    fill(xCount, 8);
+    simdKernels(memory).paddedMaxPool(X, Y_WHOLE, ...geometry, 0, 14);
+    const whole = bytes(Y_WHOLE, yCount);
+    for (const chunkRows of [1, 3, 5]) {
+      const out = Y_WHOLE + 4 * (yCount + 64);
+      new Float32Array(memory.buffer, out, yCount).fill(7);
+      const args = [X, out, ...geometry, 0, 14];
+      const advance = args.map((_, i) => (i === 12 ? 1 : 0));
+      pool.run('paddedMaxPool', args, { units: 14, chunkUnits: chunkRows, advance, countArg: 13 });
+      expect(firstDifference(bytes(out, yCount), whole), `chunks of ${chunkRows} rows`).toBe(-1);
+    }
+  });
+
   it('shares the chunks with its threads', () => {
     const count = 4 * 1024 * 1024 - 3;
     fill(count, 5);

@@ -58,7 +58,7 @@ const BATCH_NORMS = new Set(['FusedBatchNorm', 'EdetBatchNormTrain']);
 // edet's one-pass BiFPN fusion (wasm) includes the activation after it.
 const FUSIONS = new Set(['EdetWeightedSum']);
 const ACTIVATIONS = new Set(['EdetSwish', 'Sigmoid', 'Relu', 'Relu6', 'Elu', 'Selu', 'LeakyRelu', 'Prelu', 'Tanh', 'Softplus']);
-const RESAMPLING = new Set(['MaxPool', 'AvgPool', 'ResizeNearestNeighbor', 'ResizeBilinear']);
+const RESAMPLING = new Set(['EdetPaddedMaxPool', 'MaxPool', 'AvgPool', 'ResizeNearestNeighbor', 'ResizeBilinear']);
 const REDUCTIONS = new Set(['EdetSqueezeExcite', 'Mean', 'Sum', 'Max', 'Min', 'Prod', 'All', 'Any', 'ArgMax', 'ArgMin']);
 const DATA_MOVEMENT = new Set([
   'Transpose', 'Pad', 'PadV2', 'MirrorPad', 'Concat', 'Reshape', 'Slice', 'StridedSlice', 'Tile', 'SplitV', 'Unpack',

@@ -6,3 +6,4 @@ export * from './depthwise-conv.js';
 export * from './pointwise-conv.js';
 export * from './weighted-sum.js';
 export * from './squeeze-excite.js';
+export * from './padded-max-pool.js';

@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 
+import { PADDED_MAX_POOL, type PaddedMaxPoolAttrs } from '../fused-kernels/padded-max-pool.js';
+import { canUseFusedKernel } from './fused-kernel.js';
 import { samePadding } from './padding.js';
 
 /**
@@ -17,14 +19,23 @@ export const POOL_PADDINGS: readonly PoolPadding[] = ['zero', 'neg-inf'];
 /**
  * Max pooling with TF "SAME" geometry (the smaller half of the padding first) and the padding value of
  * `padding`. `[N, H, W, C]` -> `[N, ceil(H/stride), ceil(W/stride), C]`; the caller disposes the result.
+ * In a pass that records no gradient, where the backend has `EdetPaddedMaxPool` (wasm with
+ * `@edet/wasm-kernels`), one kernel without the padded copy; otherwise a pad and a max-pool.
  */
 export function maxPoolSame(x: tf.Tensor4D, padding: PoolPadding, kernel = 3, stride = 2): tf.Tensor4D {
+  const [, height, width] = x.shape;
+  const [top, bottom] = samePadding(height, kernel, stride);
+  const [left, right] = samePadding(width, kernel, stride);
+  const padValue = padding === 'zero' ? 0 : Number.NEGATIVE_INFINITY;
+  if (tf.engine().state.gradientDepth === 0 && canUseFusedKernel(PADDED_MAX_POOL, [x])) {
+    const attrs: PaddedMaxPoolAttrs = { filterSize: kernel, stride, pads: [top, bottom, left, right], padValue };
+    return tf.engine().runKernel(PADDED_MAX_POOL, { x }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor4D;
+  }
   return tf.tidy(() => {
-    const [, height, width] = x.shape;
-    const pads: [number, number][] = [[0, 0], samePadding(height, kernel, stride), samePadding(width, kernel, stride), [0, 0]];
+    const pads: [number, number][] = [[0, 0], [top, bottom], [left, right], [0, 0]];
     // One explicit pad for both semantics, so they share the TF "SAME" geometry exactly; -inf never wins
     // a window that holds a real value, which is what TF's padded max-pool means.
-    const padded = tf.pad(x, pads, padding === 'zero' ? 0 : -Infinity);
+    const padded = tf.pad(x, pads, padValue);
     return tf.maxPool(padded, kernel, stride, 'valid');
   });
 }

@@ -10,6 +10,7 @@ import { depthwiseForwardProgram } from './depthwise-forward-program.js';
 import { pointwiseForwardProgram } from './pointwise-forward-program.js';
 import { weightedSumProgram } from './weighted-sum-program.js';
 import { rowMeansProgram, channelScaleProgram } from './squeeze-excite-programs.js';
+import { paddedMaxPoolProgram } from './padded-max-pool-program.js';
 import { depthwiseFilterGradProgram, depthwiseInputGradProgram } from './depthwise-programs.js';
 import { focalLossProgram } from './focal-loss-programs.js';
 import { gemmTnProgram } from './gemm-tn-program.js';
@@ -58,6 +59,7 @@ interface SimdKernelsBase {
   pointwiseForward_sigmoid: Fn;
   rowMeans: Fn;
   channelScale: Fn;
+  paddedMaxPool: Fn;
 }
 
 /** The exported functions, with the fusion programs (`weightedSum2_swish`, ...). */
@@ -96,6 +98,7 @@ export function compiled(shared: boolean): WebAssembly.Module {
       ...FUSED_ACTIVATIONS.flatMap((activation) => [weightedSumProgram(2, activation), weightedSumProgram(3, activation)]),
       rowMeansProgram(),
       channelScaleProgram(),
+      paddedMaxPoolProgram(),
     ];
     module = new WebAssembly.Module(assembleModule(programs, shared));
     modules.set(shared, module);
