@@ -176,7 +176,7 @@ describe('a profiled D0 forward pass', () => {
       expect(profile.kernels).toBe(kernels.length);
       expect(profile.scopes.count).toBe(records.length - kernels.length);
       expect(new Set(profile.classes.flatMap((share) => share.kernelNames))).toEqual(new Set(kernels.map((entry) => entry.name)));
-      const convolutions = kernels.filter((entry) => ['Conv2D', 'DepthwiseConv2dNative', 'FusedConv2D', 'FusedDepthwiseConv2D', 'EdetPointwiseConv2d', 'EdetDepthwiseConv2d'].includes(entry.name));
+      const convolutions = kernels.filter((entry) => ['Conv2D', 'DepthwiseConv2dNative', 'FusedConv2D', 'FusedDepthwiseConv2D', 'EdetPointwiseConv2d', 'EdetConv2d', 'EdetDepthwiseConv2d'].includes(entry.name));
       const convolutionClasses = profile.classes.filter((share) => ['conv1x1', 'convKxK', 'depthwise'].includes(share.kind));
       expect(convolutionClasses.reduce((total, share) => total + share.kernels, 0)).toBe(convolutions.length);
       expect(profile.macs).toBe(2 * convolutionMacs(records));

@@ -13,6 +13,7 @@ import { pointwiseConvConfig } from './pointwise-forward.js';
 import { weightedSumConfig } from './weighted-sum.js';
 import { squeezeExciteConfig } from './squeeze-excite.js';
 import { paddedMaxPoolConfig } from './padded-max-pool.js';
+import { directConvConfig } from './direct-conv.js';
 import { focalLossConfig, focalLossGradConfig } from './focal-loss.js';
 import { freeOnThrow } from './free-on-throw.js';
 import { identityConfig } from './identity.js';
@@ -38,8 +39,9 @@ import { unsortedSegmentSumConfig } from './unsorted-segment-sum.js';
  * update of a variable), `EdetMaxArgMax` (the maximum over the last axis and its index, one pass) and
  * `EdetDepthwiseConv2d` / `EdetPointwiseConv2d` (the inference depthwise and 1x1 convolutions with bias and
  * activation in their output pass) `EdetWeightedSum` (a BiFPN node's fusion and activation, one pass) and `EdetSqueezeExcite` (an
- * EfficientNet block's channel gate: means, gate and scaling in three passes) and `EdetPaddedMaxPool` (a
- * max-pool over a constant padding, without the padded copy).
+ * EfficientNet block's channel gate: means, gate and scaling in three passes) `EdetPaddedMaxPool` (a
+ * max-pool over a constant padding, without the padded copy) and `EdetConv2d` (a direct k x k convolution of
+ * few input channels, the stem, with its epilogue).
  *
  * Replaced: `Conv2DBackpropInput` (a scalar loop 5-15x slower than the forward conv), `MaxPoolGrad` (wrong
  * for batch > 1 and for 'same' padding), `Sum` / `Mean` (transpose first when the reduced axes are not
@@ -69,6 +71,7 @@ export const ADDED_KERNELS: readonly string[] = [
   'EdetWeightedSum',
   'EdetSqueezeExcite',
   'EdetPaddedMaxPool',
+  'EdetConv2d',
 ];
 
 /** The backend's kernels replaced here. */
@@ -171,6 +174,7 @@ export function registerWasmKernels(options: WasmKernelOptions = {}): string[] {
     weightedSumConfig,
     squeezeExciteConfig,
     paddedMaxPoolConfig,
+    directConvConfig,
   ];
   for (const config of added) {
     const current = tf.getKernel(config.kernelName, 'wasm');

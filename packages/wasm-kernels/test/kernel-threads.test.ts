@@ -119,6 +119,24 @@ describe('kernel thread pool', () => {
     }
   });
 
+  it('splits a direct convolution by output rows with the bytes of one whole call', () => {
+    // x [2, 13, 11, 3], 3x3 stride 2, TF-SAME (pad 1 top and left), 3 -> 37 channels: y [2, 7, 6, 37].
+    const geometry = [2, 13, 11, 3, 7, 6, 3, 3, 2, 2, 1, 1, 1, 1];
+    const [xCount, wCount, yCount] = [2 * 13 * 11 * 3, 9 * 3 * 37, 2 * 7 * 6 * 37];
+    fill(xCount + wCount + 37, 9);
+    const [x, w, bias] = [X, X + 4 * xCount, X + 4 * (xCount + wCount)];
+    simdKernels(memory).convForward_swish(x, w, bias, Y_WHOLE, ...geometry, 37, 0, 14);
+    const whole = bytes(Y_WHOLE, yCount);
+    for (const chunkRows of [1, 2, 5]) {
+      const out = Y_WHOLE + 4 * (yCount + 64);
+      new Float32Array(memory.buffer, out, yCount).fill(7);
+      const args = [x, w, bias, out, ...geometry, 37, 0, 14];
+      const advance = args.map((_, i) => (i === args.length - 2 ? 1 : 0));
+      pool.run('convForward_swish', args, { units: 14, chunkUnits: chunkRows, advance, countArg: args.length - 1 });
+      expect(firstDifference(bytes(out, yCount), whole), `chunks of ${chunkRows} rows`).toBe(-1);
+    }
+  });
+
   it('splits a padded max-pool by output rows with the bytes of one whole call', () => {
     // x [2, 13, 11, 7], 3x3 stride 2, pads 1 top, 1 bottom, 0 left, 1 right, padded with 0: y [2, 7, 5, 7].
     const geometry = [13, 11, 7, 7, 5, 3, 2, 1, 0, 0];

@@ -3,9 +3,10 @@ import type { KernelRecord } from './kernel-classes.js';
 /**
  * Multiply-adds of one convolution kernel run, from its shapes (NHWC, as edet's layers run them):
  * `Conv2D` `[n, oh, ow, oc] * kh * kw * ic` with the filter `[kh, kw, ic, oc]`; `DepthwiseConv2dNative`
- * `[n, oh, ow, ic * m] * kh * kw` with the filter `[kh, kw, ic, m]`; edet's fused `EdetPointwiseConv2d` and
- * `EdetDepthwiseConv2d` count as those, and `EdetSqueezeExcite` as its two 1x1 convolutions of one pixel per
- * image (`n * C * S * 2` with the reduce filter `[1, 1, C, S]`). Any other kernel counts 0: the
+ * `[n, oh, ow, ic * m] * kh * kw` with the filter `[kh, kw, ic, m]`; edet's fused `EdetPointwiseConv2d`,
+ * `EdetConv2d` and `EdetDepthwiseConv2d` count as those, and `EdetSqueezeExcite` as its two 1x1
+ * convolutions of one pixel per image (`n * C * S * 2` with the reduce filter `[1, 1, C, S]`). Any other
+ * kernel counts 0: the
  * elementwise work of a forward pass (batch norm, activations, adds) is a few percent of its arithmetic and is
  * left out, as the published FLOP counts of EfficientDet do.
  */
@@ -18,6 +19,7 @@ export function kernelMacs(record: KernelRecord): number {
     case 'Conv2D':
     case 'FusedConv2D':
     case 'EdetPointwiseConv2d':
+    case 'EdetConv2d':
       return outputElements * filter[0] * filter[1] * filter[2];
     case 'DepthwiseConv2dNative':
     case 'FusedDepthwiseConv2D':

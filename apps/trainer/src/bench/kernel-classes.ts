@@ -52,7 +52,7 @@ export const KERNEL_CLASS_LABELS: Record<KernelClass, string> = {
 };
 
 // edet's fused inference convolutions (wasm) include their bias and activation.
-const CONVOLUTIONS = new Set(['Conv2D', 'FusedConv2D', 'EdetPointwiseConv2d']);
+const CONVOLUTIONS = new Set(['Conv2D', 'FusedConv2D', 'EdetPointwiseConv2d', 'EdetConv2d']);
 const DEPTHWISE = new Set(['DepthwiseConv2dNative', 'FusedDepthwiseConv2D', 'EdetDepthwiseConv2d']);
 const BATCH_NORMS = new Set(['FusedBatchNorm', 'EdetBatchNormTrain']);
 // edet's one-pass BiFPN fusion (wasm) includes the activation after it.

@@ -7,3 +7,4 @@ export * from './pointwise-conv.js';
 export * from './weighted-sum.js';
 export * from './squeeze-excite.js';
 export * from './padded-max-pool.js';
+export * from './direct-conv.js';

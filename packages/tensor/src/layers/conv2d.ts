@@ -1,12 +1,17 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import type { FusedConvActivation } from '../fused-kernels/depthwise-conv.js';
+import { DIRECT_CONV, type DirectConvAttrs } from '../fused-kernels/direct-conv.js';
 import { POINTWISE_CONV, type PointwiseConvAttrs } from '../fused-kernels/pointwise-conv.js';
 import { Module } from '../module.js';
 import { applyConvActivation, swish } from './activations.js';
 import { canUseFusedKernel } from './fused-kernel.js';
 import type { ConvPadding } from './padding.js';
 import { heNormal } from './init.js';
+
+// Up to this many input channels a k x k convolution runs the direct kernel (the stem has 3); wider ones
+// are matrix products, which tfjs's kernels do better.
+const DIRECT_CONV_MAX_INPUT_CHANNELS = 8;
 
 /** Options of a 2-D convolution. */
 export interface Conv2dOptions {
@@ -65,7 +70,8 @@ export class Conv2d extends Module {
 
   /**
    * `activation(this.forward(x))`, the activation in the convolution's output pass where the layer runs a
-   * fused kernel (1x1, stride 1, no gradient recorded, `EdetPointwiseConv2d` registered), else as its own op.
+   * fused kernel (no gradient recorded; 1x1 stride 1 with `EdetPointwiseConv2d` registered, or up to 8
+   * input channels with `EdetConv2d`), else as its own op.
    * `[N, H, W, in]` -> `[N, H', W', out]`; returns a new tensor the caller disposes.
    */
   forwardActivated(x: tf.Tensor4D, activation: FusedConvActivation): tf.Tensor4D {
@@ -91,16 +97,25 @@ export class Conv2d extends Module {
     });
   }
 
-  // A 1x1, stride-1 convolution in a pass that records no gradient runs the fused kernel
-  // (`EdetPointwiseConv2d`, which has none) where the backend has it.
+  // In a pass that records no gradient, where the backend has them, a 1x1 stride-1 convolution runs the
+  // fused matrix-product kernel (`EdetPointwiseConv2d`) and one of few input channels (the stem) the direct
+  // one (`EdetConv2d`); neither has a gradient.
   private fusedKernelRuns(tensors: tf.Tensor[]): boolean {
-    return this.kernelSize === 1 && this.stride === 1 && tf.engine().state.gradientDepth === 0 && canUseFusedKernel(POINTWISE_CONV, tensors);
+    if (tf.engine().state.gradientDepth !== 0) return false;
+    if (this.kernelSize === 1 && this.stride === 1) return canUseFusedKernel(POINTWISE_CONV, tensors);
+    return this.inChannels <= DIRECT_CONV_MAX_INPUT_CHANNELS && canUseFusedKernel(DIRECT_CONV, tensors);
   }
 
-  private runFusedKernel(x: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Tensor1D | null, activation: PointwiseConvAttrs['activation']): tf.Tensor4D {
+  private runFusedKernel(x: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Tensor1D | null, activation: FusedConvActivation): tf.Tensor4D {
     const inputs: tf.NamedTensorMap = bias ? { x, filter, bias } : { x, filter };
-    const attrs: PointwiseConvAttrs = { activation };
-    return tf.engine().runKernel(POINTWISE_CONV, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor4D;
+    if (this.kernelSize === 1 && this.stride === 1) {
+      const attrs: PointwiseConvAttrs = { activation };
+      return tf.engine().runKernel(POINTWISE_CONV, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor4D;
+    }
+    const p = Math.floor(this.kernelSize / 2);
+    const pad: DirectConvAttrs['pad'] = this.padding === 'symmetric' ? [[0, 0], [p, p], [p, p], [0, 0]] : 'same';
+    const attrs: DirectConvAttrs = { strides: [this.stride, this.stride], dilations: [1, 1], pad, activation };
+    return tf.engine().runKernel(DIRECT_CONV, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor4D;
   }
 }
 

@@ -11,6 +11,7 @@ import { pointwiseForwardProgram } from './pointwise-forward-program.js';
 import { weightedSumProgram } from './weighted-sum-program.js';
 import { rowMeansProgram, channelScaleProgram } from './squeeze-excite-programs.js';
 import { paddedMaxPoolProgram } from './padded-max-pool-program.js';
+import { directConvProgram } from './direct-conv-program.js';
 import { depthwiseFilterGradProgram, depthwiseInputGradProgram } from './depthwise-programs.js';
 import { focalLossProgram } from './focal-loss-programs.js';
 import { gemmTnProgram } from './gemm-tn-program.js';
@@ -60,6 +61,10 @@ interface SimdKernelsBase {
   rowMeans: Fn;
   channelScale: Fn;
   paddedMaxPool: Fn;
+  convForward_linear: Fn;
+  convForward_relu6: Fn;
+  convForward_swish: Fn;
+  convForward_sigmoid: Fn;
 }
 
 /** The exported functions, with the fusion programs (`weightedSum2_swish`, ...). */
@@ -99,6 +104,7 @@ export function compiled(shared: boolean): WebAssembly.Module {
       rowMeansProgram(),
       channelScaleProgram(),
       paddedMaxPoolProgram(),
+      ...FUSED_ACTIVATIONS.map(directConvProgram),
     ];
     module = new WebAssembly.Module(assembleModule(programs, shared));
     modules.set(shared, module);

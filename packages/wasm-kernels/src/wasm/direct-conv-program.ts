@@ -1,0 +1,98 @@
+import { type Expr, type Local, FunctionBuilder, I32, add, and, divS, gt, loadSplat, lt, min, mul, select, sub } from './assembler.js';
+import { GEOMETRY_PARAMS, geometryLocals } from './conv-loops.js';
+import { ActivationEpilogue, type FusedActivation } from './activation-epilogue.js';
+import type { LaneMath } from './simd-math.js';
+
+/**
+ * The forward convolution (NHWC, float32, filter `[kh, kw, in, out]`) computed directly, for few input
+ * channels (the stem), with its epilogue fused: `y[n, oy, ox, o] = act(sum_{p, q, i} x[n, iy, ix, i] *
+ * w[p, q, i, o] + bias[o])`, taps in the padding skipped.
+ *
+ * `convForward_<act>(x, w, bias, y, ...geometry, outChannels, rowStart, rowCount)`: byte pointers (`bias`
+ * 0 for none), the geometry (`GEOMETRY_PARAMS`, `channels` the input channels), the output channels, then
+ * the output rows to compute (numbered over the batch), so a thread can take any run of them. Output
+ * channels go 32 at a time (eight v128 accumulators, each input value broadcast once for all of them), then
+ * 4, then one by one; each output sums its products in (p, q, i) order from 0, then adds the bias.
+ */
+
+/** `ceil(a / b)` for `a >= 0`, `b > 0`. */
+function ceilDiv(a: Expr | Local, b: Expr | Local): Expr {
+  return divS(sub(add(a, b), 1), b);
+}
+
+export function directConvProgram(activation: FusedActivation): FunctionBuilder {
+  const f = new FunctionBuilder(`convForward_${activation}`, [I32, I32, I32, I32, ...GEOMETRY_PARAMS.map(() => I32), I32, I32, I32]);
+  const [x, w, bias, y] = f.args;
+  const g = geometryLocals(f, 4);
+  const [outChannels, rowStart, rowCount] = f.args.slice(4 + GEOMETRY_PARAMS.length);
+  const locals = (count: number) => Array.from({ length: count }, () => f.local());
+  const [row, rowEnd, n, oy, ox, iyBase, ixBase, lastIndex, p0, p1, q0, q1, p, q] = locals(14);
+  const [inBytes, outBytes, tapBytes, yPixel, o, end32, end4, xp, wp, products, t] = locals(11);
+
+  const epilogue = new ActivationEpilogue(f, activation);
+  const { vector, scalar } = epilogue;
+
+  /** The products of taps `q ..< q + count` of filter row `p` (consecutive pixels of the input row). */
+  const taps = (math: LaneMath, acc: Local[], value: Local, q: Local, count: Expr | number) => {
+    const { m } = math;
+    const laneBytes = m.width * 4;
+    const iy = add(iyBase, mul(p, g.dilationH));
+    const ix = add(ixBase, mul(q, g.dilationW));
+    f.set(xp, add(x, mul(add(mul(add(mul(n, g.inHeight), iy), g.inWidth), ix), inBytes)));
+    f.set(wp, add(w, add(mul(add(mul(p, g.filterWidth), q), tapBytes), mul(o, 4))));
+    f.set(products, mul(count, g.channels));
+    f.for(t, 0, products, 1, () => {
+      f.set(value, m.width === 4 ? loadSplat(xp) : m.load(xp));
+      acc.forEach((a, v) => f.set(a, m.add(a, m.mul(value, m.load(add(wp, v * laneBytes))))));
+      f.set(xp, add(xp, 4));
+      f.set(wp, add(wp, outBytes));
+    });
+  };
+
+  const block = (math: LaneMath, vectors: number) => {
+    const { m } = math;
+    const laneBytes = m.width * 4;
+    const acc = Array.from({ length: vectors }, () => f.local(m.type));
+    const value = f.local(m.type);
+    for (const a of acc) f.set(a, m.zero);
+    f.for(p, p0, p1, 1, () => {
+      f.if(
+        gt(g.dilationW, 1),
+        () => f.for(q, q0, q1, 1, () => taps(math, acc, value, q, 1)),
+        // Dilation 1: a row's valid taps are adjacent pixels, so their inputs and weights are two runs.
+        () => taps(math, acc, value, q0, sub(q1, q0)),
+      );
+    });
+    f.if(bias, () => {
+      acc.forEach((a, v) => f.set(a, m.add(a, m.load(add(add(bias, mul(o, 4)), v * laneBytes)))));
+    });
+    acc.forEach((a, v) => m.store(f, add(add(yPixel, mul(o, 4)), v * laneBytes), epilogue.apply(math, a)));
+  };
+
+  f.set(inBytes, mul(g.channels, 4));
+  f.set(outBytes, mul(outChannels, 4));
+  f.set(tapBytes, mul(g.channels, outBytes));
+  f.set(end32, and(outChannels, ~31));
+  f.set(end4, and(outChannels, ~3));
+  f.set(rowEnd, add(rowStart, rowCount));
+  f.for(row, rowStart, rowEnd, 1, () => {
+    f.set(n, divS(row, g.outHeight));
+    f.set(oy, sub(row, mul(n, g.outHeight)));
+    // The filter rows that land inside the input: iy = iyBase + p * dilationH in [0, inHeight).
+    f.set(iyBase, sub(mul(oy, g.strideH), g.padTop));
+    f.set(p0, select(ceilDiv(sub(0, iyBase), g.dilationH), 0, lt(iyBase, 0)));
+    f.set(lastIndex, sub(sub(g.inHeight, 1), iyBase));
+    f.set(p1, select(min(g.filterHeight, add(divS(lastIndex, g.dilationH), 1)), 0, gt(lastIndex, -1)));
+    f.for(ox, 0, g.outWidth, 1, () => {
+      f.set(ixBase, sub(mul(ox, g.strideW), g.padLeft));
+      f.set(q0, select(ceilDiv(sub(0, ixBase), g.dilationW), 0, lt(ixBase, 0)));
+      f.set(lastIndex, sub(sub(g.inWidth, 1), ixBase));
+      f.set(q1, select(min(g.filterWidth, add(divS(lastIndex, g.dilationW), 1)), 0, gt(lastIndex, -1)));
+      f.set(yPixel, add(y, mul(add(mul(row, g.outWidth), ox), outBytes)));
+      f.for(o, 0, end32, 32, () => block(vector, 8));
+      f.for(o, end32, end4, 4, () => block(vector, 1));
+      f.for(o, end4, outChannels, 1, () => block(scalar, 1));
+    });
+  });
+  return f;
+}
