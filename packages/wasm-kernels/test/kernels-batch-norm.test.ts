@@ -168,6 +168,20 @@ describe('SIMD exp', () => {
     expect(Array.from(run('expScalar', special))).toEqual([NaN, Infinity, 0, 1]);
   });
 
+  it('makes a sigmoid with the same bits 4 wide and 1 wide: 1 from x = 17 up, 0 from x = -88.4 down, NaN for NaN', () => {
+    expect(run('sigmoidScalar', xs)).toEqual(run('sigmoidVector', xs));
+    const special = new Float32Array([NaN, Infinity, -Infinity, 0, 17, 90, -88.4, -88.3, -87, -1e30, 1e30, -0]);
+    const got = Array.from(run('sigmoidVector', special));
+    expect(got.slice(0, 4)).toEqual([NaN, 1, 0, 0.5]);
+    expect(got.slice(4, 6)).toEqual([1, 1]);
+    // From -88.4, e^-x is taken as +Infinity: 0 where the exact value is below 6e-39.
+    expect(got[6]).toBe(0);
+    expect(got[7]).toBeGreaterThan(0);
+    expect(Math.abs(got[7] - 1 / (1 + Math.exp(88.3)))).toBeLessThan(1e-43); // a denormal, to 10 of its units
+    expect(Math.abs(got[8] - 1 / (1 + Math.exp(87))) / (1 / (1 + Math.exp(87)))).toBeLessThan(2e-7);
+    expect(got.slice(9)).toEqual([0, 1, 0.5]);
+  });
+
   it('makes a sigmoid that stays in [0, 1] with no NaN for any finite or infinite input', () => {
     const inputs = new Float32Array([...xs, 1e4, -1e4, 3.4e38, -3.4e38, Infinity, -Infinity, 0, 0]);
     for (const name of ['sigmoidVector', 'sigmoidScalar']) {

@@ -6,8 +6,9 @@ import { type ThreadInit, threadSource } from './thread-source.js';
 /**
  * Threads for edet's own wasm kernels: on a shared memory (tfjs's threaded wasm build), a kernel's work is
  * split into chunks that the calling thread and `threads - 1` pool threads claim. A chunk computes whole
- * outputs of its own, so results are bit-identical whatever the thread count. Where the memory is not
- * shared, or no pool is configured, a kernel runs as one call on the calling thread.
+ * outputs of its own, so results are bit-identical whatever the thread count (but for the sign and payload
+ * of a NaN that arithmetic makes, which WebAssembly leaves to the engine and V8's tiers differ on). Where
+ * the memory is not shared, or no pool is configured, a kernel runs as one call on the calling thread.
  */
 
 /** A started pool thread: only stopping it is needed. */

@@ -133,6 +133,11 @@ const EXP_POLY = [1.9875691500e-4, 1.3981999507e-3, 8.3334519073e-3, 4.166579589
 const EXP_CLAMP = 120;
 // 1.5 * 2^23: adding it to |v| < 2^22 rounds v to an integer (ties to even) held in the low mantissa bits.
 const ROUNDER = 12582912;
+// The rounder plus the float32 exponent bias, 127: the sum's low bits are then round(v) + 127.
+const BIASED_ROUNDER = ROUNDER + 127;
+// The range sigmoid clamps its e^-x argument to: 2^n stays one factor, normal or +Infinity.
+const SIGMOID_EXP_LOW = -87;
+const SIGMOID_EXP_HIGH = 89;
 // log1p(x) = 2 atanh(s) with s = x / (2 + x), so s^2 <= 1/9 for x in [0, 1]; 2 atanh(s) = 2s + 2s s^2 Q(s^2)
 // with Q(t) = (atanh(sqrt t) / sqrt t - 1) / t = 1/3 + t/5 + ... fitted (minimax in the relative error of
 // log1p) on [0, 1/9]: 5e-9, far below float32's rounding. Highest degree first.
@@ -152,7 +157,7 @@ export class LaneMath {
     private readonly f: FunctionBuilder,
     readonly m: MathLanes,
   ) {
-    for (const value of [-EXP_CLAMP, EXP_CLAMP, LOG2E, LN2_HI, LN2_LO, ROUNDER, ...EXP_POLY, 1, 2, ...LOG1P_POLY]) {
+    for (const value of [-EXP_CLAMP, EXP_CLAMP, LOG2E, LN2_HI, LN2_LO, ROUNDER, ...EXP_POLY, 1, 2, ...LOG1P_POLY, -SIGMOID_EXP_HIGH, -SIGMOID_EXP_LOW, -LOG2E, -LN2_HI, BIASED_ROUNDER]) {
       this.constant(value);
     }
   }
@@ -205,13 +210,35 @@ export class LaneMath {
   }
 
   /**
-   * Emits `sigmoid(x) = 1 / (1 + e^-x)` and returns it in a new local. In [0, 1] for every non-NaN input:
-   * e^-x overflows to +Infinity for x below ~-88.7, and 1 / Infinity is 0.
+   * Emits `sigmoid(x) = 1 / (1 + e^-x)` and returns it in a new local: within 2e-7 of the exact value, in
+   * [0, 1] for every non-NaN input, NaN for NaN.
+   *
+   * `e^-x` as `exp` computes it, with the argument clamped to [-87, 89] instead, so that `2^n` is one
+   * factor built from the rounding sum's bits (the rounder carries the exponent bias): n is at least -126,
+   * a normal float, and at most 128, whose bits are +Infinity. Below -87, e^-x no longer changes 1 + e^-x
+   * (sigmoid is 1, as with the exact value); from 88.4, where e^-x is above 2^127.5, it is +Infinity and
+   * sigmoid 0, where the exact value is below 6e-39.
    */
   sigmoid(x: Expr | Local): Local {
-    const out = this.f.local(this.m.type);
-    const one = this.constant(1);
-    this.f.set(out, this.m.div(one, this.m.add(one, this.exp(this.m.neg(x)))));
+    const { f, m } = this;
+    const k = (value: number) => this.constant(value);
+    const a = f.local(m.type);
+    const shifted = f.local(m.type);
+    const n = f.local(m.type);
+    const r = f.local(m.type);
+    const out = f.local(m.type);
+    // a = -x in [-87, 89]: the clamp on x, the negation folded into the constants below.
+    f.set(a, m.clamp(x, k(-SIGMOID_EXP_HIGH), k(-SIGMOID_EXP_LOW)));
+    f.set(shifted, m.add(m.mul(a, k(-LOG2E)), k(BIASED_ROUNDER)));
+    f.set(n, m.sub(shifted, k(BIASED_ROUNDER)));
+    // r = -a - n ln2, in two parts as in `exp`.
+    f.set(r, m.sub(m.sub(m.mul(n, k(-LN2_HI)), a), m.mul(n, k(LN2_LO))));
+    let poly: Expr = get(k(EXP_POLY[0]));
+    for (const c of EXP_POLY.slice(1)) poly = m.add(m.mul(poly, r), k(c));
+    const expR = m.add(m.add(m.mul(poly, m.mul(r, r)), r), k(1));
+    // (n + 127) << 23 is 2^n's bits: the rounder's own bits shift out past bit 31.
+    const e = m.mul(expR, m.fromBits(m.shiftLeft(m.bits(shifted), 23)));
+    f.set(out, m.div(k(1), m.add(k(1), e)));
     return out;
   }
 
