@@ -82,6 +82,16 @@ function ceilDivNonNeg(a: Expr | Local, b: Expr | Local): Expr {
 }
 
 /**
+ * Emits `[first, end)`: the taps `t` of one filter axis (`taps` of them) whose input index
+ * `base + t * dilation` lies in `[0, size)`; `scratch` is a local it may overwrite.
+ */
+export function validTaps(f: FunctionBuilder, base: Local, dilation: Local, size: Local, taps: Local, first: Local, end: Local, scratch: Local): void {
+  f.set(first, select(ceilDivNonNeg(sub(0, base), dilation), 0, lt(base, 0)));
+  f.set(scratch, sub(sub(size, 1), base));
+  f.set(end, select(min(taps, add(divS(scratch, dilation), 1)), 0, gt(scratch, -1)));
+}
+
+/**
  * Emits `for n, oy, p (skipping rows in the padding), q` and calls `body` once per tap with the valid range
  * of output columns (possibly empty).
  */

@@ -1,5 +1,5 @@
-import { type Expr, type Local, FunctionBuilder, I32, add, and, divS, eq, gt, lt, min, mul, select, sub } from './assembler.js';
-import { GEOMETRY_PARAMS, geometryLocals } from './conv-loops.js';
+import { type Expr, type Local, FunctionBuilder, I32, add, and, divS, eq, gt, min, mul, select, sub } from './assembler.js';
+import { GEOMETRY_PARAMS, geometryLocals, validTaps } from './conv-loops.js';
 import { ActivationEpilogue, type FusedActivation } from './activation-epilogue.js';
 import type { LaneMath } from './simd-math.js';
 
@@ -115,9 +115,7 @@ export function depthwiseForwardProgram(activation: FusedActivation): FunctionBu
   const pixels = (from: Expr | Local, to: Expr | Local) => {
     f.for(ox, from, to, 1, () => {
       f.set(ixBase, sub(mul(ox, g.strideW), g.padLeft));
-      f.set(q0, select(ceilDiv(sub(0, ixBase), g.dilationW), 0, lt(ixBase, 0)));
-      f.set(lastIndex, sub(sub(g.inWidth, 1), ixBase));
-      f.set(q1, select(min(g.filterWidth, add(divS(lastIndex, g.dilationW), 1)), 0, gt(lastIndex, -1)));
+      validTaps(f, ixBase, g.dilationW, g.inWidth, g.filterWidth, q0, q1, lastIndex);
       // The first valid tap's input pixel (only read when some tap is valid).
       f.set(
         xPixel,
@@ -154,9 +152,7 @@ export function depthwiseForwardProgram(activation: FusedActivation): FunctionBu
     f.set(oy, sub(row, mul(n, g.outHeight)));
     // The filter rows that land inside the input: iy = iyBase + p * dilationH in [0, inHeight).
     f.set(iyBase, sub(mul(oy, g.strideH), g.padTop));
-    f.set(p0, select(ceilDiv(sub(0, iyBase), g.dilationH), 0, lt(iyBase, 0)));
-    f.set(lastIndex, sub(sub(g.inHeight, 1), iyBase));
-    f.set(p1, select(min(g.filterHeight, add(divS(lastIndex, g.dilationH), 1)), 0, gt(lastIndex, -1)));
+    validTaps(f, iyBase, g.dilationH, g.inHeight, g.filterHeight, p0, p1, lastIndex);
     f.set(yRow, add(y, mul(mul(row, g.outWidth), pixelBytes)));
     f.set(rest, 0);
     f.if(and(gt(fast, 0), and(eq(p0, 0), eq(p1, g.filterHeight))), () => {

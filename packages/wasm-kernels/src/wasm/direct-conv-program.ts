@@ -1,5 +1,5 @@
-import { type Expr, type Local, FunctionBuilder, I32, add, and, divS, gt, loadSplat, lt, min, mul, select, sub } from './assembler.js';
-import { GEOMETRY_PARAMS, geometryLocals } from './conv-loops.js';
+import { type Expr, type Local, FunctionBuilder, I32, add, and, divS, gt, loadSplat, mul, sub } from './assembler.js';
+import { GEOMETRY_PARAMS, geometryLocals, validTaps } from './conv-loops.js';
 import { ActivationEpilogue, type FusedActivation } from './activation-epilogue.js';
 import type { LaneMath } from './simd-math.js';
 
@@ -14,11 +14,6 @@ import type { LaneMath } from './simd-math.js';
  * channels go 32 at a time (eight v128 accumulators, each input value broadcast once for all of them), then
  * 4, then one by one; each output sums its products in (p, q, i) order from 0, then adds the bias.
  */
-
-/** `ceil(a / b)` for `a >= 0`, `b > 0`. */
-function ceilDiv(a: Expr | Local, b: Expr | Local): Expr {
-  return divS(sub(add(a, b), 1), b);
-}
 
 export function directConvProgram(activation: FusedActivation): FunctionBuilder {
   const f = new FunctionBuilder(`convForward_${activation}`, [I32, I32, I32, I32, ...GEOMETRY_PARAMS.map(() => I32), I32, I32, I32]);
@@ -80,14 +75,10 @@ export function directConvProgram(activation: FusedActivation): FunctionBuilder 
     f.set(oy, sub(row, mul(n, g.outHeight)));
     // The filter rows that land inside the input: iy = iyBase + p * dilationH in [0, inHeight).
     f.set(iyBase, sub(mul(oy, g.strideH), g.padTop));
-    f.set(p0, select(ceilDiv(sub(0, iyBase), g.dilationH), 0, lt(iyBase, 0)));
-    f.set(lastIndex, sub(sub(g.inHeight, 1), iyBase));
-    f.set(p1, select(min(g.filterHeight, add(divS(lastIndex, g.dilationH), 1)), 0, gt(lastIndex, -1)));
+    validTaps(f, iyBase, g.dilationH, g.inHeight, g.filterHeight, p0, p1, lastIndex);
     f.for(ox, 0, g.outWidth, 1, () => {
       f.set(ixBase, sub(mul(ox, g.strideW), g.padLeft));
-      f.set(q0, select(ceilDiv(sub(0, ixBase), g.dilationW), 0, lt(ixBase, 0)));
-      f.set(lastIndex, sub(sub(g.inWidth, 1), ixBase));
-      f.set(q1, select(min(g.filterWidth, add(divS(lastIndex, g.dilationW), 1)), 0, gt(lastIndex, -1)));
+      validTaps(f, ixBase, g.dilationW, g.inWidth, g.filterWidth, q0, q1, lastIndex);
       f.set(yPixel, add(y, mul(add(mul(row, g.outWidth), ox), outBytes)));
       f.for(o, 0, end32, 32, () => block(vector, 8));
       f.for(o, end32, end4, 4, () => block(vector, 1));
