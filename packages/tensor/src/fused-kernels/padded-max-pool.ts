@@ -8,8 +8,9 @@
  * `OH = floor((H + top + bottom - filterSize) / stride) + 1` (OW alike): the max-pool ('valid') of `x`
  * padded with `padValue`, as `tf.maxPool(tf.pad(x, pads, padValue), filterSize, stride, 'valid')`. A
  * window is scanned row by row and a value replaces the running maximum only when it is greater, so NaN
- * never wins (a window of NaN alone gives -Infinity) and of equal values the first stays. The padded input
- * must be at least `filterSize` on each side.
+ * never wins (a window of NaN alone gives -Infinity) and of equal values the first stays; a 1x1 window at
+ * stride 1 copies the padded map, NaN included, as tfjs's kernels do. The padded input must be at least
+ * `filterSize` on each side.
  */
 
 /** Name of the kernel. */
