@@ -6,10 +6,13 @@
  *
  * The job lives in a shared `Int32Array` (`JOB_WORDS` words):
  * - `WAKE`: bumped for every job, the word idle threads wait on;
- * - `CLAIM`: `-1` between jobs; during one `(chunks << 16) | next`, the next unclaimed chunk. A thread
- *   takes chunk `next` by compare-exchange from that exact value, so the claim alone says that the job is
- *   open and that the chunk is its own; the job's words are read only after it, when they cannot change
- *   (the owner writes the next job only once every chunk is done);
+ * - `CLAIM`: `-1` between jobs; during one `(front << 16) | back`, the unclaimed chunks `[front, back)`.
+ *   The owner takes chunk `front` and the pool threads chunk `back - 1`, each by compare-exchange from
+ *   that exact value, so the claim alone says that the job is open and that the chunk is its own; the
+ *   job's words are read only after it, when they cannot change (the owner writes the next job only once
+ *   every chunk is done). Claiming from both ends keeps each thread on one contiguous run of the outputs,
+ *   about the same run from one kernel to the next: a kernel then mostly reads what its own thread wrote
+ *   before, from its own core's cache, instead of lines another core holds;
  * - `DONE`: chunks finished (the thread finishing the last one notifies it); `FAILED`: set when a chunk threw (a wasm trap), so the owner can throw;
  * - `FN`, `ARG_COUNT`, `COUNT_ARG`, `UNITS`, `CHUNK_UNITS`, then `MAX_ARGS` argument words and as many
  *   words of bytes advanced per unit (0 for arguments that stay);
@@ -52,9 +55,10 @@ export function jobWords(threads: number): number {
 export function runClaimedChunks(job: Int32Array, fns: ((...args: number[]) => unknown)[], thread: number): void {
   for (;;) {
     const claim = Atomics.load(job, 1);
-    if (claim < 0 || (claim & 0xffff) >= claim >>> 16) return;
-    if (Atomics.compareExchange(job, 1, claim, claim + 1) !== claim) continue;
-    const chunk = claim & 0xffff;
+    const back = claim & 0xffff;
+    if (claim < 0 || claim >>> 16 >= back) return;
+    if (Atomics.compareExchange(job, 1, claim, thread === 0 ? claim + 0x10000 : claim - 1) !== claim) continue;
+    const chunk = thread === 0 ? claim >>> 16 : back - 1;
     const units = job[7];
     const chunkUnits = job[8];
     const start = chunk * chunkUnits;
@@ -68,6 +72,6 @@ export function runClaimedChunks(job: Int32Array, fns: ((...args: number[]) => u
     }
     Atomics.add(job, 57 + thread, 1);
     // The last chunk done wakes the owner, if it sleeps.
-    if (Atomics.add(job, 2, 1) + 1 === claim >>> 16) Atomics.notify(job, 2);
+    if (Atomics.add(job, 2, 1) + 1 === Math.ceil(units / chunkUnits)) Atomics.notify(job, 2);
   }
 }

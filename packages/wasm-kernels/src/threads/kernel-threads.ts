@@ -149,7 +149,7 @@ export class KernelThreadPool {
     });
     job[JOB.DONE] = 0;
     job[JOB.FAILED] = 0;
-    Atomics.store(job, JOB.CLAIM, chunks << 16);
+    Atomics.store(job, JOB.CLAIM, chunks);
     Atomics.add(job, JOB.WAKE, 1);
     Atomics.notify(job, JOB.WAKE);
     runClaimedChunks(job, this.fns, 0);
