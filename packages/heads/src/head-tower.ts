@@ -59,6 +59,11 @@ export class HeadTower extends Module {
    * level concatenated in anchor order: `[N, sum_l H_l*W_l*anchors, valuesPerAnchor]` (new tensor, caller disposes).
    * `headerActivation` (e.g. `'sigmoid'`) is applied to every value, in the prediction layer's output pass
    * where that has a fused kernel.
+   *
+   * The prediction layer's pointwise convolution, shared by every level, runs once over the pixels of all
+   * levels, `[N, sum_l H_l*W_l, 1, channels]`: its output is then the concatenated predictions as they
+   * stand, where one convolution per level would need a copy of all of them into the result (17.7 MB for
+   * D0's classes).
    */
   predict(features: readonly tf.Tensor4D[], headerActivation?: FusedConvActivation): tf.Tensor3D {
     if (features.length !== this.options.levels) {
@@ -66,17 +71,20 @@ export class HeadTower extends Module {
     }
     const activation = this.options.activation ?? 'swish';
     return tf.tidy(() => {
-      const perLevel = features.map((feature, level) => {
+      const pixelsPerLevel = features.map((feature, level) => {
         let x = feature;
         this.convList.items.forEach((conv, j) => {
           x = conv.forwardNormalized(x, this.bnList.at(level).at(j), activation);
         });
-        const out = headerActivation === undefined ? this.header.forward(x) : this.header.forwardActivated(x, headerActivation);
-        const [n, h, w] = out.shape;
-        // NHWC channel index is anchor * valuesPerAnchor + value: the official anchor order.
-        return tf.reshape(out, [n, h * w * this.options.anchorsPerLocation, this.valuesPerAnchor]);
+        const [n, h, w, c] = x.shape;
+        return tf.reshape(this.header.depthwiseConv.forward(x), [n, h * w, 1, c]) as tf.Tensor4D;
       });
-      return tf.concat(perLevel, 1) as tf.Tensor3D;
+      const pixels = pixelsPerLevel.length === 1 ? pixelsPerLevel[0] : (tf.concat(pixelsPerLevel, 1) as tf.Tensor4D);
+      const pointwise = this.header.pointwiseConv;
+      const out = headerActivation === undefined ? pointwise.forward(pixels) : pointwise.conv.forwardActivated(pixels, headerActivation);
+      const [n, locations] = out.shape;
+      // NHWC channel index is anchor * valuesPerAnchor + value: the official anchor order.
+      return tf.reshape(out, [n, locations * this.options.anchorsPerLocation, this.valuesPerAnchor]);
     });
   }
 }
