@@ -128,9 +128,9 @@ const LN2_HI = 0.693359375;
 const LN2_LO = -2.12194440e-4;
 // Minimax polynomial for (e^r - 1 - r) / r^2 on [-ln2/2, ln2/2] (Cephes expf).
 const EXP_POLY = [1.9875691500e-4, 1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1];
-// Degree-5 polynomial for e^r itself on [-ln2/2, ln2/2], highest degree first, fitted (minimax in the relative
-// error) for sigmoid, whose value moves by at most a quarter of e^-x's relative error: 7.5e-8 relative.
-const SIGMOID_EXP_POLY = [8.297638967633247e-3, 4.1915394365787506e-2, 1.6667574644088745e-1, 4.9998894333839417e-1, 9.999997019767761e-1, 1.0000001192092896];
+// Degree-5 polynomial for 2^f on [-1/2, 1/2], highest degree first, fitted (minimax in the relative error)
+// for sigmoid, whose value moves by at most a quarter of e^-x's relative error: 7.5e-8 relative.
+const EXP2_POLY = [1.3276454992592335e-3, 9.675536304712296e-3, 5.550713092088699e-2, 2.4022120237350464e-1, 6.931469440460205e-1, 1.0000001192092896];
 // e^x is +Infinity in float32 above ~88.72 and 0 below ~-103.97: clamping to a range a little wider keeps
 // 2^n (|n| <= 174) in the two-factor form below and still gives Infinity / 0 at the ends. NaN stays NaN.
 const EXP_CLAMP = 120;
@@ -160,7 +160,7 @@ export class LaneMath {
     private readonly f: FunctionBuilder,
     readonly m: MathLanes,
   ) {
-    for (const value of [-EXP_CLAMP, EXP_CLAMP, LOG2E, LN2_HI, LN2_LO, ROUNDER, ...EXP_POLY, 1, 2, ...LOG1P_POLY, -SIGMOID_EXP_HIGH, -SIGMOID_EXP_LOW, -LOG2E, -LN2_HI, BIASED_ROUNDER, ...SIGMOID_EXP_POLY]) {
+    for (const value of [-EXP_CLAMP, EXP_CLAMP, LOG2E, LN2_HI, LN2_LO, ROUNDER, ...EXP_POLY, 1, 2, ...LOG1P_POLY, -SIGMOID_EXP_HIGH, -SIGMOID_EXP_LOW, -LOG2E, BIASED_ROUNDER, ...EXP2_POLY]) {
       this.constant(value);
     }
   }
@@ -213,40 +213,43 @@ export class LaneMath {
   }
 
   /**
-   * Emits `sigmoid(x) = 1 / (1 + e^-x)` and returns it in a new local: within 2e-7 of the exact value
-   * (1.1e-7 measured), 3.2e-7 relative where that is a normal float; in [0, 1] for every non-NaN input, NaN
-   * for NaN.
+   * Emits `1 + e^-x` into a new local, for sigmoid and swish: `e^-x = 2^t` with `t = -x log2(e)`, split into
+   * `n = round(t)` and `f = t - n` (exact), `2^f` from a degree-5 polynomial and `2^n` from exponent bits.
+   * Rounding `t` (and log2(e)) costs `e^-x` a relative error of up to `|x| * 7.5e-8`, which moves sigmoid
+   * by at most `sigmoid(x) (1 - sigmoid(x)) |x| * 7.5e-8 < 1.7e-8`; `exp` avoids it with a two-part `ln 2` (three more
+   * operations per value), which sigmoid does not need.
    *
-   * `e^-x` as `exp` reduces it, but `e^r` from a degree-5 polynomial evaluated in Estrin's form (a short
-   * dependency chain; sigmoid's value moves by at most a quarter of e^-x's relative error, so the extra
-   * degrees of `exp` are not needed), and with the argument clamped to [-87, 89], so that `2^n` is one
-   * factor built from the rounding sum's bits (the rounder carries the exponent bias): n is at least -126,
-   * a normal float, and at most 128, whose bits are +Infinity. Below -87, e^-x no longer changes 1 + e^-x
-   * (sigmoid is 1, as with the exact value); from 88.4, where e^-x is above 2^127.5, it is +Infinity and
-   * sigmoid 0, where the exact value is below 6e-39.
+   * `x` is clamped to [-89, 87] first, so that `2^n` is one factor built from the rounding sum's bits (the
+   * rounder carries the exponent bias): n is at least -126, a normal float, and at most 128, whose bits are
+   * +Infinity. Below -87, e^-x no longer changes 1 + e^-x (sigmoid is 1, as with the exact value); from
+   * -88.4 on, e^-x is above 2^127.5 and taken as +Infinity (sigmoid 0, where the exact value is below
+   * 6e-39). NaN stays NaN.
    */
-  sigmoid(x: Expr | Local): Local {
+  private onePlusExpNeg(x: Expr | Local): Local {
     const { f, m } = this;
     const k = (value: number) => this.constant(value);
-    const a = f.local(m.type);
+    const t = f.local(m.type);
     const shifted = f.local(m.type);
-    const n = f.local(m.type);
-    const r = f.local(m.type);
+    const fraction = f.local(m.type);
     const out = f.local(m.type);
-    // a = -x in [-87, 89]: the clamp on x, the negation folded into the constants below.
-    f.set(a, m.clamp(x, k(-SIGMOID_EXP_HIGH), k(-SIGMOID_EXP_LOW)));
-    f.set(shifted, m.add(m.mul(a, k(-LOG2E)), k(BIASED_ROUNDER)));
-    f.set(n, m.sub(shifted, k(BIASED_ROUNDER)));
-    // r = -a - n ln2, in two parts as in `exp`.
-    f.set(r, m.sub(m.sub(m.mul(n, k(-LN2_HI)), a), m.mul(n, k(LN2_LO))));
-    const [c5, c4, c3, c2, c1, c0] = SIGMOID_EXP_POLY.map(k);
-    const r2 = f.local(m.type);
-    f.set(r2, m.mul(r, r));
-    const pair = (low: Local, high: Local) => m.add(m.mul(high, r), low);
-    const expR = m.add(m.add(pair(c0, c1), m.mul(r2, pair(c2, c3))), m.mul(m.mul(r2, r2), pair(c4, c5)));
+    f.set(t, m.mul(m.clamp(x, k(-SIGMOID_EXP_HIGH), k(-SIGMOID_EXP_LOW)), k(-LOG2E)));
+    f.set(shifted, m.add(t, k(BIASED_ROUNDER)));
+    f.set(fraction, m.sub(t, m.sub(shifted, k(BIASED_ROUNDER))));
+    let pow2Fraction: Expr = get(k(EXP2_POLY[0]));
+    for (const c of EXP2_POLY.slice(1)) pow2Fraction = m.add(m.mul(pow2Fraction, fraction), k(c));
     // (n + 127) << 23 is 2^n's bits: the rounder's own bits shift out past bit 31.
-    const e = m.mul(expR, m.fromBits(m.shiftLeft(m.bits(shifted), 23)));
-    f.set(out, m.div(k(1), m.add(k(1), e)));
+    f.set(out, m.add(k(1), m.mul(pow2Fraction, m.fromBits(m.shiftLeft(m.bits(shifted), 23)))));
+    return out;
+  }
+
+  /**
+   * Emits `sigmoid(x) = 1 / (1 + e^-x)` and returns it in a new local: within 2e-7 of the exact value
+   * (1.1e-7 measured), `3e-7 + 8e-8 |x|` relative where that is a normal float; in [0, 1] for every
+   * non-NaN input, NaN for NaN. `e^-x` as `onePlusExpNeg` computes it: 0 from x = -88.4 down.
+   */
+  sigmoid(x: Expr | Local): Local {
+    const out = this.f.local(this.m.type);
+    this.f.set(out, this.m.div(this.constant(1), this.onePlusExpNeg(x)));
     return out;
   }
 
@@ -275,9 +278,12 @@ export class LaneMath {
     return m.add(twoS, m.mul(twoS, m.mul(t, poly)));
   }
 
-  /** Returns `z * sigmoid(z)` (swish); `z` is read twice, so pass a local. */
+  /**
+   * Returns `swish(z) = z * sigmoid(z)`, computed as `z / (1 + e^-z)` (one rounding instead of two); `z`
+   * is read twice, so pass a local.
+   */
   swish(z: Local): Expr {
-    return this.m.mul(z, this.sigmoid(z));
+    return this.m.div(z, this.onePlusExpNeg(z));
   }
 
   /** Returns `d/dz swish(z) = sigmoid(z) * (1 + z * (1 - sigmoid(z)))`; `z` is read twice, so pass a local. */
