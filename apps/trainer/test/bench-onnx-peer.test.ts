@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { EfficientDet } from '@edet/model';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 
-import { runInferBenchmarks } from '../src/bench/infer.js';
+import { BUSY_LEAD_IN_MS, runInferBenchmarks } from '../src/bench/infer.js';
 import { type OnnxRuntime, loadOnnxRuntime, openOnnxPeer } from '../src/bench/onnx-peer.js';
 import { runProgram } from './support/run-program.js';
 
@@ -96,13 +96,26 @@ describe('openOnnxPeer', () => {
 describe('runInferBenchmarks with a peer', () => {
   it('runs the peer after the model in every warm-up and timed round, and summarises its times', async () => {
     const order: string[] = [];
+    // When each run started: a timed one starts at least BUSY_LEAD_IN_MS after the run before it ended.
+    const starts: number[] = [];
+    const ends: number[] = [];
     const original = EfficientDet.prototype.forward;
     const spy = vi.spyOn(EfficientDet.prototype, 'forward').mockImplementation(function (this: EfficientDet, ...args) {
       order.push('edet');
-      return original.apply(this, args);
+      starts.push(performance.now());
+      const outputs = original.apply(this, args);
+      ends.push(performance.now());
+      return outputs;
     });
     const peerTimes = [5, 9, 7, 6];
-    const peer = { time: async () => (order.push('peer'), peerTimes[order.filter((entry) => entry === 'peer').length - 1]) };
+    const peer = {
+      time: async () => {
+        order.push('peer');
+        starts.push(performance.now());
+        ends.push(performance.now());
+        return peerTimes[order.filter((entry) => entry === 'peer').length - 1];
+      },
+    };
     const before = tf.memory().numTensors;
     try {
       const run = await runInferBenchmarks([{ coef: 0, size: 64 }], { batch: 1, runs: 3, warmup: 1 }, [peer]);
@@ -110,6 +123,8 @@ describe('runInferBenchmarks with a peer', () => {
       // One warm-up and three timed rounds, each edet then the peer; then the pass that counts multiply-adds.
       expect(order.slice(0, 8)).toEqual(['edet', 'peer', 'edet', 'peer', 'edet', 'peer', 'edet', 'peer']);
       expect(order.slice(8).every((entry) => entry === 'edet')).toBe(true);
+      const leadIns = starts.slice(2, 8).map((start, i) => start - ends[i + 1]);
+      expect(Math.min(...leadIns)).toBeGreaterThanOrEqual(BUSY_LEAD_IN_MS);
       expect(run.peers).toHaveLength(1);
       expect(run.peers[0]).toMatchObject({ timesMs: [9, 7, 6], medianMs: 7, minMs: 6, maxMs: 9 });
       expect(run.results[0].timesMs).toHaveLength(3);
@@ -168,7 +183,7 @@ exports.InferenceSession = { create: async () => ({ inputNames: ['input'], run: 
     const byRound = report.edet.timesMs.map((edetMs: number, round: number) => edetMs / report.onnxruntime.timesMs[round]);
     expect(report.edetToOnnxruntimeByRound).toBeCloseTo((byRound[0] + byRound[1]) / 2, 9);
     const text = await runProgram(args);
-    expect(text.out).toContain('interleaved with onnxruntime-node 0.0.1-fake on model.onnx (1 intra-op thread, graph optimisations disabled); the model takes one image, so each round runs it 2 times in a row\n');
+    expect(text.out).toContain("interleaved with onnxruntime-node 0.0.1-fake on model.onnx (1 intra-op thread, graph optimisations disabled; each timed run, edet's or onnxruntime's, after 20 ms of busy waiting); the model takes one image, so each round runs it 2 times in a row\n");
     expect(text.out).toMatch(/^onnxruntime: median \d+\.\d ms .* over the same 2 rounds; \d+\.\d\d images\/s$/m);
     expect(text.out).toMatch(/^edet\/onnxruntime: \d+\.\d\d \(median latency; above 1, edet is slower\); median of the rounds' own ratios \d+\.\d\d$/m);
   });

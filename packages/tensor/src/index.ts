@@ -22,6 +22,7 @@ export * from './layers/squeeze-excite.js';
 export * from './layers/upsample.js';
 export * from './layers/linear.js';
 export * from './ops/max-arg-max.js';
+export * from './ops/read-into.js';
 export * from './layers/static-same-conv.js';
 export * from './layers/separable-conv.js';
 export { registerGradients, EDET_GRADIENTS } from './gradients/register.js';

@@ -53,7 +53,9 @@ export interface PeerTimings extends TimingSummary {
 /**
  * Times `model.forward` on the active backend: `warmup` untimed runs, then `runs` timed ones. A run counts
  * until the data of all three outputs (class scores, box deltas, anchors) has been read back, since tfjs
- * queues work lazily and a bare `forward` would time only the scheduling. The input is random (seeded):
+ * queues work lazily and a bare `forward` would time only the scheduling; it is read into arrays made once
+ * and reused, as a loop over frames would (`readInto`), and as the onnxruntime peer frees its outputs
+ * after every run so that the next reuses their memory. The input is random (seeded):
  * latency does not depend on pixel values. Builds and disposes its own model with untrained weights.
  */
 export async function runInferBenchmark(options: InferBenchmarkOptions): Promise<InferBenchmarkResult> {
@@ -65,7 +67,8 @@ export async function runInferBenchmark(options: InferBenchmarkOptions): Promise
  * Times several models on the active backend in one run, interleaved: each warm-up and each timed round
  * runs every model once, in the order given, then every peer, so that a machine getting busier or quieter
  * affects them alike. Timing is as `runInferBenchmark`'s; `models[i]` gives model, variant and size, `rounds`
- * the batch, the run counts and `profile`, shared by all. Builds its own models and inputs and disposes them
+ * the batch, the run counts and `profile`, shared by all; every timed run follows `BUSY_LEAD_IN_MS` of busy
+ * waiting. Builds its own models and inputs and disposes them
  * all; the caller keeps (and closes) the peers.
  * @returns one result per model, in the order of `models`, and one timing per peer, in the order of `peers`
  */
@@ -81,12 +84,18 @@ export async function runInferBenchmarks(
     const timesMs: number[][] = subjects.map(() => []);
     const peerTimes: number[][] = peers.map(() => []);
     for (let run = 0; run < rounds.warmup; run++) {
-      for (const [index, subject] of subjects.entries()) warmupTimes[index].push(await timeForward(subject.model, subject.input));
+      for (const [index, subject] of subjects.entries()) warmupTimes[index].push(await timeForward(subject.model, subject.input, subject.outputs));
       for (const peer of peers) await peer.time();
     }
     for (let run = 0; run < rounds.runs; run++) {
-      for (const [index, subject] of subjects.entries()) timesMs[index].push(await timeForward(subject.model, subject.input));
-      for (const [index, peer] of peers.entries()) peerTimes[index].push(await peer.time());
+      for (const [index, subject] of subjects.entries()) {
+        keepBusy(BUSY_LEAD_IN_MS);
+        timesMs[index].push(await timeForward(subject.model, subject.input, subject.outputs));
+      }
+      for (const [index, peer] of peers.entries()) {
+        keepBusy(BUSY_LEAD_IN_MS);
+        peerTimes[index].push(await peer.time());
+      }
     }
     const results: InferBenchmarkResult[] = [];
     for (const [index, subject] of subjects.entries()) {
@@ -111,6 +120,21 @@ export async function runInferBenchmarks(
       subject.model.dispose();
     }
   }
+}
+
+/**
+ * Milliseconds of busy waiting before every timed run, models and peers alike. On the 2-core virtual
+ * machines edet is measured on, a run that starts right after the process has idled (awaiting a result)
+ * runs up to half again as slow as one that starts on a busy core: onnxruntime-node alone, run after run,
+ * measured 165-176 ms, and 111-114 ms with 20 ms of busy waiting before each run (5 ms were not enough).
+ * Without it, which runtime got the quick start depended on what the other left behind.
+ */
+export const BUSY_LEAD_IN_MS = 20;
+
+/** Spins on this thread for `ms` milliseconds. */
+function keepBusy(ms: number): void {
+  const until = performance.now() + ms;
+  while (performance.now() < until);
 }
 
 // Multiply-adds depend only on the model and the input shape, not on the backend: count once per process.

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { EfficientDet, type InputSize, inputShape } from '@edet/model';
+import { readInto } from '@edet/tensor';
 
 import { backendThreads } from '../backend.js';
 import { architectureConfig } from '../model-names.js';
@@ -24,6 +25,8 @@ export interface BenchmarkSubject {
   size: InputSize;
   /** `[batch, 3, height, width]`, seeded normal noise: latency does not depend on pixel values. */
   input: tf.Tensor4D;
+  /** Where its passes read their outputs back to, reused from pass to pass. */
+  outputs: OutputBuffers;
 }
 
 /** Builds the subject of a benchmark; the caller disposes `model` and `input`. */
@@ -33,7 +36,7 @@ export function benchmarkSubject(request: BenchmarkRequest): BenchmarkSubject {
   const size = request.size ?? model.config.inputSize;
   const [height, width] = inputShape(size, 'size');
   const input = tf.randomNormal([request.batch, 3, height, width], 0, 1, 'float32', 7) as tf.Tensor4D;
-  return { model, size, input };
+  return { model, size, input, outputs: new OutputBuffers() };
 }
 
 /** The fields every benchmark result starts with: the backend and what was timed. */
@@ -77,14 +80,29 @@ export function describeRequest(request: BenchmarkRequest, size: InputSize): Ben
 }
 
 /**
- * Times one forward pass of `model` on `input` in milliseconds, until the data of all three outputs (class
- * scores, box deltas, anchors) has been read back: tfjs queues work lazily, and a bare `forward` would time
- * only the scheduling. Disposes the outputs and every intermediate.
+ * Arrays for the outputs of a model's forward passes, made on first use and reused by every later pass
+ * (as a loop over frames reuses them; see `readInto`). Outputs of another shape get new arrays.
  */
-export async function timeForward(model: EfficientDet, input: tf.Tensor4D): Promise<number> {
+export class OutputBuffers {
+  private arrays: Float32Array[] = [];
+
+  /** An array per tensor, of its size, the same ones as last time where the sizes match. */
+  for(tensors: readonly tf.Tensor[]): Float32Array[] {
+    this.arrays = tensors.map((tensor, i) => (this.arrays[i]?.length === tensor.size ? this.arrays[i] : new Float32Array(tensor.size)));
+    return this.arrays;
+  }
+}
+
+/**
+ * Times one forward pass of `model` on `input` in milliseconds, until the data of all three outputs (class
+ * scores, box deltas, anchors) has been read back, into `buffers`: tfjs queues work lazily, and a bare
+ * `forward` would time only the scheduling. Disposes the outputs and every intermediate.
+ */
+export async function timeForward(model: EfficientDet, input: tf.Tensor4D, buffers: OutputBuffers = new OutputBuffers()): Promise<number> {
   const start = performance.now();
   const outputs = tf.tidy(() => model.forward(input));
-  await Promise.all(outputs.map((output) => output.data()));
+  const arrays = buffers.for(outputs);
+  await Promise.all(outputs.map((output, i) => readInto(output, arrays[i])));
   const elapsed = performance.now() - start;
   tf.dispose(outputs);
   return elapsed;

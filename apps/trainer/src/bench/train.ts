@@ -64,7 +64,7 @@ function syntheticTargets(batch: number, size: InputSize, numClasses: number): t
  * Builds and disposes its own model (and workers).
  */
 export async function runTrainBenchmark(options: TrainBenchmarkOptions): Promise<TrainBenchmarkResult> {
-  const { model, size, input } = benchmarkSubject(options);
+  const { model, size, input, outputs } = benchmarkSubject(options);
   const targets = syntheticTargets(options.batch, size, model.config.numClasses);
   const optimizer = new AdamW({ learningRate: 1e-4, weightDecay: 1e-2 });
   const variables = model.namedParameters();
@@ -118,7 +118,7 @@ export async function runTrainBenchmark(options: TrainBenchmarkOptions): Promise
   const timedStep = workers === undefined ? runOnce : () => runParallelOnce(workers);
   const inferenceOnce = () => {
     model.eval();
-    return timeForward(model, input);
+    return timeForward(model, input, outputs);
   };
   try {
     for (let run = 0; run < options.warmup; run++) await timedStep();

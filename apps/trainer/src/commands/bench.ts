@@ -5,7 +5,7 @@ import { Option, type Command } from 'commander';
 import { type InputSize, inputShape, presetConfig, resolveConfig } from '@edet/model';
 
 import { MAX_DEFAULT_WASM_THREADS, NODE_BACKENDS, defaultWasmThreads, describeBackend, startBackend, type NodeBackend } from '../backend.js';
-import { runInferBenchmark, runInferBenchmarks, type InferBenchmarkResult, type PeerTimings } from '../bench/infer.js';
+import { BUSY_LEAD_IN_MS, runInferBenchmark, runInferBenchmarks, type InferBenchmarkResult, type PeerTimings } from '../bench/infer.js';
 import { openOnnxPeer } from '../bench/onnx-peer.js';
 import { formatProfile } from '../bench/profile-report.js';
 import { runTrainBenchmark } from '../bench/train.js';
@@ -271,7 +271,7 @@ async function benchInferenceWithOnnxPeer(model: BenchModel, options: BenchOptio
   }
   const repeated = peer.runsPerRound > 1 ? `; the model takes one image, so each round runs it ${peer.runsPerRound} times in a row` : '';
   io.out(
-    `interleaved with onnxruntime-node ${peer.version} on ${peer.name} (${peer.threads} intra-op thread${peer.threads === 1 ? '' : 's'}, graph optimisations disabled)${repeated}\n`,
+    `interleaved with onnxruntime-node ${peer.version} on ${peer.name} (${peer.threads} intra-op thread${peer.threads === 1 ? '' : 's'}, graph optimisations disabled; each timed run, edet's or onnxruntime's, after ${BUSY_LEAD_IN_MS} ms of busy waiting)${repeated}\n`,
   );
   io.out(`${describeResult(result, false, `edet ${describeBackend(backend)}`)}\n`);
   const peerImages = (options.batch * 1000) / timings.medianMs;
