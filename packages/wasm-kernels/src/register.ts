@@ -4,6 +4,7 @@ import { declareExactKernel } from '@edet/tensor';
 import { adamWUpdateConfig } from './adamw-update.js';
 import { batchNormTrainConfig, batchNormTrainGradConfig } from './batch-norm-train.js';
 import { concatConfig } from './concat.js';
+import { transposeConfig } from './transpose.js';
 import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter.js';
 import { conv2dBackpropInputConfig } from './conv2d-backprop-input.js';
 import { depthwiseBackpropFilterConfig } from './depthwise-backprop-filter.js';
@@ -45,8 +46,9 @@ import { unsortedSegmentSumConfig } from './unsorted-segment-sum.js';
  *
  * Replaced: `Conv2DBackpropInput` (a scalar loop 5-15x slower than the forward conv), `MaxPoolGrad` (wrong
  * for batch > 1 and for 'same' padding), `Sum` / `Mean` (transpose first when the reduced axes are not
- * innermost), `Tile` (per-element loop; also behind `broadcastTo`) and `Slice` / `SplitV` / `Concat` (they
- * copied the whole input out of the heap, or one short run per call). Each replacement hands the cases it
+ * innermost), `Tile` (per-element loop; also behind `broadcastTo`), `Slice` / `SplitV` / `Concat` (they
+ * copied the whole input out of the heap, or one short run per call) and `Transpose` (an image batch to
+ * channels last in one SIMD pass; the rest as before). Each replacement hands the cases it
  * does not cover to the backend's own kernel, only where that kernel is right (see each file): empty
  * tensors, int32 / bool reductions and other edge cases are covered here. `Identity` shares its input's data
  * instead of copying it. A kernel that throws frees what it allocated (`free-on-throw.ts`).
@@ -85,6 +87,7 @@ export const REPLACED_KERNELS: readonly string[] = [
   'Slice',
   'SplitV',
   'Concat',
+  'Transpose',
 ];
 
 /** Every kernel this module registers. */
@@ -116,6 +119,7 @@ const replacements: Record<string, (original: tf.KernelFunc) => tf.KernelConfig>
   Slice: sliceConfig,
   SplitV: splitVConfig,
   Concat: concatConfig,
+  Transpose: transposeConfig,
 };
 
 function install(config: tf.KernelConfig, replaced?: tf.KernelConfig): void {

@@ -166,6 +166,25 @@ describe('kernel thread pool', () => {
     }
   });
 
+  it('splits an image interleave by pixels with the bytes of one whole call', () => {
+    // Three planes of 1001 pixels (not a multiple of the 4-pixel step) into pixels of 3 values.
+    const pixels = 1001;
+    fill(3 * pixels, 11);
+    const planes = [X, X + 4 * pixels, X + 8 * pixels];
+    simdKernels(memory).interleave3(...planes, Y_WHOLE, pixels);
+    const whole = bytes(Y_WHOLE, 3 * pixels);
+    const view = floats();
+    for (const i of [0, 5, 1000]) {
+      for (let k = 0; k < 3; k++) expect(Object.is(view[Y_WHOLE / 4 + 3 * i + k], view[X / 4 + k * pixels + i]), `pixel ${i} value ${k}`).toBe(true);
+    }
+    for (const chunkPixels of [4, 100, 332]) {
+      const out = Y_WHOLE + 4 * (3 * pixels + 64);
+      new Float32Array(memory.buffer, out, 3 * pixels).fill(7);
+      pool.run('interleave3', [...planes, out, pixels], { units: pixels, chunkUnits: chunkPixels, advance: [4, 4, 4, 12, 0], countArg: 4 });
+      expect(firstDifference(bytes(out, 3 * pixels), whole), `chunks of ${chunkPixels} pixels`).toBe(-1);
+    }
+  });
+
   it('shares the chunks with its threads', () => {
     const count = 4 * 1024 * 1024 - 3;
     fill(count, 5);

@@ -21,6 +21,7 @@ import { col2imProgram, im2colProgram } from './patch-programs.js';
 import { reduceProgram } from './reduce-program.js';
 import { swishGradProgram, swishProgram } from './swish-program.js';
 import { transposeProgram } from './transpose-program.js';
+import { interleave3Program } from './interleave-program.js';
 
 /**
  * The SIMD kernels, assembled once and instantiated on the wasm backend's own memory, so they read and
@@ -34,6 +35,7 @@ interface SimdKernelsBase {
   depthwiseFilterGrad: Fn;
   depthwiseInputGrad: Fn;
   transpose2d: Fn;
+  interleave3: Fn;
   im2col: Fn;
   col2im: Fn;
   reduceMiddle: Fn;
@@ -82,6 +84,7 @@ export function compiled(shared: boolean): WebAssembly.Module {
       depthwiseFilterGradProgram(),
       depthwiseInputGradProgram(),
       transposeProgram(),
+      interleave3Program(),
       im2colProgram(),
       col2imProgram(),
       reduceProgram(),
