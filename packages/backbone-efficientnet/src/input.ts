@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 
-import { InvalidArgumentError, formatShape } from '@edet/tensor';
+import { InvalidArgumentError, allFinite, formatShape } from '@edet/tensor';
 
 /** Backends whose synchronous read-back is cheap; on GPU backends it stalls the pipeline (or fails). */
 const SYNC_READ_BACKENDS = new Set(['cpu', 'wasm']);
@@ -40,13 +40,13 @@ export function checkImageBatch(x: unknown, argument = 'x', options: ImageBatchC
     throw new InvalidArgumentError(argument, `a non-empty batch with ${sizes}`, `shape ${formatShape(x.shape)} (${height}x${width})`);
   }
   if (!checkFinite) return;
-  const finite = tf.tidy(() => tf.all(tf.isFinite(x)).dataSync()[0]);
+  const finite = tf.tidy(() => allFinite(x).dataSync()[0]);
   if (!finite) throw new InvalidArgumentError(argument, 'finite values', 'NaN or Infinity');
 }
 
 /** The finiteness check of `checkImageBatch`, reading back asynchronously (fine on every backend). */
 export async function checkFiniteAsync(x: tf.Tensor, argument: string): Promise<void> {
-  const all = tf.tidy(() => tf.all(tf.isFinite(x)));
+  const all = allFinite(x);
   const [finite] = await all.data();
   all.dispose();
   if (!finite) throw new InvalidArgumentError(argument, 'finite values', 'NaN or Infinity');

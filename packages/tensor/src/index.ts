@@ -23,6 +23,7 @@ export * from './layers/upsample.js';
 export * from './layers/linear.js';
 export * from './ops/max-arg-max.js';
 export * from './ops/read-into.js';
+export * from './ops/all-finite.js';
 export * from './layers/static-same-conv.js';
 export * from './layers/separable-conv.js';
 export { registerGradients, EDET_GRADIENTS } from './gradients/register.js';

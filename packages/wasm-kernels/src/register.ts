@@ -5,6 +5,7 @@ import { adamWUpdateConfig } from './adamw-update.js';
 import { batchNormTrainConfig, batchNormTrainGradConfig } from './batch-norm-train.js';
 import { concatConfig } from './concat.js';
 import { transposeConfig } from './transpose.js';
+import { allFiniteConfig } from './all-finite.js';
 import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter.js';
 import { conv2dBackpropInputConfig } from './conv2d-backprop-input.js';
 import { depthwiseBackpropFilterConfig } from './depthwise-backprop-filter.js';
@@ -41,8 +42,9 @@ import { unsortedSegmentSumConfig } from './unsorted-segment-sum.js';
  * `EdetDepthwiseConv2d` / `EdetPointwiseConv2d` (the inference depthwise and 1x1 convolutions with bias and
  * activation in their output pass) `EdetWeightedSum` (a BiFPN node's fusion and activation, one pass) and `EdetSqueezeExcite` (an
  * EfficientNet block's channel gate: means, gate and scaling in three passes) `EdetPaddedMaxPool` (a
- * max-pool over a constant padding, without the padded copy) and `EdetConv2d` (a direct k x k convolution of
- * few input channels, the stem, with its epilogue).
+ * max-pool over a constant padding, without the padded copy), `EdetConv2d` (a direct k x k convolution of
+ * few input channels, the stem, with its epilogue) and `EdetAllFinite` (whether every value is finite, one
+ * pass: the detector's input check).
  *
  * Replaced: `Conv2DBackpropInput` (a scalar loop 5-15x slower than the forward conv), `MaxPoolGrad` (wrong
  * for batch > 1 and for 'same' padding), `Sum` / `Mean` (transpose first when the reduced axes are not
@@ -74,6 +76,7 @@ export const ADDED_KERNELS: readonly string[] = [
   'EdetSqueezeExcite',
   'EdetPaddedMaxPool',
   'EdetConv2d',
+  'EdetAllFinite',
 ];
 
 /** The backend's kernels replaced here. */
@@ -179,6 +182,7 @@ export function registerWasmKernels(options: WasmKernelOptions = {}): string[] {
     squeezeExciteConfig,
     paddedMaxPoolConfig,
     directConvConfig,
+    allFiniteConfig,
   ];
   for (const config of added) {
     const current = tf.getKernel(config.kernelName, 'wasm');

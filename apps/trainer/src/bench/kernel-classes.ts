@@ -44,7 +44,7 @@ export const KERNEL_CLASS_LABELS: Record<KernelClass, string> = {
   activation: 'activations (swish, sigmoid)',
   resampling: 'resampling (upsample, max-pool)',
   fusion: 'BiFPN fusion (weighted adds)',
-  reduction: 'reductions, squeeze-excite (means, gates, scaling)',
+  reduction: 'reductions, squeeze-excite (means, gates, scaling), input check',
   elementwise: 'other elementwise',
   dataMovement: 'data movement (transpose, pad, concat, reshape, slice, tile)',
   readBack: 'read-back (outputs to host)',
@@ -59,7 +59,7 @@ const BATCH_NORMS = new Set(['FusedBatchNorm', 'EdetBatchNormTrain']);
 const FUSIONS = new Set(['EdetWeightedSum']);
 const ACTIVATIONS = new Set(['EdetSwish', 'Sigmoid', 'Relu', 'Relu6', 'Elu', 'Selu', 'LeakyRelu', 'Prelu', 'Tanh', 'Softplus']);
 const RESAMPLING = new Set(['EdetPaddedMaxPool', 'MaxPool', 'AvgPool', 'ResizeNearestNeighbor', 'ResizeBilinear']);
-const REDUCTIONS = new Set(['EdetSqueezeExcite', 'Mean', 'Sum', 'Max', 'Min', 'Prod', 'All', 'Any', 'ArgMax', 'ArgMin']);
+const REDUCTIONS = new Set(['EdetSqueezeExcite', 'EdetAllFinite', 'Mean', 'Sum', 'Max', 'Min', 'Prod', 'All', 'Any', 'ArgMax', 'ArgMin']);
 const DATA_MOVEMENT = new Set([
   'Transpose', 'Pad', 'PadV2', 'MirrorPad', 'Concat', 'Reshape', 'Slice', 'StridedSlice', 'Tile', 'SplitV', 'Unpack',
   'Pack', 'Identity', 'Cast', 'GatherV2', 'Reverse', 'BroadcastTo', 'ExpandDims', 'Squeeze', 'Fill',

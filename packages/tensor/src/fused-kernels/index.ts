@@ -8,3 +8,4 @@ export * from './weighted-sum.js';
 export * from './squeeze-excite.js';
 export * from './padded-max-pool.js';
 export * from './direct-conv.js';
+export * from './all-finite.js';

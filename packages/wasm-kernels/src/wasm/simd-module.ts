@@ -22,6 +22,7 @@ import { reduceProgram } from './reduce-program.js';
 import { swishGradProgram, swishProgram } from './swish-program.js';
 import { transposeProgram } from './transpose-program.js';
 import { interleave3Program } from './interleave-program.js';
+import { finiteSumProgram } from './finite-sum-program.js';
 
 /**
  * The SIMD kernels, assembled once and instantiated on the wasm backend's own memory, so they read and
@@ -36,6 +37,7 @@ interface SimdKernelsBase {
   depthwiseInputGrad: Fn;
   transpose2d: Fn;
   interleave3: Fn;
+  finiteSum: Fn;
   im2col: Fn;
   col2im: Fn;
   reduceMiddle: Fn;
@@ -85,6 +87,7 @@ export function compiled(shared: boolean): WebAssembly.Module {
       depthwiseInputGradProgram(),
       transposeProgram(),
       interleave3Program(),
+      finiteSumProgram(),
       im2colProgram(),
       col2imProgram(),
       reduceProgram(),
