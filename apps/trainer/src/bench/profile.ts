@@ -1,10 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { EfficientDet } from '@edet/model';
+import { readInto } from '@edet/tensor';
 
 import { CliError } from '../errors.js';
 import { convolutionMacs } from './flops.js';
 import { KERNEL_CLASSES, KERNEL_CLASS_LABELS, type KernelClass, type KernelRecord, classifyKernels } from './kernel-classes.js';
 import { summarizeTimings } from './statistics.js';
+import { OutputBuffers } from './subject.js';
 
 /** One profiled forward pass: its kernel records, the read-back of its outputs and its wall-clock time. */
 export interface ProfiledPass {
@@ -50,18 +52,20 @@ export interface ForwardProfile {
 }
 
 /**
- * Runs `model.forward(input)` once under `tf.profile` and reads the outputs back. Every kernel's time is
- * resolved: on wasm and cpu it is the synchronous time of the kernel call; `NaN` where a backend reports
- * none. The outputs and intermediates are disposed; the caller keeps `model` and `input`.
+ * Runs `model.forward(input)` once under `tf.profile` and reads the outputs back into `buffers` (as the
+ * timed runs do). Every kernel's time is resolved: on wasm and cpu it is the synchronous time of the kernel
+ * call; `NaN` where a backend reports none. The outputs and intermediates are disposed; the caller keeps
+ * `model` and `input`.
  */
-export async function profilePass(model: EfficientDet, input: tf.Tensor4D): Promise<ProfiledPass> {
+export async function profilePass(model: EfficientDet, input: tf.Tensor4D, buffers: OutputBuffers = new OutputBuffers()): Promise<ProfiledPass> {
   let readBackMs = 0;
   let wallMs = 0;
   const info = await tf.profile(async () => {
     const start = performance.now();
     const outputs = tf.tidy(() => model.forward(input));
     const queued = performance.now();
-    await Promise.all(outputs.map((output) => output.data()));
+    const arrays = buffers.for(outputs);
+    await Promise.all(outputs.map((output, i) => readInto(output, arrays[i])));
     const end = performance.now();
     tf.dispose(outputs);
     readBackMs = end - queued;
@@ -84,11 +88,13 @@ export async function profilePass(model: EfficientDet, input: tf.Tensor4D): Prom
  * @throws CliError when the active backend reports no kernel times
  */
 export async function profileForward(model: EfficientDet, input: tf.Tensor4D, runs: number): Promise<ForwardProfile> {
+  const buffers = new OutputBuffers();
   const warm = tf.tidy(() => model.forward(input));
-  await Promise.all(warm.map((output) => output.data()));
+  const arrays = buffers.for(warm);
+  await Promise.all(warm.map((output, i) => readInto(output, arrays[i])));
   tf.dispose(warm);
   const passes: ProfiledPass[] = [];
-  for (let run = 0; run < runs; run++) passes.push(await profilePass(model, input));
+  for (let run = 0; run < runs; run++) passes.push(await profilePass(model, input, buffers));
   if (passes.some((pass) => pass.records.some((record) => Number.isNaN(record.kernelTimeMs)))) {
     throw new CliError(`--profile: the ${tf.getBackend()} backend reports no kernel times`);
   }
