@@ -16,7 +16,7 @@ import { type KernelArgs, allocate, backendMemory, pointer, wasmKernelConfig } f
  */
 
 // Multiply-adds a chunk of rows should hold at least, so that claiming it costs little next to its work.
-const CHUNK_MACS = Number(process.env.DW_CHUNK ?? 65536);
+const CHUNK_MACS = 65536;
 
 function depthwiseConv({ inputs, backend, attrs }: KernelArgs<DepthwiseConvAttrs>): tf.TensorInfo {
   const { x, filter, bias } = inputs;
