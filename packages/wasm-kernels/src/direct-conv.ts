@@ -6,6 +6,8 @@ import { convGeometry } from './conv-geometry.js';
 import { WasmKernelError } from './errors.js';
 import { checkFloat32, checkFusedActivation } from './float32-check.js';
 import { runSplit } from './threads/kernel-threads.js';
+import { convProgramName } from './wasm/activation-epilogue.js';
+import { multiplyAddInUse } from './wasm/relaxed-simd.js';
 import { type KernelArgs, allocate, backendMemory, pointer, wasmKernelConfig } from './wasm-backend.js';
 
 /**
@@ -54,7 +56,7 @@ function directConv({ inputs, backend, attrs }: KernelArgs<DirectConvAttrs>): tf
     rows,
   ];
   const advance = args.map((_, i) => (i === args.length - 2 ? 1 : 0));
-  runSplit(backendMemory(backend), `convForward_${attrs.activation}`, args, { units: rows, chunkUnits: chunkRows, advance, countArg: args.length - 1 });
+  runSplit(backendMemory(backend), convProgramName('convForward', multiplyAddInUse(), attrs.activation), args, { units: rows, chunkUnits: chunkRows, advance, countArg: args.length - 1 });
   return y;
 }
 

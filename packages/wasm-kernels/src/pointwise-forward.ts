@@ -5,6 +5,8 @@ import { POINTWISE_CONV, type PointwiseConvAttrs } from '@edet/tensor';
 import { WasmKernelError } from './errors.js';
 import { checkFloat32, checkFusedActivation } from './float32-check.js';
 import { runSplit } from './threads/kernel-threads.js';
+import { convProgramName } from './wasm/activation-epilogue.js';
+import { multiplyAddInUse } from './wasm/relaxed-simd.js';
 import { type KernelArgs, allocate, backendMemory, pointer, wasmKernelConfig } from './wasm-backend.js';
 
 /**
@@ -38,7 +40,7 @@ function pointwiseConv({ inputs, backend, attrs }: KernelArgs<PointwiseConvAttrs
   const rowMacs = Math.max(1, depth * cols);
   const chunkRows = Math.max(4 * Math.ceil(CHUNK_MACS / rowMacs / 4), Math.ceil(rows / 0x7fff));
   const args = [pointer(backend, x), pointer(backend, filter), bias === undefined ? 0 : pointer(backend, bias), pointer(backend, y), depth, cols, 0, rows];
-  runSplit(backendMemory(backend), `pointwiseForward_${attrs.activation}`, args, {
+  runSplit(backendMemory(backend), convProgramName('pointwiseForward', multiplyAddInUse(), attrs.activation), args, {
     units: rows,
     chunkUnits: chunkRows,
     advance: [0, 0, 0, 0, 0, 0, 1, 0],

@@ -17,7 +17,9 @@ import { squeezeExciteConfig } from './squeeze-excite.js';
 import { paddedMaxPoolConfig } from './padded-max-pool.js';
 import { directConvConfig } from './direct-conv.js';
 import { focalLossConfig, focalLossGradConfig } from './focal-loss.js';
+import { WasmKernelError } from './errors.js';
 import { freeOnThrow } from './free-on-throw.js';
+import { multiplyAddInUse, relaxedSimdAvailable, setRelaxedSimd } from './wasm/relaxed-simd.js';
 import { identityConfig } from './identity.js';
 import { maxArgMaxConfig } from './max-arg-max.js';
 import { maxPoolGradConfig } from './max-pool-grad.js';
@@ -147,6 +149,30 @@ export interface WasmKernelOptions {
   threads?: number;
   /** Starts a pool thread: `nodeThreadSpawner` from `@edet/wasm-kernels/node` in Node; Web Workers by default. */
   spawnThread?: ThreadSpawner;
+  /**
+   * Multiply-add with relaxed SIMD (`f32x4.relaxed_madd`) in the inference convolutions (1x1, depthwise,
+   * the stem) where the runtime has it: Chromium from 114, Node from 22, Node 20 run with
+   * `--experimental-wasm-relaxed-simd`. Where the machine has fused multiply-add each product is then added
+   * with one rounding instead of two, so results differ from the plain SIMD path in the last bits (and may
+   * differ between machines); the plain path gives the same bits everywhere. Results never depend on the
+   * thread count. Default false: the fused instruction only pays where multiply and add share execution
+   * units (it halves their work there); where they do not, its longer latency makes the convolutions
+   * slower (the README's benchmarks). `wasmKernelFeatures()` says which path runs.
+   */
+  relaxedSimd?: boolean;
+}
+
+/** What edet's wasm kernels use on this runtime now. */
+export interface WasmKernelFeatures {
+  /** The inference convolutions multiply-add with relaxed SIMD (asked for, and the runtime has it). */
+  relaxedSimd: boolean;
+  /** The runtime validates relaxed SIMD (probed once; the kernels' module is compiled with it then). */
+  relaxedSimdAvailable: boolean;
+}
+
+/** Which optional instruction paths the kernels take now (see `WasmKernelOptions.relaxedSimd`). */
+export function wasmKernelFeatures(): WasmKernelFeatures {
+  return { relaxedSimd: multiplyAddInUse() === 'relaxed', relaxedSimdAvailable: relaxedSimdAvailable() };
 }
 
 /**
@@ -158,10 +184,15 @@ export interface WasmKernelOptions {
  * The replacements need the backend's own kernels to fall back on, so they are only installed once
  * `@tensorflow/tfjs-backend-wasm` has been imported (its import registers them); call this after that
  * import. Called earlier, it adds the missing kernels only, and a later call completes the set.
- * @throws WasmKernelError when `options.threads` is not a whole number from 1
+ * @throws WasmKernelError when `options.threads` is not a whole number from 1, or `options.relaxedSimd` is
+ *   not a boolean
  */
 export function registerWasmKernels(options: WasmKernelOptions = {}): string[] {
+  if (options.relaxedSimd !== undefined && typeof options.relaxedSimd !== 'boolean') {
+    throw new WasmKernelError(`registerWasmKernels: options.relaxedSimd must be true or false, got ${String(options.relaxedSimd)}`);
+  }
   if (options.threads !== undefined) configureKernelThreads(options.threads, options.spawnThread ?? webWorkerSpawner);
+  if (options.relaxedSimd !== undefined) setRelaxedSimd(options.relaxedSimd);
   const registered: string[] = [];
   const added = [
     conv2dBackpropFilterConfig,

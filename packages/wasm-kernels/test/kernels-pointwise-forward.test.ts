@@ -10,7 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 
 import { POINTWISE_CONV } from '@edet/tensor';
 
-import { WasmKernelError, registerWasmKernels } from '../src/index.js';
+import { WasmKernelError, registerWasmKernels, wasmKernelFeatures } from '../src/index.js';
 import { type FuzzCase, type Outcome, differentialFailures, runCase, runOnWasm } from './support/differential.js';
 import { FUSED_ACTIVATIONS_UNDER_TEST, composedActivation } from './support/fused-activations.js';
 import { Chooser } from './support/fuzz-cases.js';
@@ -64,6 +64,27 @@ describe('EdetPointwiseConv2d on wasm', () => {
     };
     // 144 products: 1e-4.
     expect(await differentialFailures([c], 1e-4, composed)).toEqual([]);
+  });
+
+  it('runs relaxed SIMD only where the runtime has it: asked for elsewhere, it keeps the plain bytes', () => {
+    const r = new Chooser(12);
+    const c: FuzzCase = {
+      label: 'x [1,5,7,37] -> 21 swish bias',
+      kernel: POINTWISE_CONV,
+      inputs: { x: r.tensor([1, 5, 7, 37], 'float32', 0), filter: r.tensor([1, 1, 37, 21], 'float32', 0), bias: r.tensor([21], 'float32', 0) },
+      attrs: { activation: 'swish' },
+    };
+    const plain = runOnWasm(c).outcome;
+    registerWasmKernels({ relaxedSimd: true });
+    try {
+      const features = wasmKernelFeatures();
+      expect(features.relaxedSimd).toBe(features.relaxedSimdAvailable);
+      // Node 20 without --experimental-wasm-relaxed-simd: not available, so the same program runs.
+      if (!features.relaxedSimdAvailable) expect(runOnWasm(c).outcome).toEqual(plain);
+    } finally {
+      registerWasmKernels({ relaxedSimd: false });
+    }
+    expect(wasmKernelFeatures().relaxedSimd).toBe(false);
   });
 
   const x = { values: [1, 2, 3, 4], shape: [1, 2, 2, 1], dtype: 'float32' as const };

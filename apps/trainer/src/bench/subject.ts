@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { EfficientDet, type InputSize, inputShape } from '@edet/model';
 import { readInto } from '@edet/tensor';
 
-import { backendThreads } from '../backend.js';
+import { backendRelaxedSimd, backendThreads } from '../backend.js';
 import { architectureConfig } from '../model-names.js';
 
 /** What every benchmark is asked for: one model (by name, or a D variant) at one input size and batch. */
@@ -44,6 +44,8 @@ export interface BenchmarkDescription {
   backend: string;
   /** Threads the backend computes on (wasm: tfjs's thread count in this thread; cpu: 1). */
   threads: number;
+  /** wasm: the convolutions multiply-add with relaxed SIMD (the runtime has it); false elsewhere. */
+  relaxedSimd: boolean;
   /** The model by published name; `null` for a D variant given by `coef` alone. */
   model: string | null;
   coef: number;
@@ -70,6 +72,7 @@ export function describeRequest(request: BenchmarkRequest, size: InputSize): Ben
   return {
     backend: tf.getBackend(),
     threads: backendThreads(),
+    relaxedSimd: backendRelaxedSimd(),
     model: request.model ?? null,
     coef: request.coef,
     size,

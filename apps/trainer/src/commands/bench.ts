@@ -45,6 +45,8 @@ export interface BenchOptions {
   onnxruntime?: string;
   /** Infer mode: wasm threads, and the onnxruntime peer's intra-op threads (default: one per core, at most 8). */
   threads?: number;
+  /** Infer mode on wasm: the convolutions multiply-add with relaxed SIMD where the runtime has it. */
+  relaxedSimd: boolean;
   json: boolean;
 }
 
@@ -85,9 +87,15 @@ export function registerBenchCommand(program: Command, io: CommandIo): void {
       `infer mode: wasm threads (above 1, tfjs's threaded build), and the onnxruntime peer's intra-op threads (default: one per core, at most ${MAX_DEFAULT_WASM_THREADS})`,
       integerParser(1),
     )
+    .option(
+      '--relaxed-simd',
+      'infer mode on wasm: convolutions multiply-add with relaxed SIMD where the runtime has it (Node 22+, or Node 20 run with --experimental-wasm-relaxed-simd); the report says whether it ran',
+      false,
+    )
     .option('--json', 'print the results as JSON', false)
     .action(async (options: BenchOptions) => {
       const models = benchModels(options);
+      if (options.relaxedSimd && options.mode !== 'infer') throw new CliError(`--relaxed-simd is an inference path; it does not go with --mode ${options.mode}`);
       if (options.profile && options.mode !== 'infer') throw new CliError(`--profile profiles inference; it does not go with --mode ${options.mode}`);
       if (options.threads !== undefined && options.mode !== 'infer') throw new CliError(`--threads sets the threads of inference; it does not go with --mode ${options.mode} (see --workers)`);
       if (options.onnx !== undefined || options.onnxruntime !== undefined) {
@@ -131,7 +139,7 @@ function benchModels(options: BenchOptions): BenchModel[] {
  * the fastest and the slowest medians.
  */
 async function benchInferenceOfModels(models: readonly BenchModel[], options: BenchOptions, io: CommandIo): Promise<void> {
-  const backend = await startBackend(options.backend ?? 'wasm', options.threads ?? defaultWasmThreads());
+  const backend = await startBackend(options.backend ?? 'wasm', options.threads ?? defaultWasmThreads(), options.relaxedSimd);
   const sized = models.map((model) => ({ ...model, size: options.size }));
   const { results } = await runInferBenchmarks(sized, { batch: options.batch, runs: options.runs, warmup: options.warmup, profile: options.profile });
   const byMedian = [...results].sort((a, b) => a.medianMs - b.medianMs);
@@ -159,7 +167,7 @@ async function benchInference(options: BenchOptions, io: CommandIo): Promise<voi
   const results: InferBenchmarkResult[] = [];
   for (const backend of backends) {
     try {
-      await startBackend(backend, options.threads ?? defaultWasmThreads());
+      await startBackend(backend, options.threads ?? defaultWasmThreads(), options.relaxedSimd);
     } catch (error) {
       if (!comparing) throw error;
       io.err(`edet: skipping ${backend}: ${oneLineMessage(error)}\n`);
@@ -202,7 +210,7 @@ function jsonResult(result: InferBenchmarkResult) {
  * `wasm (2 threads): median 120.3 ms (min 118.0, max 131.9) over 10 runs after 2 warm-up; 8.3 images/s, 41.2 GFLOP/s
  * (2.49 G multiply-adds per image); first run 410.2 ms`, the line starting with `label` (default: the backend).
  */
-function describeResult(result: InferBenchmarkResult, reducedRuns: boolean, label = describeBackend(result.backend, result.threads)): string {
+function describeResult(result: InferBenchmarkResult, reducedRuns: boolean, label = describeBackend(result.backend, result.threads, result.relaxedSimd)): string {
   const runs = `${result.runs} run${result.runs === 1 ? '' : 's'}${reducedRuns ? ' (--cpu-runs)' : ''}`;
   const first = result.firstRunMs === undefined ? '' : `; first run ${result.firstRunMs.toFixed(1)} ms`;
   return (
@@ -227,7 +235,7 @@ function writeProfile(result: InferBenchmarkResult, io: CommandIo): void {
  */
 async function benchInferenceWithOnnxPeer(model: BenchModel, options: BenchOptions, io: CommandIo): Promise<void> {
   const threads = options.threads ?? defaultWasmThreads();
-  const backend = await startBackend(options.backend ?? 'wasm', threads);
+  const backend = await startBackend(options.backend ?? 'wasm', threads, options.relaxedSimd);
   const size = options.size ?? resolveConfig(architectureConfig(model.model === undefined ? { compoundCoef: model.coef } : { model: model.model })).inputSize;
   const [height, width] = inputShape(size);
   const data = tf.tidy(() => tf.randomNormal([1, 3, height, width], 0, 1, 'float32', 7).dataSync() as Float32Array);

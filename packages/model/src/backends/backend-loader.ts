@@ -14,6 +14,11 @@ export interface UseBackendOptions {
    * `setThreadsCount`. Default 1: edet's kernels run on the calling thread.
    */
   wasmThreads?: number;
+  /**
+   * Multiply-add with relaxed SIMD in edet's wasm convolutions where the runtime has it (see
+   * `WasmKernelOptions.relaxedSimd` in `@edet/wasm-kernels`). Default false.
+   */
+  wasmRelaxedSimd?: boolean;
   /** Called for each backend that fails to start before one starts (e.g. to tell the user about a fallback). */
   onFailure?: (failure: BackendFailure) => void;
 }

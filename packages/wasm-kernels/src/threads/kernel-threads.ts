@@ -97,7 +97,8 @@ export class KernelThreadPool {
   ) {
     const kernels = simdKernels(memory);
     this.names = (Object.keys(kernels) as (keyof SimdKernels)[]).sort();
-    this.fns = this.names.map((name) => kernels[name]);
+    // Every name is an export of the instance, so present.
+    this.fns = this.names.map((name) => kernels[name] as (...args: number[]) => unknown);
     const buffer = new SharedArrayBuffer(jobWords(threads) * 4);
     this.job = new Int32Array(buffer);
     this.job[JOB.CLAIM] = -1;
@@ -138,7 +139,9 @@ export class KernelThreadPool {
       throw new WasmKernelError(`kernel threads: ${fn} has ${args.length} arguments and ${chunks} chunks (at most ${MAX_ARGS} and ${MAX_CHUNKS})`);
     }
     if (chunks === 0) return;
-    job[JOB.FN] = this.names.indexOf(fn);
+    const index = this.names.indexOf(fn);
+    if (index < 0) throw new WasmKernelError(`kernel threads: ${fn} is not in this runtime's kernels`);
+    job[JOB.FN] = index;
     job[JOB.ARG_COUNT] = args.length;
     job[JOB.COUNT_ARG] = split.countArg;
     job[JOB.UNITS] = split.units;
@@ -199,7 +202,9 @@ export function runSplit(memory: WebAssembly.Memory, fn: keyof SimdKernels, args
   if (pool === undefined || split.units <= split.chunkUnits) {
     const whole = [...args];
     whole[split.countArg] = split.units;
-    if (split.units > 0) simdKernels(memory)[fn](...whole);
+    const kernel = simdKernels(memory)[fn];
+    if (kernel === undefined) throw new WasmKernelError(`kernel threads: ${fn} is not in this runtime's kernels`);
+    if (split.units > 0) kernel(...whole);
     return;
   }
   pool.run(fn, args, split);

@@ -99,6 +99,7 @@ const SIMD = {
   f32x4Pmax: 0xeb,
   i32x4TruncSatF32x4S: 0xf8,
   f32x4ConvertI32x4S: 0xfa,
+  f32x4RelaxedMadd: 0x105,
 } as const;
 
 /** Builds the body of one function. */
@@ -354,6 +355,15 @@ export function isplat4(value: Expr | Local): Expr {
 }
 
 /** f32x4 / v128 lane-wise operations. `vmin` / `vmax` return NaN in a lane where either side is NaN. */
+/**
+ * Relaxed SIMD's `f32x4.relaxed_madd`: `a * b + c`, rounded once where the machine has fused multiply-add
+ * and twice where it has not (the same way every time on one machine). Only in modules built for runtimes
+ * that validate it (see `relaxed-simd.ts`).
+ */
+export function vmadd(a: Expr | Local, b: Expr | Local, c: Expr | Local): Expr {
+  return (f) => f.expr(asExpr(a)).expr(asExpr(b)).expr(asExpr(c)).emit(0xfd, ...uleb(SIMD.f32x4RelaxedMadd));
+}
+
 export const vadd = simdBinary(SIMD.f32x4Add);
 export const vsub = simdBinary(SIMD.f32x4Sub);
 export const vmul = simdBinary(SIMD.f32x4Mul);

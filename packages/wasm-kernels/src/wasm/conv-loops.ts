@@ -22,6 +22,7 @@ import {
   splat,
   sub,
   vadd,
+  vmadd,
   vmul,
 } from './assembler.js';
 
@@ -155,6 +156,8 @@ export interface Lanes {
   store(f: FunctionBuilder, addr: Expr | Local, value: Expr | Local): void;
   add(a: Expr | Local, b: Expr | Local): Expr;
   mul(a: Expr | Local, b: Expr | Local): Expr;
+  /** `a * b + c`: two roundings, except in `RELAXED_VECTOR` where the machine may fuse them into one. */
+  madd(a: Expr | Local, b: Expr | Local, c: Expr | Local): Expr;
 }
 
 export const VECTOR: Lanes = {
@@ -166,7 +169,14 @@ export const VECTOR: Lanes = {
   store: (f, addr, value) => void f.storeV128(addr, value),
   add: vadd,
   mul: vmul,
+  madd: (a, b, c) => vadd(c, vmul(a, b)),
 };
+
+/**
+ * `VECTOR` with relaxed SIMD's multiply-add: one instruction, rounded once where the machine has fused
+ * multiply-add (the same way on every call on one machine). Only for modules built where it validates.
+ */
+export const RELAXED_VECTOR: Lanes = { ...VECTOR, madd: vmadd };
 
 export const SCALAR: Lanes = {
   width: 1,
@@ -177,6 +187,7 @@ export const SCALAR: Lanes = {
   store: (f, addr, value) => void f.storeF32(addr, value),
   add: fadd,
   mul: fmul,
+  madd: (a, b, c) => fadd(c, fmul(a, b)),
 };
 
 /**

@@ -1,6 +1,6 @@
 import { type Expr, type Local, FunctionBuilder, I32, add, and, divS, eq, gt, min, mul, select, sub } from './assembler.js';
 import { GEOMETRY_PARAMS, geometryLocals, validTaps } from './conv-loops.js';
-import { ActivationEpilogue, type FusedActivation } from './activation-epilogue.js';
+import { ActivationEpilogue, type FusedActivation, type MultiplyAdd, convProgramName } from './activation-epilogue.js';
 import type { LaneMath } from './simd-math.js';
 
 /**
@@ -30,8 +30,8 @@ function ceilDiv(a: Expr | Local, b: Expr | Local): Expr {
   return divS(sub(add(a, b), 1), b);
 }
 
-export function depthwiseForwardProgram(activation: FusedActivation): FunctionBuilder {
-  const f = new FunctionBuilder(`depthwiseForward_${activation}`, [I32, I32, I32, I32, ...GEOMETRY_PARAMS.map(() => I32), I32, I32]);
+export function depthwiseForwardProgram(activation: FusedActivation, multiplyAdd: MultiplyAdd = 'separate'): FunctionBuilder {
+  const f = new FunctionBuilder(convProgramName('depthwiseForward', multiplyAdd, activation), [I32, I32, I32, I32, ...GEOMETRY_PARAMS.map(() => I32), I32, I32]);
   const [x, w, bias, y] = f.args;
   const g = geometryLocals(f, 4);
   const rowStart = f.args[4 + GEOMETRY_PARAMS.length];
@@ -41,7 +41,7 @@ export function depthwiseForwardProgram(activation: FusedActivation): FunctionBu
   const [pixelBytes, xTapRowStep, xTapColStep, wTapRowStep, xPixel, yPixel, c, end16, end4, p, q, xp, wp, xq, wq] = locals(15);
   const [fast, interiorStart, interiorEnd, groupsEnd, yRow, rest, group, xRow] = locals(8);
 
-  const epilogue = new ActivationEpilogue(f, activation);
+  const epilogue = new ActivationEpilogue(f, activation, multiplyAdd);
   const { vector, scalar } = epilogue;
 
   /** One block of `vectors` accumulators (4 lanes each, or one scalar lane when `math` is scalar). */
@@ -56,7 +56,7 @@ export function depthwiseForwardProgram(activation: FusedActivation): FunctionBu
       f.set(xq, xp);
       f.set(wq, wp);
       f.for(q, q0, q1, 1, () => {
-        acc.forEach((a, j) => f.set(a, m.add(a, m.mul(m.load(add(xq, j * width)), m.load(add(wq, j * width))))));
+        acc.forEach((a, j) => f.set(a, m.madd(m.load(add(xq, j * width)), m.load(add(wq, j * width)), a)));
         f.set(xq, add(xq, xTapColStep));
         f.set(wq, add(wq, pixelBytes));
       });
@@ -98,7 +98,7 @@ export function depthwiseForwardProgram(activation: FusedActivation): FunctionBu
         f.set(column, m.load(xq));
         acc.forEach((a, i) => {
           const q = t - i * stride;
-          if (q >= 0 && q < size) f.set(a, m.add(a, m.mul(column, weights[q])));
+          if (q >= 0 && q < size) f.set(a, m.madd(column, weights[q], a));
         });
         if (t < columns - 1) f.set(xq, add(xq, pixelBytes));
       }

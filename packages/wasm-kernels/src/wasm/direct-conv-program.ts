@@ -1,6 +1,6 @@
 import { type Expr, type Local, FunctionBuilder, I32, add, and, divS, gt, loadSplat, mul, sub } from './assembler.js';
 import { GEOMETRY_PARAMS, geometryLocals, validTaps } from './conv-loops.js';
-import { ActivationEpilogue, type FusedActivation } from './activation-epilogue.js';
+import { ActivationEpilogue, type FusedActivation, type MultiplyAdd, convProgramName } from './activation-epilogue.js';
 import type { LaneMath } from './simd-math.js';
 
 /**
@@ -15,8 +15,8 @@ import type { LaneMath } from './simd-math.js';
  * 4, then one by one; each output sums its products in (p, q, i) order from 0, then adds the bias.
  */
 
-export function directConvProgram(activation: FusedActivation): FunctionBuilder {
-  const f = new FunctionBuilder(`convForward_${activation}`, [I32, I32, I32, I32, ...GEOMETRY_PARAMS.map(() => I32), I32, I32, I32]);
+export function directConvProgram(activation: FusedActivation, multiplyAdd: MultiplyAdd = 'separate'): FunctionBuilder {
+  const f = new FunctionBuilder(convProgramName('convForward', multiplyAdd, activation), [I32, I32, I32, I32, ...GEOMETRY_PARAMS.map(() => I32), I32, I32, I32]);
   const [x, w, bias, y] = f.args;
   const g = geometryLocals(f, 4);
   const [outChannels, rowStart, rowCount] = f.args.slice(4 + GEOMETRY_PARAMS.length);
@@ -24,7 +24,7 @@ export function directConvProgram(activation: FusedActivation): FunctionBuilder 
   const [row, rowEnd, n, oy, ox, iyBase, ixBase, lastIndex, p0, p1, q0, q1, p, q] = locals(14);
   const [inBytes, outBytes, tapBytes, yPixel, o, end32, end4, xp, wp, products, t] = locals(11);
 
-  const epilogue = new ActivationEpilogue(f, activation);
+  const epilogue = new ActivationEpilogue(f, activation, multiplyAdd);
   const { vector, scalar } = epilogue;
 
   /** The products of taps `q ..< q + count` of filter row `p` (consecutive pixels of the input row). */
@@ -38,7 +38,7 @@ export function directConvProgram(activation: FusedActivation): FunctionBuilder 
     f.set(products, mul(count, g.channels));
     f.for(t, 0, products, 1, () => {
       f.set(value, m.width === 4 ? loadSplat(xp) : m.load(xp));
-      acc.forEach((a, v) => f.set(a, m.add(a, m.mul(value, m.load(add(wp, v * laneBytes))))));
+      acc.forEach((a, v) => f.set(a, m.madd(value, m.load(add(wp, v * laneBytes)), a)));
       f.set(xp, add(xp, 4));
       f.set(wp, add(wp, outBytes));
     });

@@ -1,5 +1,5 @@
 import { FunctionBuilder, I32, add, and, loadSplat, mul } from './assembler.js';
-import { ActivationEpilogue, type FusedActivation } from './activation-epilogue.js';
+import { ActivationEpilogue, type FusedActivation, type MultiplyAdd, convProgramName } from './activation-epilogue.js';
 import type { LaneMath } from './simd-math.js';
 
 /**
@@ -19,10 +19,10 @@ import type { LaneMath } from './simd-math.js';
 /** Rows a block computes at once. */
 const BLOCK_ROWS = 4;
 
-export function pointwiseForwardProgram(activation: FusedActivation): FunctionBuilder {
-  const f = new FunctionBuilder(`pointwiseForward_${activation}`, [I32, I32, I32, I32, I32, I32, I32, I32]);
+export function pointwiseForwardProgram(activation: FusedActivation, multiplyAdd: MultiplyAdd = 'separate'): FunctionBuilder {
+  const f = new FunctionBuilder(convProgramName('pointwiseForward', multiplyAdd, activation), [I32, I32, I32, I32, I32, I32, I32, I32]);
   const [x, w, bias, y, depth, cols, rowStart, rowCount] = f.args;
-  const epilogue = new ActivationEpilogue(f, activation);
+  const epilogue = new ActivationEpilogue(f, activation, multiplyAdd);
   const locals = (count: number) => Array.from({ length: count }, () => f.local());
   const [rowBytes, colBytes, rowEnd, blockEnd, cols8, cols4, i, j, k, wp] = locals(10);
   const xp = locals(BLOCK_ROWS);
@@ -44,7 +44,7 @@ export function pointwiseForwardProgram(activation: FusedActivation): FunctionBu
       weights.forEach((weight, v) => f.set(weight, m.load(add(wp, v * laneBytes))));
       for (let r = 0; r < rows; r++) {
         f.set(broadcast, m.width === 4 ? loadSplat(xp[r]) : m.load(xp[r]));
-        acc[r].forEach((a, v) => f.set(a, m.add(a, m.mul(broadcast, weights[v]))));
+        acc[r].forEach((a, v) => f.set(a, m.madd(broadcast, weights[v], a)));
         f.set(xp[r], add(xp[r], 4));
       }
       f.set(wp, add(wp, colBytes));

@@ -35,7 +35,7 @@ import {
   vsqrt,
   vsub,
 } from './assembler.js';
-import { type Lanes, SCALAR, VECTOR } from './conv-loops.js';
+import { type Lanes, RELAXED_VECTOR, SCALAR, VECTOR } from './conv-loops.js';
 
 /**
  * Float math for the SIMD programs, written once over a lane width (`MathLanes`: 4 floats in a v128, or
@@ -100,6 +100,9 @@ export const VECTOR_MATH: MathLanes = {
   shiftLeft: i32x4Shl,
   shiftRight: i32x4ShrS,
 };
+
+/** `VECTOR_MATH` whose `madd` is relaxed SIMD's (the rest of the math is the same instructions). */
+export const RELAXED_VECTOR_MATH: MathLanes = { ...VECTOR_MATH, madd: RELAXED_VECTOR.madd };
 
 export const SCALAR_MATH: MathLanes = {
   ...SCALAR,

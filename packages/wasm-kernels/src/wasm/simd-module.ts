@@ -5,7 +5,8 @@ import {
   batchNormGradReduceProgram,
   batchNormVarianceProgram,
 } from './batch-norm-programs.js';
-import { FUSED_ACTIVATIONS, type FusedActivation } from './activation-epilogue.js';
+import { FUSED_ACTIVATIONS, type FusedActivation, type MultiplyAdd } from './activation-epilogue.js';
+import { relaxedSimdAvailable } from './relaxed-simd.js';
 import { depthwiseForwardProgram } from './depthwise-forward-program.js';
 import { pointwiseForwardProgram } from './pointwise-forward-program.js';
 import { weightedSumProgram } from './weighted-sum-program.js';
@@ -71,12 +72,28 @@ interface SimdKernelsBase {
   convForward_sigmoid: Fn;
 }
 
-/** The exported functions, with the fusion programs (`weightedSum2_swish`, ...). */
-export type SimdKernels = SimdKernelsBase & { [name in `weightedSum${2 | 3}_${FusedActivation}`]: Fn };
+/** The inference convolutions built with relaxed SIMD's multiply-add (`pointwiseForwardRelaxed_swish`, ...). */
+type RelaxedConvKernels = { [name in `${'pointwiseForward' | 'depthwiseForward' | 'convForward'}Relaxed_${FusedActivation}`]?: Fn };
+
+/**
+ * The exported functions, with the fusion programs (`weightedSum2_swish`, ...) and, in a module built
+ * where relaxed SIMD validates, the relaxed inference convolutions.
+ */
+export type SimdKernels = SimdKernelsBase & { [name in `weightedSum${2 | 3}_${FusedActivation}`]: Fn } & RelaxedConvKernels;
 
 // Compiled modules, for an unshared and a shared memory (only the memory import differs).
 const modules = new Map<boolean, WebAssembly.Module>();
 const instances = new WeakMap<WebAssembly.Memory, SimdKernels>();
+
+/** The three inference convolutions again, multiply-adding with relaxed SIMD (one more copy of each). */
+function relaxedConvPrograms() {
+  const relaxed: MultiplyAdd = 'relaxed';
+  return FUSED_ACTIVATIONS.flatMap((activation) => [
+    depthwiseForwardProgram(activation, relaxed),
+    pointwiseForwardProgram(activation, relaxed),
+    directConvProgram(activation, relaxed),
+  ]);
+}
 
 /** The kernels' module, compiled once per memory kind (a pool thread instantiates the shared one). */
 export function compiled(shared: boolean): WebAssembly.Module {
@@ -104,13 +121,14 @@ export function compiled(shared: boolean): WebAssembly.Module {
       focalLossProgram(false),
       focalLossProgram(true),
       maxArgMaxProgram(),
-      ...FUSED_ACTIVATIONS.map(depthwiseForwardProgram),
-      ...FUSED_ACTIVATIONS.map(pointwiseForwardProgram),
+      ...FUSED_ACTIVATIONS.map((activation) => depthwiseForwardProgram(activation)),
+      ...FUSED_ACTIVATIONS.map((activation) => pointwiseForwardProgram(activation)),
       ...FUSED_ACTIVATIONS.flatMap((activation) => [weightedSumProgram(2, activation), weightedSumProgram(3, activation)]),
       rowMeansProgram(),
       channelScaleProgram(),
       paddedMaxPoolProgram(),
-      ...FUSED_ACTIVATIONS.map(directConvProgram),
+      ...FUSED_ACTIVATIONS.map((activation) => directConvProgram(activation)),
+      ...(relaxedSimdAvailable() ? relaxedConvPrograms() : []),
     ];
     module = new WebAssembly.Module(assembleModule(programs, shared));
     modules.set(shared, module);
