@@ -2,13 +2,10 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import { DEPTHWISE_CONV, type DepthwiseConvAttrs } from '@edet/tensor';
 
-import { convGeometry } from './conv-geometry.js';
+import { convByOutputRows } from './conv-by-output-rows.js';
 import { WasmKernelError } from './errors.js';
 import { checkFloat32, checkFusedActivation } from './float32-check.js';
-import { runSplit } from './threads/kernel-threads.js';
-import { convProgramName } from './wasm/activation-epilogue.js';
-import { multiplyAddInUse } from './wasm/relaxed-simd.js';
-import { type KernelArgs, allocate, backendMemory, pointer, wasmKernelConfig } from './wasm-backend.js';
+import { type KernelArgs, wasmKernelConfig } from './wasm-backend.js';
 
 /**
  * `EdetDepthwiseConv2d` for the wasm backend: the inference depthwise convolution with its bias and
@@ -32,30 +29,7 @@ function depthwiseConv({ inputs, backend, attrs }: KernelArgs<DepthwiseConvAttrs
     throw new WasmKernelError(`${DEPTHWISE_CONV}: bias must be [${channels}], got [${bias.shape}]`);
   }
   checkFusedActivation(DEPTHWISE_CONV, attrs.activation);
-  const xShape = x.shape as [number, number, number, number];
-  const filterShape = filter.shape as [number, number, number, number];
-  const geometry = convGeometry(xShape, filterShape, { strides: attrs.strides, pad: attrs.pad, dilations: attrs.dilations }, true);
-  const { info } = geometry;
-  if (info.outHeight < 0 || info.outWidth < 0) {
-    throw new WasmKernelError(`${DEPTHWISE_CONV}: x [${x.shape}] is smaller than the filter's reach with pad ${JSON.stringify(attrs.pad)}`);
-  }
-  const y = allocate(backend, [info.batchSize, info.outHeight, info.outWidth, channels], false);
-  const rows = info.batchSize * info.outHeight;
-  if (tf.util.sizeFromShape(y.shape) === 0) return y;
-  const rowMacs = Math.max(1, info.outWidth * channels * info.filterHeight * info.filterWidth);
-  const chunkRows = Math.max(1, Math.ceil(CHUNK_MACS / rowMacs), Math.ceil(rows / 0x7fff));
-  const args = [
-    pointer(backend, x),
-    pointer(backend, filter),
-    bias === undefined ? 0 : pointer(backend, bias),
-    pointer(backend, y),
-    ...geometry.args,
-    0,
-    rows,
-  ];
-  const advance = args.map((_, i) => (i === args.length - 2 ? 1 : 0));
-  runSplit(backendMemory(backend), convProgramName('depthwiseForward', multiplyAddInUse(), attrs.activation), args, { units: rows, chunkUnits: chunkRows, advance, countArg: args.length - 1 });
-  return y;
+  return convByOutputRows(backend, { kernelName: DEPTHWISE_CONV, program: 'depthwiseForward', x, filter, bias, attrs, outChannels: channels, chunkMacs: CHUNK_MACS });
 }
 
 export const depthwiseConvConfig = wasmKernelConfig(DEPTHWISE_CONV, depthwiseConv);

@@ -2,13 +2,10 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import { DIRECT_CONV, type DirectConvAttrs } from '@edet/tensor';
 
-import { convGeometry } from './conv-geometry.js';
+import { convByOutputRows } from './conv-by-output-rows.js';
 import { WasmKernelError } from './errors.js';
 import { checkFloat32, checkFusedActivation } from './float32-check.js';
-import { runSplit } from './threads/kernel-threads.js';
-import { convProgramName } from './wasm/activation-epilogue.js';
-import { multiplyAddInUse } from './wasm/relaxed-simd.js';
-import { type KernelArgs, allocate, backendMemory, pointer, wasmKernelConfig } from './wasm-backend.js';
+import { type KernelArgs, wasmKernelConfig } from './wasm-backend.js';
 
 /**
  * `EdetConv2d` for the wasm backend: a k x k convolution of few input channels (the stem) computed directly,
@@ -33,31 +30,7 @@ function directConv({ inputs, backend, attrs }: KernelArgs<DirectConvAttrs>): tf
     throw new WasmKernelError(`${DIRECT_CONV}: bias must be [${outChannels}], got [${bias.shape}]`);
   }
   checkFusedActivation(DIRECT_CONV, attrs.activation);
-  const xShape = x.shape as [number, number, number, number];
-  const filterShape = filter.shape as [number, number, number, number];
-  const geometry = convGeometry(xShape, filterShape, { strides: attrs.strides, pad: attrs.pad, dilations: attrs.dilations }, false);
-  const { info } = geometry;
-  if (info.outHeight < 0 || info.outWidth < 0) {
-    throw new WasmKernelError(`${DIRECT_CONV}: x [${x.shape}] is smaller than the filter's reach with pad ${JSON.stringify(attrs.pad)}`);
-  }
-  const y = allocate(backend, [info.batchSize, info.outHeight, info.outWidth, outChannels], false);
-  const rows = info.batchSize * info.outHeight;
-  if (tf.util.sizeFromShape(y.shape) === 0) return y;
-  const rowMacs = Math.max(1, info.outWidth * outChannels * inChannels * info.filterHeight * info.filterWidth);
-  const chunkRows = Math.max(1, Math.ceil(CHUNK_MACS / rowMacs), Math.ceil(rows / 0x7fff));
-  const args = [
-    pointer(backend, x),
-    pointer(backend, filter),
-    bias === undefined ? 0 : pointer(backend, bias),
-    pointer(backend, y),
-    ...geometry.args,
-    outChannels,
-    0,
-    rows,
-  ];
-  const advance = args.map((_, i) => (i === args.length - 2 ? 1 : 0));
-  runSplit(backendMemory(backend), convProgramName('convForward', multiplyAddInUse(), attrs.activation), args, { units: rows, chunkUnits: chunkRows, advance, countArg: args.length - 1 });
-  return y;
+  return convByOutputRows(backend, { kernelName: DIRECT_CONV, program: 'convForward', x, filter, bias, attrs, outChannels, chunkMacs: CHUNK_MACS });
 }
 
 export const directConvConfig = wasmKernelConfig(DIRECT_CONV, directConv);
