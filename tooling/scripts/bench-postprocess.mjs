@@ -5,7 +5,10 @@
 // scores of a trained model (~5,900 anchors above 0.01) and of an untrained one (every anchor just above
 // 0.01, as the demo's stand-in and models picked by name score).
 //
-//   node tooling/scripts/bench-postprocess.mjs [--runs 15] [--backend wasm|cpu] [--only TEXT] [--baseline DIR]
+//   node tooling/scripts/bench-postprocess.mjs [--runs 15] [--backend wasm|cpu] [--threads N] [--only TEXT] [--baseline DIR]
+//
+// --threads N runs wasm on tfjs's threaded build with N threads (`wasmNode`), as `edet detect` does by
+// default; without it wasm is the single-threaded build.
 //
 // Needs `turbo run build` first (it loads the built dist/). With --baseline DIR, a copy of another
 // build of packages/anchors/dist placed inside packages/anchors (so that its imports resolve, e.g.
@@ -30,6 +33,7 @@ const { values } = parseArgs({
     backend: { type: 'string' },
     baseline: { type: 'string' },
     only: { type: 'string' },
+    threads: { type: 'string' },
   },
 });
 const runs = Number(values.runs);
@@ -43,8 +47,10 @@ const { useBackend } = await load('packages/model/dist/index.js');
 const { maxArgMax } = await load('packages/tensor/dist/index.js');
 // The project's seeded generator (mulberry32), so every run sees the same outputs.
 const { createRandom } = await load('packages/backbone-efficientnet/dist/index.js');
+const threads = values.threads === undefined ? 1 : Number(values.threads);
+if (!Number.isInteger(threads) || threads < 1) throw new Error(`--threads: expected a whole number from 1, got ${values.threads}`);
 const loaders = {
-  wasm: (await load('packages/model/dist/backends/wasm.js')).wasm,
+  wasm: threads > 1 ? (await load('packages/model/dist/backends/wasm-node.js')).wasmNode(threads) : (await load('packages/model/dist/backends/wasm.js')).wasm,
   cpu: (await load('packages/model/dist/backends/cpu.js')).cpu,
 };
 
@@ -107,7 +113,8 @@ for (const backend of backends) {
   await useBackend([loaders[backend]]);
   const anchors = anchorsPackage.anchorTensor({ imageSize: [SIZE, SIZE] });
   const outputs = { trained: { ...headOutputs(anchors.shape[0], false), anchors }, untrained: { ...headOutputs(anchors.shape[0], true), anchors } };
-  console.log(`${backend}: postprocess of [1, ${anchors.shape[0]}, ${CLASSES}] scores, median of ${runs} runs after 2 warm-up`);
+  const label = backend === 'wasm' && threads > 1 ? `wasm (${threads} threads)` : backend;
+  console.log(`${label}: postprocess of [1, ${anchors.shape[0]}, ${CLASSES}] scores, median of ${runs} runs after 2 warm-up`);
   for (const [label, extra, untrained = false] of CASES) {
     const inputs = untrained ? outputs.untrained : outputs.trained;
     const options = { imageSize: [SIZE, SIZE], ...extra };

@@ -1,11 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 
-import { InvalidArgumentError, describeValue, formatShape, maxArgMax } from '@edet/tensor';
+import { InvalidArgumentError, describeValue, formatShape, maxArgMax, readInto } from '@edet/tensor';
 
-import { candidateBoxes, candidateRows } from './candidate-boxes.js';
+import { candidateBoxes, readCandidateSource } from './candidate-boxes.js';
 import { sortedCandidates } from './candidate-order.js';
 import { nms, type NmsMode } from './nms.js';
 import { checkPostprocessOptions } from './options-check.js';
+import { withScratchArrays } from './scratch-arrays.js';
 
 /** One detected object. */
 export interface Detection {
@@ -40,10 +41,11 @@ export interface PostprocessOptions {
  * Turns head outputs into detections, as zylo117 `postprocess` does: decode the deltas against the anchors,
  * clip to the input frame, score = best class probability, keep anchors scoring above the threshold, then
  * NMS. Only what selection needs is read back: the `[N, A]` best scores and classes (`maxArgMax`, one pass
- * over the scores), then the deltas and anchors of the anchors that pass the threshold (gathered on the
- * backend, with the exponentials of the deltas), which are decoded and clipped as `decodeBoxes` and
- * `clipBoxes` do, in JavaScript. Regression and anchors are read as float32. Hard NMS at IoU threshold 1
- * suppresses nothing, so there only each image's best `maxDetections` candidates are decoded.
+ * over the scores), then the deltas (the exponentials of the candidates' taken on the backend) and the
+ * anchors (read once per anchors tensor), from which the candidates that pass the threshold are decoded
+ * and clipped as `decodeBoxes` and `clipBoxes` do, in JavaScript. Regression and anchors are read as float32.
+ * Hard NMS at IoU threshold 1 suppresses nothing, so there only each image's best `maxDetections`
+ * candidates are decoded. What is read goes into arrays kept from call to call (`scratch-arrays.ts`).
  *
  * @param classification `[N, A, C]` class probabilities (after the sigmoid).
  * @param regression `[N, A, 4]` deltas `(dy, dx, dh, dw)`.
@@ -60,6 +62,7 @@ export async function postprocess(
   checkPostprocessOptions(options, true);
   for (const [name, tensor] of [['classification', classification], ['regression', regression], ['anchors', anchors]] as const) {
     if (!(tensor instanceof tf.Tensor)) throw new InvalidArgumentError(name, 'a tf.Tensor', describeValue(tensor));
+    if (tensor.isDisposed) throw new InvalidArgumentError(name, 'a tensor not yet disposed', `a disposed tensor ${formatShape(tensor.shape)}`);
   }
   const { imageSize, scoreThreshold = 0.2, iouThreshold = 0.2, nms: mode = 'per-class' } = options;
   if (classification.rank !== 3) {
@@ -75,51 +78,58 @@ export async function postprocess(
     throw new InvalidArgumentError('anchors', `shape ${formatShape([count, 4])} or [1,${count},4]`, anchorShape);
   }
 
-  // One pass over the [N, A, C] scores on the backend; only the [N, A] best scores and classes come back.
-  const [bestScores, bestClasses] = maxArgMax(classification);
-  let scores: tf.TypedArray;
-  let bestIds: tf.TypedArray;
-  try {
-    [scores, bestIds] = (await Promise.all([bestScores.data(), bestClasses.data()])) as [tf.TypedArray, tf.TypedArray];
-  } finally {
-    tf.dispose([bestScores, bestClasses]);
-  }
-  // The reference compares float32 scores with the threshold cast to float32, so do the same.
-  const threshold = Math.fround(scoreThreshold);
-  // Hard NMS at IoU 1 suppresses nothing (see `nms`): the answer is each image's best `maxDetections`
-  // candidates, so only those are decoded (the demo keeps 5,000 of an untrained model's ~49k).
-  const keepsAll = mode !== 'soft' && iouThreshold >= 1;
-  const selected = new Int32Array(batch * count);
-  const imageStarts = [0];
-  let total = 0;
-  for (let image = 0, flat = 0; image < batch; image++) {
-    if (keepsAll) {
-      const best = sortedCandidates(scores.subarray(flat, flat + count), threshold, options.maxDetections);
-      for (let k = 0; k < best.length; k++) selected[total++] = flat + best[k];
-      flat += count;
-    } else {
-      for (const end = flat + count; flat < end; flat++) if (scores[flat] > threshold) selected[total++] = flat;
+  return withScratchArrays(async (scratch) => {
+    // One pass over the [N, A, C] scores on the backend; only the [N, A] best scores and classes come back.
+    const scores = scratch.float32('scores', batch * count);
+    const bestIds = scratch.int32('classes', batch * count);
+    const [best, bestClasses] = maxArgMax(classification);
+    const bestScores = best.dtype === 'float32' ? best : tf.cast(best, 'float32');
+    try {
+      await Promise.all([readInto(bestScores, scores), readInto(bestClasses, bestIds)]);
+    } finally {
+      tf.dispose([best, bestScores, bestClasses]);
     }
-    imageStarts.push(total);
-  }
-  if (total === 0) return Array.from({ length: batch }, () => []);
-  const flatIndices = selected.subarray(0, total);
-
-  // The candidates' deltas, their exponentials and anchors, gathered and read back as one tensor, then
-  // decoded and clipped in JavaScript with decodeBoxes' float32 operations.
-  const rows = tf.tidy(() => {
-    const flat = tf.tensor1d(flatIndices, 'int32');
-    const anchorIndices = batch === 1 ? flat : tf.tensor1d(flatIndices.map((index) => index % count), 'int32');
-    const deltas = tf.gather(tf.reshape(regression, [batch * count, 4]), flat);
-    return candidateRows(deltas, tf.gather(tf.reshape(anchors, [count, 4]), anchorIndices));
+    // The reference compares float32 scores with the threshold cast to float32, so do the same.
+    const threshold = Math.fround(scoreThreshold);
+    // Hard NMS at IoU 1 suppresses nothing (see `nms`): the answer is each image's best `maxDetections`
+    // candidates, so only those are decoded (the demo keeps 5,000 of an untrained model's ~49k).
+    const keepsAll = mode !== 'soft' && iouThreshold >= 1;
+    const selected = scratch.int32('selected', batch * count);
+    const imageStarts = [0];
+    let total = 0;
+    for (let image = 0, flat = 0; image < batch; image++) {
+      if (keepsAll) {
+        const best = sortedCandidates(scores.subarray(flat, flat + count), threshold, options.maxDetections);
+        for (let k = 0; k < best.length; k++) selected[total++] = flat + best[k];
+        flat += count;
+      } else {
+        // Branch-free, as in sortedCandidates: scores near the threshold pass or fail at random.
+        for (const end = flat + count; flat < end; flat++) {
+          selected[total] = flat;
+          total += scores[flat] > threshold ? 1 : 0;
+        }
+      }
+      imageStarts.push(total);
+    }
+    if (total === 0) return Array.from({ length: batch }, () => []);
+    const flatIndices = selected.subarray(0, total);
+    // The candidates' boxes, decoded and clipped in JavaScript with decodeBoxes' float32 operations.
+    const boxes = candidateBoxes(await readCandidateSource(regression, anchors, flatIndices, scratch), flatIndices, imageSize);
+    return detectionsOf(batch, imageStarts, flatIndices, scores, bestIds, boxes, keepsAll, { mode, iouThreshold, threshold, options });
   });
-  let boxes: Float32Array;
-  try {
-    boxes = candidateBoxes((await rows.data()) as Float32Array, imageSize);
-  } finally {
-    rows.dispose();
-  }
+}
 
+/** Each image's detections from its candidates: as they are (`keepsAll`), or after NMS. */
+function detectionsOf(
+  batch: number,
+  imageStarts: number[],
+  flatIndices: Int32Array,
+  scores: Float32Array,
+  bestIds: Int32Array,
+  boxes: Float32Array,
+  keepsAll: boolean,
+  { mode, iouThreshold, threshold, options }: { mode: NmsMode; iouThreshold: number; threshold: number; options: PostprocessOptions },
+): Detection[][] {
   const results: Detection[][] = [];
   for (let image = 0; image < batch; image++) {
     const start = imageStarts[image];

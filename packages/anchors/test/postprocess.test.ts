@@ -110,6 +110,34 @@ describe('postprocess', () => {
     await expect(postprocess(classification, anchors, regression, options)).rejects.toThrow(/regression/);
     tf.dispose([classification, regression, anchors]);
   });
+
+  it('refuses a disposed tensor, naming it, even anchors whose values it read before', async () => {
+    const classification = tf.tensor3d(probabilities);
+    const regression = tf.zeros([2, 4, 4]);
+    const anchors = tf.tensor2d(anchorRows);
+    const options = { imageSize: [100, 200] as [number, number] };
+    expect(await postprocess(classification, regression, anchors, options)).toHaveLength(2);
+    anchors.dispose();
+    await expect(postprocess(classification, regression, anchors, options)).rejects.toThrow(/anchors: expected a tensor not yet disposed/);
+    regression.dispose();
+    await expect(postprocess(classification, regression, tf.tensor2d(anchorRows), options)).rejects.toThrow(/regression: expected a tensor not yet disposed/);
+    tf.dispose([classification]);
+  });
+
+  it('gives calls that overlap (awaited together) the results of the same calls one after the other', async () => {
+    const modes = [{}, { nms: 'agnostic' as const }, { nms: 'soft' as const }, { iouThreshold: 1, scoreThreshold: 0.05 }];
+    const classification = tf.tensor3d(probabilities);
+    const regression = tf.tensor3d(Array.from({ length: 32 }, (_, i) => ((i * 7) % 5) / 10 - 0.2), [2, 4, 4]);
+    const anchors = tf.tensor2d(anchorRows);
+    const call = (options: object) => postprocess(classification, regression, anchors, { imageSize: [100, 200], ...options });
+    const before = tf.memory().numTensors;
+    const alone = [];
+    for (const options of modes) alone.push(await call(options));
+    // Each call holds its own scratch arrays while the others run between its awaits.
+    expect(await Promise.all(modes.map(call))).toEqual(alone);
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([classification, regression, anchors]);
+  });
 });
 
 describe('mapToOriginal and scaleBoxes', () => {

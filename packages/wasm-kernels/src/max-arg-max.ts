@@ -3,13 +3,19 @@ import * as tf from '@tensorflow/tfjs-core';
 import { MAX_ARG_MAX } from '@edet/tensor';
 
 import { WasmKernelError } from './errors.js';
-import { type KernelArgs, pointer, simd, wasmKernelConfig } from './wasm-backend.js';
+import { MAX_CHUNKS } from './threads/claimed-chunks.js';
+import { runSplit } from './threads/kernel-threads.js';
+import { type KernelArgs, backendMemory, pointer, wasmKernelConfig } from './wasm-backend.js';
+
+// Values a chunk of rows should hold at least, so that claiming it costs little next to reading them.
+const CHUNK_VALUES = 1 << 16;
 
 /**
  * `EdetMaxArgMax` for the wasm backend: the maximum over the last axis and its index in one SIMD pass,
  * where `tf.max` and `tf.argMax` read the tensor once each (the post-processing of a detector's
- * `[N, A, C]` class scores: 4.4M values for D0 at 512). float32 only; results as tfjs's cpu `Max` and
- * `ArgMax`, NaN included (see `maxArgMaxProgram`).
+ * `[N, A, C]` class scores: 4.4M values for D0 at 512), its rows split over the kernel threads where there
+ * are some. float32 only; results as tfjs's cpu `Max` and `ArgMax`, NaN included (see `maxArgMaxProgram`),
+ * whatever the thread count (each row is one thread's).
  */
 function maxArgMax({ inputs, backend }: KernelArgs): tf.TensorInfo[] {
   const { x } = inputs;
@@ -29,7 +35,10 @@ function maxArgMax({ inputs, backend }: KernelArgs): tf.TensorInfo[] {
     backend.wasm.HEAP32.fill(0, at, at + rows);
     return [max, argMax];
   }
-  simd(backend).maxArgMax(pointer(backend, x), pointer(backend, max), pointer(backend, argMax), rows, columns);
+  const args = [pointer(backend, x), pointer(backend, max), pointer(backend, argMax), rows, columns];
+  // Rows are independent: split them over the kernel threads, chunks of at least CHUNK_VALUES values.
+  const chunkUnits = Math.max(1, Math.ceil(CHUNK_VALUES / columns), Math.ceil(rows / MAX_CHUNKS));
+  runSplit(backendMemory(backend), 'maxArgMax', args, { units: rows, chunkUnits, advance: [4 * columns, 4, 4, 0, 0], countArg: 3 });
   return [max, argMax];
 }
 

@@ -110,6 +110,22 @@ describe('kernel thread pool', () => {
     }
   });
 
+  it('splits maxArgMax by rows with the bytes of one whole call (NaN rows included)', () => {
+    // 1001 rows of 90 scores (22 groups of 4 and 2 left over), the fill's NaN and infinities among them.
+    const [rows, columns] = [1001, 90];
+    fill(rows * columns, 8);
+    // Maxima at `base`, indices right after them.
+    const results = (base: number) => bytes(base, 2 * rows);
+    simdKernels(memory).maxArgMax(X, Y_WHOLE, Y_WHOLE + 4 * rows, rows, columns);
+    const whole = results(Y_WHOLE);
+    for (const chunkRows of [1, 7, 300]) {
+      const out = Y_WHOLE + 4 * 2 * (rows + 16);
+      new Float32Array(memory.buffer, out, 2 * rows).fill(7);
+      pool.run('maxArgMax', [X, out, out + 4 * rows, rows, columns], { units: rows, chunkUnits: chunkRows, advance: [4 * columns, 4, 4, 0, 0], countArg: 3 });
+      expect(firstDifference(results(out), whole), `chunks of ${chunkRows} rows`).toBe(-1);
+    }
+  });
+
   it('splits the squeeze-and-excitation passes by rows and pixels with the bytes of one whole call', () => {
     // x [19 rows, 13 pixels, 37 channels]: every channel block width in rowMeans; channelScale by pixels.
     const [rows, width, channels] = [19, 13, 37];
