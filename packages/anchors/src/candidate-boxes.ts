@@ -51,7 +51,13 @@ export async function readCandidateSource(
   await readFloat32(regression, allDeltas);
   const count = flatIndices.length;
   const deltas = scratch.float32('deltas', count * 4);
-  for (let k = 0; k < count; k++) deltas.set(allDeltas.subarray(4 * flatIndices[k], 4 * flatIndices[k] + 4), 4 * k);
+  for (let k = 0; k < count; k++) {
+    const from = 4 * flatIndices[k];
+    deltas[4 * k] = allDeltas[from];
+    deltas[4 * k + 1] = allDeltas[from + 1];
+    deltas[4 * k + 2] = allDeltas[from + 2];
+    deltas[4 * k + 3] = allDeltas[from + 3];
+  }
   const expDeltas = scratch.float32('expDeltas', count * 4);
   if (count > 0) {
     const exp = tf.tidy(() => tf.exp(tf.tensor2d(deltas, [count, 4])));
@@ -72,10 +78,10 @@ export async function readCandidateSource(
 
 /**
  * `clipBoxes(decodeBoxes(deltas, anchors), imageSize)` for the candidates `flatIndices` that `source` was
- * read for (anchor `a` of image `n` is `n * A + a`), in plain JavaScript with the same float32 operations in the same order: each
- * `+ - * /` of two float32 values rounded to float32 (`Math.fround`) is the float32 operation itself, and
- * `exp` came from the backend, so the boxes are bit for bit those of the tensor ops (clipping as tfjs's
- * cpu `maximum` / `minimum`: NaN stays NaN).
+ * read for (anchor `a` of image `n` is `n * A + a`), in plain JavaScript with the same float32 operations
+ * in the same order: each `+ - * /` of two float32 values rounded to float32 (`Math.fround`) is the float32
+ * operation itself, and `exp` came from the backend, so the boxes are bit for bit those of the tensor ops
+ * (clipping as tfjs's cpu `maximum` / `minimum`: NaN stays NaN).
  *
  * @param imageSize `[height, width]` of the network input.
  * @returns `K` boxes `[x1, y1, x2, y2]`, flat, for the `K` candidates (a new array).

@@ -99,8 +99,8 @@ export async function postprocess(
     let total = 0;
     for (let image = 0, flat = 0; image < batch; image++) {
       if (keepsAll) {
-        const best = sortedCandidates(scores.subarray(flat, flat + count), threshold, options.maxDetections);
-        for (let k = 0; k < best.length; k++) selected[total++] = flat + best[k];
+        const chosen = sortedCandidates(scores.subarray(flat, flat + count), threshold, options.maxDetections);
+        for (let k = 0; k < chosen.length; k++) selected[total++] = flat + chosen[k];
         flat += count;
       } else {
         // Branch-free, as in sortedCandidates: scores near the threshold pass or fail at random.
