@@ -157,7 +157,10 @@ export interface WasmKernelOptions {
    * differ between machines); the plain path gives the same bits everywhere. Results never depend on the
    * thread count. Default false: the fused instruction only pays where multiply and add share execution
    * units (it halves their work there); where they do not, its longer latency makes the convolutions
-   * slower (the README's benchmarks). `wasmKernelFeatures()` says which path runs.
+   * slower (the README's benchmarks). Turn it on before the first kernel runs (as `useBackend`'s
+   * `wasmRelaxedSimd` does): the relaxed programs are only built into the kernels' module when it is on at
+   * the module's first compile, sparing the start-up otherwise; after that it can be turned off and on
+   * again. `wasmKernelFeatures()` says which path runs.
    */
   relaxedSimd?: boolean;
 }

@@ -33,7 +33,22 @@ export function setRelaxedSimd(on: boolean): void {
   enabled = on;
 }
 
-/** How the inference convolutions multiply-add now: `relaxed` where enabled and available. */
+// Whether the kernels' module holds the relaxed programs: decided when it is first compiled (undefined
+// before), from the option and the runtime then. Building them costs about 90 ms of start-up, which a
+// runtime that has relaxed SIMD but never uses it (the default) should not pay.
+let builtWithRelaxed: boolean | undefined;
+
+/** Whether to build the relaxed programs into the kernels' module; the first call decides for the process. */
+export function relaxedProgramsInModule(): boolean {
+  builtWithRelaxed ??= enabled && relaxedSimdAvailable();
+  return builtWithRelaxed;
+}
+
+/**
+ * How the inference convolutions multiply-add now: `relaxed` where enabled, available, and the kernels'
+ * module holds the relaxed programs (it does when the option was on at its first compile, i.e. before the
+ * first kernel ran; turned on later, the option changes nothing and `wasmKernelFeatures()` says so).
+ */
 export function multiplyAddInUse(): MultiplyAdd {
-  return enabled && relaxedSimdAvailable() ? 'relaxed' : 'separate';
+  return enabled && (builtWithRelaxed ?? relaxedSimdAvailable()) ? 'relaxed' : 'separate';
 }

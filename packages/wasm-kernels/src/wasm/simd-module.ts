@@ -6,7 +6,7 @@ import {
   batchNormVarianceProgram,
 } from './batch-norm-programs.js';
 import { FUSED_ACTIVATIONS, type FusedActivation, type MultiplyAdd } from './activation-epilogue.js';
-import { relaxedSimdAvailable } from './relaxed-simd.js';
+import { relaxedProgramsInModule } from './relaxed-simd.js';
 import { depthwiseForwardProgram } from './depthwise-forward-program.js';
 import { pointwiseForwardProgram } from './pointwise-forward-program.js';
 import { weightedSumProgram } from './weighted-sum-program.js';
@@ -77,7 +77,7 @@ type RelaxedConvKernels = { [name in `${'pointwiseForward' | 'depthwiseForward' 
 
 /**
  * The exported functions, with the fusion programs (`weightedSum2_swish`, ...) and, in a module built
- * where relaxed SIMD validates, the relaxed inference convolutions.
+ * while relaxed SIMD was asked for and validates, the relaxed inference convolutions.
  */
 export type SimdKernels = SimdKernelsBase & { [name in `weightedSum${2 | 3}_${FusedActivation}`]: Fn } & RelaxedConvKernels;
 
@@ -128,7 +128,7 @@ export function compiled(shared: boolean): WebAssembly.Module {
       channelScaleProgram(),
       paddedMaxPoolProgram(),
       ...FUSED_ACTIVATIONS.map((activation) => directConvProgram(activation)),
-      ...(relaxedSimdAvailable() ? relaxedConvPrograms() : []),
+      ...(relaxedProgramsInModule() ? relaxedConvPrograms() : []),
     ];
     module = new WebAssembly.Module(assembleModule(programs, shared));
     modules.set(shared, module);
