@@ -47,6 +47,18 @@ function composed(c: FuzzCase): Outcome {
   return runCase({ label: c.label, kernel: 'Identity', inputs: { x: data }, attrs: {} });
 }
 
+/** A 1x1 layer with bias and swish on seeded values (no special values): x `shape` to `out` channels. */
+function swishLayer(seed: number, shape: number[], out: number): FuzzCase {
+  const r = new Chooser(seed);
+  const depth = shape[3];
+  return {
+    label: `x [${shape}] -> ${out} swish bias`,
+    kernel: POINTWISE_CONV,
+    inputs: { x: r.tensor(shape, 'float32', 0), filter: r.tensor([1, 1, depth, out], 'float32', 0), bias: r.tensor([out], 'float32', 0) },
+    attrs: { activation: 'swish' },
+  };
+}
+
 describe('EdetPointwiseConv2d on wasm', () => {
   it('matches the composed ops on cpu over seeded calls and leaks nothing', async () => {
     const cases = Array.from({ length: 80 }, (_, i) => randomCase(i + 1));
@@ -55,25 +67,13 @@ describe('EdetPointwiseConv2d on wasm', () => {
   });
 
   it('computes an EfficientDet-sized layer (every block path: 8, 4 and 1 wide, 4 rows and 1)', async () => {
-    const r = new Chooser(11);
-    const c: FuzzCase = {
-      label: 'x [1,9,11,144] -> 813 swish bias',
-      kernel: POINTWISE_CONV,
-      inputs: { x: r.tensor([1, 9, 11, 144], 'float32', 0), filter: r.tensor([1, 1, 144, 813], 'float32', 0), bias: r.tensor([813], 'float32', 0) },
-      attrs: { activation: 'swish' },
-    };
+    const c = swishLayer(11, [1, 9, 11, 144], 813);
     // 144 products: 1e-4.
     expect(await differentialFailures([c], 1e-4, composed)).toEqual([]);
   });
 
   it('runs relaxed SIMD only where the runtime has it: asked for elsewhere, it keeps the plain bytes', () => {
-    const r = new Chooser(12);
-    const c: FuzzCase = {
-      label: 'x [1,5,7,37] -> 21 swish bias',
-      kernel: POINTWISE_CONV,
-      inputs: { x: r.tensor([1, 5, 7, 37], 'float32', 0), filter: r.tensor([1, 1, 37, 21], 'float32', 0), bias: r.tensor([21], 'float32', 0) },
-      attrs: { activation: 'swish' },
-    };
+    const c = swishLayer(12, [1, 5, 7, 37], 21);
     const plain = runOnWasm(c).outcome;
     registerWasmKernels({ relaxedSimd: true });
     try {
