@@ -63,7 +63,7 @@ describe('EdetMaxArgMax on wasm, exactly as cpu’s Max and ArgMax', () => {
 
   it('finds the maximum in every column of the groups of 4 and of the left-over columns', async () => {
     const cases: FuzzCase[] = [];
-    for (const columns of [1, 2, 3, 4, 5, 7, 8, 9, 13, 90]) {
+    for (const columns of [1, 2, 3, 4, 5, 7, 8, 9, 13, 16, 17, 21, 35, 90]) {
       // One row per position of the maximum, on a background of smaller values of both signs.
       const rows = Array.from({ length: columns }, (_, at) => Array.from({ length: columns }, (_, i) => (i === at ? 5 : ((i * 7) % 5) - 2.5)));
       cases.push(rowsCase(`${columns} columns`, rows));
@@ -122,6 +122,16 @@ describe('EdetMaxArgMax on wasm, exactly as cpu’s Max and ArgMax', () => {
         new Array(9).fill(-Infinity),
         row(9, { 0: nan, 1: Infinity }),
       ]),
+      // 90 columns: a NaN in each of the four accumulators' groups, in the quads after the last group of
+      // 16 and in the two left-over columns, with the maximum before, after or nowhere near it.
+      rowsCase(
+        'NaN, 90 columns',
+        [0, 5, 17, 30, 63, 81, 86, 88, 89].flatMap((at) => [
+          row(90, { [at]: nan }),
+          row(90, { [at]: nan, [(at + 7) % 90]: 3 }),
+          row(90, { [at]: nan, [(at + 83) % 90]: -3, 40: 2 }),
+        ]),
+      ),
       rowsCase('NaN, 3 columns', [
         [nan, 1, 2],
         [1, nan, 2],

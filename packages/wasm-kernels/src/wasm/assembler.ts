@@ -73,6 +73,7 @@ const SIMD = {
   f32x4Splat: 0x13,
   f32x4ExtractLane: 0x1f,
   f32x4Eq: 0x41,
+  f32x4Ne: 0x42,
   f32x4Lt: 0x43,
   f32x4Gt: 0x44,
   anyTrue: 0x53,
@@ -393,6 +394,8 @@ export const vpmax = simdBinary(SIMD.f32x4Pmax);
 /** `b < a ? b : a` lane-wise: a NaN in `b` leaves `a`. */
 export const vpmin = simdBinary(SIMD.f32x4Pmin);
 export const veq = simdBinary(SIMD.f32x4Eq);
+/** All ones where `a != b`, so where either is NaN: `vne(x, x)` marks x's NaN lanes. */
+export const vne = simdBinary(SIMD.f32x4Ne);
 export const vand = simdBinary(SIMD.and);
 export const vor = simdBinary(SIMD.or);
 /** `a & ~b`. */

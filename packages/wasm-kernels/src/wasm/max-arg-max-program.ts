@@ -8,21 +8,24 @@ import {
   add,
   and,
   anyTrue,
+  eq,
   f32,
   f32x4Lane,
   feq,
   fgt,
-  fmax,
   loadF32,
   loadV128,
   ge,
   mul,
   shl,
   shrS,
+  shuffle32,
   splat,
   vconst,
   veq,
-  vmax,
+  vne,
+  vor,
+  vpmax,
 } from './assembler.js';
 
 /**
@@ -30,11 +33,13 @@ import {
  * (`columns >= 1`), its maximum (float32) and the index of that maximum (int32), with the results of tfjs
  * cpu's `Max` and `ArgMax`, NaN included.
  *
- * Each row is read from memory once: its maximum with `f32x4.max` (two accumulators, 4 columns per lane
- * group, the 0-3 left over one by one), which is NaN when the row holds a NaN; then, the row now in cache,
- * the first column equal to that maximum (a SIMD search, then one by one within the group found). The
- * maximum written is that element itself, so a zero maximum keeps the first zero's sign, as cpu's
- * strictly-greater scan does.
+ * Each row is read from memory once: its maximum over the non-NaN values with `f32x4.pmax` (four
+ * accumulators, 4 columns per lane group, the 0-3 left over splatted into them), while `f32x4.ne(x, x)`
+ * marks any NaN; then, the row now in cache, the first column equal to that maximum (a SIMD search, then
+ * one by one within the group found). `pmax` is one machine instruction where `f32x4.max`, which must
+ * propagate NaN and order the zeros, is a sequence of about nine on x64 whose latency chained the pass
+ * (it took twice as long). The maximum written is the element found itself, so a zero maximum keeps the
+ * first zero's sign, as cpu's strictly-greater scan does.
  *
  * A row holding a NaN is rare and takes cpu's scan as it is: start from the first element and move on to a
  * strictly greater one. Nothing compares greater than NaN, so a row starting with NaN gives index 0 and NaNs
@@ -43,28 +48,46 @@ import {
 export function maxArgMaxProgram(): FunctionBuilder {
   const f = new FunctionBuilder('maxArgMax', [I32, I32, I32, I32, I32]);
   const [src, maxDst, indexDst, rows, columns] = f.args;
-  const [row, rowPtr, ptr, quad, quads, column, at] = [f.local(), f.local(), f.local(), f.local(), f.local(), f.local(), f.local()];
-  const [max0, max1, target] = [f.local(V128), f.local(V128), f.local(V128)];
-  const [top, x, best] = [f.local(F32), f.local(F32), f.local(F32)];
+  const [row, rowPtr, ptr, quad, quads, groupedQuads, column, at] = [f.local(), f.local(), f.local(), f.local(), f.local(), f.local(), f.local(), f.local()];
+  const maxima = [f.local(V128), f.local(V128), f.local(V128), f.local(V128)];
+  const [nan, x, target] = [f.local(V128), f.local(V128), f.local(V128)];
+  const [top, value, best] = [f.local(F32), f.local(F32), f.local(F32)];
   const element = (index: Expr | Local) => loadF32(add(rowPtr, shl(index, 2)));
+  /** Folds the vector `x` into accumulator `maximum`, marking its NaN lanes. */
+  const fold = (maximum: Local) => {
+    f.set(maximum, vpmax(maximum, x));
+    f.set(nan, vor(nan, vne(x, x)));
+  };
   f.set(quads, shrS(columns, 2));
+  f.set(groupedQuads, and(quads, -4));
   f.set(rowPtr, src);
   f.for(row, 0, rows, 1, () => {
-    // The row's maximum, NaN if it holds one (f32x4.max and f32.max propagate NaN).
-    f.set(max0, vconst(-Infinity));
-    f.set(max1, vconst(-Infinity));
+    for (const maximum of maxima) f.set(maximum, vconst(-Infinity));
+    f.set(nan, vconst(0));
     f.set(ptr, rowPtr);
-    f.for(quad, 1, quads, 2, () => {
-      f.set(max0, vmax(max0, loadV128(ptr)));
-      f.set(max1, vmax(max1, loadV128(ptr, 16)));
-      f.set(ptr, add(ptr, 32));
+    f.for(quad, 0, groupedQuads, 4, () => {
+      maxima.forEach((maximum, k) => {
+        f.set(x, loadV128(ptr, 16 * k));
+        fold(maximum);
+      });
+      f.set(ptr, add(ptr, 64));
     });
-    f.if(and(quads, 1), () => f.set(max0, vmax(max0, loadV128(ptr))));
-    f.set(max0, vmax(max0, max1));
-    f.set(top, fmax(fmax(f32x4Lane(max0, 0), f32x4Lane(max0, 1)), fmax(f32x4Lane(max0, 2), f32x4Lane(max0, 3))));
-    f.for(column, shl(quads, 2), columns, 1, () => f.set(top, fmax(top, element(column))));
+    f.for(quad, groupedQuads, quads, 1, () => {
+      f.set(x, loadV128(ptr));
+      fold(maxima[0]);
+      f.set(ptr, add(ptr, 16));
+    });
+    f.for(column, shl(quads, 2), columns, 1, () => {
+      f.set(x, splat(element(column)));
+      fold(maxima[1]);
+    });
+    // Across the accumulators, then across the lanes: pmax of each lane and its swapped partner.
+    f.set(x, vpmax(vpmax(maxima[0], maxima[1]), vpmax(maxima[2], maxima[3])));
+    f.set(x, vpmax(x, shuffle32(x, x, [2, 3, 0, 1])));
+    f.set(x, vpmax(x, shuffle32(x, x, [1, 0, 3, 2])));
+    f.set(top, f32x4Lane(x, 0));
     f.if(
-      feq(top, top),
+      eq(anyTrue(nan), 0),
       () => {
         // The first group of 4 holding the maximum (or the left-over columns), then the first column in
         // it that equals the maximum; one does, so the scalar search ends.
@@ -84,9 +107,9 @@ export function maxArgMaxProgram(): FunctionBuilder {
         f.set(best, element(0));
         f.set(at, 0);
         f.for(column, 1, columns, 1, () => {
-          f.set(x, element(column));
-          f.if(fgt(x, best), () => {
-            f.set(best, x);
+          f.set(value, element(column));
+          f.if(fgt(value, best), () => {
+            f.set(best, value);
             f.set(at, column);
           });
         });
