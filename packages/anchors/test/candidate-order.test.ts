@@ -44,6 +44,16 @@ describe('sortedCandidates', () => {
     expect(Array.from(sortedCandidates(ties, 0, 5000))).toEqual(Array.from({ length: 5000 }, (_, index) => index));
   });
 
+  it('cuts a narrow band of scores exactly, ties at the cut by lower index', () => {
+    // An untrained head's scores: ~49k values within 1e-4 of 0.01 (one bucket of the ranks' high 16 bits,
+    // so the cut falls in their low bits), every value repeated a few times so that ties straddle the cut.
+    const band = Float32Array.from({ length: 49_104 }, () => 0.0099 + Math.floor(next() * 12_000) * 1.7e-8);
+    const all = expected(band, 0.0099);
+    for (const limit of [1, 4999, 5000, 5001, 30_000, all.length - 1]) {
+      expect(Array.from(sortedCandidates(band, 0.0099, limit))).toEqual(all.slice(0, limit));
+    }
+  });
+
   it('takes no scores and single ones', () => {
     expect(Array.from(sortedCandidates(new Float32Array(0), -Infinity))).toEqual([]);
     expect(Array.from(sortedCandidates(new Float32Array([Number.NaN]), -Infinity))).toEqual([]);
