@@ -32,7 +32,7 @@ function maxAbsDiff(actual: tf.Tensor, expected: tf.Tensor): number {
 const toNchw = (x: tf.Tensor4D) => tf.transpose(x, [0, 3, 1, 2]);
 
 // Both models on both Node backends; the contrast with zero padding (a property of the weights, not of the
-// backend) once, on wasm.
+// backend) once, on wasm, as are the maps level by level.
 describe.each([
   ['tf_efficientdet_d0', 49104, 'wasm'],
   ['tf_efficientdet_lite0', 19206, 'wasm'],
@@ -65,7 +65,9 @@ describe.each([
     expect(model.poolPadding).toBe('neg-inf');
   });
 
-  it('backbone and BiFPN maps match level by level', () => {
+  // The maps locate a mismatch; on wasm only. On cpu (12 s for D0) the outputs below carry the check: every
+  // map feeds them, and a map off by more than the tolerance would move them too.
+  if (backend === 'wasm') it('backbone and BiFPN maps match level by level', () => {
     const { backbone, fpn } = model.extractFeatures(golden.input as tf.Tensor4D);
     const names = ['backbone_c3', 'backbone_c4', 'backbone_c5', 'fpn_p3', 'fpn_p4', 'fpn_p5', 'fpn_p6', 'fpn_p7'];
     const maps = [...backbone, ...fpn];

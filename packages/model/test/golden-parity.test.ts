@@ -1,6 +1,6 @@
 // Parity with the reference implementation's outputs for one real photo (../shared/golden/d0-synthetic):
-// every backbone and BiFPN map and both head outputs within 1e-4 absolute, anchors bit-equal, and the
-// detections identical, on the wasm and cpu backends.
+// both head outputs within 1e-4 absolute, anchors bit-equal, and the detections identical, on the wasm and
+// cpu backends; every backbone and BiFPN map within 1e-4 on wasm.
 import { readFileSync } from 'node:fs';
 
 import * as tf from '@tensorflow/tfjs-core';
@@ -47,7 +47,10 @@ describe.each(['wasm', 'cpu'] as const)('D0 golden parity on %s', (backend) => {
     tf.dispose(Object.values(golden ?? {}));
   });
 
-  it('backbone and BiFPN maps match level by level', () => {
+  // The maps locate a mismatch; on wasm only, where the pass takes a second. On cpu (about 15 s for D0 at 512)
+  // the outputs below carry the check: every map feeds them, and a map off by more than the tolerance would
+  // move them too.
+  if (backend === 'wasm') it('backbone and BiFPN maps match level by level', () => {
     const { backbone, fpn } = model.extractFeatures(golden.input as tf.Tensor4D);
     const names = ['backbone_c3', 'backbone_c4', 'backbone_c5', 'bifpn_p3', 'bifpn_p4', 'bifpn_p5', 'bifpn_p6', 'bifpn_p7'];
     const maps = [...backbone, ...fpn];
