@@ -77,7 +77,7 @@ function sortByKeys(chosen: Int32Array, scores: ArrayLike<number>, limit: number
   const ranks = rankArray(chosen.length);
   for (let k = 0; k < chosen.length; k++) ranks[k] = scoreRank(bits[chosen[k]]);
   const kept = Math.min(limit, chosen.length);
-  const taken = kept < chosen.length ? selectBest(ranks, kept) : undefined;
+  const taken = kept > 0 && kept < chosen.length ? selectBest(ranks, kept) : undefined;
   const keys = keyArray(kept);
   for (let k = 0; k < kept; k++) {
     const at = taken === undefined ? k : taken[k];
@@ -118,7 +118,7 @@ function selectBest(ranks: Uint32Array, count: number): Int32Array {
   for (let k = 0; k < ranks.length; k++) counts[ranks[k] & 0xffff] += ranks[k] >>> 16 === high ? 1 : 0;
   let low = 0;
   while (below + counts[low] < count) below += counts[low++];
-  const cut = (high * 0x10000 + low);
+  const cut = high * 0x10000 + low;
   let ties = count - below;
   const taken = positionArray(count + 1);
   let n = 0;
