@@ -4,50 +4,22 @@
  * IoU 1 (nothing suppressed) keeps under a cap, as the demo's candidates are.
  */
 
+import { ScratchArrays } from './scratch-arrays.js';
+
 /** Indices below this fit beside a float32 score's 32 bits in one exactly represented float64 key. */
 const INDEX_LIMIT = 2 ** 21;
 
 // Working arrays kept from call to call (the functions here are synchronous, so one set serves every
 // call): a fresh typed array of a few hundred kilobytes costs its page faults on every call, which on the
 // virtual machines measured took longer than the selection itself (about 0.5 ms per array).
-let indexScratch = new Int32Array(0);
-let keyScratch = new Float64Array(0);
-let rankScratch = new Uint32Array(0);
-let positionScratch = new Int32Array(0);
-let bucketScratch: Uint32Array | undefined;
-
-function indexArray(size: number): Int32Array {
-  if (indexScratch.length < size) indexScratch = new Int32Array(size);
-  return indexScratch;
-}
-
-function keyArray(size: number): Float64Array {
-  if (keyScratch.length < size) keyScratch = new Float64Array(size);
-  return keyScratch.subarray(0, size);
-}
-
-function rankArray(size: number): Uint32Array {
-  if (rankScratch.length < size) rankScratch = new Uint32Array(size);
-  return rankScratch.subarray(0, size);
-}
-
-function positionArray(size: number): Int32Array {
-  if (positionScratch.length < size) positionScratch = new Int32Array(size);
-  return positionScratch;
-}
-
-/** One count per value of 16 bits. */
-function bucketArray(): Uint32Array {
-  bucketScratch ??= new Uint32Array(0x10000);
-  return bucketScratch;
-}
+const scratch = new ScratchArrays();
 
 /**
  * Indices of `scores` strictly above `scoreThreshold`, best first, ties by ascending index: all of them, or
  * only the first `limit` of that order (found without sorting the rest). Returns a new array of just those.
  */
 export function sortedCandidates(scores: ArrayLike<number>, scoreThreshold: number, limit = Infinity): Int32Array {
-  const candidates = indexArray(scores.length);
+  const candidates = scratch.int32('candidates', scores.length);
   let kept = 0;
   // Branch-free: scores near the threshold pass or fail at random, and a mispredicted branch per score
   // cost six times the loop (0.6 ms for D0's 49k anchors).
@@ -74,11 +46,11 @@ function sortByKeys(chosen: Int32Array, scores: ArrayLike<number>, limit: number
   // The scores' float32 bits, read in place when they are a Float32Array already.
   const floats = scores instanceof Float32Array ? scores : Float32Array.from(scores);
   const bits = new Uint32Array(floats.buffer, floats.byteOffset, floats.length);
-  const ranks = rankArray(chosen.length);
+  const ranks = scratch.uint32('ranks', chosen.length);
   for (let k = 0; k < chosen.length; k++) ranks[k] = scoreRank(bits[chosen[k]]);
   const kept = Math.min(limit, chosen.length);
   const taken = kept > 0 && kept < chosen.length ? selectBest(ranks, kept) : undefined;
-  const keys = keyArray(kept);
+  const keys = scratch.float64('keys', kept);
   for (let k = 0; k < kept; k++) {
     const at = taken === undefined ? k : taken[k];
     keys[k] = ranks[at] * INDEX_LIMIT + chosen[at];
@@ -108,7 +80,8 @@ function scoreRank(bits: number): number {
  * a D0 cost about 1 ms, most of it mispredicted comparisons.
  */
 function selectBest(ranks: Uint32Array, count: number): Int32Array {
-  const counts = bucketArray();
+  // One count per value of 16 bits.
+  const counts = scratch.uint32('buckets', 0x10000);
   counts.fill(0);
   for (let k = 0; k < ranks.length; k++) counts[ranks[k] >>> 16]++;
   let below = 0;
@@ -120,7 +93,7 @@ function selectBest(ranks: Uint32Array, count: number): Int32Array {
   while (below + counts[low] < count) below += counts[low++];
   const cut = high * 0x10000 + low;
   let ties = count - below;
-  const taken = positionArray(count + 1);
+  const taken = scratch.int32('taken', count + 1);
   let n = 0;
   for (let k = 0; k < ranks.length; k++) {
     const atCut = ranks[k] === cut ? 1 : 0;
