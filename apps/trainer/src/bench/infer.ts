@@ -38,8 +38,8 @@ export interface InferBenchmarkResult extends TimingSummary, BenchmarkDescriptio
   profile?: ForwardProfile;
 }
 
-/** Something timed in the same rounds as the models, after them: a peer such as another runtime. */
-export interface InferPeer {
+/** Something timed in the same rounds as edet, after it: a peer such as another runtime. */
+export interface RoundPeer {
   /** Milliseconds of one round (the peer reads its own outputs back). */
   time(): Promise<number>;
 }
@@ -75,7 +75,7 @@ export async function runInferBenchmark(options: InferBenchmarkOptions): Promise
 export async function runInferBenchmarks(
   models: readonly Pick<InferBenchmarkOptions, 'model' | 'coef' | 'size'>[],
   rounds: Pick<InferBenchmarkOptions, 'batch' | 'runs' | 'warmup' | 'profile'>,
-  peers: readonly InferPeer[] = [],
+  peers: readonly RoundPeer[] = [],
 ): Promise<{ results: InferBenchmarkResult[]; peers: PeerTimings[] }> {
   const subjects: ReturnType<typeof benchmarkSubject>[] = [];
   try {
@@ -132,7 +132,7 @@ export async function runInferBenchmarks(
 export const BUSY_LEAD_IN_MS = 20;
 
 /** Spins on this thread for `ms` milliseconds. */
-function keepBusy(ms: number): void {
+export function keepBusy(ms: number): void {
   const until = performance.now() + ms;
   while (performance.now() < until);
 }

@@ -17,9 +17,12 @@ export interface BenchmarkRequest {
   warmup: number;
 }
 
+/** Classes of every benchmarked model (COCO's 90 ids, as the published checkpoints have). */
+export const BENCH_CLASSES = 90;
+
 /** The model and input a benchmark times. */
 export interface BenchmarkSubject {
-  /** Untrained (seeded) weights, 90 classes. */
+  /** Untrained (seeded) weights, `BENCH_CLASSES` classes. */
   model: EfficientDet;
   /** The input size actually used: a side, or `[height, width]`. */
   size: InputSize;
@@ -32,7 +35,7 @@ export interface BenchmarkSubject {
 /** Builds the subject of a benchmark; the caller disposes `model` and `input`. */
 export function benchmarkSubject(request: BenchmarkRequest): BenchmarkSubject {
   const architecture = request.model === undefined ? { compoundCoef: request.coef } : { model: request.model };
-  const model = new EfficientDet(architectureConfig(architecture, { numClasses: 90, seed: 42 }));
+  const model = new EfficientDet(architectureConfig(architecture, { numClasses: BENCH_CLASSES, seed: 42 }));
   const size = request.size ?? model.config.inputSize;
   const [height, width] = inputShape(size, 'size');
   const input = tf.randomNormal([request.batch, 3, height, width], 0, 1, 'float32', 7) as tf.Tensor4D;

@@ -4,6 +4,7 @@ import { AdamW } from '@edet/tensor';
 import { GradientWorkers } from '@edet/train';
 import { spawnWorkerThread } from '@edet/train/node';
 
+import { BUSY_LEAD_IN_MS, keepBusy, type PeerTimings, type RoundPeer } from './infer.js';
 import { summarizeTimings, type TimingSummary } from './statistics.js';
 import { type BenchmarkDescription, benchmarkSubject, describeRequest, timeForward } from './subject.js';
 
@@ -41,6 +42,8 @@ export interface TrainBenchmarkResult extends TimingSummary, BenchmarkDescriptio
   singleThreadMs: number | null;
   /** Every timed step, in order. */
   timesMs: number[];
+  /** One timing per peer, in the order given: its rounds, each run right after one of edet's steps. */
+  peers: PeerTimings[];
 }
 
 /** Boxes spread over the image, two per image, as `[x1, y1, x2, y2, classId]`. */
@@ -61,9 +64,11 @@ function syntheticTargets(batch: number, size: InputSize, numClasses: number): t
  * update, each timed until its results are read back. The forward part is timed by a separate loss-only
  * pass per run, so `backward = forward-and-backward - forward`. With `workers`, the passes of each step run
  * on worker threads (see `GradientWorkers`) and the same step in this thread is timed as a second peer.
- * Builds and disposes its own model (and workers).
+ * Each of `peers` (another framework's step) runs one round after each of edet's warm-up and timed steps;
+ * every timed step and round follows `BUSY_LEAD_IN_MS` of busy waiting. Builds and disposes its own model
+ * (and workers); the caller keeps (and closes) the peers.
  */
-export async function runTrainBenchmark(options: TrainBenchmarkOptions): Promise<TrainBenchmarkResult> {
+export async function runTrainBenchmark(options: TrainBenchmarkOptions, peers: readonly RoundPeer[] = []): Promise<TrainBenchmarkResult> {
   const { model, size, input, outputs } = benchmarkSubject(options);
   const targets = syntheticTargets(options.batch, size, model.config.numClasses);
   const optimizer = new AdamW({ learningRate: 1e-4, weightDecay: 1e-2 });
@@ -120,10 +125,21 @@ export async function runTrainBenchmark(options: TrainBenchmarkOptions): Promise
     model.eval();
     return timeForward(model, input, outputs);
   };
+  const peerTimes: number[][] = peers.map(() => []);
   try {
-    for (let run = 0; run < options.warmup; run++) await timedStep();
+    for (let run = 0; run < options.warmup; run++) {
+      await timedStep();
+      for (const peer of peers) await peer.time();
+    }
     const runs = [];
-    for (let run = 0; run < options.runs; run++) runs.push(await timedStep());
+    for (let run = 0; run < options.runs; run++) {
+      keepBusy(BUSY_LEAD_IN_MS);
+      runs.push(await timedStep());
+      for (const [index, peer] of peers.entries()) {
+        keepBusy(BUSY_LEAD_IN_MS);
+        peerTimes[index].push(await peer.time());
+      }
+    }
     let singleThreadMs: number | null = null;
     if (workers !== undefined) {
       for (let run = 0; run < options.warmup; run++) await runOnce();
@@ -149,6 +165,7 @@ export async function runTrainBenchmark(options: TrainBenchmarkOptions): Promise
       microBatch: workers === undefined ? options.batch : microBatch,
       singleThreadMs,
       timesMs,
+      peers: peerTimes.map((times) => ({ ...summarizeTimings(times), timesMs: times })),
     };
   } finally {
     await workers?.close();

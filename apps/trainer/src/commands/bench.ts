@@ -5,13 +5,14 @@ import { Option, type Command } from 'commander';
 import { type InputSize, inputShape, presetConfig, resolveConfig } from '@edet/model';
 
 import { MAX_DEFAULT_WASM_THREADS, NODE_BACKENDS, defaultWasmThreads, describeBackend, startBackend, type NodeBackend } from '../backend.js';
-import { BUSY_LEAD_IN_MS, runInferBenchmark, runInferBenchmarks, type InferBenchmarkResult, type PeerTimings } from '../bench/infer.js';
-import { openOnnxPeer } from '../bench/onnx-peer.js';
+import { BUSY_LEAD_IN_MS, runInferBenchmark, runInferBenchmarks, type InferBenchmarkResult, type PeerTimings, type RoundPeer } from '../bench/infer.js';
+import { type AbsentPeer, openOnnxPeer } from '../bench/onnx-peer.js';
+import { openPytorchPeer, type PytorchPeer, type PytorchPeerOptions } from '../bench/pytorch-peer.js';
 import { formatProfile } from '../bench/profile-report.js';
-import { runTrainBenchmark } from '../bench/train.js';
+import { runTrainBenchmark, type TrainBenchmarkResult } from '../bench/train.js';
 import { describeRatio, speedRatio } from '../bench/ratio.js';
 import { summarizeTimings } from '../bench/statistics.js';
-import { describeModel, formatSize } from '../bench/subject.js';
+import { BENCH_CLASSES, describeModel, formatSize } from '../bench/subject.js';
 import { CliError, oneLineMessage } from '../errors.js';
 import type { CommandIo } from '../io.js';
 import { MODEL_NAMES_HINT, architectureConfig, chooseArchitecture, collectModelNames } from '../model-names.js';
@@ -43,6 +44,10 @@ export interface BenchOptions {
   onnx?: string;
   /** The onnxruntime-node package folder the peer loads (never a dependency of edet). */
   onnxruntime?: string;
+  /** Infer and train modes: a checkout of zylo117's PyTorch EfficientDet, timed by `python` as a peer. */
+  pytorch?: string;
+  /** The Python that runs the PyTorch peer (default `python3`). */
+  python?: string;
   /** Infer mode: wasm threads, and the onnxruntime peer's intra-op threads (default: one per core, at most 8). */
   threads?: number;
   /** Infer mode on wasm: the convolutions multiply-add with relaxed SIMD where the runtime has it. */
@@ -83,8 +88,13 @@ export function registerBenchCommand(program: Command, io: CommandIo): void {
     .option('--onnx <file>', 'infer mode: an ONNX model taking one NCHW image at the same size, timed with onnxruntime-node interleaved with edet')
     .option('--onnxruntime <folder>', 'the onnxruntime-node package folder for --onnx, e.g. /tmp/ort/node_modules/onnxruntime-node (not a dependency of edet)')
     .option(
+      '--pytorch <folder>',
+      'a checkout of zylo117/Yet-Another-EfficientDet-Pytorch: its model (D variants only) is timed by Python with PyTorch in the same rounds as edet, forward passes or training steps (not a dependency of edet; apt-get install python3-torch)',
+    )
+    .option('--python <command>', 'the Python with PyTorch that runs the --pytorch peer (default python3)')
+    .option(
       '--threads <n>',
-      `infer mode: wasm threads (above 1, tfjs's threaded build), and the onnxruntime peer's intra-op threads (default: one per core, at most ${MAX_DEFAULT_WASM_THREADS})`,
+      `infer mode: wasm threads (above 1, tfjs's threaded build), and the onnxruntime and PyTorch peers' intra-op threads (default: one per core, at most ${MAX_DEFAULT_WASM_THREADS})`,
       integerParser(1),
     )
     .option(
@@ -98,10 +108,14 @@ export function registerBenchCommand(program: Command, io: CommandIo): void {
       if (options.relaxedSimd && options.mode !== 'infer') throw new CliError(`--relaxed-simd is an inference path; it does not go with --mode ${options.mode}`);
       if (options.profile && options.mode !== 'infer') throw new CliError(`--profile profiles inference; it does not go with --mode ${options.mode}`);
       if (options.threads !== undefined && options.mode !== 'infer') throw new CliError(`--threads sets the threads of inference; it does not go with --mode ${options.mode} (see --workers)`);
+      if (options.python !== undefined && options.pytorch === undefined) throw new CliError('--python runs the --pytorch peer; give --pytorch too');
+      if (options.pytorch !== undefined && models.length > 1) throw new CliError('--pytorch compares one model with PyTorch; give one --model');
       if (options.onnx !== undefined || options.onnxruntime !== undefined) {
         if (options.mode !== 'infer') throw new CliError(`--onnx times inference; it does not go with --mode ${options.mode}`);
         if (models.length > 1) throw new CliError('--onnx compares one model with onnxruntime; give one --model');
-        await benchInferenceWithOnnxPeer(models[0], options, io);
+      }
+      if (options.mode === 'infer' && (options.onnx !== undefined || options.onnxruntime !== undefined || options.pytorch !== undefined)) {
+        await benchInferenceWithPeers(models[0], options, io);
         return;
       }
       if (models.length > 1) {
@@ -226,95 +240,181 @@ function writeProfile(result: InferBenchmarkResult, io: CommandIo): void {
 }
 
 /**
- * Times the forward pass on one backend (`--backend`, default wasm) interleaved round by round with an ONNX
- * model run by onnxruntime-node from `--onnxruntime` (graph optimisations disabled, `--threads` intra-op
- * threads), on an input of the same size, and reports both medians and their ratio. The ONNX model takes one
- * image, so with `--batch N` each round runs it N times in a row. Without a usable peer (a flag, the file or
- * the folder missing, a runtime that does not load or a model that does not take the input) the report says
- * so and times edet alone.
+ * Times the forward pass on one backend (`--backend`, default wasm) interleaved round by round with its
+ * peers on an input of the same size, and reports every median and edet's ratio to each peer: an ONNX model
+ * run by onnxruntime-node from `--onnxruntime` (graph optimisations disabled, `--threads` intra-op threads;
+ * it takes one image, so with `--batch N` each round runs it N times in a row), and zylo117's model run by
+ * PyTorch from a `--pytorch` checkout (the batch in one pass, `--threads` threads). A peer that cannot run
+ * (a flag, a file or folder missing, a runtime that does not load, a model that does not take the input) is
+ * reported absent with the reason, and edet is timed all the same.
  */
-async function benchInferenceWithOnnxPeer(model: BenchModel, options: BenchOptions, io: CommandIo): Promise<void> {
+async function benchInferenceWithPeers(model: BenchModel, options: BenchOptions, io: CommandIo): Promise<void> {
   const threads = options.threads ?? defaultWasmThreads();
   const backend = await startBackend(options.backend ?? 'wasm', threads, options.relaxedSimd);
-  const size = options.size ?? resolveConfig(architectureConfig(model.model === undefined ? { compoundCoef: model.coef } : { model: model.model })).inputSize;
+  const size = benchInputSize(model, options);
   const [height, width] = inputShape(size);
   const data = tf.tidy(() => tf.randomNormal([1, 3, height, width], 0, 1, 'float32', 7).dataSync() as Float32Array);
-  const peer = await openOnnxPeer(options.onnx, options.onnxruntime, { threads, runsPerRound: options.batch, data, dims: [1, 3, height, width] });
+  const wantsOnnx = options.onnx !== undefined || options.onnxruntime !== undefined;
+  const onnxPeer = wantsOnnx ? await openOnnxPeer(options.onnx, options.onnxruntime, { threads, runsPerRound: options.batch, data, dims: [1, 3, height, width] }) : undefined;
+  const pytorchPeer = options.pytorch === undefined ? undefined : await startPytorchPeer(model, options, { mode: 'infer', size, threads });
+  const running = [onnxPeer, pytorchPeer].filter((peer): peer is Exclude<typeof peer, AbsentPeer | undefined> => peer !== undefined && !('absent' in peer));
   let result: InferBenchmarkResult;
-  let timings: PeerTimings | undefined;
+  let timings: PeerTimings[];
   try {
     const rounds = { batch: options.batch, runs: options.runs, warmup: options.warmup, profile: options.profile };
-    const run = await runInferBenchmarks([{ ...model, size }], rounds, 'absent' in peer ? [] : [peer]);
+    const run = await runInferBenchmarks([{ ...model, size }], rounds, running);
     [result] = run.results;
-    timings = run.peers[0];
+    timings = run.peers;
   } finally {
-    if (!('absent' in peer)) await peer.close();
+    for (const peer of running) await peer.close();
   }
-  const ratio = timings === undefined ? null : result.medianMs / timings.medianMs;
-  // Each round's own ratio: a machine getting busier or quieter between rounds moves both sides of it alike.
-  const roundRatio = timings === undefined ? null : summarizeTimings(result.timesMs.map((edetMs, round) => edetMs / timings.timesMs[round])).medianMs;
+  const timingsOf = (peer: object | undefined) => (peer === undefined || 'absent' in peer ? undefined : timings[running.indexOf(peer as (typeof running)[number])]);
+  const onnxTimings = timingsOf(onnxPeer);
+  const pytorchTimings = timingsOf(pytorchPeer);
   if (options.json) {
-    const onnxruntime =
-      'absent' in peer || timings === undefined
-        ? { absent: 'absent' in peer ? peer.absent : 'not timed' }
-        : {
-            ...timings,
-            file: options.onnx,
-            runtime: options.onnxruntime,
-            version: peer.version,
-            threads: peer.threads,
-            graphOptimizationLevel: 'disabled',
-            sessionRunsPerRound: peer.runsPerRound,
-            imagesPerSecond: (options.batch * 1000) / timings.medianMs,
-          };
-    io.out(`${JSON.stringify({ edet: jsonResult(result), onnxruntime, edetToOnnxruntime: ratio, edetToOnnxruntimeByRound: roundRatio }, null, 2)}\n`);
+    const report: Record<string, unknown> = { edet: jsonResult(result) };
+    if (onnxPeer !== undefined) {
+      report.onnxruntime =
+        'absent' in onnxPeer || onnxTimings === undefined
+          ? { absent: 'absent' in onnxPeer ? onnxPeer.absent : 'not timed' }
+          : {
+              ...onnxTimings,
+              file: options.onnx,
+              runtime: options.onnxruntime,
+              version: onnxPeer.version,
+              threads: onnxPeer.threads,
+              graphOptimizationLevel: 'disabled',
+              sessionRunsPerRound: onnxPeer.runsPerRound,
+              imagesPerSecond: (options.batch * 1000) / onnxTimings.medianMs,
+            };
+      Object.assign(report, peerRatios('Onnxruntime', result.timesMs, onnxTimings));
+    }
+    if (pytorchPeer !== undefined) {
+      report.pytorch = jsonPytorchPeer(pytorchPeer, pytorchTimings, options, (options.batch * 1000) / (pytorchTimings?.medianMs ?? Number.NaN));
+      Object.assign(report, peerRatios('Pytorch', result.timesMs, pytorchTimings));
+    }
+    io.out(`${JSON.stringify(report, null, 2)}\n`);
     return;
   }
   io.out(`${describeModel(result)} forward, ${formatSize(result.size)}, batch ${result.batch}, on ${backend}\n`);
+  if (onnxPeer !== undefined && !('absent' in onnxPeer)) {
+    const repeated = onnxPeer.runsPerRound > 1 ? `; the model takes one image, so each round runs it ${onnxPeer.runsPerRound} times in a row` : '';
+    io.out(
+      `interleaved with onnxruntime-node ${onnxPeer.version} on ${onnxPeer.name} (${onnxPeer.threads} intra-op thread${onnxPeer.threads === 1 ? '' : 's'}, graph optimisations disabled; each timed run, edet's or onnxruntime's, after ${BUSY_LEAD_IN_MS} ms of busy waiting)${repeated}\n`,
+    );
+  }
+  if (pytorchPeer !== undefined && !('absent' in pytorchPeer)) io.out(`${describePytorchPeer(pytorchPeer, options)}; the batch in one forward pass\n`);
+  io.out(`${describeResult(result, false, `edet ${describeBackend(backend)}`)}\n`);
+  if (onnxPeer !== undefined) writePeerTimings('onnxruntime', onnxPeer, onnxTimings, result, io);
+  if (pytorchPeer !== undefined) writePeerTimings('PyTorch', pytorchPeer, pytorchTimings, result, io);
+  writeProfile(result, io);
+}
+
+/** The input size a benchmark of `model` uses: `--size`, else the model's own. */
+function benchInputSize(model: BenchModel, options: BenchOptions): InputSize {
+  return options.size ?? resolveConfig(architectureConfig(model.model === undefined ? { compoundCoef: model.coef } : { model: model.model })).inputSize;
+}
+
+/**
+ * Starts the `--pytorch` peer for `model` (zylo117 has the D variants only: a named model gets an absent
+ * peer), with `BENCH_CLASSES` classes and edet's busy waiting before each round.
+ */
+async function startPytorchPeer(
+  model: BenchModel,
+  options: BenchOptions,
+  request: { mode: PytorchPeerOptions['mode']; size: InputSize; threads: number },
+): Promise<PytorchPeer | AbsentPeer> {
+  if (model.model !== undefined) return { absent: `the PyTorch peer runs zylo117's EfficientDet-D0 to D7x (--coef); --model ${model.model} is not one of them` };
+  const [height, width] = inputShape(request.size);
+  return openPytorchPeer(options.pytorch, {
+    mode: request.mode,
+    coef: model.coef,
+    height,
+    width,
+    batch: options.batch,
+    numClasses: BENCH_CLASSES,
+    threads: request.threads,
+    leadInMs: BUSY_LEAD_IN_MS,
+    python: options.python,
+  });
+}
+
+/** `interleaved with zylo117 (PyTorch 1.13.1) from DIR (2 threads; ...)`: how the PyTorch peer ran. */
+function describePytorchPeer(peer: PytorchPeer, options: BenchOptions): string {
+  const stubbed = peer.stubbed.length > 0 ? `; ${peer.stubbed.join(', ')} stood in for (drawing and post-processing only)` : '';
+  return `interleaved with ${peer.name} from ${options.pytorch} (${peer.threads} thread${peer.threads === 1 ? '' : 's'}, after ${BUSY_LEAD_IN_MS} ms of busy waiting, timed in Python${stubbed})`;
+}
+
+/** The JSON form of the PyTorch peer: its timings and how it ran, or why it is absent. */
+function jsonPytorchPeer(peer: PytorchPeer | AbsentPeer, timings: PeerTimings | undefined, options: BenchOptions, imagesPerSecond: number) {
+  if ('absent' in peer || timings === undefined) return { absent: 'absent' in peer ? peer.absent : 'not timed' };
+  return { ...timings, checkout: options.pytorch, version: peer.version, threads: peer.threads, stubbed: peer.stubbed, imagesPerSecond };
+}
+
+/** `edetToX` (ratio of medians) and `edetToXByRound` (median of the rounds' own ratios), null without timings. */
+function peerRatios(name: string, edetTimesMs: readonly number[], timings: PeerTimings | undefined): Record<string, number | null> {
+  const ratio = timings === undefined ? null : summarizeTimings([...edetTimesMs]).medianMs / timings.medianMs;
+  // Each round's own ratio: a machine getting busier or quieter between rounds moves both sides of it alike.
+  const byRound = timings === undefined ? null : summarizeTimings(edetTimesMs.map((edetMs, round) => edetMs / timings.timesMs[round])).medianMs;
+  return { [`edetTo${name}`]: ratio, [`edetTo${name}ByRound`]: byRound };
+}
+
+/** A peer's median and edet's ratio to it, as report lines, or why the peer is absent. */
+function writePeerTimings(label: string, peer: object, timings: PeerTimings | undefined, result: { batch: number; runs: number; timesMs: number[] }, io: CommandIo): void {
   if ('absent' in peer || timings === undefined) {
-    io.out(`${describeResult(result, false, `edet ${describeBackend(backend)}`)}\n`);
-    writeProfile(result, io);
-    io.out(`onnxruntime peer absent: ${'absent' in peer ? peer.absent : 'not timed'}\n`);
+    io.out(`${label} peer absent: ${'absent' in peer ? (peer as AbsentPeer).absent : 'not timed'}\n`);
     return;
   }
-  const repeated = peer.runsPerRound > 1 ? `; the model takes one image, so each round runs it ${peer.runsPerRound} times in a row` : '';
-  io.out(
-    `interleaved with onnxruntime-node ${peer.version} on ${peer.name} (${peer.threads} intra-op thread${peer.threads === 1 ? '' : 's'}, graph optimisations disabled; each timed run, edet's or onnxruntime's, after ${BUSY_LEAD_IN_MS} ms of busy waiting)${repeated}\n`,
-  );
-  io.out(`${describeResult(result, false, `edet ${describeBackend(backend)}`)}\n`);
-  const peerImages = (options.batch * 1000) / timings.medianMs;
-  io.out(
-    `onnxruntime: median ${timings.medianMs.toFixed(1)} ms (min ${timings.minMs.toFixed(1)}, max ${timings.maxMs.toFixed(1)}) over the same ${result.runs} rounds; ${peerImages.toFixed(2)} images/s\n`,
-  );
-  io.out(
-    `edet/onnxruntime: ${(ratio ?? Number.NaN).toFixed(2)} (median latency; above 1, edet is slower); median of the rounds' own ratios ${(roundRatio ?? Number.NaN).toFixed(2)}\n`,
-  );
-  writeProfile(result, io);
+  const images = (result.batch * 1000) / timings.medianMs;
+  io.out(`${label}: median ${timings.medianMs.toFixed(1)} ms (min ${timings.minMs.toFixed(1)}, max ${timings.maxMs.toFixed(1)}) over the same ${result.runs} rounds; ${images.toFixed(2)} images/s\n`);
+  const ratios = peerRatios('', result.timesMs, timings);
+  io.out(`edet/${label}: ${(ratios.edetTo ?? Number.NaN).toFixed(2)} (median latency; above 1, edet is slower); median of the rounds' own ratios ${(ratios.edetToByRound ?? Number.NaN).toFixed(2)}\n`);
 }
 
 /**
  * Times training steps on one backend (default wasm: a cpu step takes minutes). The peer, in the same
  * process and on the same input, is the inference forward pass: the step is reported as a multiple of it.
+ * With `--pytorch`, zylo117's training step under PyTorch (same batch, size, classes, boxes and optimizer,
+ * on as many threads as edet's step has workers) runs after each of edet's steps, and edet's ratio to it
+ * is reported.
  */
 async function benchTraining(options: BenchOptions, io: CommandIo): Promise<void> {
   const backend = options.backend ?? 'wasm';
   await startBackend(backend);
   const workers = options.workers ?? Math.min(availableParallelism(), options.batch);
-  const result = await runTrainBenchmark({ model: options.model?.[0], coef: options.coef ?? 0, size: options.size, batch: options.batch, runs: options.runs, warmup: options.warmup, workers });
+  const model: BenchModel = { model: options.model?.[0], coef: options.coef ?? 0 };
+  const size = benchInputSize(model, options);
+  const threads = Math.max(1, Math.min(workers, options.batch));
+  const pytorchPeer = options.pytorch === undefined ? undefined : await startPytorchPeer(model, options, { mode: 'train', size, threads });
+  let result: TrainBenchmarkResult;
+  try {
+    const peers = pytorchPeer === undefined || 'absent' in pytorchPeer ? [] : [pytorchPeer];
+    result = await runTrainBenchmark({ ...model, size: options.size, batch: options.batch, runs: options.runs, warmup: options.warmup, workers }, peers);
+  } finally {
+    if (pytorchPeer !== undefined && !('absent' in pytorchPeer)) await pytorchPeer.close();
+  }
+  const pytorchTimings = result.peers[0];
   const ratio = result.medianMs / result.inferenceForwardMs;
   const parallelSpeedup = result.singleThreadMs === null ? null : result.singleThreadMs / result.medianMs;
   if (options.json) {
-    const { medianMs, minMs, maxMs, ...rest } = result;
-    io.out(`${JSON.stringify({ medianMs, minMs, maxMs, ...rest, stepToForwardRatio: ratio, parallelSpeedup }, null, 2)}\n`);
+    const { medianMs, minMs, maxMs, peers: _peers, ...rest } = result;
+    const report: Record<string, unknown> = { medianMs, minMs, maxMs, ...rest, stepToForwardRatio: ratio, parallelSpeedup };
+    if (pytorchPeer !== undefined) {
+      report.pytorch = jsonPytorchPeer(pytorchPeer, pytorchTimings, options, (options.batch * 1000) / (pytorchTimings?.medianMs ?? Number.NaN));
+      Object.assign(report, peerRatios('Pytorch', result.timesMs, pytorchTimings));
+    }
+    io.out(`${JSON.stringify(report, null, 2)}\n`);
     return;
   }
   const { forwardMs, backwardMs, updateMs } = result.breakdown;
   io.out(`${describeModel(result)} training step (forward, focal + box loss, backward, AdamW), ${formatSize(result.size)}, batch ${result.batch}\n`);
-  const threads = result.workers > 1 ? `, ${result.workers} worker threads with ${result.microBatch} image${result.microBatch === 1 ? '' : 's'} each` : '';
-  io.out(`${result.backend}${threads}: median ${result.medianMs.toFixed(1)} ms (min ${result.minMs.toFixed(1)}, max ${result.maxMs.toFixed(1)}) over ${result.runs} steps after ${result.warmup} warm-up\n`);
+  if (pytorchPeer !== undefined && !('absent' in pytorchPeer)) io.out(`${describePytorchPeer(pytorchPeer, options)}; the same step: zero_grad, forward, FocalLoss, backward, AdamW\n`);
+  const workerText = result.workers > 1 ? `, ${result.workers} worker threads with ${result.microBatch} image${result.microBatch === 1 ? '' : 's'} each` : '';
+  io.out(`${result.backend}${workerText}: median ${result.medianMs.toFixed(1)} ms (min ${result.minMs.toFixed(1)}, max ${result.maxMs.toFixed(1)}) over ${result.runs} steps after ${result.warmup} warm-up\n`);
   io.out(`  forward + loss ${forwardMs.toFixed(1)} ms, backward ${backwardMs.toFixed(1)} ms, update ${updateMs.toFixed(1)} ms\n`);
   io.out(`  peer: inference forward ${result.inferenceForwardMs.toFixed(1)} ms; a step costs ${ratio.toFixed(2)}x a forward pass\n`);
   if (result.singleThreadMs !== null && parallelSpeedup !== null) {
     io.out(`  peer: the same step in one thread ${result.singleThreadMs.toFixed(1)} ms; the workers are ${parallelSpeedup.toFixed(2)}x faster\n`);
   }
+  if (pytorchPeer !== undefined) writePeerTimings('PyTorch', pytorchPeer, pytorchTimings, { batch: options.batch, runs: result.runs, timesMs: result.timesMs }, io);
 }
