@@ -257,7 +257,10 @@ async function benchInferenceWithPeers(model: BenchModel, options: BenchOptions,
   const wantsOnnx = options.onnx !== undefined || options.onnxruntime !== undefined;
   const onnxPeer = wantsOnnx ? await openOnnxPeer(options.onnx, options.onnxruntime, { threads, runsPerRound: options.batch, data, dims: [1, 3, height, width] }) : undefined;
   const pytorchPeer = options.pytorch === undefined ? undefined : await startPytorchPeer(model, options, { mode: 'infer', size, threads });
-  const running = [onnxPeer, pytorchPeer].filter((peer): peer is Exclude<typeof peer, AbsentPeer | undefined> => peer !== undefined && !('absent' in peer));
+  // The peers that started, in the order they run in each round; each one's index into the timings.
+  const running: (RoundPeer & { close(): Promise<void> })[] = [];
+  const onnxIndex = onnxPeer === undefined || 'absent' in onnxPeer ? -1 : running.push(onnxPeer) - 1;
+  const pytorchIndex = pytorchPeer === undefined || 'absent' in pytorchPeer ? -1 : running.push(pytorchPeer) - 1;
   let result: InferBenchmarkResult;
   let timings: PeerTimings[];
   try {
@@ -268,9 +271,8 @@ async function benchInferenceWithPeers(model: BenchModel, options: BenchOptions,
   } finally {
     for (const peer of running) await peer.close();
   }
-  const timingsOf = (peer: object | undefined) => (peer === undefined || 'absent' in peer ? undefined : timings[running.indexOf(peer as (typeof running)[number])]);
-  const onnxTimings = timingsOf(onnxPeer);
-  const pytorchTimings = timingsOf(pytorchPeer);
+  const onnxTimings = onnxIndex < 0 ? undefined : timings[onnxIndex];
+  const pytorchTimings = pytorchIndex < 0 ? undefined : timings[pytorchIndex];
   if (options.json) {
     const report: Record<string, unknown> = { edet: jsonResult(result) };
     if (onnxPeer !== undefined) {
