@@ -292,7 +292,7 @@ async function benchInferenceWithPeers(model: BenchModel, options: BenchOptions,
       Object.assign(report, peerRatios('Onnxruntime', result.timesMs, onnxTimings));
     }
     if (pytorchPeer !== undefined) {
-      report.pytorch = jsonPytorchPeer(pytorchPeer, pytorchTimings, options, (options.batch * 1000) / (pytorchTimings?.medianMs ?? Number.NaN));
+      report.pytorch = jsonPytorchPeer(pytorchPeer, pytorchTimings, options);
       Object.assign(report, peerRatios('Pytorch', result.timesMs, pytorchTimings));
     }
     io.out(`${JSON.stringify(report, null, 2)}\n`);
@@ -348,8 +348,9 @@ function describePytorchPeer(peer: PytorchPeer, options: BenchOptions): string {
 }
 
 /** The JSON form of the PyTorch peer: its timings and how it ran, or why it is absent. */
-function jsonPytorchPeer(peer: PytorchPeer | AbsentPeer, timings: PeerTimings | undefined, options: BenchOptions, imagesPerSecond: number) {
+function jsonPytorchPeer(peer: PytorchPeer | AbsentPeer, timings: PeerTimings | undefined, options: BenchOptions) {
   if ('absent' in peer || timings === undefined) return { absent: 'absent' in peer ? peer.absent : 'not timed' };
+  const imagesPerSecond = (options.batch * 1000) / timings.medianMs;
   return { ...timings, checkout: options.pytorch, version: peer.version, threads: peer.threads, stubbed: peer.stubbed, imagesPerSecond };
 }
 
@@ -402,7 +403,7 @@ async function benchTraining(options: BenchOptions, io: CommandIo): Promise<void
     const { medianMs, minMs, maxMs, peers: _peers, ...rest } = result;
     const report: Record<string, unknown> = { medianMs, minMs, maxMs, ...rest, stepToForwardRatio: ratio, parallelSpeedup };
     if (pytorchPeer !== undefined) {
-      report.pytorch = jsonPytorchPeer(pytorchPeer, pytorchTimings, options, (options.batch * 1000) / (pytorchTimings?.medianMs ?? Number.NaN));
+      report.pytorch = jsonPytorchPeer(pytorchPeer, pytorchTimings, options);
       Object.assign(report, peerRatios('Pytorch', result.timesMs, pytorchTimings));
     }
     io.out(`${JSON.stringify(report, null, 2)}\n`);
