@@ -17,8 +17,13 @@ import { type DemoSession, startDemoSession } from './support/demo-session.js';
 
 const BCCD_IMAGES = join(import.meta.dirname, '..', '..', 'trainer', 'assets', 'bccd', 'images');
 const FILES = ['BloodImage_00000.jpg', 'BloodImage_00001.jpg'];
-/** Image pixels: the page converts with the same browser-reported rectangle, so only float rounding differs. */
-const DIGITS = 6;
+/**
+ * Image pixels agree to within a twentieth (closeTo's 1 digit: |difference| < 0.05). The page converts with
+ * the canvas's rectangle at each pointer event, the test with the one it measured before drawing, and layout
+ * can move the canvas by a layout unit (1/64 CSS pixel) in between: seen once on a loaded machine, 0.018
+ * image pixels. A position that skipped the conversion would be off by the scale's 5% or more, many pixels.
+ */
+const DIGITS = 1;
 
 let session: DemoSession | undefined;
 
@@ -142,7 +147,8 @@ it('labels two images with the mouse and exports COCO JSON equal to what was dra
       image_id: imageId,
       category_id: categoryId,
       bbox: bbox.map((value) => expect.closeTo(value, DIGITS)),
-      area: expect.closeTo(bbox[2] * bbox[3], DIGITS - 2),
+      // Checked below against the exported box's own width and height.
+      area: expect.any(Number),
       iscrowd: 0,
     });
     expect(exported).toEqual({
@@ -159,6 +165,7 @@ it('labels two images with the mouse and exports COCO JSON equal to what was dra
         annotation(4, 2, 1, boxE),
       ],
     });
+    for (const { bbox, area } of exported.annotations as { bbox: Bbox; area: number }[]) expect(area).toBeCloseTo(bbox[2] * bbox[3], 6);
 
     // The same labels into the Train section, through its COCO reader and split.
     await page.click('#label-train');
