@@ -88,7 +88,10 @@ export function depthwiseForwardProgram(activation: FusedActivation, multiplyAdd
     f.set(xRow, add(xPixel, mul(c, 4)));
     f.set(wp, add(w, mul(c, 4)));
     const columns = (PIXELS - 1) * stride + size;
-    for (let p = 0; p < size; p++) {
+    // The rows of taps are a wasm loop, not unrolled: V8's optimising compiler places every load of a
+    // straight run of code first, so an unrolled filter held all its weights and columns at once and
+    // spilled most of them to the stack (a third of the loop's time); one row's fit in registers.
+    f.for(p, 0, size, 1, () => {
       weights.forEach((weight) => {
         f.set(weight, m.load(wp));
         f.set(wp, add(wp, pixelBytes));
@@ -103,7 +106,7 @@ export function depthwiseForwardProgram(activation: FusedActivation, multiplyAdd
         if (t < columns - 1) f.set(xq, add(xq, pixelBytes));
       }
       f.set(xRow, add(xRow, xTapRowStep));
-    }
+    });
     f.if(bias, () => {
       f.set(column, m.load(add(bias, mul(c, 4))));
       for (const a of acc) f.set(a, m.add(a, column));
