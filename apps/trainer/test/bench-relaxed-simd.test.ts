@@ -1,6 +1,6 @@
 // `edet bench --relaxed-simd`: the wasm convolutions multiply-add with relaxed SIMD, and the report says so.
-// This file turns on Node 20's `--experimental-wasm-relaxed-simd` before any wasm kernel compiles (vitest
-// runs each file in its own process); Node 22 and later have relaxed SIMD already.
+// This file turns on Node 20's `--experimental-wasm-relaxed-simd` before any wasm kernel compiles
+// (vitest.config.ts runs it in a process of its own); Node 22 and later have relaxed SIMD already.
 import v8 from 'node:v8';
 
 import { describe, expect, it } from 'vitest';

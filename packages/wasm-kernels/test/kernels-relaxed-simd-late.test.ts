@@ -1,7 +1,7 @@
 /**
  * Relaxed SIMD asked for only after the kernels have run: their module was built without the relaxed
  * programs (sparing the start-up they cost), so the option changes nothing and `wasmKernelFeatures()` says
- * so. Turns on Node 20's `--experimental-wasm-relaxed-simd` first (vitest runs each file in its own process).
+ * so. Turns on Node 20's `--experimental-wasm-relaxed-simd` first (vitest.config.ts runs this file in a process of its own).
  */
 import v8 from 'node:v8';
 

@@ -1,7 +1,7 @@
 /**
  * The inference convolutions (1x1, depthwise, the stem's direct convolution) on relaxed SIMD's multiply-add.
  * This file turns on Node 20's `--experimental-wasm-relaxed-simd` before the kernels' module is compiled
- * (vitest runs each file in its own process), so the module holds the relaxed programs; Node 22 and later
+ * (vitest.config.ts runs this file in a process of its own), so the module holds the relaxed programs; Node 22 and later
  * have relaxed SIMD on already. Against a float64 reference, each kernel must be within the plain path's
  * tolerance and no less accurate on average; it must differ from the plain path exactly where this machine
  * fuses multiply-adds (probed separately); split over threads it must give the bytes of one call; and
