@@ -152,7 +152,11 @@ export interface Lanes {
   readonly zero: Expr;
   /** A scalar f32 value in every lane. */
   broadcast(value: Expr | Local): Expr;
-  load(addr: Expr | Local): Expr;
+  /**
+   * The lanes at byte address `addr + offset`: a constant offset goes in the load instruction itself, where
+   * an `i32.add` costs the engine an address computation of its own.
+   */
+  load(addr: Expr | Local, offset?: number): Expr;
   store(f: FunctionBuilder, addr: Expr | Local, value: Expr | Local): void;
   add(a: Expr | Local, b: Expr | Local): Expr;
   mul(a: Expr | Local, b: Expr | Local): Expr;
@@ -165,7 +169,7 @@ export const VECTOR: Lanes = {
   type: V128,
   zero: splat(f32(0)),
   broadcast: (value) => splat(value),
-  load: (addr) => loadV128(addr),
+  load: (addr, offset = 0) => loadV128(addr, offset),
   store: (f, addr, value) => void f.storeV128(addr, value),
   add: vadd,
   mul: vmul,
@@ -183,7 +187,7 @@ export const SCALAR: Lanes = {
   type: F32,
   zero: f32(0),
   broadcast: (value) => (typeof value === 'object' ? get(value) : value),
-  load: (addr) => loadF32(addr),
+  load: (addr, offset = 0) => loadF32(addr, offset),
   store: (f, addr, value) => void f.storeF32(addr, value),
   add: fadd,
   mul: fmul,

@@ -56,7 +56,7 @@ export function depthwiseForwardProgram(activation: FusedActivation, multiplyAdd
       f.set(xq, xp);
       f.set(wq, wp);
       f.for(q, q0, q1, 1, () => {
-        acc.forEach((a, j) => f.set(a, m.madd(m.load(add(xq, j * width)), m.load(add(wq, j * width)), a)));
+        acc.forEach((a, j) => f.set(a, m.madd(m.load(xq, j * width), m.load(wq, j * width), a)));
         f.set(xq, add(xq, xTapColStep));
         f.set(wq, add(wq, pixelBytes));
       });

@@ -51,7 +51,7 @@ export function directConvProgram(activation: FusedActivation, multiplyAdd: Mult
     f.set(products, mul(count, g.channels));
     f.for(t, 0, products, 1, () => {
       f.set(value, m.width === 4 ? loadSplat(xp) : m.load(xp));
-      acc.forEach((a, v) => f.set(a, m.madd(value, m.load(add(wp, v * laneBytes)), a)));
+      acc.forEach((a, v) => f.set(a, m.madd(value, m.load(wp, v * laneBytes), a)));
       f.set(xp, add(xp, 4));
       f.set(wp, add(wp, outBytes));
     });
@@ -95,7 +95,7 @@ export function directConvProgram(activation: FusedActivation, multiplyAdd: Mult
         f.set(xr, add(x, mul(add(mul(add(mul(n, g.inHeight), add(iyBase, p)), g.inWidth), ix), inBytes)));
       });
       f.for(t, 0, products, 1, () => {
-        weights.forEach((weight, v) => f.set(weight, m.load(add(wp, v * 16))));
+        weights.forEach((weight, v) => f.set(weight, m.load(wp, v * 16)));
         xs.forEach((xr, r) => {
           f.set(value, loadSplat(xr));
           acc[r].forEach((a, v) => f.set(a, m.madd(value, weights[v], a)));

@@ -41,7 +41,7 @@ export function pointwiseForwardProgram(activation: FusedActivation, multiplyAdd
     for (let r = 0; r < rows; r++) f.set(xp[r], add(x, mul(add(i, r), rowBytes)));
     f.set(wp, add(w, mul(j, 4)));
     f.for(k, 0, depth, 1, () => {
-      weights.forEach((weight, v) => f.set(weight, m.load(add(wp, v * laneBytes))));
+      weights.forEach((weight, v) => f.set(weight, m.load(wp, v * laneBytes)));
       for (let r = 0; r < rows; r++) {
         f.set(broadcast, m.width === 4 ? loadSplat(xp[r]) : m.load(xp[r]));
         acc[r].forEach((a, v) => f.set(a, m.madd(broadcast, weights[v], a)));
