@@ -24,6 +24,7 @@ const SHARED = [
   'packages/losses/test/{focal-loss,focal-loss-normalized,huber-loss,iou-losses,smooth-l1-loss}.test.ts',
   'packages/tensor/test/fused-batch-norm.test.ts',
   'packages/tensor/test/batch-norm-fold.test.ts',
+  'packages/tensor/test/squeeze-excite.test.ts',
   'packages/tensor/test/gradients-indexing.test.ts',
   'packages/tensor/test/gradients-shape.test.ts',
   'packages/safetensors/test/safetensors-{bytes,float16,parse,roundtrip,validation,hostile}.test.ts',

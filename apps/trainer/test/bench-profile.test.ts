@@ -199,7 +199,7 @@ describe('a profiled D0 forward pass', () => {
     const text = await runProgram(['bench', '--backend', 'wasm', '--size', '64', '--runs', '1', '--warmup', '0', '--profile']);
     expect(text.out).toContain(`GFLOP/s (${(report.macsPerImage / 1e9).toFixed(3)} G multiply-adds per image)`);
     // D0's 1x1 convolutions on wasm: 133, less the 16 blocks' two squeeze-and-excitation ones (one
-    // EdetSqueezeExcite kernel each), less 4 per head (its prediction conv runs once over the 5 levels).
+    // EdetSqueezeExciteGate kernel each), less 4 per head (its prediction conv runs once over the 5 levels).
     expect(text.out).toMatch(/^ {2}1x1 convolutions +\d+\.\d\d ms +\d+\.\d% +93 kernels$/m);
     expect(text.out).toMatch(/^ {2}total +\d+\.\d\d ms 100\.0%/m);
   });

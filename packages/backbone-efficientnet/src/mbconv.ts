@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 
-import { type Activation, BatchNorm2d, Module, NamedConv2d, NamedDepthwiseConv2d, squeezeExcite } from '@edet/tensor';
+import { type Activation, BatchNorm2d, Module, NamedConv2d, NamedDepthwiseConv2d, squeezeExcite, squeezeExciteGate } from '@edet/tensor';
 
 import { dropConnect } from './drop-connect.js';
 import type { MBConvConfig } from './plan.js';
@@ -60,10 +60,16 @@ export class MBConvBlock extends Module {
       const activation = this.activation;
       if (this.expandConv && this.bn0) h = this.bn0.forwardConv(this.expandConv.conv, h, activation);
       h = this.bn1.forwardConv(this.depthwiseConv.conv, h, activation);
+      if (!this.training) {
+        // Inference: the gate and the skip connection go into the projection (its filter scaled per image,
+        // the residual added in its output pass, where the kernels allow) instead of passes over the map.
+        const inputScale = this.seReduce && this.seExpand ? squeezeExciteGate(h, this.seReduce.conv, this.seExpand.conv) : undefined;
+        return this.bn2.forwardConv(this.projectConv.conv, h, undefined, { inputScale, residual: this.config.residual ? x : undefined });
+      }
       if (this.seReduce && this.seExpand) h = squeezeExcite(h, this.seReduce.conv, this.seExpand.conv);
       h = this.bn2.forwardConv(this.projectConv.conv, h);
       if (!this.config.residual) return h;
-      if (this.training && this.config.dropConnectRate > 0) h = dropConnect(h, this.config.dropConnectRate, this.random);
+      if (this.config.dropConnectRate > 0) h = dropConnect(h, this.config.dropConnectRate, this.random);
       return tf.add(h, x);
     });
   }

@@ -11,6 +11,7 @@ export * from './layers/conv2d.js';
 export * from './layers/depthwise-conv2d.js';
 export * from './layers/batch-norm.js';
 export * from './layers/batch-norm-fold.js';
+export * from './layers/gate-and-residual.js';
 export * from './layers/fused-batch-norm.js';
 export * from './layers/batch-norm-sync.js';
 export * from './layers/release-after-backward.js';

@@ -7,8 +7,9 @@ import { relativeTolerance } from '../../../tooling/test/tolerance.js';
 
 // A batch norm folded into the convolution before it (`BatchNorm2d.forwardConv` in inference mode) against a
 // float64 reference computed here from the layers' own weights: convolution with TF SAME or symmetric
-// padding, inference batch norm, then the activation. Also: the folded weights follow weight changes, live
-// in a cache that `train()` and `dispose()` free, and stay out of the way of gradients.
+// padding, inference batch norm, then the activation, with and without a gate on the input and a residual on
+// the output. Also: the folded weights follow weight changes, live in a cache that `train()` and `dispose()`
+// free, and stay out of the way of gradients.
 
 /** Mean-zero-ish seeded values, so the reference does not share any code with the layers. */
 function seeded(length: number, seed: number, scale = 1, offset = 0): Float64Array {
@@ -137,6 +138,35 @@ describe('BatchNorm2d.forwardConv (folded in inference mode)', () => {
         expect(maxRelativeError(unfolded.dataSync(), expected)).toBeLessThan(tolerance());
         tf.dispose([x, folded, unfolded]);
       }
+    });
+  });
+
+  describe.each(GEOMETRIES)('%s, with a gate on the input and a residual on the output', (_name, g) => {
+    it.each([[undefined], ['swish']] as const)('equals the float64 reference (%s), folded and not, and leaks nothing', (activation) => {
+      const { conv, bn } = layers(g, true, 13);
+      owned.push(conv, bn);
+      const values = Float32Array.from(seeded(g.n * g.h * g.w * g.inChannels, 6, 3));
+      const scales = Float32Array.from(seeded(g.n * g.inChannels, 7, 1, 0.5));
+      const x = tf.tensor4d(values, [g.n, g.h, g.w, g.inChannels]);
+      const inputScale = tf.tensor2d(scales, [g.n, g.inChannels]);
+      // The input as the gate leaves it, per image and channel, in float64.
+      const gated = Float64Array.from(values, (v, i) => v * scales[Math.floor(i / (g.h * g.w * g.inChannels)) * g.inChannels + (i % g.inChannels)]);
+      const plain = reference(g, gated, conv, bn, activation);
+      const residualValues = Float32Array.from(seeded(plain.length, 8, 2));
+      const expected = plain.map((v, i) => v + residualValues[i]);
+      const start = tf.memory().numTensors;
+      const probe = bn.forwardConv(conv, x, activation);
+      const residual = tf.tensor4d(residualValues, probe.shape as [number, number, number, number]);
+      probe.dispose();
+      const folded = bn.forwardConv(conv, x, activation, { inputScale, residual });
+      bn.foldInInference = false;
+      const unfolded = bn.forwardConv(conv, x, activation, { inputScale, residual });
+      expect(maxRelativeError(folded.dataSync(), expected)).toBeLessThan(tolerance());
+      expect(maxRelativeError(unfolded.dataSync(), expected)).toBeLessThan(tolerance());
+      tf.dispose([folded, unfolded, residual]);
+      // The folded weights stay cached (2 tensors) until the layers are disposed.
+      expect(tf.memory().numTensors).toBe(start + 2);
+      tf.dispose([x, inputScale]);
     });
   });
 

@@ -13,7 +13,7 @@ import { depthwiseBackpropInputConfig } from './depthwise-backprop-input.js';
 import { depthwiseConvConfig } from './depthwise-forward.js';
 import { pointwiseConvConfig } from './pointwise-forward.js';
 import { weightedSumConfig } from './weighted-sum.js';
-import { squeezeExciteConfig } from './squeeze-excite.js';
+import { squeezeExciteConfig, squeezeExciteGateConfig } from './squeeze-excite.js';
 import { paddedMaxPoolConfig } from './padded-max-pool.js';
 import { directConvConfig } from './direct-conv.js';
 import { focalLossConfig, focalLossGradConfig } from './focal-loss.js';
@@ -76,6 +76,7 @@ export const ADDED_KERNELS: readonly string[] = [
   'EdetPointwiseConv2d',
   'EdetWeightedSum',
   'EdetSqueezeExcite',
+  'EdetSqueezeExciteGate',
   'EdetPaddedMaxPool',
   'EdetConv2d',
   'EdetAllFinite',
@@ -214,6 +215,7 @@ export function registerWasmKernels(options: WasmKernelOptions = {}): string[] {
     pointwiseConvConfig,
     weightedSumConfig,
     squeezeExciteConfig,
+    squeezeExciteGateConfig,
     paddedMaxPoolConfig,
     directConvConfig,
     allFiniteConfig,

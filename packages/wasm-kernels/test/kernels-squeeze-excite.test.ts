@@ -1,14 +1,15 @@
 /**
- * `EdetSqueezeExcite` (an EfficientNet block's channel gate in one kernel) on wasm against the same math
- * composed of tfjs ops on the cpu backend (the mean over W then H, a 1x1 convolution and bias, swish, a 1x1
- * convolution and bias, sigmoid, the product), on seeded calls: channel counts around the 16-, 4- and
- * 1-wide paths, 1 to 9 squeezed channels, maps from 1x1 up, batches of 0-3, NaN and +/-Infinity among the
- * values; nothing may leak. Then the inputs it refuses.
+ * `EdetSqueezeExcite` (an EfficientNet block's channel gate in one kernel) and `EdetSqueezeExciteGate` (the
+ * gate alone, `[N, C]`) on wasm against the same math composed of tfjs ops on the cpu backend (the mean
+ * over W then H, a 1x1 convolution and bias, swish, a 1x1 convolution and bias, sigmoid, the product), on
+ * seeded calls: channel counts around the 16-, 4- and 1-wide paths, 1 to 9 squeezed channels, maps from 0x0
+ * and 1x1 up, batches of 0-3, NaN and +/-Infinity among the values; nothing may leak. Then the inputs they
+ * refuse.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 
-import { SQUEEZE_EXCITE } from '@edet/tensor';
+import { SQUEEZE_EXCITE, SQUEEZE_EXCITE_GATE } from '@edet/tensor';
 
 import { WasmKernelError, registerWasmKernels } from '../src/index.js';
 import { type FuzzCase, type FuzzInput, type Outcome, differentialFailures, runCase, runOnWasm } from './support/differential.js';
@@ -19,11 +20,11 @@ beforeAll(async () => {
   registerWasmKernels();
 });
 
-function randomCase(seed: number, maxSide = 9): FuzzCase {
+function randomCase(kernel: string, seed: number, maxSide = 9): FuzzCase {
   const r = new Chooser(seed);
   const channels = r.pick([1, 3, 4, 5, 16, 17, 21, 36, 53]);
   const squeezed = r.int(1, 9);
-  const shape = [r.pick([0, 1, 1, 2, 3]), r.int(1, maxSide), r.int(1, maxSide), channels];
+  const shape = [r.pick([0, 1, 1, 2, 3]), r.chance(0.05) ? 0 : r.int(1, maxSide), r.int(1, maxSide), channels];
   const special = r.pick([0, 0, 0.02]);
   const inputs: FuzzCase['inputs'] = {
     x: r.tensor(shape, 'float32', special),
@@ -32,7 +33,7 @@ function randomCase(seed: number, maxSide = 9): FuzzCase {
     expandFilter: r.tensor([1, 1, squeezed, channels], 'float32', 0),
     expandBias: r.tensor([channels], 'float32', 0),
   };
-  return { label: `case ${seed}: x [${shape}] squeezed ${squeezed}${special ? ' with NaN/Inf' : ''}`, kernel: SQUEEZE_EXCITE, inputs, attrs: {} };
+  return { label: `case ${seed}: x [${shape}] squeezed ${squeezed}${special ? ' with NaN/Inf' : ''}`, kernel, inputs, attrs: {} };
 }
 
 /** The kernel's math from tfjs ops (run on the cpu backend). */
@@ -46,24 +47,25 @@ function composed(c: FuzzCase): Outcome {
     const reduced = tf.add(tf.conv2d(mean, t4('reduceFilter'), 1, 'same'), t1('reduceBias'));
     const hidden = tf.mul(reduced, tf.sigmoid(reduced)) as tf.Tensor4D;
     const gate = tf.sigmoid(tf.add(tf.conv2d(hidden, t4('expandFilter'), 1, 'same'), t1('expandBias')));
-    return tf.mul(x, gate);
+    return c.kernel === SQUEEZE_EXCITE_GATE ? tf.reshape(gate, [x.shape[0], x.shape[3]]) : tf.mul(x, gate);
   });
   const values = { values: Array.from(y.dataSync()), shape: y.shape, dtype: 'float32' as const };
   y.dispose();
   return runCase({ ...c, kernel: 'Identity', inputs: { x: values }, attrs: {} });
 }
 
-describe('EdetSqueezeExcite on wasm', () => {
+describe.each([SQUEEZE_EXCITE, SQUEEZE_EXCITE_GATE])('%s on wasm', (kernel) => {
   it('matches the composed ops on cpu over seeded calls and leaks nothing', async () => {
-    const cases = Array.from({ length: 60 }, (_, i) => randomCase(i + 1));
+    const cases = Array.from({ length: 60 }, (_, i) => randomCase(kernel, i + 1));
+    expect(cases.some((c) => (c.inputs as Record<string, FuzzInput>).x.shape[1] === 0)).toBe(true);
     // Means of up to 81 values and sums of up to 53 products, in float32 against tfjs cpu's: 1e-5 of max(1, |value|).
     expect(await differentialFailures(cases, 1e-5, composed)).toEqual([]);
   });
 
   it('computes EfficientNet-sized gates (many rows and chunks)', async () => {
-    const cases = [randomCase(1001, 40), randomCase(1002, 40)];
+    const cases = [randomCase(kernel, 1001, 40), randomCase(kernel, 1002, 40)];
     const r = new Chooser(5);
-    const big = randomCase(1003);
+    const big = randomCase(kernel, 1003);
     big.inputs = {
       x: r.tensor([1, 33, 47, 100], 'float32', 0),
       reduceFilter: r.tensor([1, 1, 100, 6], 'float32', 0),
@@ -88,7 +90,7 @@ describe('EdetSqueezeExcite on wasm', () => {
     ['no expand bias', { expandBias: undefined }, /expandBias must be \[1\], got none/],
   ])('refuses %s with a WasmKernelError and leaks nothing', (_, change, message) => {
     const inputs = Object.fromEntries(Object.entries({ ...good, ...change }).filter(([, v]) => v !== undefined)) as FuzzCase['inputs'];
-    const { outcome, leakedTensors, leakedDataIds } = runOnWasm({ label: 'bad', kernel: SQUEEZE_EXCITE, inputs, attrs: {} });
+    const { outcome, leakedTensors, leakedDataIds } = runOnWasm({ label: 'bad', kernel, inputs, attrs: {} });
     expect('error' in outcome && outcome.error).toBeInstanceOf(WasmKernelError);
     expect('error' in outcome && outcome.error.message).toMatch(message);
     expect([leakedTensors, leakedDataIds]).toEqual([0, 0]);

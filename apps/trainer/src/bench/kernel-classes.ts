@@ -59,7 +59,7 @@ const BATCH_NORMS = new Set(['FusedBatchNorm', 'EdetBatchNormTrain']);
 const FUSIONS = new Set(['EdetWeightedSum']);
 const ACTIVATIONS = new Set(['EdetSwish', 'Sigmoid', 'Relu', 'Relu6', 'Elu', 'Selu', 'LeakyRelu', 'Prelu', 'Tanh', 'Softplus']);
 const RESAMPLING = new Set(['EdetPaddedMaxPool', 'MaxPool', 'AvgPool', 'ResizeNearestNeighbor', 'ResizeBilinear']);
-const REDUCTIONS = new Set(['EdetSqueezeExcite', 'EdetAllFinite', 'Mean', 'Sum', 'Max', 'Min', 'Prod', 'All', 'Any', 'ArgMax', 'ArgMin']);
+const REDUCTIONS = new Set(['EdetSqueezeExcite', 'EdetSqueezeExciteGate', 'EdetAllFinite', 'Mean', 'Sum', 'Max', 'Min', 'Prod', 'All', 'Any', 'ArgMax', 'ArgMin']);
 const DATA_MOVEMENT = new Set([
   'Transpose', 'Pad', 'PadV2', 'MirrorPad', 'Concat', 'Reshape', 'Slice', 'StridedSlice', 'Tile', 'SplitV', 'Unpack',
   'Pack', 'Identity', 'Cast', 'GatherV2', 'Reverse', 'BroadcastTo', 'ExpandDims', 'Squeeze', 'Fill',

@@ -6,7 +6,10 @@ import type { FusedConvActivation } from './depthwise-conv.js';
  * (`@edet/wasm-kernels` does, for wasm). float32 only; no gradient.
  *
  * `EdetPointwiseConv2d`: inputs `x` `[N, H, W, in]`, `filter` `[1, 1, in, out]` and optionally `bias`
- * `[out]`; attribute `activation`. Output `[N, H, W, out]`: `activation(conv2d(x, filter) + bias)`.
+ * `[out]`, `inputScale` `[N, in]` and `residual` `[N, H, W, out]`; attribute `activation`. Output
+ * `[N, H, W, out]`: `activation(conv2d(x * inputScale, filter) + bias) + residual`, the scale multiplying
+ * every pixel of its image (a squeeze-and-excitation gate; a kernel may scale the filter instead, equal up
+ * to float32 rounding) and the residual added after the activation (a block's skip connection).
  */
 
 /** Name of the kernel. */

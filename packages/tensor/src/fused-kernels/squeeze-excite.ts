@@ -12,3 +12,10 @@
 
 /** Name of the kernel. */
 export const SQUEEZE_EXCITE = 'EdetSqueezeExcite';
+
+/**
+ * `EdetSqueezeExciteGate`: the same inputs; output `[N, C]`, the gate alone,
+ * `sigmoid(conv(swish(conv(m, reduceFilter) + reduceBias), expandFilter) + expandBias)`, for a block that
+ * folds it into the convolution after it (`EdetPointwiseConv2d`'s `inputScale`).
+ */
+export const SQUEEZE_EXCITE_GATE = 'EdetSqueezeExciteGate';

@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 
+import type { GateAndResidual } from './gate-and-residual.js';
+
 /** What a batch norm folds into: the convolution before it. */
 export interface FoldableConvolution {
   /** `[k, k, in, out]` for a convolution, `[k, k, channels, 1]` for a depthwise one (tfjs layouts). */
@@ -10,8 +12,11 @@ export interface FoldableConvolution {
   readonly depthwise: boolean;
   /** The convolution as trained: `[N, H, W, in]` -> `[N, H', W', out]`. */
   forward(x: tf.Tensor4D): tf.Tensor4D;
-  /** The same geometry with another filter and bias, and the activation (in the output pass where it can). */
-  forwardFused(x: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Tensor1D, activation: 'linear' | 'relu6' | 'swish'): tf.Tensor4D;
+  /**
+   * The same geometry with another filter and bias, and the activation (in the output pass where it can);
+   * `extras`' gate on the input and residual on the output too.
+   */
+  forwardFused(x: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Tensor1D, activation: 'linear' | 'relu6' | 'swish', extras?: GateAndResidual): tf.Tensor4D;
 }
 
 /** The filter and bias of a convolution with a batch norm folded in. */

@@ -4,6 +4,7 @@ import { Module } from '../module.js';
 import { type Activation, swish } from './activations.js';
 import { FoldCache, type FoldableConvolution, foldBatchNorm } from './batch-norm-fold.js';
 import { fusedBatchNormTraining } from './fused-batch-norm.js';
+import { type GateAndResidual, addResidual, gateInput } from './gate-and-residual.js';
 
 /**
  * Batch normalisation over the channel axis of NHWC input, with PyTorch parameter names
@@ -57,27 +58,29 @@ export class BatchNorm2d extends Module {
 
   /**
    * `activation(this.forward(conv.forward(x)))` (no activation when `activation` is undefined):
-   * `[N, H, W, in]` -> `[N, H', W', C]`, a new tensor the caller disposes.
+   * `[N, H, W, in]` -> `[N, H', W', C]`, a new tensor the caller disposes. With `extras`, the input is
+   * first scaled by `extras.inputScale` and `extras.residual` is added to the result.
    *
    * In inference mode, unless gradients are being recorded or `foldInInference` is off, this norm is folded
    * into `conv` (see `foldBatchNorm`): one convolution with the bias, and relu6, applied in its output pass
-   * instead of a convolution and two broadcast passes (swish too, where the convolution has a fused kernel:
-   * `EdetDepthwiseConv2d`). Equal to the unfolded pass up to float32 rounding.
+   * instead of a convolution and two broadcast passes (swish, the input scale and the residual too, where
+   * the convolution has a fused kernel: `EdetDepthwiseConv2d`, `EdetPointwiseConv2d`). Equal to the
+   * unfolded pass up to float32 rounding.
    * Under gradient recording the unfolded pass runs, so that gradients reach the convolution's and the
    * norm's own variables.
    */
-  forwardConv(conv: FoldableConvolution, x: tf.Tensor4D, activation?: Activation): tf.Tensor4D {
+  forwardConv(conv: FoldableConvolution, x: tf.Tensor4D, activation?: Activation, extras: GateAndResidual = {}): tf.Tensor4D {
     if (this.training || !this.foldInInference || tf.engine().state.gradientDepth > 0) {
       return tf.tidy(() => {
-        const y = conv.forward(x);
-        return activation === undefined ? this.forward(y) : this.forwardActivated(y, activation);
+        const y = conv.forward(gateInput(x, extras.inputScale));
+        return addResidual(activation === undefined ? this.forward(y) : this.forwardActivated(y, activation), extras.residual);
       });
     }
     const sources = [conv.weight, ...(conv.bias ? [conv.bias] : []), this.weight, this.bias, this.runningMean, this.runningVar];
     const { filter, bias } = this.foldCache.get(sources, () =>
       foldBatchNorm(conv, { gamma: this.weight, beta: this.bias, mean: this.runningMean, variance: this.runningVar, eps: this.eps }),
     );
-    return conv.forwardFused(x, filter, bias, activation ?? 'linear');
+    return conv.forwardFused(x, filter, bias, activation ?? 'linear', extras);
   }
 
   /** Its folded weights: 2 while cached, else 0. */

@@ -6,6 +6,7 @@ import { POINTWISE_CONV, type PointwiseConvAttrs } from '../fused-kernels/pointw
 import { Module } from '../module.js';
 import { applyConvActivation, swish } from './activations.js';
 import { canUseFusedKernel } from './fused-kernel.js';
+import { type GateAndResidual, addResidual, gateInput } from './gate-and-residual.js';
 import type { ConvPadding } from './padding.js';
 import { heNormal } from './init.js';
 
@@ -85,10 +86,19 @@ export class Conv2d extends Module {
   /**
    * `activation(conv(x, filter) + bias)` with this layer's stride and padding, in one fused op (the bias and
    * activation in the convolution's output pass): the inference pass of a batch norm folded into this layer.
-   * `filter` `[k, k, in, out]`, `bias` `[out]`; returns a new tensor the caller disposes.
+   * `filter` `[k, k, in, out]`, `bias` `[out]`. `extras`: the input scaled by `inputScale` `[N, in]` and
+   * `residual` added to the output, in the same op for a 1x1 convolution with `EdetPointwiseConv2d`
+   * (which scales the filter per image instead of the map), else as ops of their own. Returns a new tensor
+   * the caller disposes.
    */
-  forwardFused(x: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Tensor1D, activation: 'linear' | 'relu6' | 'swish'): tf.Tensor4D {
-    if (this.fusedKernelRuns([x, filter, bias])) return this.runFusedKernel(x, filter, bias, activation);
+  forwardFused(x: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Tensor1D, activation: 'linear' | 'relu6' | 'swish', extras: GateAndResidual = {}): tf.Tensor4D {
+    const { inputScale, residual } = extras;
+    const pointwise = this.kernelSize === 1 && this.stride === 1;
+    const extraTensors = [...(inputScale ? [inputScale] : []), ...(residual ? [residual] : [])];
+    if (extraTensors.length > 0 && !(pointwise && this.fusedKernelRuns([x, filter, bias, ...extraTensors]))) {
+      return tf.tidy(() => addResidual(this.forwardFused(gateInput(x, inputScale), filter, bias, activation), residual));
+    }
+    if (this.fusedKernelRuns([x, filter, bias])) return this.runFusedKernel(x, filter, bias, activation, extras);
     return tf.tidy(() => {
       const input = this.padding === 'symmetric' ? padSymmetric(x, this.kernelSize) : x;
       const pad = this.padding === 'symmetric' ? 'valid' : 'same';
@@ -106,9 +116,11 @@ export class Conv2d extends Module {
     return this.inChannels <= DIRECT_CONV_MAX_INPUT_CHANNELS && canUseFusedKernel(DIRECT_CONV, tensors);
   }
 
-  private runFusedKernel(x: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Tensor1D | null, activation: FusedConvActivation): tf.Tensor4D {
+  private runFusedKernel(x: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Tensor1D | null, activation: FusedConvActivation, extras: GateAndResidual = {}): tf.Tensor4D {
     const inputs: tf.NamedTensorMap = bias ? { x, filter, bias } : { x, filter };
     if (this.kernelSize === 1 && this.stride === 1) {
+      if (extras.inputScale) inputs.inputScale = extras.inputScale;
+      if (extras.residual) inputs.residual = extras.residual;
       const attrs: PointwiseConvAttrs = { activation };
       return tf.engine().runKernel(POINTWISE_CONV, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor4D;
     }

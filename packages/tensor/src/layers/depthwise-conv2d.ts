@@ -4,6 +4,7 @@ import { DEPTHWISE_CONV, type FusedConvActivation, type DepthwiseConvAttrs } fro
 import { Module } from '../module.js';
 import { swish } from './activations.js';
 import { canUseFusedKernel } from './fused-kernel.js';
+import { type GateAndResidual, addResidual, gateInput } from './gate-and-residual.js';
 import { heNormal } from './init.js';
 import type { ConvPadding } from './padding.js';
 import { padSymmetric } from './conv2d.js';
@@ -50,9 +51,13 @@ export class DepthwiseConv2d extends Module {
   /**
    * `activation(depthwiseConv(x, filter) + bias)` with this layer's stride and padding, in one fused op: the
    * inference pass of a batch norm folded into this layer. `filter` `[k, k, channels, 1]`, `bias`
-   * `[channels]`; returns a new tensor the caller disposes.
+   * `[channels]`; `extras` (a gate on the input, a residual on the output) as ops of their own. Returns a new
+   * tensor the caller disposes.
    */
-  forwardFused(x: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Tensor1D, activation: FusedConvActivation): tf.Tensor4D {
+  forwardFused(x: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Tensor1D, activation: FusedConvActivation, extras: GateAndResidual = {}): tf.Tensor4D {
+    if (extras.inputScale !== undefined || extras.residual !== undefined) {
+      return tf.tidy(() => addResidual(this.forwardFused(gateInput(x, extras.inputScale), filter, bias, activation), extras.residual));
+    }
     if (this.fusedKernelRuns([x, filter, bias])) return this.runFusedKernel(x, filter, bias, activation);
     return tf.tidy(() => {
       const input = this.padding === 'symmetric' ? padSymmetric(x, this.kernelSize) : x;

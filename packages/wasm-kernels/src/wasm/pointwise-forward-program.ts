@@ -7,8 +7,10 @@ import type { LaneMath } from './simd-math.js';
  * `y[r, j] = act(sum_k x[r, k] * w[k, j] + bias[j])` for `x` `[rows, depth]` (NHWC pixels by input
  * channels), `w` `[depth, cols]` (tfjs's `[1, 1, in, out]` filter) and `y` `[rows, cols]`.
  *
- * `pointwiseForward_<act>(x, w, bias, y, depth, cols, rowStart, rowCount)`: byte pointers (`bias` 0 for
- * none), then the rows to compute, so a thread can take any run of them and its outputs are whole.
+ * `pointwiseForward_<act>(x, w, bias, y, depth, cols, rowStart, rowCount, residual)`: byte pointers (`bias`
+ * 0 for none), then the rows to compute, so a thread can take any run of them and its outputs are whole,
+ * then `residual` `[rows, cols]`, added after the activation (0, or left out, for none: a block's skip
+ * connection in the projection's output pass instead of a pass of its own).
  *
  * Register blocking: 4 rows by 8 columns in eight v128 accumulators; per step of the depth, two loads of
  * `w`'s row and one broadcast load per row of `x` feed 16 multiply-adds. Columns left over go 4 wide, then
@@ -20,8 +22,8 @@ import type { LaneMath } from './simd-math.js';
 const BLOCK_ROWS = 4;
 
 export function pointwiseForwardProgram(activation: FusedActivation, multiplyAdd: MultiplyAdd = 'separate'): FunctionBuilder {
-  const f = new FunctionBuilder(convProgramName('pointwiseForward', multiplyAdd, activation), [I32, I32, I32, I32, I32, I32, I32, I32]);
-  const [x, w, bias, y, depth, cols, rowStart, rowCount] = f.args;
+  const f = new FunctionBuilder(convProgramName('pointwiseForward', multiplyAdd, activation), [I32, I32, I32, I32, I32, I32, I32, I32, I32]);
+  const [x, w, bias, y, depth, cols, rowStart, rowCount, residual] = f.args;
   const epilogue = new ActivationEpilogue(f, activation, multiplyAdd);
   const locals = (count: number) => Array.from({ length: count }, () => f.local());
   const [rowBytes, colBytes, rowEnd, blockEnd, cols8, cols4, i, j, k, wp] = locals(10);
@@ -53,9 +55,16 @@ export function pointwiseForwardProgram(activation: FusedActivation, multiplyAdd
       weights.forEach((b, v) => f.set(b, m.load(add(add(bias, mul(j, 4)), v * laneBytes))));
       for (const row of acc) row.forEach((a, v) => f.set(a, m.add(a, weights[v])));
     });
-    acc.forEach((row, r) =>
-      row.forEach((a, v) => m.store(f, add(add(y, mul(add(mul(add(i, r), cols), j), 4)), v * laneBytes), epilogue.apply(math, a))),
-    );
+    // Output (i + r, j + 4v) is `offset(r) + 16v` bytes into y and into residual.
+    const offset = (r: number) => mul(add(mul(add(i, r), cols), j), 4);
+    const store = (withResidual: boolean) =>
+      acc.forEach((row, r) =>
+        row.forEach((a, v) => {
+          const value = epilogue.apply(math, a);
+          m.store(f, add(add(y, offset(r)), v * laneBytes), withResidual ? m.add(value, m.load(add(residual, offset(r)), v * laneBytes)) : value);
+        }),
+      );
+    f.if(residual, () => store(true), () => store(false));
   };
 
   /** Every row of the range for the columns of one block width. */

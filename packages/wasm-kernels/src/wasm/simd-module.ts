@@ -10,7 +10,7 @@ import { relaxedProgramsInModule } from './relaxed-simd.js';
 import { depthwiseForwardProgram } from './depthwise-forward-program.js';
 import { pointwiseForwardProgram } from './pointwise-forward-program.js';
 import { weightedSumProgram } from './weighted-sum-program.js';
-import { rowMeansProgram, channelScaleProgram } from './squeeze-excite-programs.js';
+import { rowMeansProgram, channelScaleProgram, rowScaleProgram } from './squeeze-excite-programs.js';
 import { paddedMaxPoolProgram } from './padded-max-pool-program.js';
 import { directConvProgram } from './direct-conv-program.js';
 import { depthwiseFilterGradProgram, depthwiseInputGradProgram } from './depthwise-programs.js';
@@ -65,6 +65,7 @@ interface SimdKernelsBase {
   pointwiseForward_sigmoid: Fn;
   rowMeans: Fn;
   channelScale: Fn;
+  rowScale: Fn;
   paddedMaxPool: Fn;
   convForward_linear: Fn;
   convForward_relu6: Fn;
@@ -126,6 +127,7 @@ export function compiled(shared: boolean): WebAssembly.Module {
       ...FUSED_ACTIVATIONS.flatMap((activation) => [weightedSumProgram(2, activation), weightedSumProgram(3, activation)]),
       rowMeansProgram(),
       channelScaleProgram(),
+      rowScaleProgram(),
       paddedMaxPoolProgram(),
       ...FUSED_ACTIVATIONS.map((activation) => directConvProgram(activation)),
       ...(relaxedProgramsInModule() ? relaxedConvPrograms() : []),

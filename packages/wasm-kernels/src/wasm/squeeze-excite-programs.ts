@@ -12,6 +12,10 @@ import { type MathLanes, SCALAR_MATH, VECTOR_MATH } from './simd-math.js';
  * 4, then one by one, with the same math at every width; a row is walked once per 16 channels, from cache.
  *
  * `channelScale(x, gate, y, channels, pixels)`: `y[p, c] = x[p, c] * gate[c]` over `pixels` pixels.
+ *
+ * `rowScale(x, scale, y, cols, rows)`: `y[r, j] = x[r, j] * scale[r]` over `rows` rows of `cols` floats:
+ * a 1x1 filter `[in, out]` with each input channel's row scaled by its gate, so that the gate multiplies
+ * the filter once instead of every pixel of the map.
  */
 
 export function rowMeansProgram(): FunctionBuilder {
@@ -70,6 +74,32 @@ export function channelScaleProgram(): FunctionBuilder {
     lanes(SCALAR_MATH, end4, channels);
     f.set(xp, add(xp, mul(channels, 4)));
     f.set(yp, add(yp, mul(channels, 4)));
+  });
+  return f;
+}
+
+export function rowScaleProgram(): FunctionBuilder {
+  const f = new FunctionBuilder('rowScale', [I32, I32, I32, I32, I32]);
+  const [x, scale, y, cols, rows] = f.args;
+  const [r, j, end4, xp, yp] = Array.from({ length: 5 }, () => f.local());
+  const factorV = f.local(VECTOR_MATH.type);
+  const factorS = f.local(SCALAR_MATH.type);
+  const lanes = (m: MathLanes, factor: Local, from: Local | number, to: Local) => {
+    f.for(j, from, to, m.width, () => {
+      const offset = mul(j, 4);
+      m.store(f, add(yp, offset), m.mul(m.load(add(xp, offset)), factor));
+    });
+  };
+  f.set(end4, and(cols, ~3));
+  f.set(xp, x);
+  f.set(yp, y);
+  f.for(r, 0, rows, 1, () => {
+    f.set(factorS, SCALAR_MATH.load(add(scale, mul(r, 4))));
+    f.set(factorV, splat(factorS));
+    lanes(VECTOR_MATH, factorV, 0, end4);
+    lanes(SCALAR_MATH, factorS, end4, cols);
+    f.set(xp, add(xp, mul(cols, 4)));
+    f.set(yp, add(yp, mul(cols, 4)));
   });
   return f;
 }
