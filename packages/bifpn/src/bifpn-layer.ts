@@ -108,8 +108,8 @@ export class BiFpnLayer extends Module {
       const topDown = new Map<number, tf.Tensor4D>();
       const outputs = new Map<number, tf.Tensor4D>();
       for (const node of this.nodes) {
-        const read = (input: FusionInput): tf.Tensor4D => {
-          const source =
+        const source = (input: FusionInput): tf.Tensor4D => {
+          const map =
             input.source === 'topDown'
               ? topDown.get(input.level)
               : input.source === 'output'
@@ -117,14 +117,10 @@ export class BiFpnLayer extends Module {
                 : node.pass === 'bottomUp'
                   ? (bottomUpInputs.get(input.level) ?? levelInputs.get(input.level))
                   : levelInputs.get(input.level);
-          if (!source) throw new Error(`BiFPN wiring: no ${input.source} map at level ${input.level}`);
-          // Resampling goes to the node's level size: sizes halve with rounding up, so an upsampled map can
-          // be one cell larger than the level it joins (320 px: P7 3 -> 6, P6 5).
-          if (input.resample === 'up') return upsampleNearestTo(source, levelSize(node.level));
-          if (input.resample === 'down') return maxPoolSame(source, this.poolPadding);
-          return source;
+          if (!map) throw new Error(`BiFPN wiring: no ${input.source} map at level ${input.level}`);
+          return map;
         };
-        const fused = this.fuseActivated(node, node.inputs.map(read));
+        const fused = this.fuseActivated(node, node.inputs.map(source), levelSize(node.level));
         const result = (this.convs.get(node.convName) as SeparableConvBlock).forward(fused);
         (node.pass === 'topDown' ? topDown : outputs).set(node.level, result);
       }
@@ -137,21 +133,37 @@ export class BiFpnLayer extends Module {
   }
 
   /**
-   * The activation of the fusion: one pass (`EdetWeightedSum`) in inference where the backend has it, else
-   * the composed ops.
+   * The node's inputs resampled to its level's size, fused and activated: one pass (`EdetWeightedSum`) in
+   * inference where the backend has it (a top-down node's upsampling in the same pass), else the composed
+   * ops. `sources` are the inputs before resampling; `size` is the level's `[height, width]`.
    */
-  private fuseActivated(node: FusionNode, maps: tf.Tensor4D[]): tf.Tensor4D {
+  private fuseActivated(node: FusionNode, sources: tf.Tensor4D[], size: [number, number]): tf.Tensor4D {
     const activation = this.options.activation ?? 'swish';
     const param = node.weightName ? this.fusionWeights.get(node.weightName) : undefined;
     const fusedKernel =
-      this.options.weightedFusion && param !== undefined && maps.length <= 3 && tf.engine().state.gradientDepth === 0 && canUseFusedKernel(WEIGHTED_SUM, [...maps, param]);
-    if (fusedKernel) {
-      const inputs: tf.NamedTensorMap = { weights: param };
-      maps.forEach((map, i) => (inputs[`x${i}`] = map));
-      const attrs: WeightedSumAttrs = { epsilon: FUSION_EPSILON, activation };
-      return tf.engine().runKernel(WEIGHTED_SUM, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor4D;
-    }
-    return tf.tidy(() => activate(this.fuse(node, maps), activation));
+      this.options.weightedFusion && param !== undefined && sources.length <= 3 && tf.engine().state.gradientDepth === 0 && canUseFusedKernel(WEIGHTED_SUM, [...sources, param]);
+    // A top-down node (its level's map and the upsampled one above): the kernel reads the upper map as it is.
+    const upsampleLast = fusedKernel && sources.length === 2 && node.inputs[0].resample === 'none' && node.inputs[1].resample === 'up';
+    return tf.tidy(() => {
+      const maps = sources.map((map, i) => (upsampleLast && i === 1 ? map : this.resample(node.inputs[i], map, size)));
+      if (fusedKernel) {
+        const inputs: tf.NamedTensorMap = { weights: param };
+        maps.forEach((map, i) => (inputs[`x${i}`] = map));
+        const attrs: WeightedSumAttrs = { epsilon: FUSION_EPSILON, activation, upsampleLast };
+        return tf.engine().runKernel(WEIGHTED_SUM, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor4D;
+      }
+      return activate(this.fuse(node, maps), activation);
+    });
+  }
+
+  /**
+   * `map` resampled as `input` says, to `size`: sizes halve with rounding up, so an upsampled map can be one
+   * cell larger than the level it joins (320 px: P7 3 -> 6, P6 5) and is cropped.
+   */
+  private resample(input: FusionInput, map: tf.Tensor4D, size: [number, number]): tf.Tensor4D {
+    if (input.resample === 'up') return upsampleNearestTo(map, size);
+    if (input.resample === 'down') return maxPoolSame(map, this.poolPadding);
+    return map;
   }
 
   /** Fast normalised fusion `sum_i w_i x_i` with `w = relu(p) / (sum relu(p) + 1e-4)`, or a plain sum. */

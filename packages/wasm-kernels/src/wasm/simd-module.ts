@@ -9,7 +9,7 @@ import { FUSED_ACTIVATIONS, type FusedActivation, type MultiplyAdd } from './act
 import { relaxedProgramsInModule } from './relaxed-simd.js';
 import { depthwiseForwardProgram } from './depthwise-forward-program.js';
 import { pointwiseForwardProgram } from './pointwise-forward-program.js';
-import { weightedSumProgram } from './weighted-sum-program.js';
+import { weightedSumProgram, weightedSumUpProgram } from './weighted-sum-program.js';
 import { rowMeansProgram, channelScaleProgram, rowScaleProgram } from './squeeze-excite-programs.js';
 import { paddedMaxPoolProgram } from './padded-max-pool-program.js';
 import { directConvProgram } from './direct-conv-program.js';
@@ -77,10 +77,10 @@ interface SimdKernelsBase {
 type RelaxedConvKernels = { [name in `${'pointwiseForward' | 'depthwiseForward' | 'convForward'}Relaxed_${FusedActivation}`]?: Fn };
 
 /**
- * The exported functions, with the fusion programs (`weightedSum2_swish`, ...) and, in a module built
+ * The exported functions, with the fusion programs (`weightedSum2_swish`, `weightedSumUp_swish`, ...) and, in a module built
  * while relaxed SIMD was asked for and validates, the relaxed inference convolutions.
  */
-export type SimdKernels = SimdKernelsBase & { [name in `weightedSum${2 | 3}_${FusedActivation}`]: Fn } & RelaxedConvKernels;
+export type SimdKernels = SimdKernelsBase & { [name in `weightedSum${2 | 3 | 'Up'}_${FusedActivation}`]: Fn } & RelaxedConvKernels;
 
 // Compiled modules, for an unshared and a shared memory (only the memory import differs).
 const modules = new Map<boolean, WebAssembly.Module>();
@@ -124,7 +124,7 @@ export function compiled(shared: boolean): WebAssembly.Module {
       maxArgMaxProgram(),
       ...FUSED_ACTIVATIONS.map((activation) => depthwiseForwardProgram(activation)),
       ...FUSED_ACTIVATIONS.map((activation) => pointwiseForwardProgram(activation)),
-      ...FUSED_ACTIVATIONS.flatMap((activation) => [weightedSumProgram(2, activation), weightedSumProgram(3, activation)]),
+      ...FUSED_ACTIVATIONS.flatMap((activation) => [weightedSumProgram(2, activation), weightedSumProgram(3, activation), weightedSumUpProgram(activation)]),
       rowMeansProgram(),
       channelScaleProgram(),
       rowScaleProgram(),
