@@ -31,8 +31,8 @@ function expectShape(kernel: string, name: string, info: tf.TensorInfo | undefin
 }
 
 /**
- * Checks the inputs of either kernel and returns `x` and the new gate `[N, C]` (the caller's to release; `freeOnThrow` frees it on a throw),
- * from the means of `x` (0 for a map of no pixels, as tfjs's mean gives).
+ * Checks the inputs of either kernel and returns `x` and the new gate `[N, C]` (the caller's to release;
+ * `freeOnThrow` frees it on a throw), from the means of `x` (0 for a map of no pixels, as tfjs's mean gives).
  */
 function gateOf(kernel: string, { inputs, backend }: KernelArgs): { x: tf.TensorInfo; gate: tf.TensorInfo } {
   const { x, reduceFilter, reduceBias, expandFilter, expandBias } = inputs;
