@@ -21,9 +21,11 @@ import { simdKernels } from './wasm/simd-module.js';
  * of one over the `[H, W, in]` map. With `residual` `[N, H, W, out]`, it is added in the output pass.
  */
 
-// Multiply-adds a chunk of rows should hold at least, so that claiming it (a JavaScript call into wasm)
-// costs little next to its work: at 2^18, D0's 256x256 16->96 layer ran 380 chunks and took 15-25% longer.
-const CHUNK_MACS = 1 << 20;
+// Multiply-adds of a grain of rows, the smallest chunk (about 13 us on one core): a job's last chunks are a
+// grain, what the calling thread may wait for at the end. Its first chunks are larger (guided claims), so
+// a job still costs few claims (each a JavaScript call into wasm): D0's 256x256 16->96 layer takes about
+// 50, where equal chunks of this size were 380 and took 15-25% longer.
+const CHUNK_MACS = 1 << 18;
 
 function pointwiseConv({ inputs, backend, attrs }: KernelArgs<PointwiseConvAttrs>): tf.TensorInfo {
   const { x, filter, bias, inputScale, residual } = inputs;

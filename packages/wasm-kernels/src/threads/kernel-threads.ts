@@ -1,11 +1,12 @@
 import { WasmKernelError } from '../errors.js';
 import { type SimdKernels, compiled, simdKernels } from '../wasm/simd-module.js';
-import { JOB, MAX_ARGS, MAX_CHUNKS, jobWords, runClaimedChunks } from './claimed-chunks.js';
+import { JOB, MAX_ARGS, MAX_CHUNKS, jobWords, runClaimedChunks, takeDivisor } from './claimed-chunks.js';
 import { type ThreadInit, threadSource } from './thread-source.js';
 
 /**
  * Threads for edet's own wasm kernels: on a shared memory (tfjs's threaded wasm build), a kernel's work is
- * split into chunks that the calling thread and `threads - 1` pool threads claim. A chunk computes whole
+ * split into chunks, shrinking as the job runs, that the calling thread and `threads - 1` pool threads claim
+ * (`claimed-chunks.ts`). A chunk computes whole
  * outputs of its own, so results are bit-identical whatever the thread count (but for the sign and payload
  * of a NaN that arithmetic makes, which WebAssembly leaves to the engine and V8's tiers differ on). Where
  * the memory is not shared, or no pool is configured, a kernel runs as one call on the calling thread.
@@ -27,7 +28,10 @@ export type ThreadSpawner = (source: string, init: ThreadInit, onMessage: (messa
 export interface Split {
   /** Units of work (elements, rows, ...). */
   units: number;
-  /** Units per chunk; results must not depend on it beyond which thread runs a chunk. */
+  /**
+   * Units per grain, the smallest chunk (chunks are whole grains, larger early in the job): enough work
+   * that a claim's cost is small next to it. Results must not depend on it beyond which thread runs what.
+   */
   chunkUnits: number;
   /** Bytes each argument advances per unit (0 for arguments that stay), one per argument. */
   advance: number[];
@@ -60,17 +64,17 @@ function blockingAllowed(): boolean {
   return mayBlock;
 }
 
-// How long the owner spins for the last chunks before it sleeps: about a chunk's time, shorter than a
-// sleep and wake-up on a loaded machine.
+// How long the owner spins for the last chunks before it sleeps: longer than a grain's time, shorter than
+// a sleep and wake-up on a loaded machine.
 const SPIN_MS = 0.05;
 
-/** Returns once `chunks` chunks are done: the last ones may still be running on pool threads. */
-function awaitChunks(job: Int32Array, chunks: number): void {
+/** Returns once `grains` grains are done: the last ones may still be running on pool threads. */
+function awaitGrains(job: Int32Array, grains: number): void {
   const spinUntil = performance.now() + SPIN_MS;
   let done = Atomics.load(job, JOB.DONE);
-  while (done < chunks && performance.now() < spinUntil) done = Atomics.load(job, JOB.DONE);
+  while (done < grains && performance.now() < spinUntil) done = Atomics.load(job, JOB.DONE);
   const block = blockingAllowed();
-  while (done < chunks) {
+  while (done < grains) {
     if (block) Atomics.wait(job, JOB.DONE, done);
     done = Atomics.load(job, JOB.DONE);
   }
@@ -102,6 +106,7 @@ export class KernelThreadPool {
     const buffer = new SharedArrayBuffer(jobWords(threads) * 4);
     this.job = new Int32Array(buffer);
     this.job[JOB.CLAIM] = -1;
+    this.job[JOB.TAKE_DIVISOR] = takeDivisor(threads);
     let resolveReady = () => {};
     this.whenReady = new Promise((resolve) => (resolveReady = resolve));
     if (threads === 1) resolveReady();
@@ -134,11 +139,11 @@ export class KernelThreadPool {
    */
   run(fn: keyof SimdKernels, args: number[], split: Split): void {
     const { job } = this;
-    const chunks = Math.ceil(split.units / split.chunkUnits);
-    if (args.length > MAX_ARGS || split.advance.length !== args.length || chunks > MAX_CHUNKS) {
-      throw new WasmKernelError(`kernel threads: ${fn} has ${args.length} arguments and ${chunks} chunks (at most ${MAX_ARGS} and ${MAX_CHUNKS})`);
+    const grains = Math.ceil(split.units / split.chunkUnits);
+    if (args.length > MAX_ARGS || split.advance.length !== args.length || grains > MAX_CHUNKS) {
+      throw new WasmKernelError(`kernel threads: ${fn} has ${args.length} arguments and ${grains} chunks of ${split.chunkUnits} units (at most ${MAX_ARGS} and ${MAX_CHUNKS})`);
     }
-    if (chunks === 0) return;
+    if (grains === 0) return;
     const index = this.names.indexOf(fn);
     if (index < 0) throw new WasmKernelError(`kernel threads: ${fn} is not in this runtime's kernels`);
     job[JOB.FN] = index;
@@ -152,11 +157,11 @@ export class KernelThreadPool {
     });
     job[JOB.DONE] = 0;
     job[JOB.FAILED] = 0;
-    Atomics.store(job, JOB.CLAIM, chunks);
+    Atomics.store(job, JOB.CLAIM, grains);
     Atomics.add(job, JOB.WAKE, 1);
     Atomics.notify(job, JOB.WAKE);
     runClaimedChunks(job, this.fns, 0);
-    awaitChunks(job, chunks);
+    awaitGrains(job, grains);
     Atomics.store(job, JOB.CLAIM, -1);
     if (job[JOB.FAILED] !== 0) throw new WasmKernelError(`kernel threads: ${fn} trapped`);
   }
