@@ -105,6 +105,49 @@ describe('EdetDepthwiseConv2d on wasm', () => {
     expect(await differentialFailures([c], 1e-5, composed)).toEqual([]);
   });
 
+  it('sums each output over its taps in (p, q) order from the first inside the input: the bits of a float32 reference, edges and interior alike', () => {
+    // Heights of 1-7 put most rows at the top or bottom edge, where a 3x3 or 5x5 filter's first or last
+    // tap rows fall in the padding; widths of 9-14 give the interior runs of 4 pixels and the edge pixels.
+    for (let i = 0; i < 24; i++) {
+      const r = new Chooser(9000 + i);
+      const [k, stride] = r.pick([[3, 1], [3, 2], [5, 1], [5, 2]] as const);
+      const [n, height, width, channels] = [r.int(1, 2), r.int(1, 7), r.int(9, 14), r.pick([4, 7, 16, 20])];
+      const [top, bottom, left, right] = [r.int(0, k - 1), r.int(0, k - 1), r.int(0, k - 1), r.int(0, k - 1)];
+      const x = Float32Array.from(r.tensor([n, height, width, channels], 'float32', 0).values);
+      const filter = Float32Array.from(r.tensor([k, k, channels, 1], 'float32', 0).values);
+      const bias = Float32Array.from(r.tensor([channels], 'float32', 0).values);
+      const outHeight = Math.floor((height + top + bottom - k) / stride) + 1;
+      const outWidth = Math.floor((width + left + right - k) / stride) + 1;
+      const want = new Float32Array(Math.max(0, n * outHeight * outWidth * channels));
+      let at = 0;
+      for (let b = 0; b < n; b++) {
+        for (let oy = 0; oy < outHeight; oy++) {
+          for (let ox = 0; ox < outWidth; ox++) {
+            for (let c = 0; c < channels; c++) {
+              let sum = 0;
+              for (let p = 0; p < k; p++) {
+                const iy = oy * stride - top + p;
+                if (iy < 0 || iy >= height) continue;
+                for (let q = 0; q < k; q++) {
+                  const ix = ox * stride - left + q;
+                  if (ix < 0 || ix >= width) continue;
+                  sum = Math.fround(sum + Math.fround(x[((b * height + iy) * width + ix) * channels + c] * filter[(p * k + q) * channels + c]));
+                }
+              }
+              want[at++] = Math.fround(sum + bias[c]);
+            }
+          }
+        }
+      }
+      const attrs = { strides: [stride, stride], dilations: [1, 1], pad: [[0, 0], [top, bottom], [left, right], [0, 0]], activation: 'linear' };
+      const got = tf.tidy(() => {
+        const inputs = { x: tf.tensor4d(x, [n, height, width, channels]), filter: tf.tensor4d(filter, [k, k, channels, 1]), bias: tf.tensor1d(bias) };
+        return (tf.engine().runKernel(DEPTHWISE_CONV, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor).dataSync();
+      });
+      expect(Array.from(got), `case ${i}: x [${n},${height},${width},${channels}] ${k}x${k} s${stride} pad ${[top, bottom, left, right]}`).toEqual(Array.from(want));
+    }
+  });
+
   it.each<[string, Partial<FuzzCase>, RegExp]>([
     ['an int32 x', { inputs: { x: { values: [1, 2, 3, 4], shape: [1, 2, 2, 1], dtype: 'int32' }, filter: { values: [1], shape: [1, 1, 1, 1], dtype: 'float32' } } }, /x must be float32/],
     ['a filter of another channel count', { inputs: { x: { values: [1, 2, 3, 4], shape: [1, 2, 2, 1], dtype: 'float32' }, filter: { values: [1, 2], shape: [1, 1, 2, 1], dtype: 'float32' } } }, /filter must be \[kh, kw, 1, 1\]/],

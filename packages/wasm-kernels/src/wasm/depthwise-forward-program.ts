@@ -39,7 +39,7 @@ export function depthwiseForwardProgram(activation: FusedActivation, multiplyAdd
   const locals = (count: number) => Array.from({ length: count }, () => f.local());
   const [row, rowEnd, n, oy, ox, iyBase, ixBase, lastIndex, p0, p1, q0, q1] = locals(12);
   const [pixelBytes, xTapRowStep, xTapColStep, wTapRowStep, xPixel, yPixel, c, end16, end4, p, q, xp, wp, xq, wq] = locals(15);
-  const [fast, interiorStart, interiorEnd, groupsEnd, yRow, rest, group, xRow] = locals(8);
+  const [fast, interiorStart, interiorEnd, groupsEnd, yRow, rest, group, xRow, iyFirst] = locals(9);
 
   const epilogue = new ActivationEpilogue(f, activation, multiplyAdd);
   const { vector, scalar } = epilogue;
@@ -73,11 +73,12 @@ export function depthwiseForwardProgram(activation: FusedActivation, multiplyAdd
   };
 
   /**
-   * The interior fast path: `PIXELS` adjacent outputs of one row by 4 channels, every tap inside the input,
-   * for a `size` x `size` filter at column stride `stride` (dilation 1). Per row of taps it loads the row's
-   * `size` weights once and each input column once, and feeds every output that column reaches, so an
-   * input value is loaded once instead of once per tap. Each output still sums its taps in (p, q) order from
-   * 0, as `block` does, so the results are the same bits.
+   * The interior fast path: `PIXELS` adjacent outputs of one row by 4 channels whose tap columns all lie
+   * inside the input, for a `size` x `size` filter at column stride `stride` (dilation 1), over the tap rows
+   * `[p0, p1)` inside it (every row but near the top and bottom edges; `xPixel` is at row p0). Per row of
+   * taps it loads the row's `size` weights once and each input column once, and feeds every output that
+   * column reaches, so an input value is loaded once instead of once per tap. Each output still sums its
+   * valid taps in (p, q) order, as `block` does, so the results are the same bits.
    */
   const fastBlock = (size: number, stride: number) => {
     const { m } = vector;
@@ -86,12 +87,12 @@ export function depthwiseForwardProgram(activation: FusedActivation, multiplyAdd
     const column = f.local(m.type);
     for (const a of acc) f.set(a, m.zero);
     f.set(xRow, add(xPixel, mul(c, 4)));
-    f.set(wp, add(w, mul(c, 4)));
+    f.set(wp, add(add(w, mul(p0, wTapRowStep)), mul(c, 4)));
     const columns = (PIXELS - 1) * stride + size;
     // The rows of taps are a wasm loop, not unrolled: V8's optimising compiler places every load of a
     // straight run of code first, so an unrolled filter held all its weights and columns at once and
     // spilled most of them to the stack (a third of the loop's time); one row's fit in registers.
-    f.for(p, 0, size, 1, () => {
+    f.for(p, p0, p1, 1, () => {
       weights.forEach((weight) => {
         f.set(weight, m.load(wp));
         f.set(wp, add(wp, pixelBytes));
@@ -158,12 +159,14 @@ export function depthwiseForwardProgram(activation: FusedActivation, multiplyAdd
     validTaps(f, iyBase, g.dilationH, g.inHeight, g.filterHeight, p0, p1, lastIndex);
     f.set(yRow, add(y, mul(mul(row, g.outWidth), pixelBytes)));
     f.set(rest, 0);
-    f.if(and(gt(fast, 0), and(eq(p0, 0), eq(p1, g.filterHeight))), () => {
+    // The first valid tap row (dilation 1 on the fast path): where the interior outputs' taps start.
+    f.set(iyFirst, add(iyBase, p0));
+    f.if(gt(fast, 0), () => {
       pixels(0, interiorStart);
       f.set(q0, 0);
       f.set(q1, g.filterWidth);
       f.for(ox, interiorStart, groupsEnd, PIXELS, () => {
-        f.set(xPixel, add(x, mul(add(mul(add(mul(n, g.inHeight), iyBase), g.inWidth), sub(mul(ox, g.strideW), g.padLeft)), pixelBytes)));
+        f.set(xPixel, add(x, mul(add(mul(add(mul(n, g.inHeight), iyFirst), g.inWidth), sub(mul(ox, g.strideW), g.padLeft)), pixelBytes)));
         f.set(yPixel, add(yRow, mul(ox, pixelBytes)));
         FAST_FILTERS.forEach(([size, stride], index) => {
           f.if(eq(fast, index + 1), () => f.for(c, 0, end4, 4, () => fastBlock(size, stride)));
@@ -171,7 +174,7 @@ export function depthwiseForwardProgram(activation: FusedActivation, multiplyAdd
         // Channels past the last 4: one by one, pixel by pixel.
         f.set(group, ox);
         f.for(ox, group, add(group, PIXELS), 1, () => {
-          f.set(xPixel, add(x, mul(add(mul(add(mul(n, g.inHeight), iyBase), g.inWidth), sub(mul(ox, g.strideW), g.padLeft)), pixelBytes)));
+          f.set(xPixel, add(x, mul(add(mul(add(mul(n, g.inHeight), iyFirst), g.inWidth), sub(mul(ox, g.strideW), g.padLeft)), pixelBytes)));
           f.set(yPixel, add(yRow, mul(ox, pixelBytes)));
           f.for(c, end4, g.channels, 1, () => block(scalar, 1));
         });
