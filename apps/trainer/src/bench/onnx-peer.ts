@@ -1,21 +1,36 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 
 import { errorText } from '@edet/tensor';
 
+import { BUSY_LEAD_IN_MS, keepBusy } from './infer.js';
+import { type OnnxProfile, type OnnxTraceEvent, summarizeOnnxTrace } from './onnx-profile.js';
+
 /** The part of onnxruntime-node's module the peer uses. */
 export interface OnnxRuntime {
   InferenceSession: {
-    create(path: string, options: { intraOpNumThreads: number; graphOptimizationLevel: 'disabled' }): Promise<OnnxSession>;
+    create(path: string, options: OnnxSessionOptions): Promise<OnnxSession>;
   };
   Tensor: new (type: 'float32', data: Float32Array, dims: readonly number[]) => unknown;
+}
+
+/** The session options the peer sets. */
+export interface OnnxSessionOptions {
+  intraOpNumThreads: number;
+  graphOptimizationLevel: 'disabled';
+  /** Only for `OnnxPeer.profile`'s session: write a trace to `<profileFilePrefix>_<date>.json`. */
+  enableProfiling?: true;
+  profileFilePrefix?: string;
 }
 
 /** The part of an onnxruntime `InferenceSession` the peer uses. */
 export interface OnnxSession {
   readonly inputNames: readonly string[];
   run(feeds: Record<string, unknown>): Promise<Record<string, unknown>>;
+  /** Ends profiling and writes the trace (a profiling session only). */
+  endProfiling?(): void;
   release?(): Promise<void>;
 }
 
@@ -64,6 +79,12 @@ export interface OnnxPeer {
   runsPerRound: number;
   /** Milliseconds of one round: `runsPerRound` session runs in a row, outputs on the host. */
   time(): Promise<number>;
+  /**
+   * `runs` session runs (of one image) under onnxruntime's profiler, summarised by class of operator, in a
+   * session of their own opened for it and released after (the timed session never profiles).
+   * @throws Error when the runtime writes no profile
+   */
+  profile(runs: number): Promise<OnnxProfile>;
   close(): Promise<void>;
 }
 
@@ -74,15 +95,9 @@ export interface OnnxPeer {
  * @throws whatever onnxruntime throws; the session is released
  */
 export async function startOnnxPeer(runtime: OnnxRuntime, options: OnnxPeerOptions): Promise<OnnxPeer> {
-  const session = await runtime.InferenceSession.create(options.file, { intraOpNumThreads: options.threads, graphOptimizationLevel: 'disabled' });
+  const session = await runtime.InferenceSession.create(options.file, sessionOptions(options));
   try {
-    if (session.inputNames.length !== 1) throw new Error(`${options.file} takes ${session.inputNames.length} inputs, expected one image`);
-    const feeds = { [session.inputNames[0]]: new runtime.Tensor('float32', options.data, options.dims) };
-    const runOnce = async () => {
-      const outputs = await session.run(feeds);
-      // onnxruntime-node returns its outputs in host memory; free them now rather than at the next GC.
-      for (const output of Object.values(outputs)) (output as { dispose?: () => void }).dispose?.();
-    };
+    const runOnce = runner(runtime, session, options);
     await runOnce();
     return {
       name: basename(options.file),
@@ -93,6 +108,7 @@ export async function startOnnxPeer(runtime: OnnxRuntime, options: OnnxPeerOptio
         for (let run = 0; run < options.runsPerRound; run++) await runOnce();
         return performance.now() - start;
       },
+      profile: (runs) => profileOnnxModel(runtime, options, runs),
       close: async () => {
         await session.release?.();
       },
@@ -100,6 +116,55 @@ export async function startOnnxPeer(runtime: OnnxRuntime, options: OnnxPeerOptio
   } catch (error) {
     await session.release?.();
     throw error;
+  }
+}
+
+/** The options of the peer's sessions: graph optimisations disabled (see `startOnnxPeer`). */
+function sessionOptions(options: Pick<OnnxPeerOptions, 'threads'>): OnnxSessionOptions {
+  return { intraOpNumThreads: options.threads, graphOptimizationLevel: 'disabled' };
+}
+
+/**
+ * One run of `session` on the peer's image, its outputs freed.
+ * @throws Error when the model takes more than one input
+ */
+function runner(runtime: OnnxRuntime, session: OnnxSession, options: OnnxPeerOptions): () => Promise<void> {
+  if (session.inputNames.length !== 1) throw new Error(`${options.file} takes ${session.inputNames.length} inputs, expected one image`);
+  const feeds = { [session.inputNames[0]]: new runtime.Tensor('float32', options.data, options.dims) };
+  return async () => {
+    const outputs = await session.run(feeds);
+    // onnxruntime-node returns its outputs in host memory; free them now rather than at the next GC.
+    for (const output of Object.values(outputs)) (output as { dispose?: () => void }).dispose?.();
+  };
+}
+
+/**
+ * Opens a session with onnxruntime's profiler on, runs it once untimed and then `runs` times, each after
+ * `BUSY_LEAD_IN_MS` of busy waiting as timed runs are, and summarises the trace it writes (in a folder of
+ * its own under the system's temporary folder, removed after). The session is released.
+ */
+async function profileOnnxModel(runtime: OnnxRuntime, options: OnnxPeerOptions, runs: number): Promise<OnnxProfile> {
+  const folder = mkdtempSync(join(tmpdir(), 'edet-onnx-profile-'));
+  try {
+    const session = await runtime.InferenceSession.create(options.file, { ...sessionOptions(options), enableProfiling: true, profileFilePrefix: join(folder, 'onnxruntime') });
+    try {
+      const runOnce = runner(runtime, session, options);
+      await runOnce();
+      for (let run = 0; run < runs; run++) {
+        keepBusy(BUSY_LEAD_IN_MS);
+        await runOnce();
+      }
+      if (session.endProfiling === undefined) throw new Error('this onnxruntime has no endProfiling');
+      session.endProfiling();
+    } finally {
+      await session.release?.();
+    }
+    const traces = readdirSync(folder).filter((name) => name.startsWith('onnxruntime') && name.endsWith('.json'));
+    if (traces.length !== 1) throw new Error(`onnxruntime wrote ${traces.length} profile files, expected one`);
+    const events = JSON.parse(readFileSync(join(folder, traces[0]), 'utf8')) as OnnxTraceEvent[];
+    return summarizeOnnxTrace(events, runs);
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
   }
 }
 

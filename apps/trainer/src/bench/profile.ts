@@ -143,18 +143,7 @@ export function summarizeProfile(passes: readonly ProfiledPass[], isKernel: (nam
     });
     for (const [kind, sum] of sums) timesByClass.get(kind)?.push(sum);
   });
-  const medians = KERNEL_CLASSES.map((kind) => ({ kind, ms: summarizeTimings(timesByClass.get(kind) ?? []).medianMs }));
-  const totalMs = medians.reduce((sum, { ms }) => sum + ms, 0);
-  const classes = medians
-    .filter(({ kind, ms }) => kind === 'readBack' || ms > 0 || (countsByClass.get(kind) ?? 0) > 0)
-    .map(({ kind, ms }) => ({
-      kind,
-      label: KERNEL_CLASS_LABELS[kind],
-      ms,
-      percent: totalMs > 0 ? (100 * ms) / totalMs : 0,
-      kernels: countsByClass.get(kind) ?? 0,
-      kernelNames: [...(namesByClass.get(kind) ?? [])].sort(),
-    }));
+  const { classes, totalMs } = classShares(timesByClass, countsByClass, namesByClass, (kind, ms) => kind === 'readBack' || ms > 0 || (countsByClass.get(kind) ?? 0) > 0);
   const wallMs = summarizeTimings(passes.map((pass) => pass.wallMs)).medianMs;
   return {
     runs: passes.length,
@@ -166,4 +155,30 @@ export function summarizeProfile(passes: readonly ProfiledPass[], isKernel: (nam
     scopes: { count: scopeCount, names: [...scopeNames].sort() },
     macs: convolutionMacs(passes[0].records),
   };
+}
+
+/**
+ * The classes of a profile from each class's time in every run (`timesByClass`, one sum per run for every
+ * class), the count and names of what ran in it: the median of each class, its share of the medians' total,
+ * for the classes `keep` passes, in `KERNEL_CLASSES` order.
+ */
+export function classShares(
+  timesByClass: ReadonlyMap<KernelClass, number[]>,
+  countsByClass: ReadonlyMap<KernelClass, number>,
+  namesByClass: ReadonlyMap<KernelClass, Set<string>>,
+  keep: (kind: KernelClass, ms: number) => boolean,
+): { classes: ClassShare[]; totalMs: number } {
+  const medians = KERNEL_CLASSES.map((kind) => ({ kind, ms: summarizeTimings(timesByClass.get(kind) ?? []).medianMs }));
+  const totalMs = medians.reduce((sum, { ms }) => sum + ms, 0);
+  const classes = medians
+    .filter(({ kind, ms }) => keep(kind, ms))
+    .map(({ kind, ms }) => ({
+      kind,
+      label: KERNEL_CLASS_LABELS[kind],
+      ms,
+      percent: totalMs > 0 ? (100 * ms) / totalMs : 0,
+      kernels: countsByClass.get(kind) ?? 0,
+      kernelNames: [...(namesByClass.get(kind) ?? [])].sort(),
+    }));
+  return { classes, totalMs };
 }

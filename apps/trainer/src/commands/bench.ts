@@ -3,12 +3,14 @@ import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { Option, type Command } from 'commander';
 import { type InputSize, inputShape, presetConfig, resolveConfig } from '@edet/model';
+import { errorText } from '@edet/tensor';
 
 import { MAX_DEFAULT_WASM_THREADS, NODE_BACKENDS, defaultWasmThreads, describeBackend, startBackend, type NodeBackend } from '../backend.js';
 import { BUSY_LEAD_IN_MS, runInferBenchmark, runInferBenchmarks, type InferBenchmarkResult, type PeerTimings, type RoundPeer } from '../bench/infer.js';
 import { type AbsentPeer, openOnnxPeer } from '../bench/onnx-peer.js';
 import { openPytorchPeer, type PytorchPeer, type PytorchPeerOptions } from '../bench/pytorch-peer.js';
-import { formatProfile } from '../bench/profile-report.js';
+import type { OnnxProfile } from '../bench/onnx-profile.js';
+import { formatOnnxProfile, formatProfile } from '../bench/profile-report.js';
 import { runTrainBenchmark, type TrainBenchmarkResult } from '../bench/train.js';
 import { describeRatio, speedRatio } from '../bench/ratio.js';
 import { summarizeTimings } from '../bench/statistics.js';
@@ -263,11 +265,16 @@ async function benchInferenceWithPeers(model: BenchModel, options: BenchOptions,
   const pytorchIndex = pytorchPeer === undefined || 'absent' in pytorchPeer ? -1 : running.push(pytorchPeer) - 1;
   let result: InferBenchmarkResult;
   let timings: PeerTimings[];
+  // With --profile, the onnxruntime peer's own profile, or why there is none.
+  let onnxProfile: OnnxProfile | AbsentPeer | undefined;
   try {
     const rounds = { batch: options.batch, runs: options.runs, warmup: options.warmup, profile: options.profile };
     const run = await runInferBenchmarks([{ ...model, size }], rounds, running);
     [result] = run.results;
     timings = run.peers;
+    if (options.profile && onnxPeer !== undefined && !('absent' in onnxPeer)) {
+      onnxProfile = await onnxPeer.profile(options.runs).catch((error: unknown) => ({ absent: `onnxruntime did not profile: ${errorText(error)}` }));
+    }
   } finally {
     for (const peer of running) await peer.close();
   }
@@ -288,6 +295,7 @@ async function benchInferenceWithPeers(model: BenchModel, options: BenchOptions,
               graphOptimizationLevel: 'disabled',
               sessionRunsPerRound: onnxPeer.runsPerRound,
               imagesPerSecond: (options.batch * 1000) / onnxTimings.medianMs,
+              ...(onnxProfile === undefined ? {} : { profile: onnxProfile }),
             };
       Object.assign(report, peerRatios('Onnxruntime', result.timesMs, onnxTimings));
     }
@@ -310,6 +318,7 @@ async function benchInferenceWithPeers(model: BenchModel, options: BenchOptions,
   if (onnxPeer !== undefined) writePeerTimings('onnxruntime', onnxPeer, onnxTimings, result, io);
   if (pytorchPeer !== undefined) writePeerTimings('PyTorch', pytorchPeer, pytorchTimings, result, io);
   writeProfile(result, io);
+  if (onnxProfile !== undefined) io.out('absent' in onnxProfile ? `onnxruntime profile absent: ${onnxProfile.absent}\n` : `${formatOnnxProfile(onnxProfile).join('\n')}\n`);
 }
 
 /** The input size a benchmark of `model` uses: `--size`, else the model's own. */
