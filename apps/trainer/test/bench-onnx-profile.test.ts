@@ -196,6 +196,10 @@ exports.InferenceSession = { create: async (path, options) => {
     expect(lines[heading + 4]).toBe('  operators: 1x1 convolutions Conv');
     const json = JSON.parse((await runProgram([...args, '--profile', '--json'])).out);
     expect(json.onnxruntime.profile).toMatchObject({ runs: 2, nodes: 1, macs: 8 * 64 * 64 * 3, totalMs: 4, wallMs: 5 });
+    // At most 20 runs are profiled, whatever --runs says.
+    const long = JSON.parse((await runProgram([...args.map((arg) => (arg === '2' ? '21' : arg)), '--profile', '--json'])).out);
+    expect(long.edet.runs).toBe(21);
+    expect(long.onnxruntime.profile.runs).toBe(20);
     // Without --profile there is no profiling session.
     const plain = JSON.parse((await runProgram([...args, '--json'])).out);
     expect(plain.onnxruntime.medianMs).toBeGreaterThan(0);

@@ -273,7 +273,8 @@ async function benchInferenceWithPeers(model: BenchModel, options: BenchOptions,
     [result] = run.results;
     timings = run.peers;
     if (options.profile && onnxPeer !== undefined && !('absent' in onnxPeer)) {
-      onnxProfile = await onnxPeer.profile(options.runs).catch((error: unknown) => ({ absent: `onnxruntime did not profile: ${errorText(error)}` }));
+      const runs = Math.min(options.runs, MAX_ONNX_PROFILE_RUNS);
+      onnxProfile = await onnxPeer.profile(runs).catch((error: unknown) => ({ absent: `onnxruntime did not profile: ${errorText(error)}` }));
     }
   } finally {
     for (const peer of running) await peer.close();
@@ -320,6 +321,12 @@ async function benchInferenceWithPeers(model: BenchModel, options: BenchOptions,
   writeProfile(result, io);
   if (onnxProfile !== undefined) io.out('absent' in onnxProfile ? `onnxruntime profile absent: ${onnxProfile.absent}\n` : `${formatOnnxProfile(onnxProfile).join('\n')}\n`);
 }
+
+/**
+ * The most runs the onnxruntime peer is profiled over: its trace takes 5-8 MB a run of D0 (a record of
+ * every node, 8,232 of them), read back as one string, which V8 caps at about 512 MB.
+ */
+const MAX_ONNX_PROFILE_RUNS = 20;
 
 /** The input size a benchmark of `model` uses: `--size`, else the model's own. */
 function benchInputSize(model: BenchModel, options: BenchOptions): InputSize {
