@@ -75,7 +75,8 @@ const ELEMENTWISE = new Set([
 const BATCH_NORM_VECTOR_START = new Set(['Add', 'Rsqrt', 'Sqrt', 'Multiply', 'Sub', 'RealDiv']);
 
 const rank = (shape: number[] | null | undefined): number => shape?.length ?? 0;
-const sameShape = (a: number[] | null | undefined, b: number[] | null | undefined): boolean =>
+/** Whether two shapes are known and equal. */
+export const sameShape = (a: number[] | null | undefined, b: number[] | null | undefined): boolean =>
   a != null && b != null && a.length === b.length && a.every((side, i) => side === b[i]);
 const isVectorOp = (record: KernelRecord): boolean => record.inputShapes.every((shape) => rank(shape) <= 1);
 const isConvolution = (kind: KernelClass | undefined): boolean => kind === 'conv1x1' || kind === 'convKxK' || kind === 'depthwise';

@@ -1,4 +1,4 @@
-import { KERNEL_CLASSES, type KernelClass } from './kernel-classes.js';
+import { KERNEL_CLASSES, type KernelClass, sameShape } from './kernel-classes.js';
 import { type ClassShare, classShares } from './profile.js';
 import { summarizeTimings } from './statistics.js';
 
@@ -64,8 +64,6 @@ const ELEMENTWISE = new Set([
 ]);
 
 const sizeOf = (shape: number[] | null | undefined): number => (shape ?? []).reduce((product, side) => product * side, 1);
-const sameShape = (a: number[] | null | undefined, b: number[] | null | undefined): boolean =>
-  a != null && b != null && a.length === b.length && a.every((side, i) => side === b[i]);
 /** `[N, C, 1, 1]`: a per-channel map, as a squeeze-and-excitation gate is. */
 const isChannelVector = (shape: number[] | null | undefined): boolean => shape?.length === 4 && shape[2] === 1 && shape[3] === 1;
 
